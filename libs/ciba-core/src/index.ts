@@ -1,1 +1,25 @@
-export { hello } from './hello';
+// Public API of @onboard/ciba-core. Each area adds its exports in its own section.
+
+// --- errors, domain, ports, wire (shared contracts) ---
+export * from './errors/oauth-error';
+export * from './domain/client';
+export * from './domain/owner';
+export * from './domain/auth-request';
+export * from './domain/tokens';
+export * from './ports/clock.port';
+export * from './ports/random.port';
+export * from './ports/stores.port';
+export * from './ports/http-client.port';
+export * from './ports/owner-notifier.port';
+export * from './ports/logger.port';
+export * from './ports/key-ring.port';
+export * from './wire/wire';
+export * from './settings';
+export * from './context';
+export * from './paths';
+
+// --- backchannel, client authentication, registration, discovery, HTTP rendering ---
+
+// --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
+
+// --- in-memory stores ---

@@ -1,0 +1,40 @@
+import type { ProviderSettings } from './settings';
+import type { Stores } from './ports/stores.port';
+import type { Clock } from './ports/clock.port';
+import type { Random } from './ports/random.port';
+import type { HttpClient } from './ports/http-client.port';
+import type { OwnerNotifier } from './ports/owner-notifier.port';
+import type { Logger } from './ports/logger.port';
+import type { KeyRing } from './ports/key-ring.port';
+
+/** In-process signals (not the source of truth: the store is). */
+export interface ProviderSignals {
+  /** An auth request left `pending` (approved/denied): wakes long-polling token requests. */
+  authRequestCompleted(id: string): void;
+  /** Resolve when `id` completes or after `ms`, whichever first. */
+  waitForCompletion(id: string, ms: number): Promise<void>;
+  /** A new request for owner `sub`: wakes long-polling owner devices. */
+  ownerRequestCreated(sub: string): void;
+  waitForOwnerRequest(sub: string, ms: number): Promise<void>;
+}
+
+/** Counters and histograms the core reports; the app binds them to Prometheus. */
+export interface Metrics {
+  outcome(endpoint: string, outcome: string): void;
+  observe(name: 'approval_to_token_ms' | 'notification_delivery_ms', ms: number): void;
+}
+export const noMetrics: Metrics = { outcome() {}, observe() {} };
+
+/** Everything the protocol core needs, bound once by the composition root. */
+export interface ProviderContext {
+  settings: ProviderSettings;
+  stores: Stores;
+  clock: Clock;
+  random: Random;
+  http: HttpClient;
+  notifier: OwnerNotifier;
+  logger: Logger;
+  keys: KeyRing;
+  signals: ProviderSignals;
+  metrics: Metrics;
+}

@@ -1,0 +1,41 @@
+import type { DeliveryMode } from './client';
+
+/**
+ * The backchannel authentication request (CIBA §7). States:
+ * pending → approved | denied | expired; approved → consumed (tokens issued once).
+ * Only `completeAuthRequest` (approval/denial) and the CIBA grant (consume) change it.
+ */
+export type AuthRequestStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+export interface AuthRequest {
+  /** Internal id shown to the owner's device; distinct from the client's secret auth_req_id. */
+  id: string;
+  /** sha-256 (base64url) of the auth_req_id handed to the client (it is a bearer secret). */
+  authReqIdHash: string;
+  clientId: string;
+  sub: string;
+  scope: string;
+  /** Claims requested; from scope and acr_values. */
+  acrValues?: string[];
+  bindingMessage?: string;
+  authorizationDetails?: unknown[];
+  /** Delivery mode frozen at request time. */
+  deliveryMode: DeliveryMode;
+  clientNotificationToken?: string;
+  /** Hash of the signed request object, for audit (non-repudiation). */
+  requestObjectHash?: string;
+  status: AuthRequestStatus;
+  createdAt: number;
+  expiresAt: number;
+  /** Poll interval in seconds; grows by 5 on slow_down and stays grown. */
+  interval: number;
+  lastPolledAt?: number;
+  /** Set on approval. */
+  authTime?: number;
+  acr?: string;
+  amr?: string[];
+  /** Who approved: owner device id. */
+  approvedBy?: string;
+  /** Set on consumption, for the audit trail. */
+  consumedAt?: number;
+}

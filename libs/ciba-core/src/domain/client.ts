@@ -1,0 +1,34 @@
+import type { JSONWebKeySet } from 'jose';
+
+export type TokenEndpointAuthMethod = 'private_key_jwt' | 'client_secret_basic' | 'client_secret_post';
+export type DeliveryMode = 'poll' | 'ping' | 'push';
+export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba';
+export const REFRESH_TOKEN_GRANT_TYPE = 'refresh_token';
+
+/** A registered CIBA client (RFC 7591 metadata plus CIBA §4 fields), camelCase inside. */
+export interface Client {
+  clientId: string;
+  /** sha-256 (base64url) of the client secret; absent for private_key_jwt clients. */
+  clientSecretHash?: string;
+  clientName?: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Alg required of private_key_jwt client assertions (default: any of ES256/PS256/RS256/EdDSA). */
+  tokenEndpointAuthSigningAlg?: string;
+  jwks?: JSONWebKeySet;
+  jwksUri?: string;
+  grantTypes: string[];
+  /** Space-separated scopes the client may request; empty = any supported scope. */
+  scope?: string;
+  backchannelTokenDeliveryMode: DeliveryMode;
+  backchannelClientNotificationEndpoint?: string;
+  backchannelAuthenticationRequestSigningAlg?: string;
+  backchannelUserCodeParameter: boolean;
+  dpopBoundAccessTokens: boolean;
+  /** Enforce the FAPI-CIBA profile for this client (or globally via config). */
+  fapiCiba: boolean;
+  /** Raw registered metadata, returned by the registration endpoint. */
+  metadata: Record<string, unknown>;
+  /** Disabled clients fail authentication at once. */
+  disabled: boolean;
+  createdAt: number;
+}

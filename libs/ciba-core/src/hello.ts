@@ -1,2 +1,0 @@
-import { base64url } from 'jose';
-export const hello = (s: string): string => base64url.encode(s);

@@ -1,0 +1,7 @@
+/** Secrets and ids. Default: node:crypto; tests may inject a deterministic one. */
+export interface Random {
+  /** An unpadded base64url string of `bytes` random bytes. */
+  token(bytes: number): string;
+  /** A UUID v4. */
+  uuid(): string;
+}

@@ -1,0 +1,117 @@
+import type { AuthRequest } from '../domain/auth-request';
+import type { Client } from '../domain/client';
+import type { Owner, OwnerDevice } from '../domain/owner';
+import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+
+/**
+ * Persistence ports. Every implementation (in-memory, SQLite, PostgreSQL) passes
+ * the one contract suite in libs/store-typeorm/src/store-contract.ts.
+ * Times are epoch milliseconds.
+ */
+export interface ClientStore {
+  save(client: Client): Promise<void>;
+  find(clientId: string): Promise<Client | undefined>;
+  list(): Promise<Client[]>;
+  delete(clientId: string): Promise<void>;
+}
+
+export interface OwnerStore {
+  save(owner: Owner): Promise<void>;
+  find(sub: string): Promise<Owner | undefined>;
+  /** Match a login_hint: email (case-insensitive), phone number, username or sub. */
+  findByHint(hint: string): Promise<Owner | undefined>;
+  list(): Promise<Owner[]>;
+  saveDevice(device: OwnerDevice): Promise<void>;
+  findDeviceByCredentialHash(credentialHash: string): Promise<OwnerDevice | undefined>;
+  listDevices(sub: string): Promise<OwnerDevice[]>;
+}
+
+export interface AuthRequestStore {
+  create(request: AuthRequest): Promise<void>;
+  find(id: string): Promise<AuthRequest | undefined>;
+  findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined>;
+  /** Pending, unexpired requests of an owner, oldest first. */
+  listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]>;
+  /**
+   * Compare-and-set: apply `patch` only if the row's status is still `from`.
+   * Returns the updated request, or undefined if the status had changed (lost race).
+   */
+  transition(id: string, from: AuthRequest['status'], patch: Partial<AuthRequest>): Promise<AuthRequest | undefined>;
+  /** Record a poll (lastPolledAt / interval) without touching status. */
+  touchPoll(id: string, lastPolledAt: number, interval: number): Promise<void>;
+  /** Delete requests expired before `before` (uses the expires_at index). Returns count. */
+  deleteExpired(before: number): Promise<number>;
+}
+
+/** Consume-once markers: request-object jti, client-assertion jti, DPoP proof jti. */
+export interface ReplayStore {
+  /** True if `key` was unseen and is now recorded until `expiresAt`; false if seen before. */
+  consume(key: string, expiresAt: number): Promise<boolean>;
+  deleteExpired(before: number): Promise<number>;
+}
+
+export interface RefreshTokenStore {
+  save(record: RefreshTokenRecord): Promise<void>;
+  find(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Atomically mark as used; false if it already was (reuse). */
+  markUsed(tokenHash: string, at: number): Promise<boolean>;
+  revokeFamily(familyId: string): Promise<void>;
+  deleteExpired(before: number): Promise<number>;
+}
+
+/** Revoked access-token ids (jti), kept until the token would have expired. */
+export interface RevocationStore {
+  revoke(jti: string, expiresAt: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+  /** Grant families revoked (refresh token reuse or revocation): their access tokens are dead too. */
+  revokeFamily(familyId: string, expiresAt: number): Promise<void>;
+  isFamilyRevoked(familyId: string): Promise<boolean>;
+  deleteExpired(before: number): Promise<number>;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<SigningKeyRecord[]>;
+  save(key: SigningKeyRecord): Promise<void>;
+  delete(kid: string): Promise<void>;
+}
+
+export interface OutboxStore {
+  enqueue(message: OutboxMessage): Promise<void>;
+  /** Pending messages due at or before `now`, oldest first. */
+  due(now: number, limit: number): Promise<OutboxMessage[]>;
+  find(id: string): Promise<OutboxMessage | undefined>;
+  update(id: string, patch: Partial<OutboxMessage>): Promise<void>;
+}
+
+/** Audit trail of security events (request created, approved, denied, tokens issued…). */
+export interface AuditEvent {
+  id: string;
+  at: number;
+  /** `entity.past_tense`, e.g. `auth_request.approved`. */
+  type: string;
+  clientId?: string;
+  sub?: string;
+  authRequestId?: string;
+  /** Never tokens or secrets. */
+  data?: Record<string, unknown>;
+}
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]>;
+}
+
+/** All stores, as one bundle handed to the core. */
+export interface Stores {
+  clients: ClientStore;
+  owners: OwnerStore;
+  authRequests: AuthRequestStore;
+  replay: ReplayStore;
+  refreshTokens: RefreshTokenStore;
+  revocations: RevocationStore;
+  signingKeys: SigningKeyStore;
+  outbox: OutboxStore;
+  audit: AuditStore;
+  /** Run `fn` in one transaction where the backend supports it. */
+  transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
