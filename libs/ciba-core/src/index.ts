@@ -17,6 +17,8 @@ export * from './wire/wire';
 export * from './settings';
 export * from './context';
 export * from './paths';
+export * from './http/render-http';
+export * from './http/parse-body';
 
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
 

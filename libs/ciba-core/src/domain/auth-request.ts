@@ -3,9 +3,11 @@ import type { DeliveryMode } from './client';
 /**
  * The backchannel authentication request (CIBA §7). States:
  * pending → approved | denied | expired; approved → consumed (tokens issued once).
+ * (Poll-mode requests are not moved to `expired` by a sweeper: expiry is read from
+ * `expiresAt`. Ping/push requests are, so the client can be notified, CIBA §10.2/§12.)
  * Only `completeAuthRequest` (approval/denial) and the CIBA grant (consume) change it.
  */
-export type AuthRequestStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+export type AuthRequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
 
 export interface AuthRequest {
   /** Internal id shown to the owner's device; distinct from the client's secret auth_req_id. */
@@ -22,6 +24,11 @@ export interface AuthRequest {
   /** Delivery mode frozen at request time. */
   deliveryMode: DeliveryMode;
   clientNotificationToken?: string;
+  /**
+   * The auth_req_id in clear, kept only for ping/push requests because the
+   * notification body must carry it (CIBA §10.2, §10.3). Poll requests keep only the hash.
+   */
+  deliveryAuthReqId?: string;
   /** Hash of the signed request object, for audit (non-repudiation). */
   requestObjectHash?: string;
   status: AuthRequestStatus;

@@ -37,6 +37,8 @@ export interface AuthRequestStore {
    * Returns the updated request, or undefined if the status had changed (lost race).
    */
   transition(id: string, from: AuthRequest['status'], patch: Partial<AuthRequest>): Promise<AuthRequest | undefined>;
+  /** Pending ping/push requests whose expiresAt <= now (to notify the client of expiry), oldest first. */
+  listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]>;
   /** Record a poll (lastPolledAt / interval) without touching status. */
   touchPoll(id: string, lastPolledAt: number, interval: number): Promise<void>;
   /** Delete requests expired before `before` (uses the expires_at index). Returns count. */
