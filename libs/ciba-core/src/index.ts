@@ -25,3 +25,4 @@ export * from './http/parse-body';
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 
 // --- in-memory stores ---
+export * from './memory/memory-stores';

@@ -1,0 +1,453 @@
+import type { AuthRequest } from '../domain/auth-request';
+import type { Client } from '../domain/client';
+import type { Owner, OwnerDevice } from '../domain/owner';
+import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type {
+  AuditEvent,
+  AuditStore,
+  AuthRequestStore,
+  ClientStore,
+  OutboxStore,
+  OwnerStore,
+  RefreshTokenStore,
+  ReplayStore,
+  RevocationStore,
+  SigningKeyStore,
+  Stores,
+} from '../ports/stores.port';
+import { ExpiryIndex } from './expiry-index';
+
+/*
+ * In-memory implementation of every store port (STYLE §3, §14). It passes the same
+ * contract suite as the SQLite and PostgreSQL stores. Values are deep-copied on the
+ * way in and out, so callers never hold a reference to stored state.
+ *
+ * Orderings (shared with the SQL stores):
+ *  - clients, owners, devices, signing keys: createdAt, then key;
+ *  - listPendingForOwner: createdAt, then id;
+ *  - listExpiredPendingWithDelivery: expiresAt, then id;
+ *  - outbox.due: nextAttemptAt, then createdAt, then id;
+ *  - audit.list: at, then insertion order.
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Merge a partial patch; a key present with `undefined` clears the field. */
+function applyPatch<T extends object>(target: T, patch: Partial<T>): T {
+  const next = { ...target } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete next[key];
+    else next[key] = structuredClone(value);
+  }
+  return next as T;
+}
+
+function byCreatedThen<K extends string>(key: K) {
+  return (a: { createdAt: number } & Record<K, string>, b: { createdAt: number } & Record<K, string>) =>
+    a.createdAt - b.createdAt || (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0);
+}
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Adds `id` to the set under `key`, creating the set when missing. */
+function addToIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFromIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
+}
+
+class MemoryClientStore implements ClientStore {
+  private readonly rows = new Map<string, Client>();
+
+  async save(client: Client): Promise<void> {
+    this.rows.set(client.clientId, copy(client));
+  }
+  async find(clientId: string): Promise<Client | undefined> {
+    const row = this.rows.get(clientId);
+    return row && copy(row);
+  }
+  async list(): Promise<Client[]> {
+    return [...this.rows.values()].sort(byCreatedThen('clientId')).map(copy);
+  }
+  async delete(clientId: string): Promise<void> {
+    this.rows.delete(clientId);
+  }
+}
+
+class MemoryOwnerStore implements OwnerStore {
+  private readonly owners = new Map<string, Owner>();
+  // Hint indexes: lower-cased email, phone number, username -> sub.
+  private readonly byEmail = new Map<string, Set<string>>();
+  private readonly byPhone = new Map<string, Set<string>>();
+  private readonly byUsername = new Map<string, Set<string>>();
+  private readonly devices = new Map<string, OwnerDevice>();
+  private readonly devicesByCredential = new Map<string, string>();
+  private readonly devicesBySub = new Map<string, Set<string>>();
+
+  async save(owner: Owner): Promise<void> {
+    const previous = this.owners.get(owner.sub);
+    if (previous) this.unindex(previous);
+    this.owners.set(owner.sub, copy(owner));
+    if (owner.email) addToIndex(this.byEmail, owner.email.toLowerCase(), owner.sub);
+    if (owner.phoneNumber) addToIndex(this.byPhone, owner.phoneNumber, owner.sub);
+    if (owner.username) addToIndex(this.byUsername, owner.username, owner.sub);
+  }
+
+  private unindex(owner: Owner): void {
+    if (owner.email) removeFromIndex(this.byEmail, owner.email.toLowerCase(), owner.sub);
+    if (owner.phoneNumber) removeFromIndex(this.byPhone, owner.phoneNumber, owner.sub);
+    if (owner.username) removeFromIndex(this.byUsername, owner.username, owner.sub);
+  }
+
+  async find(sub: string): Promise<Owner | undefined> {
+    const row = this.owners.get(sub);
+    return row && copy(row);
+  }
+
+  async findByHint(hint: string): Promise<Owner | undefined> {
+    // Precedence when several owners could match: sub, email, username, phone number.
+    const direct = this.owners.get(hint);
+    if (direct) return copy(direct);
+    for (const [index, key] of [
+      [this.byEmail, hint.toLowerCase()],
+      [this.byUsername, hint],
+      [this.byPhone, hint],
+    ] as const) {
+      const subs = index.get(key);
+      if (subs && subs.size > 0) {
+        const sub = [...subs].sort(compareStrings)[0];
+        return copy(this.owners.get(sub)!);
+      }
+    }
+    return undefined;
+  }
+
+  async list(): Promise<Owner[]> {
+    return [...this.owners.values()].sort(byCreatedThen('sub')).map(copy);
+  }
+
+  async saveDevice(device: OwnerDevice): Promise<void> {
+    const previous = this.devices.get(device.id);
+    if (previous) {
+      this.devicesByCredential.delete(previous.credentialHash);
+      removeFromIndex(this.devicesBySub, previous.sub, previous.id);
+    }
+    const holder = this.devicesByCredential.get(device.credentialHash);
+    if (holder !== undefined && holder !== device.id) {
+      throw new Error('owner device credential hash already in use');
+    }
+    this.devices.set(device.id, copy(device));
+    this.devicesByCredential.set(device.credentialHash, device.id);
+    addToIndex(this.devicesBySub, device.sub, device.id);
+  }
+
+  async findDeviceByCredentialHash(credentialHash: string): Promise<OwnerDevice | undefined> {
+    const id = this.devicesByCredential.get(credentialHash);
+    const row = id === undefined ? undefined : this.devices.get(id);
+    return row && copy(row);
+  }
+
+  async listDevices(sub: string): Promise<OwnerDevice[]> {
+    const ids = this.devicesBySub.get(sub);
+    if (!ids) return [];
+    return [...ids].map((id) => this.devices.get(id)!).sort(byCreatedThen('id')).map(copy);
+  }
+}
+
+class MemoryAuthRequestStore implements AuthRequestStore {
+  private readonly rows = new Map<string, AuthRequest>();
+  private readonly byHash = new Map<string, string>();
+  /** Pending request ids per owner (the owner-device list). */
+  private readonly pendingBySub = new Map<string, Set<string>>();
+  /** Pending ping/push request ids (expiry notifications, CIBA §10.2, §10.3). */
+  private readonly pendingWithDelivery = new Set<string>();
+  private readonly expiry = new ExpiryIndex();
+
+  private index(row: AuthRequest): void {
+    if (row.status === 'pending') {
+      addToIndex(this.pendingBySub, row.sub, row.id);
+      if (row.deliveryMode !== 'poll') this.pendingWithDelivery.add(row.id);
+    }
+  }
+
+  private unindex(row: AuthRequest): void {
+    removeFromIndex(this.pendingBySub, row.sub, row.id);
+    this.pendingWithDelivery.delete(row.id);
+  }
+
+  async create(request: AuthRequest): Promise<void> {
+    if (this.rows.has(request.id)) throw new Error('auth request id already exists');
+    if (this.byHash.has(request.authReqIdHash)) throw new Error('auth request hash already exists');
+    const row = copy(request);
+    this.rows.set(row.id, row);
+    this.byHash.set(row.authReqIdHash, row.id);
+    this.index(row);
+    this.expiry.add(row.id, row.expiresAt);
+  }
+
+  async find(id: string): Promise<AuthRequest | undefined> {
+    const row = this.rows.get(id);
+    return row && copy(row);
+  }
+
+  async findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined> {
+    const id = this.byHash.get(hash);
+    const row = id === undefined ? undefined : this.rows.get(id);
+    return row && copy(row);
+  }
+
+  async listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]> {
+    const ids = this.pendingBySub.get(sub);
+    if (!ids) return [];
+    const out: AuthRequest[] = [];
+    for (const id of ids) {
+      const row = this.rows.get(id)!;
+      if (row.expiresAt > now) out.push(row);
+    }
+    return out.sort(byCreatedThen('id')).map(copy);
+  }
+
+  async transition(
+    id: string,
+    from: AuthRequest['status'],
+    patch: Partial<AuthRequest>,
+  ): Promise<AuthRequest | undefined> {
+    const current = this.rows.get(id);
+    if (!current || current.status !== from) return undefined;
+    const { id: _ignoredId, ...rest } = patch;
+    const next = applyPatch(current, rest);
+    this.unindex(current);
+    if (next.authReqIdHash !== current.authReqIdHash) {
+      this.byHash.delete(current.authReqIdHash);
+      this.byHash.set(next.authReqIdHash, id);
+    }
+    this.rows.set(id, next);
+    this.index(next);
+    if (next.expiresAt !== current.expiresAt) this.expiry.add(id, next.expiresAt);
+    return copy(next);
+  }
+
+  async listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]> {
+    const out: AuthRequest[] = [];
+    for (const id of this.pendingWithDelivery) {
+      const row = this.rows.get(id)!;
+      if (row.expiresAt <= now) out.push(row);
+    }
+    return out
+      .sort((a, b) => a.expiresAt - b.expiresAt || compareStrings(a.id, b.id))
+      .slice(0, Math.max(0, limit))
+      .map(copy);
+  }
+
+  async touchPoll(id: string, lastPolledAt: number, interval: number): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) return;
+    this.rows.set(id, { ...row, lastPolledAt, interval });
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const due = this.expiry.popDue(before, (id, at) => this.rows.get(id)?.expiresAt === at);
+    for (const id of due) {
+      const row = this.rows.get(id)!;
+      this.unindex(row);
+      this.byHash.delete(row.authReqIdHash);
+      this.rows.delete(id);
+    }
+    return due.length;
+  }
+}
+
+class MemoryReplayStore implements ReplayStore {
+  private readonly seen = new Map<string, number>();
+  private readonly expiry = new ExpiryIndex();
+
+  async consume(key: string, expiresAt: number): Promise<boolean> {
+    // A key stays refused until a sweep (deleteExpired) removes it.
+    if (this.seen.has(key)) return false;
+    this.seen.set(key, expiresAt);
+    this.expiry.add(key, expiresAt);
+    return true;
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const due = this.expiry.popDue(before, (key, at) => this.seen.get(key) === at);
+    for (const key of due) this.seen.delete(key);
+    return due.length;
+  }
+}
+
+class MemoryRefreshTokenStore implements RefreshTokenStore {
+  private readonly rows = new Map<string, RefreshTokenRecord>();
+  private readonly byFamily = new Map<string, Set<string>>();
+  private readonly expiry = new ExpiryIndex();
+
+  async save(record: RefreshTokenRecord): Promise<void> {
+    const previous = this.rows.get(record.tokenHash);
+    if (previous) removeFromIndex(this.byFamily, previous.familyId, previous.tokenHash);
+    this.rows.set(record.tokenHash, copy(record));
+    addToIndex(this.byFamily, record.familyId, record.tokenHash);
+    if (!previous || previous.expiresAt !== record.expiresAt) this.expiry.add(record.tokenHash, record.expiresAt);
+  }
+
+  async find(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = this.rows.get(tokenHash);
+    return row && copy(row);
+  }
+
+  async markUsed(tokenHash: string, at: number): Promise<boolean> {
+    const row = this.rows.get(tokenHash);
+    if (!row || row.usedAt !== undefined) return false;
+    this.rows.set(tokenHash, { ...row, usedAt: at });
+    return true;
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    for (const hash of this.byFamily.get(familyId) ?? []) {
+      const row = this.rows.get(hash)!;
+      this.rows.set(hash, { ...row, revoked: true });
+    }
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const due = this.expiry.popDue(before, (hash, at) => this.rows.get(hash)?.expiresAt === at);
+    for (const hash of due) {
+      removeFromIndex(this.byFamily, this.rows.get(hash)!.familyId, hash);
+      this.rows.delete(hash);
+    }
+    return due.length;
+  }
+}
+
+class MemoryRevocationStore implements RevocationStore {
+  private readonly jtis = new Map<string, number>();
+  private readonly families = new Map<string, number>();
+  // Keys are prefixed so one heap serves both maps.
+  private readonly expiry = new ExpiryIndex();
+
+  async revoke(jti: string, expiresAt: number): Promise<void> {
+    this.jtis.set(jti, expiresAt);
+    this.expiry.add(`j:${jti}`, expiresAt);
+  }
+  async isRevoked(jti: string): Promise<boolean> {
+    return this.jtis.has(jti);
+  }
+  async revokeFamily(familyId: string, expiresAt: number): Promise<void> {
+    this.families.set(familyId, expiresAt);
+    this.expiry.add(`f:${familyId}`, expiresAt);
+  }
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    return this.families.has(familyId);
+  }
+  async deleteExpired(before: number): Promise<number> {
+    const mapOf = (key: string) => (key.startsWith('j:') ? this.jtis : this.families);
+    const due = this.expiry.popDue(before, (key, at) => mapOf(key).get(key.slice(2)) === at);
+    for (const key of due) mapOf(key).delete(key.slice(2));
+    return due.length;
+  }
+}
+
+class MemorySigningKeyStore implements SigningKeyStore {
+  private readonly rows = new Map<string, SigningKeyRecord>();
+
+  async list(): Promise<SigningKeyRecord[]> {
+    return [...this.rows.values()].sort(byCreatedThen('kid')).map(copy);
+  }
+  async save(key: SigningKeyRecord): Promise<void> {
+    this.rows.set(key.kid, copy(key));
+  }
+  async delete(kid: string): Promise<void> {
+    this.rows.delete(kid);
+  }
+}
+
+class MemoryOutboxStore implements OutboxStore {
+  private readonly rows = new Map<string, OutboxMessage>();
+  private readonly pending = new Set<string>();
+
+  async enqueue(message: OutboxMessage): Promise<void> {
+    if (this.rows.has(message.id)) throw new Error('outbox message id already exists');
+    this.rows.set(message.id, copy(message));
+    if (message.status === 'pending') this.pending.add(message.id);
+  }
+
+  async due(now: number, limit: number): Promise<OutboxMessage[]> {
+    const out: OutboxMessage[] = [];
+    for (const id of this.pending) {
+      const row = this.rows.get(id)!;
+      if (row.nextAttemptAt <= now) out.push(row);
+    }
+    return out
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || compareStrings(a.id, b.id))
+      .slice(0, Math.max(0, limit))
+      .map(copy);
+  }
+
+  async find(id: string): Promise<OutboxMessage | undefined> {
+    const row = this.rows.get(id);
+    return row && copy(row);
+  }
+
+  async update(id: string, patch: Partial<OutboxMessage>): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) return;
+    const { id: _ignoredId, ...rest } = patch;
+    const next = applyPatch(row, rest);
+    this.rows.set(id, next);
+    if (next.status === 'pending') this.pending.add(id);
+    else this.pending.delete(id);
+  }
+}
+
+class MemoryAuditStore implements AuditStore {
+  private readonly events: AuditEvent[] = [];
+
+  async append(event: AuditEvent): Promise<void> {
+    this.events.push(copy(event));
+  }
+
+  async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
+    const matching = this.events.filter(
+      (e) =>
+        (filter.authRequestId === undefined || e.authRequestId === filter.authRequestId) &&
+        (filter.sub === undefined || e.sub === filter.sub),
+    );
+    // Stable sort keeps insertion order among equal times.
+    matching.sort((a, b) => a.at - b.at);
+    const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
+    return limited.map(copy);
+  }
+}
+
+/**
+ * Creates a fresh, empty set of in-memory stores (tests, development, benchmarks of
+ * the core without a database). `transaction(fn)` runs `fn` with the same stores:
+ * there is no rollback, each call is already atomic on the single JS thread.
+ *
+ * @example
+ * const stores = createMemoryStores();
+ * await stores.clients.save(client);
+ * const same = await stores.clients.find(client.clientId);
+ */
+export function createMemoryStores(): Stores {
+  const stores: Stores = {
+    clients: new MemoryClientStore(),
+    owners: new MemoryOwnerStore(),
+    authRequests: new MemoryAuthRequestStore(),
+    replay: new MemoryReplayStore(),
+    refreshTokens: new MemoryRefreshTokenStore(),
+    revocations: new MemoryRevocationStore(),
+    signingKeys: new MemorySigningKeyStore(),
+    outbox: new MemoryOutboxStore(),
+    audit: new MemoryAuditStore(),
+    transaction: (fn) => fn(stores),
+    close: async () => {},
+  };
+  return stores;
+}
