@@ -11,11 +11,19 @@ import type { KeyRing } from './ports/key-ring.port';
 export interface ProviderSignals {
   /** An auth request left `pending` (approved/denied): wakes long-polling token requests. */
   authRequestCompleted(id: string): void;
-  /** Resolve when `id` completes or after `ms`, whichever first. */
-  waitForCompletion(id: string, ms: number): Promise<void>;
+  /**
+   * Resolve when `id` completes or after `ms`, whichever first. The waiter is registered
+   * synchronously, so a caller may start waiting before it re-reads the store; `abort`
+   * releases the waiter early (e.g. the store already shows a final state).
+   */
+  waitForCompletion(id: string, ms: number, abort?: AbortSignal): Promise<void>;
   /** A new request for owner `sub`: wakes long-polling owner devices. */
   ownerRequestCreated(sub: string): void;
-  waitForOwnerRequest(sub: string, ms: number): Promise<void>;
+  waitForOwnerRequest(sub: string, ms: number, abort?: AbortSignal): Promise<void>;
+  /** A message entered the outbox: wakes the delivery worker of this process at once. */
+  notificationQueued?(messageId: string): void;
+  /** Subscribe to `notificationQueued`; returns the unsubscribe function. */
+  onNotificationQueued?(listener: (messageId: string) => void): () => void;
 }
 
 /** Counters and histograms the core reports; the app binds them to Prometheus. */

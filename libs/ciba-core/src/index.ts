@@ -23,6 +23,7 @@ export * from './http/parse-body';
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
+export * from './signals/signals';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

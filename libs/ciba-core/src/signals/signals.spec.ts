@@ -1,0 +1,88 @@
+import { createSignals, signalsOwnerNotifier } from './signals';
+import type { AuthRequest } from '../domain/auth-request';
+
+describe('createSignals', () => {
+  it('wakes a completion waiter when its request completes and forgets it', async () => {
+    const signals = createSignals();
+    const started = Date.now();
+    const woke = signals.waitForCompletion('r1', 10_000);
+    expect(signals.waiterCount().completion).toBe(1);
+    signals.authRequestCompleted('r1');
+    await woke;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(signals.waiterCount().completion).toBe(0);
+  });
+
+  it('does not wake waiters of another request', async () => {
+    const signals = createSignals();
+    let woke = false;
+    void signals.waitForCompletion('r1', 60).then(() => (woke = true));
+    signals.authRequestCompleted('r2');
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(woke).toBe(true);
+  });
+
+  it('removes a waiter when its timeout fires', async () => {
+    const signals = createSignals();
+    await signals.waitForOwnerRequest('alice', 20);
+    expect(signals.waiterCount().owner).toBe(0);
+  });
+
+  it('removes a waiter when its abort signal fires', async () => {
+    const signals = createSignals();
+    const ac = new AbortController();
+    const woke = signals.waitForOwnerRequest('alice', 60_000, ac.signal);
+    ac.abort();
+    await woke;
+    expect(signals.waiterCount().owner).toBe(0);
+  });
+
+  it('resolves at once for an already aborted signal without registering', async () => {
+    const signals = createSignals();
+    const ac = new AbortController();
+    ac.abort();
+    await signals.waitForCompletion('r1', 60_000, ac.signal);
+    expect(signals.waiterCount().completion).toBe(0);
+  });
+
+  it('wakes every waiter of one owner at once', async () => {
+    const signals = createSignals();
+    const all = Promise.all([signals.waitForOwnerRequest('bob', 60_000), signals.waitForOwnerRequest('bob', 60_000)]);
+    expect(signals.waiterCount().owner).toBe(2);
+    signals.ownerRequestCreated('bob');
+    await all;
+    expect(signals.waiterCount().owner).toBe(0);
+  });
+
+  it('handles ten thousand concurrent waiters and leaves none behind', async () => {
+    const signals = createSignals();
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < 10_000; i++) waits.push(signals.waitForCompletion(`r${i}`, i % 2 ? 30 : 60_000));
+    expect(signals.waiterCount().completion).toBe(10_000);
+    const started = Date.now();
+    for (let i = 0; i < 10_000; i += 2) signals.authRequestCompleted(`r${i}`);
+    await Promise.all(waits);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(signals.waiterCount().completion).toBe(0);
+  });
+
+  it('delivers outbox wake-ups to subscribers until they unsubscribe', () => {
+    const signals = createSignals();
+    const seen: string[] = [];
+    const off = signals.onNotificationQueued!((id) => seen.push(id));
+    signals.notificationQueued!('m1');
+    off();
+    signals.notificationQueued!('m2');
+    expect(seen).toEqual(['m1']);
+  });
+
+  it('provides an owner notifier that wakes the owner devices', async () => {
+    const signals = createSignals();
+    const woke = signals.waitForOwnerRequest('carol', 60_000);
+    await signalsOwnerNotifier(signals).notify({ sub: 'carol' } as AuthRequest);
+    await woke;
+    expect(signals.waiterCount().owner).toBe(0);
+  });
+});

@@ -1,0 +1,123 @@
+import type { ProviderSignals } from '../context';
+import type { AuthRequest } from '../domain/auth-request';
+import type { OwnerNotifier } from '../ports/owner-notifier.port';
+
+interface Waiter {
+  resolve: () => void;
+  timer: NodeJS.Timeout;
+  abort?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * One map of waiter sets keyed by id. A waiter is removed when it is woken, when its
+ * timeout fires and when its AbortSignal aborts, so an idle key never stays in the map.
+ * Each waiter costs one closure and one Node timer (timers with the same duration share
+ * a list inside Node), so thousands of concurrent long polls are cheap.
+ */
+class WaiterMap {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+
+  wait(key: string, ms: number, abort?: AbortSignal): Promise<void> {
+    if (abort?.aborted || ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let set = this.waiters.get(key);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(key, set);
+      }
+      const waiter: Waiter = {
+        resolve,
+        abort,
+        timer: setTimeout(() => this.release(key, waiter), ms),
+      };
+      // A long poll must never keep the process alive on its own.
+      waiter.timer.unref();
+      if (abort) {
+        waiter.onAbort = () => this.release(key, waiter);
+        abort.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      set.add(waiter);
+    });
+  }
+
+  wake(key: string): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    this.waiters.delete(key);
+    for (const waiter of set) this.settle(waiter);
+  }
+
+  /** Number of waiters still registered (all keys). */
+  size(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  keys(): number {
+    return this.waiters.size;
+  }
+
+  private release(key: string, waiter: Waiter): void {
+    const set = this.waiters.get(key);
+    if (set?.delete(waiter) && set.size === 0) this.waiters.delete(key);
+    this.settle(waiter);
+  }
+
+  private settle(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    if (waiter.abort && waiter.onAbort) waiter.abort.removeEventListener('abort', waiter.onAbort);
+    waiter.resolve();
+  }
+}
+
+/** In-process signals plus introspection used by tests and metrics. */
+export interface InProcessSignals extends ProviderSignals {
+  /** Waiters currently registered, by kind. */
+  waiterCount(): { completion: number; owner: number };
+}
+
+/**
+ * Create the in-process signals: waiters keyed by auth request id (long-polling token
+ * requests, CIBA §7.4) and by owner `sub` (long-polling owner devices), plus the outbox
+ * wake-up used by the delivery worker. The store stays the source of truth: a waiter
+ * that wakes must re-read it, and a wake-up that reaches no waiter is simply dropped.
+ *
+ * @example
+ * const signals = createSignals();
+ * const woke = signals.waitForCompletion(requestId, 25_000);
+ * signals.authRequestCompleted(requestId); // `woke` resolves now
+ */
+export function createSignals(): InProcessSignals {
+  const completion = new WaiterMap();
+  const owner = new WaiterMap();
+  const queuedListeners = new Set<(messageId: string) => void>();
+  return {
+    authRequestCompleted: (id) => completion.wake(id),
+    waitForCompletion: (id, ms, abort) => completion.wait(id, ms, abort),
+    ownerRequestCreated: (sub) => owner.wake(sub),
+    waitForOwnerRequest: (sub, ms, abort) => owner.wait(sub, ms, abort),
+    notificationQueued(messageId) {
+      for (const listener of queuedListeners) listener(messageId);
+    },
+    onNotificationQueued(listener) {
+      queuedListeners.add(listener);
+      return () => queuedListeners.delete(listener);
+    },
+    waiterCount: () => ({ completion: completion.size(), owner: owner.size() }),
+  };
+}
+
+/**
+ * The default OwnerNotifier policy hook: wakes the owner's devices that long-poll the
+ * owner-device API in this process. Runs after the backchannel acknowledgement is
+ * decided; never throws.
+ */
+export function signalsOwnerNotifier(signals: ProviderSignals): OwnerNotifier {
+  return {
+    notify(request: AuthRequest): void {
+      signals.ownerRequestCreated(request.sub);
+    },
+  };
+}
