@@ -24,6 +24,8 @@ export * from './http/parse-body';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
+export * from './infra/fetch-http-client';
+export * from './infra/node-random';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

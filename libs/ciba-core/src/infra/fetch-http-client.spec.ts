@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createFetchHttpClient, RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
+import { nodeRandom } from './node-random';
+
+describe('createFetchHttpClient', () => {
+  let server: Server;
+  let base: string;
+  const received: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ method: req.method, headers: req.headers, body });
+        switch (req.url) {
+          case '/ok':
+            res.writeHead(200, { 'Content-Type': 'application/json', 'X-Mixed-Case': 'yes' }).end('{"fine":true}');
+            return;
+          case '/redirect':
+            res.writeHead(302, { Location: `${base}/ok` }).end();
+            return;
+          case '/big':
+            res.writeHead(200, { 'content-length': String(100_000) }).end('x'.repeat(100_000));
+            return;
+          case '/stream': {
+            // No content-length: chunked, and it never ends on its own.
+            res.writeHead(200);
+            const timer = setInterval(() => res.write('y'.repeat(4096)), 1);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
+          case '/slow':
+            setTimeout(() => res.writeHead(204).end(), 2000).unref();
+            return;
+          default:
+            res.writeHead(404).end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  const send = (path: string, extra: Partial<Parameters<ReturnType<typeof createFetchHttpClient>['send']>[0]> = {}) =>
+    createFetchHttpClient().send({
+      url: base + path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+      body: '{"a":1}',
+      timeoutMs: 1000,
+      maxResponseBytes: 1024,
+      ...extra,
+    });
+
+  it('sends method, headers and body and returns status, lower-case headers and body', async () => {
+    const res = await send('/ok');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-mixed-case']).toBe('yes');
+    expect(res.body).toBe('{"fine":true}');
+    const last = received[received.length - 1];
+    expect(last.method).toBe('POST');
+    expect(last.headers.authorization).toBe('Bearer t');
+    expect(last.body).toBe('{"a":1}');
+  });
+
+  it('returns a redirect as is instead of following it', async () => {
+    const before = received.length;
+    const res = await send('/redirect');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe(`${base}/ok`);
+    expect(received.length).toBe(before + 1);
+  });
+
+  it('throws when the declared body is larger than the limit', async () => {
+    await expect(send('/big')).rejects.toBeInstanceOf(ResponseTooLargeError);
+  });
+
+  it('aborts an endless streamed body once it passes the limit', async () => {
+    await expect(send('/stream', { maxResponseBytes: 64 * 1024 })).rejects.toBeInstanceOf(ResponseTooLargeError);
+  });
+
+  it('throws a timeout error when the peer is too slow', async () => {
+    const started = Date.now();
+    await expect(send('/slow', { timeoutMs: 100 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('throws on a refused connection', async () => {
+    await expect(
+      createFetchHttpClient().send({ url: 'http://127.0.0.1:1/', method: 'GET', headers: {}, timeoutMs: 1000, maxResponseBytes: 10 }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('nodeRandom', () => {
+  it('returns unpadded base64url tokens of the requested entropy', () => {
+    const token = nodeRandom.token(20);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    expect(nodeRandom.token(20)).not.toBe(token);
+  });
+
+  it('returns version 4 UUIDs', () => {
+    expect(nodeRandom.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
