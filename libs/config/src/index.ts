@@ -1,1 +1,2 @@
-export {};
+// Public API of @onboard/config: the one place the environment is read.
+export * from './config';

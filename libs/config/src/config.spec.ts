@@ -1,0 +1,158 @@
+import { ConfigError, loadConfig } from './config';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.databaseUrl).toBe('sqlite:./data/onboard.sqlite');
+    expect(config.logLevel).toBe('info');
+    expect(config.settings.issuer).toBe('http://localhost:4000');
+    expect(config.issuerDerived).toBe(true);
+    expect(config.settings.pollInterval).toBe(2);
+    expect(config.settings.fapiCiba).toBe(false);
+    expect(config.settings.adminToken).toBeUndefined();
+    expect(config.settings.initialAccessTokens).toEqual([]);
+  });
+
+  it('derives the default issuer from PORT', () => {
+    expect(loadConfig({ PORT: '8123' }).settings.issuer).toBe('http://localhost:8123');
+  });
+
+  it('strips a trailing slash from ISSUER and marks it as explicit', () => {
+    const config = loadConfig({ ISSUER: 'https://id.example.com/onboard/' });
+    expect(config.settings.issuer).toBe('https://id.example.com/onboard');
+    expect(config.issuerDerived).toBe(false);
+  });
+
+  it('reads every numeric CIBA and token setting', () => {
+    const { settings } = loadConfig({
+      CIBA_POLL_INTERVAL: '3',
+      CIBA_LONG_POLL_SECONDS: '0',
+      CIBA_DEFAULT_EXPIRY: '60',
+      CIBA_MAX_EXPIRY: '120',
+      ACCESS_TOKEN_TTL: '30',
+      ID_TOKEN_TTL: '40',
+      REFRESH_TOKEN_TTL: '50',
+      BINDING_MESSAGE_MAX_LENGTH: '20',
+      NOTIFICATION_MAX_ATTEMPTS: '2',
+    });
+    expect(settings).toMatchObject({
+      pollInterval: 3,
+      longPollSeconds: 0,
+      defaultExpiry: 60,
+      maxExpiry: 120,
+      accessTokenTtl: 30,
+      idTokenTtl: 40,
+      refreshTokenTtl: 50,
+      bindingMessageMaxLength: 20,
+      notificationMaxAttempts: 2,
+    });
+  });
+
+  it('parses FAPI_CIBA as a boolean', () => {
+    expect(loadConfig({ FAPI_CIBA: 'true' }).settings.fapiCiba).toBe(true);
+    expect(loadConfig({ FAPI_CIBA: 'false' }).settings.fapiCiba).toBe(false);
+    expect(configError({ FAPI_CIBA: 'maybe' }).variable).toBe('FAPI_CIBA');
+  });
+
+  it('allows http loopback notification endpoints by default only for a loopback http issuer', () => {
+    expect(loadConfig({}).settings.allowLoopbackHttpNotifications).toBe(true);
+    expect(loadConfig({ ISSUER: 'http://127.0.0.1:4000' }).settings.allowLoopbackHttpNotifications).toBe(true);
+    expect(loadConfig({ ISSUER: 'https://id.example.com' }).settings.allowLoopbackHttpNotifications).toBe(false);
+    expect(loadConfig({ ISSUER: 'https://localhost' }).settings.allowLoopbackHttpNotifications).toBe(false);
+    expect(
+      loadConfig({ ISSUER: 'https://id.example.com', ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'true' }).settings
+        .allowLoopbackHttpNotifications,
+    ).toBe(true);
+  });
+
+  it('splits INITIAL_ACCESS_TOKENS on commas', () => {
+    expect(loadConfig({ INITIAL_ACCESS_TOKENS: 'one, two,three' }).settings.initialAccessTokens).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+  });
+
+  it('parses LOGIN_HINT_TOKEN_ISSUERS as JSON', () => {
+    const { settings } = loadConfig({
+      LOGIN_HINT_TOKEN_ISSUERS: JSON.stringify([
+        { issuer: 'https://hints.example.com', jwksUri: 'https://hints.example.com/jwks' },
+        { issuer: 'local', jwks: { keys: [{ kty: 'EC' }] } },
+      ]),
+    });
+    expect(settings.loginHintTokenIssuers).toEqual([
+      { issuer: 'https://hints.example.com', jwksUri: 'https://hints.example.com/jwks' },
+      { issuer: 'local', jwks: { keys: [{ kty: 'EC' }] } },
+    ]);
+  });
+
+  it.each([
+    ['not json', 'not valid JSON'],
+    ['{}', 'JSON array'],
+    ['[{"jwksUri":"https://x"}]', 'no issuer'],
+    ['[{"issuer":"x"}]', 'jwksUri or jwks'],
+    ['[{"issuer":"x","jwksUri":"ftp://x"}]', 'http(s) URL'],
+  ])('rejects LOGIN_HINT_TOKEN_ISSUERS=%s', (value, problem) => {
+    const error = configError({ LOGIN_HINT_TOKEN_ISSUERS: value });
+    expect(error.variable).toBe('LOGIN_HINT_TOKEN_ISSUERS');
+    expect(error.message).toContain(problem);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['CIBA_POLL_INTERVAL', '0'],
+    ['CIBA_POLL_INTERVAL', '1.5'],
+    ['CIBA_MAX_EXPIRY', 'ten'],
+    ['ACCESS_TOKEN_TTL', '0'],
+    ['NOTIFICATION_MAX_ATTEMPTS', '0'],
+    ['BINDING_MESSAGE_MAX_LENGTH', '-3'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['ISSUER', 'not a url'],
+    ['ISSUER', 'ftp://id.example.com'],
+    ['ISSUER', 'https://id.example.com/?q=1'],
+    ['ADMIN_TOKEN', 'short'],
+    ['SCOPES_SUPPORTED', 'profile,email'],
+  ])('throws a ConfigError naming %s for the bad value %s', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('rejects a default expiry longer than the maximum', () => {
+    const error = configError({ CIBA_DEFAULT_EXPIRY: '600', CIBA_MAX_EXPIRY: '300' });
+    expect(error.variable).toBe('CIBA_DEFAULT_EXPIRY');
+  });
+
+  it('accepts sqlite memory and postgres database URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).databaseUrl).toBe('sqlite::memory:');
+    expect(loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test' }).databaseUrl).toBe(
+      'postgres://127.0.0.1:5432/test',
+    );
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
+  });
+
+  it('keeps an admin token of sufficient length', () => {
+    expect(loadConfig({ ADMIN_TOKEN: 'a-long-enough-admin-token' }).settings.adminToken).toBe(
+      'a-long-enough-admin-token',
+    );
+  });
+});

@@ -1,0 +1,220 @@
+import { defaultSettings, type ProviderSettings } from '@onboard/ciba-core';
+
+/** Log levels, most verbose first; `silent` drops everything. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The provider's configuration, parsed and validated once at boot (STYLE §12). */
+export interface ProviderConfig {
+  /** TCP port to listen on (0 = any free port). */
+  port: number;
+  /** Interface to bind. */
+  host: string;
+  /** `sqlite:<file>`, `sqlite::memory:`, or `postgres://…`. */
+  databaseUrl: string;
+  logLevel: LogLevel;
+  /** Protocol policy handed to the core. */
+  settings: ProviderSettings;
+  /**
+   * True when ISSUER was not set and the issuer was derived from PORT
+   * (`http://localhost:<port>`); with PORT=0 the app fixes it up once it knows the bound port.
+   */
+  issuerDerived: boolean;
+}
+
+/** A configuration value is missing or malformed. The message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variable at fault. */
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A value, trimmed; empty counts as unset. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got '${raw}'`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got '${raw}'`);
+}
+
+/** A comma- or whitespace-separated list. */
+function list(env: Env, name: string): string[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  return raw.split(/[\s,]+/).filter((item) => item !== '');
+}
+
+function parseIssuer(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a URL: '${raw}'`);
+  }
+  // OIDC Discovery §3: the issuer is an https URL with no query or fragment (http allowed for development).
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL');
+  if (url.search || url.hash) throw new ConfigError(name, 'must not contain a query or fragment');
+  if (url.username || url.password) throw new ConfigError(name, 'must not contain credentials');
+  return raw.replace(/\/+$/, '');
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function isLoopbackHttp(issuer: string): boolean {
+  const url = new URL(issuer);
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function parseDatabaseUrl(raw: string): string {
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
+  throw new ConfigError('DATABASE_URL', `expected sqlite:<file>, sqlite::memory: or postgres://…, got '${raw}'`);
+}
+
+function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenIssuers'] {
+  const name = 'LOGIN_HINT_TOKEN_ISSUERS';
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'not valid JSON');
+  }
+  if (!Array.isArray(value)) throw new ConfigError(name, 'expected a JSON array of {issuer, jwksUri | jwks}');
+  return value.map((entry: unknown, index) => {
+    const at = `entry ${index}`;
+    if (typeof entry !== 'object' || entry === null) throw new ConfigError(name, `${at} is not an object`);
+    const { issuer, jwksUri, jwks } = entry as Record<string, unknown>;
+    if (typeof issuer !== 'string' || issuer === '') throw new ConfigError(name, `${at} has no issuer`);
+    if (jwksUri !== undefined && (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri))) {
+      throw new ConfigError(name, `${at}: jwksUri must be an http(s) URL`);
+    }
+    const keys = (jwks as { keys?: unknown } | undefined)?.keys;
+    if (jwks !== undefined && !Array.isArray(keys)) throw new ConfigError(name, `${at}: jwks must be {"keys": [...]}`);
+    if (jwksUri === undefined && jwks === undefined) throw new ConfigError(name, `${at} needs jwksUri or jwks`);
+    return {
+      issuer,
+      ...(jwksUri !== undefined ? { jwksUri: jwksUri as string } : {}),
+      ...(jwks !== undefined ? { jwks: { keys: keys as Record<string, unknown>[] } } : {}),
+    };
+  });
+}
+
+/** Shortest admin token accepted: it guards the whole admin API. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+/**
+ * Parse and validate the environment into a {@link ProviderConfig}. This is the only
+ * place `process.env` is read (STYLE §12). Throws {@link ConfigError} naming the
+ * variable on the first bad value.
+ *
+ * @example
+ * const config = loadConfig({ PORT: '0', DATABASE_URL: 'sqlite::memory:' });
+ * config.settings.issuer; // 'http://localhost:0', fixed up after listen
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const databaseUrl = parseDatabaseUrl(read(env, 'DATABASE_URL') ?? 'sqlite:./data/onboard.sqlite');
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  }
+
+  const issuerRaw = read(env, 'ISSUER');
+  const issuer = issuerRaw !== undefined ? parseIssuer('ISSUER', issuerRaw) : `http://localhost:${port}`;
+  const base = defaultSettings(issuer);
+
+  const scopes = list(env, 'SCOPES_SUPPORTED') ?? base.scopesSupported;
+  if (!scopes.includes('openid')) throw new ConfigError('SCOPES_SUPPORTED', "must include 'openid'"); // CIBA §7.1
+
+  const adminToken = read(env, 'ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('ADMIN_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
+
+  const settings: ProviderSettings = {
+    ...base,
+    // CIBA §7.3: interval is the minimum wait between polls; 0 would invite a busy loop.
+    pollInterval: integer(env, 'CIBA_POLL_INTERVAL', base.pollInterval, 1, 3600),
+    longPollSeconds: integer(env, 'CIBA_LONG_POLL_SECONDS', base.longPollSeconds, 0, 120),
+    defaultExpiry: integer(env, 'CIBA_DEFAULT_EXPIRY', base.defaultExpiry, 1, 86400),
+    maxExpiry: integer(env, 'CIBA_MAX_EXPIRY', base.maxExpiry, 1, 86400),
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', base.accessTokenTtl, 1, 86400),
+    idTokenTtl: integer(env, 'ID_TOKEN_TTL', base.idTokenTtl, 1, 86400),
+    refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL', base.refreshTokenTtl, 1, 366 * 86400),
+    idTokenHintMaxAge: integer(env, 'ID_TOKEN_HINT_MAX_AGE', base.idTokenHintMaxAge, 0, 366 * 86400),
+    // CIBA §7.1.1 / FAPI-CIBA 5.2.2-9: a request object lives at most 60 minutes.
+    requestObjectMaxLifetime: integer(env, 'REQUEST_OBJECT_MAX_LIFETIME', base.requestObjectMaxLifetime, 1, 3600),
+    fapiCiba: boolean(env, 'FAPI_CIBA', base.fapiCiba),
+    allowLoopbackHttpNotifications: boolean(env, 'ALLOW_LOOPBACK_HTTP_NOTIFICATIONS', isLoopbackHttp(issuer)),
+    loginHintTokenIssuers: parseLoginHintTokenIssuers(env),
+    initialAccessTokens: list(env, 'INITIAL_ACCESS_TOKENS') ?? base.initialAccessTokens,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    bindingMessageMaxLength: integer(env, 'BINDING_MESSAGE_MAX_LENGTH', base.bindingMessageMaxLength, 1, 1024),
+    scopesSupported: scopes,
+    acrValuesSupported: list(env, 'ACR_VALUES_SUPPORTED') ?? base.acrValuesSupported,
+    notificationMaxAttempts: integer(env, 'NOTIFICATION_MAX_ATTEMPTS', base.notificationMaxAttempts, 1, 100),
+    notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
+    notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
+  };
+  if (settings.defaultExpiry > settings.maxExpiry) {
+    throw new ConfigError('CIBA_DEFAULT_EXPIRY', `must not exceed CIBA_MAX_EXPIRY (${settings.maxExpiry})`);
+  }
+  return { port, host, databaseUrl, logLevel: logLevel as LogLevel, settings, issuerDerived: issuerRaw === undefined };
+}
+
+/**
+ * The environment variables {@link loadConfig} reads, with their meaning, for
+ * `--help` texts and docs.
+ */
+export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
+  PORT: 'TCP port (default 4000; 0 = any free port)',
+  HOST: 'interface to bind (default 127.0.0.1)',
+  DATABASE_URL: 'sqlite:<file> (default sqlite:./data/onboard.sqlite), sqlite::memory: or postgres://…',
+  LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
+  ISSUER: 'issuer URL, no trailing slash (default http://localhost:<PORT>)',
+  CIBA_POLL_INTERVAL: 'advertised poll interval in seconds (default 2)',
+  CIBA_LONG_POLL_SECONDS: 'how long a token request for a pending request may wait (default 25; 0 disables)',
+  CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',
+  CIBA_MAX_EXPIRY: 'upper bound for requested_expiry, seconds (default 1800)',
+  ACCESS_TOKEN_TTL: 'seconds (default 600)',
+  ID_TOKEN_TTL: 'seconds (default 600)',
+  REFRESH_TOKEN_TTL: 'seconds (default 30 days)',
+  ID_TOKEN_HINT_MAX_AGE: 'how long past its exp an id_token_hint is accepted, seconds (default 1 day)',
+  REQUEST_OBJECT_MAX_LIFETIME: 'max exp - nbf of a signed request, seconds (default and max 3600)',
+  FAPI_CIBA: 'true to enforce the FAPI-CIBA profile for every client (default false)',
+  ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
+  LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwksUri"|"jwks"}]',
+  INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
+  ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
+  BINDING_MESSAGE_MAX_LENGTH: 'characters (default 120)',
+  SCOPES_SUPPORTED: 'comma-separated scopes (must include openid)',
+  ACR_VALUES_SUPPORTED: 'comma-separated acr values, strongest first',
+  NOTIFICATION_MAX_ATTEMPTS: 'ping/push delivery attempts (default 8)',
+  NOTIFICATION_BACKOFF_MS: 'base retry backoff in ms (default 500)',
+  NOTIFICATION_TIMEOUT_MS: 'per-attempt timeout in ms (default 5000)',
+};
