@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/** base64url(sha-256(ASCII value)): DPoP `ath` (RFC 9449 §4.2) and the hashes under which tokens are stored. */
+export function sha256Base64url(value: string): string {
+  return createHash('sha256').update(value, 'ascii').digest('base64url');
+}
+
+/**
+ * The left-most half of the sha-256 hash of the ASCII value, base64url: `at_hash`
+ * (OIDC Core §3.3.2.11) and `urn:openid:params:jwt:claim:rt_hash` (CIBA §10.3.1).
+ * SHA-256 is the hash of both our signing algs (ES256, PS256).
+ */
+export function leftHalfSha256(value: string): string {
+  const digest = createHash('sha256').update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
