@@ -82,7 +82,7 @@ describe('verifyDpopProof', () => {
   it('refuses a symmetric (HS256) proof', async () => {
     const ctx = await testContext();
     const proof = await new SignJWT({ htm: 'POST', htu, iat: ctx.clock.now() / 1000, jti: 'j1' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } as never })
       .sign(new Uint8Array(32));
     await expect(verifyDpopProof(ctx, proof, { htm: 'POST', htu })).rejects.toThrow(InvalidDpopProof);
   });
