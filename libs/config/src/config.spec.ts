@@ -88,22 +88,24 @@ describe('loadConfig', () => {
   it('parses LOGIN_HINT_TOKEN_ISSUERS as JSON', () => {
     const { settings } = loadConfig({
       LOGIN_HINT_TOKEN_ISSUERS: JSON.stringify([
-        { issuer: 'https://hints.example.com', jwksUri: 'https://hints.example.com/jwks' },
+        { issuer: 'https://hints.example.com', jwks_uri: 'https://hints.example.com/jwks' },
         { issuer: 'local', jwks: { keys: [{ kty: 'EC' }] } },
+        { issuer: 'camel', jwksUri: 'https://camel.example.com/jwks' },
       ]),
     });
     expect(settings.loginHintTokenIssuers).toEqual([
       { issuer: 'https://hints.example.com', jwksUri: 'https://hints.example.com/jwks' },
       { issuer: 'local', jwks: { keys: [{ kty: 'EC' }] } },
+      { issuer: 'camel', jwksUri: 'https://camel.example.com/jwks' },
     ]);
   });
 
   it.each([
     ['not json', 'not valid JSON'],
     ['{}', 'JSON array'],
-    ['[{"jwksUri":"https://x"}]', 'no issuer'],
-    ['[{"issuer":"x"}]', 'jwksUri or jwks'],
-    ['[{"issuer":"x","jwksUri":"ftp://x"}]', 'http(s) URL'],
+    ['[{"jwks_uri":"https://x"}]', 'no issuer'],
+    ['[{"issuer":"x"}]', 'jwks_uri or jwks'],
+    ['[{"issuer":"x","jwks_uri":"ftp://x"}]', 'http(s) URL'],
   ])('rejects LOGIN_HINT_TOKEN_ISSUERS=%s', (value, problem) => {
     const error = configError({ LOGIN_HINT_TOKEN_ISSUERS: value });
     expect(error.variable).toBe('LOGIN_HINT_TOKEN_ISSUERS');

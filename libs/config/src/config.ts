@@ -103,18 +103,21 @@ function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenI
   } catch {
     throw new ConfigError(name, 'not valid JSON');
   }
-  if (!Array.isArray(value)) throw new ConfigError(name, 'expected a JSON array of {issuer, jwksUri | jwks}');
+  if (!Array.isArray(value)) throw new ConfigError(name, 'expected a JSON array of {issuer, jwks_uri | jwks}');
   return value.map((entry: unknown, index) => {
     const at = `entry ${index}`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(name, `${at} is not an object`);
-    const { issuer, jwksUri, jwks } = entry as Record<string, unknown>;
+    const fields = entry as Record<string, unknown>;
+    const { issuer, jwks } = fields;
+    // The JSON is edge input: the OIDC spelling jwks_uri is accepted as well as jwksUri.
+    const jwksUri = fields.jwks_uri ?? fields.jwksUri;
     if (typeof issuer !== 'string' || issuer === '') throw new ConfigError(name, `${at} has no issuer`);
     if (jwksUri !== undefined && (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri))) {
-      throw new ConfigError(name, `${at}: jwksUri must be an http(s) URL`);
+      throw new ConfigError(name, `${at}: jwks_uri must be an http(s) URL`);
     }
     const keys = (jwks as { keys?: unknown } | undefined)?.keys;
     if (jwks !== undefined && !Array.isArray(keys)) throw new ConfigError(name, `${at}: jwks must be {"keys": [...]}`);
-    if (jwksUri === undefined && jwks === undefined) throw new ConfigError(name, `${at} needs jwksUri or jwks`);
+    if (jwksUri === undefined && jwks === undefined) throw new ConfigError(name, `${at} needs jwks_uri or jwks`);
     return {
       issuer,
       ...(jwksUri !== undefined ? { jwksUri: jwksUri as string } : {}),
@@ -208,7 +211,7 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   REQUEST_OBJECT_MAX_LIFETIME: 'max exp - nbf of a signed request, seconds (default and max 3600)',
   FAPI_CIBA: 'true to enforce the FAPI-CIBA profile for every client (default false)',
   ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
-  LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwksUri"|"jwks"}]',
+  LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwks_uri"|"jwks"}]',
   INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
   ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
   BINDING_MESSAGE_MAX_LENGTH: 'characters (default 120)',
