@@ -26,6 +26,8 @@ export * from './http/parse-body';
 export * from './signals/signals';
 export * from './infra/fetch-http-client';
 export * from './infra/node-random';
+export * from './delivery/notification-message';
+export * from './delivery/notification-delivery';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

@@ -83,6 +83,13 @@ export interface OutboxStore {
   due(now: number, limit: number): Promise<OutboxMessage[]>;
   find(id: string): Promise<OutboxMessage | undefined>;
   update(id: string, patch: Partial<OutboxMessage>): Promise<void>;
+  /**
+   * Take a delivery lease (compare-and-set): only if the message is `pending` and due
+   * (nextAttemptAt <= now), set nextAttemptAt = `until` and attempts = attempts + 1 and
+   * return the updated message; otherwise undefined (another worker holds it). Optional:
+   * without it the delivery worker guards against double sends within one process only.
+   */
+  lease?(id: string, now: number, until: number): Promise<OutboxMessage | undefined>;
 }
 
 /** Audit trail of security events (request created, approved, denied, tokens issued…). */

@@ -1,0 +1,287 @@
+import type { ProviderContext } from '../context';
+import type { OutboxMessage } from '../domain/tokens';
+import { RequestTimeoutError, ResponseTooLargeError } from '../infra/fetch-http-client';
+import type { Stores } from '../ports/stores.port';
+
+/** Tuning of the outbox worker; policy (attempts, backoff, timeout) comes from settings. */
+export interface NotificationDeliveryOptions {
+  /** How often the timer loop looks for due messages (ms). Default 1000. */
+  pollIntervalMs?: number;
+  /** Messages read per `due` query. Default 32. */
+  batchSize?: number;
+  /** Largest response body read from a notification endpoint. Default 16 KiB. */
+  maxResponseBytes?: number;
+  /** Upper bound of one backoff delay (ms). Default 5 minutes. */
+  maxBackoffMs?: number;
+  /** Source of jitter in [0, 1). Default Math.random (jitter needs no secrecy). */
+  jitter?: () => number;
+}
+
+/** How one attempt ended. */
+type Outcome = { kind: 'delivered'; status: number } | { kind: 'retry' | 'failed'; reason: string; retryAfterMs?: number };
+
+/**
+ * Ids being sent by any worker of this process over the same stores: the fallback
+ * guard against double sends when the store has no atomic `lease`.
+ */
+const sendingByStores = new WeakMap<Stores, Set<string>>();
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * The durable outbox worker for ping (CIBA §10.2) and push (CIBA §10.3, §12)
+ * notifications. Messages live in `stores.outbox`, so a message enqueued before a
+ * restart is delivered after it. Rules:
+ *  - https only; http only to loopback hosts when `allowLoopbackHttpNotifications`;
+ *  - redirects are never followed (a 3xx fails the message);
+ *  - 2xx is delivered (CIBA expects 204, any 2xx is accepted);
+ *  - 401 fails at once, never retried (CIBA conformance: no retry after 401);
+ *  - other 4xx fail at once, except 408 and 429, which are retried like 5xx,
+ *    timeouts and network errors: exponential backoff with jitter, at most
+ *    `notificationMaxAttempts` attempts;
+ *  - response bodies are bounded; an oversized response fails the message;
+ *  - before a send the worker takes a lease (nextAttemptAt pushed past the send
+ *    timeout) so a second worker does not send the same message meanwhile.
+ * Bodies and bearer tokens are never logged.
+ *
+ * @example
+ * const delivery = new NotificationDelivery(ctx);
+ * delivery.start();          // timer loop + wake-ups from ctx.signals
+ * // … on shutdown:
+ * await delivery.stop();     // waits for in-flight sends
+ */
+export class NotificationDelivery {
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxResponseBytes: number;
+  private readonly maxBackoffMs: number;
+  private readonly jitter: () => number;
+  private readonly inFlight = new Set<Promise<boolean>>();
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private stopped = false;
+  private scanning?: Promise<void>;
+  private rescan = false;
+
+  constructor(
+    private readonly ctx: ProviderContext,
+    options: NotificationDeliveryOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.batchSize = options.batchSize ?? 32;
+    this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+    this.jitter = options.jitter ?? Math.random;
+  }
+
+  /** Start the timer loop and listen for in-process wake-ups. Picks up messages left from before a restart. */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.unsubscribe = this.ctx.signals.onNotificationQueued?.((id) => this.kick(id));
+    this.schedule(0);
+  }
+
+  /** Stop the loop and wait for in-flight sends. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Attempt now: the message `messageId` (right after it was enqueued, so a ping leaves
+   * within milliseconds), or every due message. Never throws; returns when the attempts
+   * it started have ended.
+   */
+  kick(messageId?: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return messageId ? this.track(this.attempt(messageId)).then(() => undefined) : this.scan();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.scan().finally(() => this.schedule(this.pollIntervalMs));
+    }, delayMs);
+    // The HTTP server keeps the process alive; the worker alone must not.
+    this.timer.unref();
+  }
+
+  /** One pass over due messages; concurrent callers share it and trigger one more pass. */
+  private scan(): Promise<void> {
+    if (this.scanning) {
+      this.rescan = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      try {
+        // Bounded, so messages that stay due (a lease being taken elsewhere) cannot spin the loop.
+        for (let pass = 0; pass < 16 && !this.stopped; pass++) {
+          this.rescan = false;
+          const due = await this.ctx.stores.outbox.due(this.ctx.clock.now(), this.batchSize);
+          const leased = await Promise.all(due.map((m) => this.track(this.attempt(m.id))));
+          // A full batch may hide more due messages behind it.
+          if (due.length === this.batchSize && leased.some(Boolean)) this.rescan = true;
+          if (!this.rescan) break;
+        }
+      } catch (error) {
+        this.ctx.logger.error('outbox scan failed', { errorMessage: (error as Error).message });
+      } finally {
+        this.scanning = undefined;
+      }
+    })();
+    return this.scanning;
+  }
+
+  private track(work: Promise<boolean>): Promise<boolean> {
+    const guarded = work.catch((error: unknown) => {
+      this.ctx.logger.error('notification attempt failed unexpectedly', { errorMessage: (error as Error).message });
+      return false;
+    });
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
+    return guarded;
+  }
+
+  /** One attempt at one message; false when it was not leased (not due, or taken elsewhere). */
+  private async attempt(messageId: string): Promise<boolean> {
+    if (this.stopped) return false;
+    const { stores, clock, settings } = this.ctx;
+    let sending = sendingByStores.get(stores);
+    if (!sending) sendingByStores.set(stores, (sending = new Set()));
+    if (sending.has(messageId)) return false;
+    sending.add(messageId);
+    try {
+      const now = clock.now();
+      // The lease outlives the whole send, so nobody else picks the message meanwhile.
+      const until = now + settings.notificationTimeoutMs + 5000;
+      const message = await this.lease(messageId, now, until);
+      if (!message) return false;
+      const started = clock.now();
+      const outcome = await this.send(message);
+      await this.record(message, outcome, started);
+      return true;
+    } finally {
+      sending.delete(messageId);
+    }
+  }
+
+  private async lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined> {
+    const outbox = this.ctx.stores.outbox;
+    if (outbox.lease) return outbox.lease(id, now, until);
+    const message = await outbox.find(id);
+    if (!message || message.status !== 'pending' || message.nextAttemptAt > now) return undefined;
+    const patch = { attempts: message.attempts + 1, nextAttemptAt: until };
+    await outbox.update(id, patch);
+    return { ...message, ...patch };
+  }
+
+  private async send(message: OutboxMessage): Promise<Outcome> {
+    const refusal = this.checkUrl(message.url);
+    if (refusal) return { kind: 'failed', reason: refusal };
+    try {
+      const response = await this.ctx.http.send({
+        url: message.url,
+        method: 'POST',
+        // CIBA §10.2 / §10.3: Bearer client_notification_token, JSON body.
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${message.bearer}` },
+        body: message.body,
+        timeoutMs: this.ctx.settings.notificationTimeoutMs,
+        maxResponseBytes: this.maxResponseBytes,
+      });
+      return this.classify(response.status, response.headers['retry-after']);
+    } catch (error) {
+      if (error instanceof ResponseTooLargeError) return { kind: 'failed', reason: 'response too large' };
+      if (error instanceof RequestTimeoutError) return { kind: 'retry', reason: 'timeout' };
+      return { kind: 'retry', reason: `network error: ${(error as Error).message}`.slice(0, 200) };
+    }
+  }
+
+  private classify(status: number, retryAfter: string | undefined): Outcome {
+    if (status >= 200 && status < 300) return { kind: 'delivered', status };
+    // A redirect is never followed (ping endpoint hardening; CIBA conformance).
+    if (status >= 300 && status < 400) return { kind: 'failed', reason: `HTTP ${status} (redirect not followed)` };
+    if (status === 401) return { kind: 'failed', reason: 'HTTP 401 (not retried)' };
+    if (status === 408 || status === 429 || status >= 500) {
+      const seconds = Number(retryAfter);
+      return {
+        kind: 'retry',
+        reason: `HTTP ${status}`,
+        retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined,
+      };
+    }
+    return { kind: 'failed', reason: `HTTP ${status}` };
+  }
+
+  /** https only; http only to loopback hosts in development (ping endpoint hardening). */
+  private checkUrl(raw: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return 'invalid notification endpoint';
+    }
+    if (url.username || url.password) return 'notification endpoint carries credentials';
+    if (url.protocol === 'https:') return undefined;
+    if (url.protocol === 'http:' && this.ctx.settings.allowLoopbackHttpNotifications && isLoopbackHost(url.hostname)) {
+      return undefined;
+    }
+    return 'notification endpoint must use https';
+  }
+
+  /** Exponential backoff with equal jitter: half the delay fixed, half random. */
+  backoffMs(attempts: number): number {
+    const base = this.ctx.settings.notificationBackoffMs * 2 ** Math.max(0, attempts - 1);
+    const capped = Math.min(this.maxBackoffMs, base);
+    return Math.round(capped / 2 + (this.jitter() * capped) / 2);
+  }
+
+  private async record(message: OutboxMessage, outcome: Outcome, started: number): Promise<void> {
+    const { stores, clock, logger, metrics, settings } = this.ctx;
+    const now = clock.now();
+    const fields = {
+      messageId: message.id,
+      authRequestId: message.authRequestId,
+      clientId: message.clientId,
+      origin: safeOrigin(message.url),
+      attempt: message.attempts,
+      ms: now - started,
+    };
+    if (outcome.kind === 'delivered') {
+      await stores.outbox.update(message.id, { status: 'delivered', lastError: undefined });
+      metrics.observe('notification_delivery_ms', now - message.createdAt);
+      logger.info('notification delivered', { ...fields, status: outcome.status });
+      return;
+    }
+    if (outcome.kind === 'retry' && message.attempts < settings.notificationMaxAttempts) {
+      const delay = Math.min(this.maxBackoffMs, Math.max(this.backoffMs(message.attempts), outcome.retryAfterMs ?? 0));
+      await stores.outbox.update(message.id, { nextAttemptAt: now + delay, lastError: outcome.reason });
+      logger.warn('notification attempt failed, will retry', { ...fields, reason: outcome.reason, retryInMs: delay });
+      return;
+    }
+    await stores.outbox.update(message.id, { status: 'failed', lastError: outcome.reason });
+    logger.warn('notification failed', { ...fields, reason: outcome.reason });
+    await stores.audit.append({
+      id: this.ctx.random.uuid(),
+      at: now,
+      type: 'notification.failed',
+      clientId: message.clientId,
+      authRequestId: message.authRequestId,
+      data: { attempts: message.attempts, reason: outcome.reason },
+    });
+  }
+}
+
+function safeOrigin(raw: string): string | undefined {
+  try {
+    return new URL(raw).origin;
+  } catch {
+    return undefined;
+  }
+}
