@@ -21,6 +21,10 @@ export * from './http/render-http';
 export * from './http/parse-body';
 
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
+export { authenticateClient } from './client-auth/authenticate-client';
+export { hashClientSecret, clientSecretMatches } from './client-auth/client-secret';
+export { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS, isAsymmetricAlg, isFapiClient } from './client-auth/algorithms';
+export { JWT_BEARER_ASSERTION_TYPE, BASIC_CHALLENGE } from './client-auth/read-client-credentials';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
