@@ -17,6 +17,7 @@ import {
 } from '../backchannel/testing.spec-helper';
 import { authenticateClient } from './authenticate-client';
 import { parseForm } from '../http/parse-body';
+import { hashClientSecret } from './client-secret';
 
 async function auth(h: TestHarness, params: Record<string, string>, headers: Record<string, string> = {}) {
   const req = formRequest(params, headers);
@@ -39,7 +40,6 @@ describe('authenticateClient', () => {
     it('form-urldecodes the id and secret before comparing them (RFC 6749 §2.3.1)', async () => {
       const { client } = await secretClient(h.ctx, { clientId: 'id with:colon+plus' });
       const secret = 'a b:c+d%e';
-      const { hashClientSecret } = await import('./client-secret');
       await h.ctx.stores.clients.save({ ...client, clientSecretHash: hashClientSecret(secret) });
       const found = await auth(h, {}, { authorization: basicAuth('id with:colon+plus', secret) });
       expect(found.clientId).toBe('id with:colon+plus');
