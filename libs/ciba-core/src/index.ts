@@ -32,6 +32,8 @@ export * from './infra/fetch-http-client';
 export * from './infra/node-random';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';
+export * from './completion/complete-auth-request';
+export * from './completion/expire-auth-request';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

@@ -41,8 +41,10 @@ export interface AuthRequest {
   authTime?: number;
   acr?: string;
   amr?: string[];
-  /** Who approved: owner device id. */
+  /** Who approved (or denied): owner device id. */
   approvedBy?: string;
+  /** When the owner approved or denied (epoch ms), for approval→token latency metrics. */
+  approvedAt?: number;
   /** Set on consumption, for the audit trail. */
   consumedAt?: number;
 }

@@ -1,0 +1,146 @@
+import type { ProviderContext } from '../context';
+import type { AuthRequest } from '../domain/auth-request';
+import type { Client } from '../domain/client';
+import type { OutboxMessage } from '../domain/tokens';
+import { enqueueNotification, pingBody, pushErrorBody, pushTokenBody } from '../delivery/notification-message';
+import { Conflict, NotFound } from '../errors/oauth-error';
+import type { Stores } from '../ports/stores.port';
+import { issueTokens } from '../tokens/issue-tokens';
+import { expireAuthRequest } from './expire-auth-request';
+
+/** The owner's answer on the authentication device. */
+export interface CompleteAuthRequestInput {
+  /** Internal request id (the one the owner device sees, not the client's auth_req_id). */
+  id: string;
+  /** The authenticated owner; a request of another owner is reported as not found. */
+  sub: string;
+  decision: 'approve' | 'deny';
+  /** Owner device that answered (audit: who approved). */
+  deviceId: string;
+  /** Authentication context achieved on the device (returned as `acr` in the ID token). */
+  acr?: string;
+  /** Authentication methods used on the device (`amr`). */
+  amr?: string[];
+}
+
+/**
+ * The one entry point that completes an authentication request (STYLE §7): pending →
+ * approved | denied, then delivery by mode:
+ *  - poll: wakes long-polling token requests (CIBA §7.4);
+ *  - ping: queues the callback `{"auth_req_id"}` (CIBA §10.2) and wakes the outbox worker;
+ *  - push: on approval issues the tokens at once, moves approved → consumed and queues
+ *    the token response (CIBA §10.3.1); on denial queues the error payload (CIBA §12).
+ * The state change, the audit event and the outbox message are written in one store
+ * transaction. An expired request is moved to expired (clients are told, see
+ * {@link expireAuthRequest}) and reported as a conflict.
+ *
+ * @throws NotFound the request does not exist or belongs to another owner.
+ * @throws Conflict the request expired or is no longer pending.
+ *
+ * @example
+ * const done = await completeAuthRequest(ctx, { id, sub, decision: 'approve', deviceId, acr: 'urn:onboard:acr:passkey' });
+ */
+export async function completeAuthRequest(ctx: ProviderContext, input: CompleteAuthRequestInput): Promise<AuthRequest> {
+  const request = await ctx.stores.authRequests.find(input.id);
+  // Another owner's request is indistinguishable from a missing one.
+  if (!request || request.sub !== input.sub) throw new NotFound('no such authentication request');
+  const now = ctx.clock.now();
+  if (request.status === 'pending' && request.expiresAt <= now) {
+    await expireAuthRequest(ctx, request);
+    throw new Conflict('the authentication request has expired');
+  }
+  if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);
+
+  const client = request.deliveryMode === 'poll' ? undefined : await ctx.stores.clients.find(request.clientId);
+  const approve = input.decision === 'approve';
+  const patch: Partial<AuthRequest> = approve
+    ? { status: 'approved', authTime: now, approvedAt: now, acr: input.acr, amr: input.amr, approvedBy: input.deviceId }
+    : { status: 'denied', approvedAt: now, approvedBy: input.deviceId };
+
+  const outcome = await ctx.stores.transaction(async (stores) => {
+    const updated = await stores.authRequests.transition(request.id, 'pending', patch);
+    if (!updated) return undefined; // lost the race to another device or to the sweeper
+    await stores.audit.append({
+      id: ctx.random.uuid(),
+      at: now,
+      type: approve ? 'auth_request.approved' : 'auth_request.denied',
+      clientId: updated.clientId,
+      sub: updated.sub,
+      authRequestId: updated.id,
+      data: { deviceId: input.deviceId, ...(approve && input.acr ? { acr: input.acr } : {}) },
+    });
+    return deliver(ctx, stores, updated, client, now);
+  });
+  if (!outcome) throw new Conflict('the authentication request is no longer pending');
+
+  ctx.signals.authRequestCompleted(request.id);
+  if (outcome.message) ctx.signals.notificationQueued?.(outcome.message.id);
+  return outcome.request;
+}
+
+async function deliver(
+  ctx: ProviderContext,
+  stores: Stores,
+  request: AuthRequest,
+  client: Client | undefined,
+  now: number,
+): Promise<{ request: AuthRequest; message?: OutboxMessage }> {
+  const authReqId = request.deliveryAuthReqId ?? '';
+  switch (request.deliveryMode) {
+    case 'poll':
+      return { request };
+    case 'ping': {
+      // CIBA §10.2: sent on approval and on denial alike.
+      const message = await enqueueNotification(ctx, stores, request, client, pingBody(authReqId));
+      if (!message) warnUndeliverable(ctx, request);
+      return { request, message };
+    }
+    case 'push': {
+      if (request.status === 'denied') {
+        const body = pushErrorBody(authReqId, 'access_denied', 'the owner denied the request');
+        const message = await enqueueNotification(ctx, stores, request, client, body);
+        if (!message) warnUndeliverable(ctx, request);
+        return { request, message };
+      }
+      if (!client || client.disabled || !client.backchannelClientNotificationEndpoint) {
+        warnUndeliverable(ctx, request);
+        return { request };
+      }
+      // CIBA §10.3: push clients never call the token endpoint, so tokens are issued now,
+      // with the same stores, i.e. inside the transaction.
+      const tokens = await issueTokens(
+        { ...ctx, stores },
+        {
+          client,
+          sub: request.sub,
+          scope: request.scope,
+          authTime: request.authTime ?? now,
+          acr: request.acr,
+          amr: request.amr,
+          authorizationDetails: request.authorizationDetails,
+          authReqId,
+        },
+      );
+      const consumed = await stores.authRequests.transition(request.id, 'approved', { status: 'consumed', consumedAt: now });
+      await stores.audit.append({
+        id: ctx.random.uuid(),
+        at: now,
+        type: 'auth_request.consumed',
+        clientId: request.clientId,
+        sub: request.sub,
+        authRequestId: request.id,
+        data: { delivery: 'push' },
+      });
+      const body = pushTokenBody(authReqId, { ...tokens });
+      const message = await enqueueNotification(ctx, stores, consumed ?? request, client, body);
+      return { request: consumed ?? request, message };
+    }
+  }
+}
+
+function warnUndeliverable(ctx: ProviderContext, request: AuthRequest): void {
+  ctx.logger.warn('completed request cannot be notified (client missing, disabled or without endpoint)', {
+    authRequestId: request.id,
+    clientId: request.clientId,
+  });
+}
