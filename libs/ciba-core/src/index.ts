@@ -34,6 +34,7 @@ export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';
 export * from './completion/complete-auth-request';
 export * from './completion/expire-auth-request';
+export * from './maintenance/sweep-expired';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

@@ -1,0 +1,92 @@
+import type { ProviderContext } from '../context';
+import { expireAuthRequest } from '../completion/expire-auth-request';
+
+/** What one sweep did. */
+export interface SweepResult {
+  /** Ping/push requests moved to expired (client notified). */
+  expired: number;
+  deletedAuthRequests: number;
+  deletedReplayMarkers: number;
+  deletedRefreshTokens: number;
+  deletedRevocations: number;
+}
+
+export interface SweepOptions {
+  /** How long an expired auth request is kept for audit and for `expired_token` answers (ms). Default 1 hour. */
+  retentionMs?: number;
+  /** Max ping/push requests expired per sweep. Default 500. */
+  batchSize?: number;
+}
+
+/**
+ * One maintenance pass. First, ping/push requests still pending past `expiresAt` are
+ * expired and their clients told (ping: the callback, CIBA §10.2; push: the §12 error
+ * payload with `expired_token`). Then rows past their lifetime are deleted through the
+ * stores' expiry indexes (no full scans): auth requests expired longer than the
+ * retention, replay markers, refresh tokens and revocation entries.
+ *
+ * @example
+ * const result = await sweepExpired(ctx);
+ */
+export async function sweepExpired(ctx: ProviderContext, options: SweepOptions = {}): Promise<SweepResult> {
+  const retentionMs = options.retentionMs ?? 3600_000;
+  const batchSize = options.batchSize ?? 500;
+  const now = ctx.clock.now();
+  let expired = 0;
+  for (const request of await ctx.stores.authRequests.listExpiredPendingWithDelivery(now, batchSize)) {
+    try {
+      if (await expireAuthRequest(ctx, request)) expired++;
+    } catch (error) {
+      ctx.logger.error('could not expire request', { authRequestId: request.id, errorMessage: (error as Error).message });
+    }
+  }
+  const result: SweepResult = {
+    expired,
+    deletedAuthRequests: await ctx.stores.authRequests.deleteExpired(now - retentionMs),
+    deletedReplayMarkers: await ctx.stores.replay.deleteExpired(now),
+    deletedRefreshTokens: await ctx.stores.refreshTokens.deleteExpired(now),
+    deletedRevocations: await ctx.stores.revocations.deleteExpired(now),
+  };
+  if (Object.values(result).some((n) => n > 0)) ctx.logger.info('maintenance sweep', { ...result });
+  return result;
+}
+
+/**
+ * Runs {@link sweepExpired} on an interval timer. Overlapping sweeps are skipped;
+ * `stop()` waits for a running sweep.
+ *
+ * @example
+ * const maintenance = new Maintenance(ctx, { intervalMs: 5000 });
+ * maintenance.start();
+ * await maintenance.stop();
+ */
+export class Maintenance {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly options: SweepOptions & { intervalMs?: number } = {},
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /** One sweep now, unless one is running (then that one is awaited). */
+  runOnce(): Promise<void> {
+    this.running ??= sweepExpired(this.ctx, this.options)
+      .then(() => undefined)
+      .catch((error: unknown) => this.ctx.logger.error('maintenance sweep failed', { errorMessage: (error as Error).message }))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
