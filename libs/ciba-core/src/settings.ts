@@ -37,6 +37,8 @@ export interface ProviderSettings {
   notificationMaxAttempts: number;
   notificationBackoffMs: number;
   notificationTimeoutMs: number;
+  /** RFC 9396 §14: accepted authorization_details types; absent = any type (advertised only when set). */
+  authorizationDetailsTypesSupported?: string[];
 }
 
 export const defaultSettings = (issuer: string): ProviderSettings => ({
