@@ -1,0 +1,95 @@
+import type { ProtocolErrorCode, ResultErrorCode } from './error-codes';
+
+/**
+ * The messages of the device protocol, as TypeScript sees them (camelCase). On the wire they are
+ * JSON objects with snake_case members; see docs/protocol.md and `encode.ts` / `decode.ts`.
+ */
+
+/**
+ * device → bridge, `requests/verification`: ask for the owner's verification.
+ * The CIBA parameters (hint, binding message, scope, authorization details, user code, requested
+ * expiry) travel inside `request`, a signed request object (CIBA §7.1.1) the bridge relays as is.
+ */
+export interface VerificationRequestMessage {
+  type: 'verification';
+  /** Device-chosen id; a repeated message with the same id never starts a second verification. */
+  requestId: string;
+  /** Signed request object (compact JWS), signed with the device's key. */
+  request: string;
+  /** `private_key_jwt` client assertion (RFC 7523 §2.2) for the backchannel authentication endpoint. */
+  clientAssertion: string;
+}
+
+/** device → bridge, `requests/cancel`: stop waiting for a verification request. */
+export interface CancelMessage {
+  type: 'cancel';
+  /** The id of the verification request to cancel. */
+  requestId: string;
+}
+
+/** device → bridge, `requests/refresh`: exchange a refresh token (RFC 6749 §6) over MQTT. */
+export interface RefreshMessage {
+  type: 'refresh';
+  /** Device-chosen id of this refresh; the result carries it. */
+  requestId: string;
+  refreshToken: string;
+  /** `private_key_jwt` client assertion for the token endpoint. */
+  clientAssertion: string;
+  /** DPoP proof for the token endpoint (RFC 9449 §4), when the tokens are DPoP-bound. */
+  dpop?: string;
+}
+
+/** Any message a device publishes. */
+export type DeviceMessage = VerificationRequestMessage | CancelMessage | RefreshMessage;
+
+/** bridge → device, `replies/ack`: the provider accepted the verification request (CIBA §7.3). */
+export interface AckMessage {
+  type: 'ack';
+  requestId: string;
+  authReqId: string;
+  /** Seconds until the auth request expires. */
+  expiresIn: number;
+}
+
+/** Lifecycle of a verification request as a device sees it. */
+export const VERIFICATION_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/** bridge → device, `replies/status`: the verification request changed state. */
+export interface StatusMessage {
+  type: 'status';
+  requestId: string;
+  status: VerificationStatus;
+  authReqId?: string;
+}
+
+/** bridge → device, `replies/result`: final outcome of a verification request or a refresh. */
+export type ResultMessage =
+  | {
+      type: 'result';
+      requestId: string;
+      authReqId?: string;
+      outcome: 'tokens';
+      /** The token response, encrypted to the device's encryption key (compact JWE, RFC 7516). */
+      encryptedTokens: string;
+    }
+  | {
+      type: 'result';
+      requestId: string;
+      authReqId?: string;
+      outcome: 'error';
+      error: ResultErrorCode;
+      errorDescription?: string;
+    };
+
+/** bridge → device, `replies/error`: a message could not be processed. */
+export interface ErrorMessage {
+  type: 'error';
+  /** The offending message's request id, when it had a readable one; otherwise null. */
+  requestId: string | null;
+  error: ProtocolErrorCode;
+  errorDescription: string;
+}
+
+/** Any message the bridge publishes to a device. */
+export type BridgeMessage = AckMessage | StatusMessage | ResultMessage | ErrorMessage;
