@@ -35,6 +35,8 @@ export * from './delivery/notification-delivery';
 export * from './completion/complete-auth-request';
 export * from './completion/expire-auth-request';
 export * from './maintenance/sweep-expired';
+export * from './owner-device/authenticate-owner-device';
+export * from './owner-device/owner-device.handlers';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

@@ -10,7 +10,7 @@ import type { KeyRing } from '../ports/key-ring.port';
 import type { Logger } from '../ports/logger.port';
 import { createMemoryStores } from '../memory/memory-stores';
 import { defaultSettings, type ProviderSettings } from '../settings';
-import { createSignals } from '../signals/signals';
+import { createSignals, type InProcessSignals } from '../signals/signals';
 
 export interface LogLine {
   level: string;
@@ -19,6 +19,7 @@ export interface LogLine {
 }
 
 export interface TestContext extends ProviderContext {
+  signals: InProcessSignals;
   logs: LogLine[];
   observed: { name: string; ms: number }[];
   /** Move the controllable clock. */
