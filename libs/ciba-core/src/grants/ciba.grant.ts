@@ -1,0 +1,56 @@
+import type { ProviderContext } from '../context';
+import { CIBA_GRANT_TYPE } from '../domain/client';
+import { UnauthorizedClient } from '../errors/oauth-error';
+import { issueTokens, type TokenResponse } from '../tokens/issue-tokens';
+import { checkPollInterval } from './ciba/check-poll-interval';
+import { checkRequestState } from './ciba/check-request-state';
+import { consumeOnce } from './ciba/consume-once';
+import { findAuthRequest } from './ciba/find-auth-request';
+import { waitForDecision } from './ciba/wait-for-decision';
+import type { GrantInput, TokenGrant } from './token-grant';
+
+/**
+ * The CIBA grant, `urn:openid:params:grant-type:ciba` (CIBA §10.1), checked in the
+ * spec's order: push clients refused → find → consumed / expired / denied →
+ * pending (slow_down, long poll, authorization_pending) → consume once → issue.
+ */
+export const cibaGrant: TokenGrant = {
+  grantType: CIBA_GRANT_TYPE,
+  async handle(ctx: ProviderContext, { client, form, jkt }: GrantInput): Promise<TokenResponse> {
+    // CIBA §10.3, §11: push-mode clients get their tokens at the notification endpoint.
+    if (client.backchannelTokenDeliveryMode === 'push') {
+      throw new UnauthorizedClient('push-mode clients must not use the CIBA grant at the token endpoint');
+    }
+    const startedAt = ctx.clock.now();
+    let request = await findAuthRequest(ctx, client, form);
+    if (checkRequestState(request, startedAt) === 'pending') {
+      await checkPollInterval(ctx, request, startedAt);
+      request = await waitForDecision(ctx, request, startedAt);
+    }
+    const now = ctx.clock.now();
+    const consumed = await consumeOnce(ctx, request, now);
+    const tokens = await issueTokens(ctx, {
+      client,
+      sub: consumed.sub,
+      scope: consumed.scope,
+      authTime: consumed.authTime ?? now,
+      acr: consumed.acr,
+      amr: consumed.amr,
+      authorizationDetails: consumed.authorizationDetails,
+      jkt,
+      authReqId: form.get('auth_req_id'),
+    });
+    await ctx.stores.audit.append({
+      id: ctx.random.uuid(),
+      at: now,
+      type: 'tokens.issued',
+      clientId: client.clientId,
+      sub: consumed.sub,
+      authRequestId: consumed.id,
+      data: { grantType: CIBA_GRANT_TYPE, deliveryMode: consumed.deliveryMode, dpop: jkt !== undefined },
+    });
+    // The owner's approval sets authTime, so this is approval → token.
+    if (consumed.authTime !== undefined) ctx.metrics.observe('approval_to_token_ms', ctx.clock.now() - consumed.authTime);
+    return tokens;
+  },
+};
