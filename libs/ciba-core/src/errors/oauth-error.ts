@@ -145,3 +145,8 @@ export class ServerError extends OAuthError {
   override readonly status = 500;
   override readonly expose = false;
 }
+/** RFC 9449 §7.1: at a protected resource an invalid DPoP proof is a 401 with a DPoP challenge. */
+export class InvalidDpopProofAtResource extends OAuthError {
+  readonly code = 'invalid_dpop_proof';
+  override readonly status = 401;
+}
