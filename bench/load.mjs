@@ -1,0 +1,299 @@
+// The load generator: complete CIBA flows (backchannel request -> owner approval through
+// the owner-device API -> tokens at the client) in poll or ping mode, driven with Node's
+// built-in fetch (undici, keep-alive connection pool) against any provider described by
+// a `target` (see bench/targets/*.mjs). Only the target's setup differs between
+// providers; the client, the owner device and the timing are the same code.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+const now = () => performance.now();
+
+/**
+ * @typedef {object} Target
+ * @property {string} name
+ * @property {string} backchannelEndpoint
+ * @property {string} tokenEndpoint
+ * @property {string} ownerDeviceRequests  URL of GET .../requests (long-poll list) and POST .../requests/{id}/approve
+ * @property {{ poll: { clientId: string, clientSecret: string }, ping: { clientId: string, clientSecret: string } }} clients
+ * @property {{ loginHint: string, deviceCredential: string }[]} owners  one per concurrent flow
+ */
+
+/** RFC 6749 §2.3.1: client_secret_basic, both parts form-urlencoded before base64. */
+export const basicAuth = ({ clientId, clientSecret }) =>
+  'Basic ' + Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+
+async function postForm(url, form, authorization) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(form).toString(),
+  });
+  const text = await res.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { raw: text.slice(0, 200) };
+  }
+  return { status: res.status, body };
+}
+
+class FlowError extends Error {
+  constructor(step, detail) {
+    super(`${step}: ${typeof detail === 'string' ? detail : JSON.stringify(detail).slice(0, 300)}`);
+    this.step = step;
+  }
+}
+
+/**
+ * The client's notification endpoint for ping mode (CIBA §10.2): a plain node:http
+ * listener on 127.0.0.1. Each flow registers its client_notification_token before it
+ * sends the backchannel request; a ping carrying that bearer token resolves the flow's
+ * promise at once (the 204 is written first), and the flow then calls the token endpoint.
+ */
+export class PingListener {
+  #waiters = new Map();
+  #server;
+  received = 0;
+  unexpected = 0;
+
+  async start() {
+    this.#server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const arrivedAt = now();
+        const auth = req.headers.authorization ?? '';
+        const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+        const waiter = this.#waiters.get(token);
+        res.writeHead(waiter ? 204 : 401);
+        res.end();
+        if (!waiter) {
+          this.unexpected++;
+          return;
+        }
+        this.received++;
+        this.#waiters.delete(token);
+        let authReqId;
+        try {
+          authReqId = JSON.parse(Buffer.concat(chunks).toString('utf8')).auth_req_id;
+        } catch {
+          authReqId = undefined;
+        }
+        waiter({ arrivedAt, authReqId });
+      });
+    });
+    this.#server.keepAliveTimeout = 60_000;
+    await new Promise((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return this.#server.address().port;
+  }
+
+  /** Registers a notification token; resolves with the ping's arrival time, rejects after timeoutMs. */
+  expect(token, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(token);
+        reject(new FlowError('ping', `no ping within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiters.set(token, (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+    });
+  }
+
+  async stop() {
+    this.#server.closeAllConnections?.();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+}
+
+/**
+ * A simulated owner device per owner: long-polls the owner-device list and approves each
+ * request it has not seen yet. Approval times are recorded by binding message, which is
+ * unique per flow, so they can be matched to the client's timeline.
+ */
+class OwnerDevices {
+  approvals = new Map(); // binding message -> { sentAt, doneAt }
+  errors = 0;
+  #abort = new AbortController();
+  #loops = [];
+
+  constructor(target, { waitSeconds, approveDelayMs }) {
+    this.target = target;
+    this.waitSeconds = waitSeconds;
+    this.approveDelayMs = approveDelayMs;
+  }
+
+  start() {
+    this.#loops = this.target.owners.map((owner) => this.#loop(owner));
+  }
+
+  async stop() {
+    this.#abort.abort();
+    await Promise.allSettled(this.#loops);
+  }
+
+  async #loop(owner) {
+    const signal = this.#abort.signal;
+    const authorization = `Bearer ${owner.deviceCredential}`;
+    const seen = new Set();
+    while (!signal.aborted) {
+      let list;
+      try {
+        const res = await fetch(`${this.target.ownerDeviceRequests}?wait=${this.waitSeconds}`, {
+          headers: { authorization, accept: 'application/json' },
+          signal,
+        });
+        list = await res.json();
+        if (res.status !== 200) throw new FlowError('owner-device list', list);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.errors++;
+        if (this.errors <= 5) console.error(`[${this.target.name}] owner device: ${err.message}`);
+        await sleep(50);
+        continue;
+      }
+      for (const request of list.requests ?? []) {
+        if (seen.has(request.id)) continue;
+        seen.add(request.id);
+        if (this.approveDelayMs > 0) await sleep(this.approveDelayMs);
+        const record = { sentAt: now(), doneAt: undefined };
+        this.approvals.set(request.binding_message, record);
+        try {
+          const res = await fetch(`${this.target.ownerDeviceRequests}/${encodeURIComponent(request.id)}/approve`, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/json', accept: 'application/json' },
+            body: '{}',
+            signal,
+          });
+          const text = await res.text();
+          if (res.status >= 300) throw new FlowError('owner-device approve', `${res.status} ${text}`);
+          record.doneAt = now();
+        } catch (err) {
+          if (signal.aborted) return;
+          this.errors++;
+          if (this.errors <= 5) console.error(`[${this.target.name}] owner device: ${err.message}`);
+        }
+      }
+    }
+  }
+}
+
+/** One ping-mode flow (CIBA §10.2). */
+async function pingFlow(target, owner, bindingMessage, ping, timeoutMs) {
+  const client = target.clients.ping;
+  const notificationToken = randomBytes(18).toString('base64url');
+  const pinged = ping.expect(notificationToken, timeoutMs);
+  pinged.catch(() => {});
+  const t0 = now();
+  const ack = await postForm(
+    target.backchannelEndpoint,
+    {
+      scope: 'openid',
+      login_hint: owner.loginHint,
+      binding_message: bindingMessage,
+      client_notification_token: notificationToken,
+    },
+    basicAuth(client),
+  );
+  const tAck = now();
+  if (ack.status !== 200 || !ack.body.auth_req_id) throw new FlowError('backchannel', ack);
+  const { arrivedAt: tPing } = await pinged;
+  const token = await postForm(
+    target.tokenEndpoint,
+    { grant_type: CIBA_GRANT, auth_req_id: ack.body.auth_req_id },
+    basicAuth(client),
+  );
+  const tToken = now();
+  if (token.status !== 200 || !token.body.access_token || !token.body.id_token) throw new FlowError('token', token);
+  return { t0, tAck, tPing, tToken, polls: 1 };
+}
+
+/**
+ * One poll-mode flow (CIBA §7.3, §10.1). The client behaves like openid-client's
+ * pollBackchannelAuthenticationGrant: it waits the advertised `interval` (5 s when the
+ * provider advertises none) before every token request, and adds 5 s on slow_down.
+ */
+async function pollFlow(target, owner, bindingMessage, _ping, timeoutMs) {
+  const client = target.clients.poll;
+  const t0 = now();
+  const ack = await postForm(
+    target.backchannelEndpoint,
+    { scope: 'openid', login_hint: owner.loginHint, binding_message: bindingMessage },
+    basicAuth(client),
+  );
+  const tAck = now();
+  if (ack.status !== 200 || !ack.body.auth_req_id) throw new FlowError('backchannel', ack);
+  let interval = ack.body.interval ?? 5;
+  let polls = 0;
+  for (;;) {
+    await sleep(interval * 1000);
+    if (now() - t0 > timeoutMs) throw new FlowError('token', 'flow timed out');
+    polls++;
+    const token = await postForm(
+      target.tokenEndpoint,
+      { grant_type: CIBA_GRANT, auth_req_id: ack.body.auth_req_id },
+      basicAuth(client),
+    );
+    if (token.status === 200) {
+      if (!token.body.access_token || !token.body.id_token) throw new FlowError('token', token);
+      return { t0, tAck, tToken: now(), polls, interval: ack.body.interval };
+    }
+    if (token.body.error === 'slow_down') interval += 5;
+    else if (token.body.error !== 'authorization_pending') throw new FlowError('token', token);
+  }
+}
+
+/**
+ * Runs `flows` complete flows with `concurrency` workers; worker i acts for owner i, whose
+ * device approves. Returns one timeline per completed flow plus error counts.
+ *
+ * @param {Target} target
+ * @param {{ mode: 'poll'|'ping', flows: number, concurrency: number, ping?: PingListener,
+ *   tag: string, approveDelayMs?: number, flowTimeoutMs?: number }} options
+ */
+export async function runFlows(target, options) {
+  const { mode, flows, concurrency, ping, tag } = options;
+  if (target.owners.length < concurrency) throw new Error(`target has ${target.owners.length} owners < ${concurrency}`);
+  const flowTimeoutMs = options.flowTimeoutMs ?? 60_000;
+  const devices = new OwnerDevices(target, { waitSeconds: 20, approveDelayMs: options.approveDelayMs ?? 0 });
+  devices.start();
+  const run = mode === 'ping' ? pingFlow : pollFlow;
+  const results = [];
+  const failures = new Map();
+  let next = 0;
+  const started = now();
+  const worker = async (w) => {
+    const owner = target.owners[w];
+    while (next < flows) {
+      const n = next++;
+      const bindingMessage = `BENCH-${tag}-${n}`;
+      try {
+        const timeline = await run(target, owner, bindingMessage, ping, flowTimeoutMs);
+        results.push({ bindingMessage, ...timeline });
+      } catch (err) {
+        const key = err.step ?? 'other';
+        failures.set(key, (failures.get(key) ?? 0) + 1);
+        if ([...failures.values()].reduce((a, b) => a + b, 0) <= 5) console.error(`[${target.name}] ${err.message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const finished = now();
+  await devices.stop();
+  const timelines = results.map((r) => {
+    const approval = devices.approvals.get(r.bindingMessage);
+    return { ...r, tApproveSent: approval?.sentAt, tApproveDone: approval?.doneAt };
+  });
+  return {
+    wallMs: finished - started,
+    completed: timelines.length,
+    failed: Object.fromEntries(failures),
+    ownerDeviceErrors: devices.errors,
+    timelines,
+  };
+}

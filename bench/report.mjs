@@ -1,0 +1,145 @@
+// Rendering benchmark results as a console table and as the markdown pasted into
+// docs/benchmarks.md.
+
+const NAMES = { onboard: 'Onboard', 'oidc-provider': 'node-oidc-provider' };
+const STEP_LABELS = {
+  backchannel: 'backchannel request',
+  requestToApproval: 'request → approval sent',
+  approveCall: 'approve call (owner device)',
+  approvalToPing: 'approval → ping at client',
+  approvalToToken: 'approval → token at client',
+  flow: 'whole flow',
+};
+
+const fmt = (value, digits = 1) => {
+  if (value === undefined || value === null || Number.isNaN(value)) return '–';
+  if (Math.abs(value) >= 1000) return value.toFixed(0);
+  return value.toFixed(digits);
+};
+const ratio = (ours, theirs) =>
+  typeof ours === 'number' && typeof theirs === 'number' && theirs !== 0 ? `${(ours / theirs).toFixed(2)}×` : '–';
+
+/** Rows [label, ours, theirs, ratio] of one mode. */
+function rows(modeSummary, mode) {
+  const ours = modeSummary.onboard ?? {};
+  const theirs = modeSummary['oidc-provider'] ?? {};
+  const out = [];
+  const add = (label, a, b, digits = 1) => out.push([label, fmt(a, digits), fmt(b, digits), ratio(a, b)]);
+  out.push([
+    'flows completed (failed)',
+    ours.completed === undefined ? '–' : `${ours.completed} (${ours.failedTotal})`,
+    theirs.completed === undefined ? '–' : `${theirs.completed} (${theirs.failedTotal})`,
+    '',
+  ]);
+  if (mode === 'poll') {
+    out.push([
+      'advertised interval (s)',
+      ours.completed === undefined ? '–' : String(ours.advertisedInterval ?? 'none (5)'),
+      theirs.completed === undefined ? '–' : String(theirs.advertisedInterval ?? 'none (5)'),
+      '',
+    ]);
+  }
+  add('flows/s', ours.flowsPerSecond, theirs.flowsPerSecond);
+  add('provider CPU ms per flow', ours.cpuMsPerFlow, theirs.cpuMsPerFlow, 2);
+  add('flows per provider CPU-second', ours.flowsPerCpuSecond, theirs.flowsPerCpuSecond);
+  add('provider peak RSS (MiB)', ours.peakRssMiB, theirs.peakRssMiB);
+  add('token requests per flow', ours.tokenRequestsPerFlow, theirs.tokenRequestsPerFlow, 2);
+  for (const [step, label] of Object.entries(STEP_LABELS)) {
+    if (step === 'approvalToPing' && mode !== 'ping') continue;
+    for (const p of ['p50', 'p99']) {
+      add(`${label} ${p} (ms)`, ours.steps?.[step]?.[p], theirs.steps?.[step]?.[p]);
+    }
+  }
+  return out;
+}
+
+/** The issue's targets, checked against the medians. */
+export function targetChecks(results) {
+  const checks = [];
+  for (const mode of Object.keys(results.summary)) {
+    const ours = results.summary[mode].onboard;
+    const theirs = results.summary[mode]['oidc-provider'];
+    if (ours && theirs) {
+      const r = ours.flowsPerCpuSecond / theirs.flowsPerCpuSecond;
+      checks.push({
+        target: `${mode}: flows per CPU-second ≥ 1.5× node-oidc-provider`,
+        measured: `${r.toFixed(2)}×`,
+        met: r >= 1.5,
+      });
+    }
+    if (ours && mode === 'ping') {
+      const p99 = ours.steps.approvalToToken.p99;
+      checks.push({ target: 'ping: approval → token p99 < 20 ms', measured: `${fmt(p99)} ms`, met: p99 < 20 });
+    }
+    if (ours && mode === 'poll') {
+      const p99 = ours.steps.approvalToToken.p99;
+      const bound = (ours.advertisedInterval ?? 5) * 1000;
+      checks.push({
+        target: `poll: approval → token bounded by the advertised interval (${bound / 1000} s)`,
+        measured: `p99 ${fmt(p99)} ms`,
+        met: p99 <= bound,
+      });
+    }
+  }
+  return checks;
+}
+
+function table(headers, body) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])));
+  return [
+    line(headers).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map((r) => line(r).join('  ')),
+  ].join('\n');
+}
+
+export function renderTable(results) {
+  const parts = [];
+  for (const [mode, modeSummary] of Object.entries(results.summary)) {
+    const count = mode === 'ping' ? results.config.flows : results.config.pollFlows;
+    const repeats = mode === 'ping' ? results.config.repeats : results.config.pollRepeats;
+    parts.push(
+      `\n${mode} mode: ${count} flows, concurrency ${results.config.concurrency}, median of ${repeats} run(s)\n` +
+        table(['', NAMES.onboard, NAMES['oidc-provider'], 'ours/theirs'], rows(modeSummary, mode)),
+    );
+  }
+  const checks = targetChecks(results);
+  if (checks.length) {
+    parts.push(
+      '\ntargets\n' +
+        table(
+          ['', 'measured', 'met'],
+          checks.map((c) => [c.target, c.measured, c.met ? 'yes' : 'NO']),
+        ),
+    );
+  }
+  return parts.join('\n') + '\n';
+}
+
+export function renderMarkdown(results) {
+  const m = results.machine;
+  const lines = [
+    `Measured ${results.generatedAt.slice(0, 10)} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node.js ${m.node}, Linux ${m.kernel}; run took ${results.durationSeconds} s.`,
+    '',
+  ];
+  for (const [mode, modeSummary] of Object.entries(results.summary)) {
+    const count = mode === 'ping' ? results.config.flows : results.config.pollFlows;
+    const repeats = mode === 'ping' ? results.config.repeats : results.config.pollRepeats;
+    lines.push(
+      `### ${mode} mode — ${count} flows per run, concurrency ${results.config.concurrency}, median of ${repeats} run(s)`,
+      '',
+      `| | ${NAMES.onboard} | ${NAMES['oidc-provider']} | ours/theirs |`,
+      '|---|---:|---:|---:|',
+      ...rows(modeSummary, mode).map((r) => `| ${r.join(' | ')} |`),
+      '',
+    );
+  }
+  const checks = targetChecks(results);
+  if (checks.length) {
+    lines.push('### Targets', '', '| target | measured | met |', '|---|---:|:---:|');
+    for (const c of checks) lines.push(`| ${c.target} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,91 @@
+// Onboard's provider as a benchmark target: boots the built app in a child process on a
+// fresh SQLite file in a temporary directory, then registers the bench clients, owners
+// and owner devices through the admin API, as an operator would.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ProviderProcess } from '../lib/child.mjs';
+
+const SERVER = fileURLToPath(new URL('../onboard-server.mjs', import.meta.url));
+
+/** A free TCP port on 127.0.0.1 (the issuer must name the port before the app listens). */
+async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function admin(issuer, adminToken, path, body) {
+  const res = await fetch(`${issuer}/admin/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`admin POST ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** @returns {Promise<{ target: import('../load.mjs').Target, process: ProviderProcess }>} */
+export async function startOnboard({ owners: ownerCount, pingPort, root }) {
+  const bootstrap = resolve(root, 'dist/apps/ciba-provider/src/bootstrap.js');
+  if (!existsSync(bootstrap)) throw new Error(`${bootstrap} not found: run \`npm run build\` first`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'onboard-bench-'));
+  const adminToken = randomBytes(24).toString('base64url');
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: issuer,
+    DATABASE_URL: `sqlite:${join(dataDir, 'onboard.sqlite')}`,
+    ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
+    ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'true',
+  };
+  const child = new ProviderProcess(SERVER, { label: 'onboard', env: { NODE_ENV: 'production' }, cwd: root });
+  child.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  child.send({ type: 'configure', config: { bootstrap, env } });
+  const ready = await child.waitFor(['ready', 'failed']);
+  if (ready.type === 'failed') throw new Error(`Onboard failed to start: ${ready.error}`);
+
+  const register = async (mode) => {
+    const registered = await admin(issuer, adminToken, '/clients', {
+      client_name: `bench ${mode}`,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['urn:openid:params:grant-type:ciba'],
+      backchannel_token_delivery_mode: mode,
+      ...(mode === 'ping' ? { backchannel_client_notification_endpoint: `http://127.0.0.1:${pingPort}/ping` } : {}),
+    });
+    return { clientId: registered.client_id, clientSecret: registered.client_secret };
+  };
+  const clients = { poll: await register('poll'), ping: await register('ping') };
+  const owners = [];
+  for (let i = 0; i < ownerCount; i++) {
+    const email = `owner-${i}@bench.example`;
+    const owner = await admin(issuer, adminToken, '/owners', { email });
+    const device = await admin(issuer, adminToken, `/owners/${encodeURIComponent(owner.sub)}/devices`, {
+      name: `bench device ${i}`,
+    });
+    owners.push({ loginHint: email, deviceCredential: device.credential });
+  }
+  const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+  return {
+    process: child,
+    target: {
+      name: 'Onboard',
+      issuer,
+      backchannelEndpoint: discovery.backchannel_authentication_endpoint,
+      tokenEndpoint: discovery.token_endpoint,
+      ownerDeviceRequests: `${issuer}/owner-device/v1/requests`,
+      clients,
+      owners,
+    },
+  };
+}
