@@ -37,6 +37,7 @@ export * from './completion/expire-auth-request';
 export * from './maintenance/sweep-expired';
 export * from './owner-device/authenticate-owner-device';
 export * from './owner-device/owner-device.handlers';
+export * from './admin/admin';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';

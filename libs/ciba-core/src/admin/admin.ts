@@ -1,0 +1,171 @@
+import type { ProviderContext } from '../context';
+import type { Client } from '../domain/client';
+import type { Owner, OwnerDevice } from '../domain/owner';
+import { hashUserCode } from '../backchannel/user-code';
+import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
+import { hashCredential } from '../owner-device/authenticate-owner-device';
+
+/** Input of {@link createOwner}; every field optional except that one identifier is needed for login_hint. */
+export interface CreateOwnerInput {
+  sub?: string;
+  username?: string;
+  email?: string;
+  phoneNumber?: string;
+  name?: string;
+  /** CIBA §7.1.2 user code; stored only as its scrypt hash. */
+  userCode?: string;
+}
+
+// OIDC Core §2: sub is at most 255 ASCII characters.
+const SUB = /^[\x21-\x7e]{1,255}$/;
+const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+// E.164
+const PHONE = /^\+[1-9][0-9]{6,14}$/;
+// No control characters.
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+export const MIN_USER_CODE_LENGTH = 4;
+export const MAX_USER_CODE_ADMIN_LENGTH = 64;
+
+function check(value: unknown, name: string, ok: (v: string) => boolean): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !ok(value)) throw new InvalidRequest(`${name} is not valid`);
+  return value;
+}
+
+function checkUserCode(code: unknown): string {
+  if (
+    typeof code !== 'string' ||
+    code.length < MIN_USER_CODE_LENGTH ||
+    code.length > MAX_USER_CODE_ADMIN_LENGTH ||
+    !PRINTABLE.test(code)
+  ) {
+    throw new InvalidRequest(`user_code must be ${MIN_USER_CODE_LENGTH} to ${MAX_USER_CODE_ADMIN_LENGTH} printable characters`);
+  }
+  return code;
+}
+
+async function audit(ctx: ProviderContext, type: string, fields: { sub?: string; clientId?: string; data?: Record<string, unknown> }) {
+  await ctx.stores.audit.append({ id: ctx.random.uuid(), at: ctx.clock.now(), type, ...fields });
+}
+
+async function requireOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
+  const owner = await ctx.stores.owners.find(sub);
+  if (!owner) throw new NotFound('no such owner');
+  return owner;
+}
+
+/**
+ * Create an owner (end user). Identifiers are validated (sub ≤ 255 ASCII, username,
+ * email, E.164 phone number) and must not match another owner's login_hint, so a hint
+ * always resolves to one owner. A user code is hashed with scrypt.
+ *
+ * @throws InvalidRequest on a malformed field; Conflict when an identifier is taken.
+ * @example
+ * const owner = await createOwner(ctx, { email: 'alice@example.com', userCode: '4711' });
+ */
+export async function createOwner(ctx: ProviderContext, input: CreateOwnerInput): Promise<Owner> {
+  const sub = check(input.sub, 'sub', (v) => SUB.test(v)) ?? ctx.random.uuid();
+  const username = check(input.username, 'username', (v) => USERNAME.test(v));
+  const email = check(input.email, 'email', (v) => v.length <= 254 && EMAIL.test(v));
+  const phoneNumber = check(input.phoneNumber, 'phone_number', (v) => PHONE.test(v));
+  const name = check(input.name, 'name', (v) => v.length <= 200 && PRINTABLE.test(v));
+  const userCode = input.userCode === undefined ? undefined : checkUserCode(input.userCode);
+
+  if (await ctx.stores.owners.find(sub)) throw new Conflict('an owner with this sub exists');
+  for (const hint of [sub, username, email, phoneNumber]) {
+    if (hint && (await ctx.stores.owners.findByHint(hint))) throw new Conflict('an identifier of this owner is already in use');
+  }
+  const owner: Owner = {
+    sub,
+    username,
+    email,
+    phoneNumber,
+    name,
+    userCodeHash: userCode === undefined ? undefined : await hashUserCode(userCode),
+    disabled: false,
+    createdAt: ctx.clock.now(),
+  };
+  await ctx.stores.owners.save(owner);
+  await audit(ctx, 'owner.created', { sub });
+  return owner;
+}
+
+/** Set or replace an owner's CIBA user code (CIBA §7.1.2: users need a way to set and change it). */
+export async function setOwnerUserCode(ctx: ProviderContext, sub: string, userCode: string): Promise<Owner> {
+  const code = checkUserCode(userCode);
+  const owner = await requireOwner(ctx, sub);
+  const updated = { ...owner, userCodeHash: await hashUserCode(code) };
+  await ctx.stores.owners.save(updated);
+  await audit(ctx, 'owner.user_code_changed', { sub });
+  return updated;
+}
+
+/** Disable an owner: no new requests resolve to them and their devices stop authenticating. */
+export async function disableOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
+  const owner = await requireOwner(ctx, sub);
+  const updated = { ...owner, disabled: true };
+  await ctx.stores.owners.save(updated);
+  await audit(ctx, 'owner.disabled', { sub });
+  return updated;
+}
+
+export function listOwners(ctx: ProviderContext): Promise<Owner[]> {
+  return ctx.stores.owners.list();
+}
+
+/**
+ * Register an authentication device for an owner. The credential (256 random bits) is
+ * returned once and stored only as its hash ({@link hashCredential}).
+ *
+ * @example
+ * const { device, credential } = await createOwnerDevice(ctx, { sub: 'alice', name: 'Pixel 9' });
+ */
+export async function createOwnerDevice(
+  ctx: ProviderContext,
+  input: { sub: string; name?: string },
+): Promise<{ device: OwnerDevice; credential: string }> {
+  const name = check(input.name, 'name', (v) => v.length <= 100 && PRINTABLE.test(v));
+  const owner = await requireOwner(ctx, input.sub);
+  if (owner.disabled) throw new Conflict('the owner is disabled');
+  const credential = ctx.random.token(32);
+  const device: OwnerDevice = {
+    id: ctx.random.uuid(),
+    sub: owner.sub,
+    name,
+    credentialHash: hashCredential(credential),
+    createdAt: ctx.clock.now(),
+    disabled: false,
+  };
+  await ctx.stores.owners.saveDevice(device);
+  await audit(ctx, 'owner_device.created', { sub: owner.sub, data: { deviceId: device.id } });
+  return { device, credential };
+}
+
+export function listOwnerDevices(ctx: ProviderContext, sub: string): Promise<OwnerDevice[]> {
+  return ctx.stores.owners.listDevices(sub);
+}
+
+/** Disable one owner device: its credential stops working at once. */
+export async function disableOwnerDevice(ctx: ProviderContext, sub: string, deviceId: string): Promise<OwnerDevice> {
+  const device = (await ctx.stores.owners.listDevices(sub)).find((d) => d.id === deviceId);
+  if (!device) throw new NotFound('no such owner device');
+  const updated = { ...device, disabled: true };
+  await ctx.stores.owners.saveDevice(updated);
+  await audit(ctx, 'owner_device.disabled', { sub, data: { deviceId } });
+  return updated;
+}
+
+/** Disable a client: its authentication fails from now on. */
+export async function disableClient(ctx: ProviderContext, clientId: string): Promise<Client> {
+  const client = await ctx.stores.clients.find(clientId);
+  if (!client) throw new NotFound('no such client');
+  const updated = { ...client, disabled: true };
+  await ctx.stores.clients.save(updated);
+  await audit(ctx, 'client.disabled', { clientId });
+  return updated;
+}
+
+export function listClients(ctx: ProviderContext): Promise<Client[]> {
+  return ctx.stores.clients.list();
+}
