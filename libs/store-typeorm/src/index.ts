@@ -1,1 +1,12 @@
-export {};
+// Public API of @onboard/store-typeorm: TypeORM-backed stores (SQLite, PostgreSQL)
+// and the store contract suite. Entities and SQL stay inside this lib.
+export { openStores, parseDatabaseUrl, type OpenStoresOptions, type DatabaseTarget } from './open-stores';
+export { runStoreContract, type StoreContractOptions } from './store-contract';
+export {
+  postgresTestTarget,
+  describePostgres,
+  postgresTestSchemaName,
+  dropPostgresSchema,
+  DEFAULT_TEST_DATABASE_URL,
+  type PostgresTestTarget,
+} from './testing/postgres-test';

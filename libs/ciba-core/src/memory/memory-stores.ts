@@ -27,7 +27,7 @@ import { ExpiryIndex } from './expiry-index';
  *  - listPendingForOwner: createdAt, then id;
  *  - listExpiredPendingWithDelivery: expiresAt, then id;
  *  - outbox.due: nextAttemptAt, then createdAt, then id;
- *  - audit.list: at, then insertion order.
+ *  - audit.list: at, then id.
  */
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -157,7 +157,10 @@ class MemoryOwnerStore implements OwnerStore {
   async listDevices(sub: string): Promise<OwnerDevice[]> {
     const ids = this.devicesBySub.get(sub);
     if (!ids) return [];
-    return [...ids].map((id) => this.devices.get(id)!).sort(byCreatedThen('id')).map(copy);
+    return [...ids]
+      .map((id) => this.devices.get(id)!)
+      .sort(byCreatedThen('id'))
+      .map(copy);
   }
 }
 
@@ -418,8 +421,7 @@ class MemoryAuditStore implements AuditStore {
         (filter.authRequestId === undefined || e.authRequestId === filter.authRequestId) &&
         (filter.sub === undefined || e.sub === filter.sub),
     );
-    // Stable sort keeps insertion order among equal times.
-    matching.sort((a, b) => a.at - b.at);
+    matching.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
     const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
     return limited.map(copy);
   }

@@ -1,0 +1,20 @@
+import { AuthRequestEntity } from './auth-request.entity';
+import { ClientEntity } from './client.entity';
+import { AuditEventEntity, OutboxEntity, ReplayEntity } from './misc.entity';
+import { OwnerDeviceEntity, OwnerEntity } from './owner.entity';
+import { RefreshTokenEntity, RevokedFamilyEntity, RevokedTokenEntity, SigningKeyEntity } from './token.entity';
+
+/** Every entity of the schema, registered with the DataSource (never exported from the lib). */
+export const ALL_ENTITIES = [
+  ClientEntity,
+  OwnerEntity,
+  OwnerDeviceEntity,
+  AuthRequestEntity,
+  ReplayEntity,
+  RefreshTokenEntity,
+  RevokedTokenEntity,
+  RevokedFamilyEntity,
+  SigningKeyEntity,
+  OutboxEntity,
+  AuditEventEntity,
+];

@@ -1,0 +1,39 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Row of `replay`: a consume-once marker (jti of a request object, client assertion or DPoP proof). */
+@Entity({ name: 'replay' })
+export class ReplayEntity {
+  @PrimaryColumn({ name: 'key', type: 'text' }) key: string;
+  @Index('idx_replay_expires_at') @Column({ name: 'expires_at', type: 'bigint' }) expiresAt: number;
+}
+
+/** Row of `outbox`: a ping/push delivery (CIBA §10.2, §10.3). */
+@Entity({ name: 'outbox' })
+@Index('idx_outbox_status_next_attempt_at', ['status', 'nextAttemptAt'])
+export class OutboxEntity {
+  @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
+  @Column({ name: 'auth_request_id', type: 'text' }) authRequestId: string;
+  @Column({ name: 'client_id', type: 'text' }) clientId: string;
+  @Column({ name: 'url', type: 'text' }) url: string;
+  @Column({ name: 'bearer', type: 'text' }) bearer: string;
+  @Column({ name: 'body', type: 'text' }) body: string;
+  @Column({ name: 'attempts', type: 'integer' }) attempts: number;
+  @Column({ name: 'next_attempt_at', type: 'bigint' }) nextAttemptAt: number;
+  @Column({ name: 'status', type: 'text' }) status: string;
+  @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
+  @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
+}
+
+/** Row of `audit_events`. */
+@Entity({ name: 'audit_events' })
+export class AuditEventEntity {
+  @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
+  @Index('idx_audit_events_at') @Column({ name: 'at', type: 'bigint' }) at: number;
+  @Column({ name: 'type', type: 'text' }) type: string;
+  @Column({ name: 'client_id', type: 'text', nullable: true }) clientId: string | null;
+  @Index('idx_audit_events_sub') @Column({ name: 'sub', type: 'text', nullable: true }) sub: string | null;
+  @Index('idx_audit_events_auth_request_id')
+  @Column({ name: 'auth_request_id', type: 'text', nullable: true })
+  authRequestId: string | null;
+  @Column({ name: 'data', type: 'simple-json', nullable: true }) data: Record<string, unknown> | null;
+}

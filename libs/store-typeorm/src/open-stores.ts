@@ -1,0 +1,137 @@
+import { silentLogger, type Logger, type Stores } from '@onboard/ciba-core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import 'reflect-metadata';
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
+import { ALL_ENTITIES } from './entities/all-entities';
+import { ALL_MIGRATIONS } from './migrations/all-migrations';
+import { PostgresSession, SqliteSession } from './sql/sql-session';
+import { createSqlStores } from './sql/sql-stores';
+
+export interface OpenStoresOptions {
+  /**
+   * `sqlite:./data/onboard.sqlite`, `sqlite::memory:`, a plain file path (SQLite),
+   * or `postgres://…` / `postgresql://…` (PostgreSQL).
+   */
+  databaseUrl: string;
+  logger?: Logger;
+  /** PostgreSQL only: schema to use (created if missing). Default: the server's search_path. */
+  schema?: string;
+  /** SQLite busy timeout in milliseconds (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** Where a database URL points. */
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/**
+ * Parses a database URL: `postgres://` and `postgresql://` select PostgreSQL;
+ * `sqlite:<path>`, `sqlite::memory:` and plain paths select SQLite.
+ *
+ * @example
+ * parseDatabaseUrl('sqlite:./data/onboard.sqlite'); // { kind: 'sqlite', file: './data/onboard.sqlite' }
+ */
+export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
+  const url = databaseUrl.trim();
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', url };
+  if (/^sqlite:/i.test(url)) {
+    let file = url.slice('sqlite:'.length);
+    if (file.startsWith('//')) file = file.slice(2); // sqlite:///abs/path, sqlite://./rel
+    if (file === '' || file === ':memory:') return { kind: 'sqlite', file: ':memory:' };
+    return { kind: 'sqlite', file };
+  }
+  if (url === '' || url === ':memory:') return { kind: 'sqlite', file: ':memory:' };
+  return { kind: 'sqlite', file: url };
+}
+
+/**
+ * Opens the database, applies pending migrations (never `synchronize`) and returns the
+ * store bundle. SQLite runs with WAL journaling, `synchronous = NORMAL` and a busy
+ * timeout; its parent directory is created on first start.
+ *
+ * @example
+ * const stores = await openStores({ databaseUrl: 'sqlite:./data/onboard.sqlite', logger });
+ * await stores.clients.find('client-1');
+ * await stores.close();
+ */
+export async function openStores(options: OpenStoresOptions): Promise<Stores> {
+  const logger = options.logger ?? silentLogger;
+  const target = parseDatabaseUrl(options.databaseUrl);
+  const common = {
+    entities: ALL_ENTITIES,
+    migrations: ALL_MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    migrationsTransactionMode: 'all' as const,
+    logger: new StoreLogger(logger),
+  };
+  let dsOptions: DataSourceOptions;
+  if (target.kind === 'sqlite') {
+    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+    const busyTimeout = options.busyTimeoutMs ?? 5000;
+    dsOptions = {
+      ...common,
+      type: 'better-sqlite3',
+      database: target.file,
+      timeout: busyTimeout,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma(`busy_timeout = ${busyTimeout}`);
+      },
+    };
+  } else {
+    const schema = options.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
+      throw new Error('openStores: schema must be a plain SQL identifier');
+    }
+    if (schema) await createSchemaIfMissing(target.url, schema);
+    dsOptions = {
+      ...common,
+      type: 'postgres',
+      url: target.url,
+      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
+    };
+  }
+  const dataSource = new DataSource(dsOptions);
+  await dataSource.initialize();
+  logger.info('database opened', { dialect: target.kind, ...(target.kind === 'sqlite' ? { file: target.file } : {}) });
+  const session = target.kind === 'sqlite' ? SqliteSession.fromDataSource(dataSource) : new PostgresSession(dataSource);
+  let closed = false;
+  return createSqlStores(dataSource, session, async () => {
+    if (closed) return;
+    closed = true;
+    await dataSource.destroy();
+  });
+}
+
+async function createSchemaIfMissing(url: string, schema: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** TypeORM's log lines go to our logger; query parameters never do (they may hold secrets). */
+class StoreLogger implements TypeOrmLogger {
+  constructor(private readonly logger: Logger) {}
+  logQuery(): void {}
+  logQueryError(error: string | Error, query: string): void {
+    this.logger.error('database query failed', { error: error instanceof Error ? error.message : error, query });
+  }
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn('slow database query', { ms: time, query });
+  }
+  logSchemaBuild(): void {}
+  logMigration(message: string): void {
+    this.logger.info('database migration', { message });
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(String(message));
+    else this.logger.debug(String(message));
+  }
+}

@@ -1,0 +1,228 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * The narrow SQL surface the stores use. Statements are written with `?` placeholders
+ * and the dialect's own SQL (both SQLite and PostgreSQL accept the subset we use:
+ * `ON CONFLICT`, `RETURNING`, `LIMIT ?`).
+ */
+export interface SqlSession {
+  readonly dialect: 'sqlite' | 'postgres';
+  all(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /** Returns the number of affected rows. */
+  run(sql: string, params: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `fn` in one database transaction: commit on resolve, rollback on throw.
+   * Every statement issued from `fn`'s async context joins the transaction.
+   * A nested call becomes a savepoint.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+interface TxScope {
+  /** False once the transaction has ended (work scheduled from inside it must not reuse it). */
+  active: boolean;
+  depth: number;
+  runner?: QueryRunner;
+}
+
+interface Statement {
+  reader: boolean;
+  all(...params: unknown[]): Row[];
+  run(...params: unknown[]): { changes: number };
+}
+interface BetterSqliteDatabase {
+  prepare(sql: string): Statement;
+  exec(sql: string): void;
+}
+
+/**
+ * SQLite through the better-sqlite3 connection TypeORM opened: prepared statements are
+ * cached and run synchronously, which keeps per-call overhead to microseconds.
+ * better-sqlite3 has one connection, so a transaction holds a gate: statements from
+ * other async contexts wait until it ends instead of landing inside it.
+ */
+export class SqliteSession implements SqlSession {
+  readonly dialect = 'sqlite' as const;
+  private readonly statements = new Map<string, Statement>();
+  private readonly scope = new AsyncLocalStorage<TxScope>();
+  private locked = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly db: BetterSqliteDatabase) {}
+
+  static fromDataSource(dataSource: DataSource): SqliteSession {
+    const db = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;
+    return new SqliteSession(db);
+  }
+
+  async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
+    const stmt = this.statement(sql);
+    const bound = bind(params);
+    return stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), []);
+  }
+
+  async run(sql: string, params: readonly unknown[]): Promise<number> {
+    if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
+    const stmt = this.statement(sql);
+    const bound = bind(params);
+    return stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const current = this.scope.getStore();
+    if (current?.active) return this.savepoint(current, fn);
+    while (this.locked) await this.waitForGate();
+    this.locked = true;
+    const scope: TxScope = { active: true, depth: 0 };
+    try {
+      // IMMEDIATE takes the write lock now, so a second process fails fast (busy_timeout).
+      this.db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await this.scope.run(scope, fn);
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      }
+      this.db.exec('COMMIT');
+      return result;
+    } finally {
+      scope.active = false;
+      this.locked = false;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private async savepoint<T>(scope: TxScope, fn: () => Promise<T>): Promise<T> {
+    const name = `sp_${++scope.depth}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      throw err;
+    } finally {
+      scope.depth--;
+    }
+  }
+
+  private inOwnTransaction(): boolean {
+    return this.scope.getStore()?.active === true;
+  }
+
+  private waitForGate(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+/** better-sqlite3 binds neither booleans nor undefined. */
+function bind(params: readonly unknown[]): unknown[] {
+  const out = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    out[i] = p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL through TypeORM query runners (pooled pg connections). Outside a
+ * transaction each statement borrows a pooled connection; inside one, every statement
+ * of the async context uses the transaction's query runner.
+ */
+export class PostgresSession implements SqlSession {
+  readonly dialect = 'postgres' as const;
+  private readonly texts = new Map<string, string>();
+  private readonly scope = new AsyncLocalStorage<TxScope>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    const result = await this.query(sql, params);
+    return (result.records as Row[] | undefined) ?? [];
+  }
+
+  async run(sql: string, params: readonly unknown[]): Promise<number> {
+    const result = await this.query(sql, params);
+    return result.affected ?? (result.records as Row[] | undefined)?.length ?? 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const current = this.scope.getStore();
+    if (current?.active && current.runner) {
+      const runner = current.runner;
+      const name = `sp_${++current.depth}`;
+      await runner.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn();
+        await runner.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (err) {
+        await runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw err;
+      } finally {
+        current.depth--;
+      }
+    }
+    const runner = this.dataSource.createQueryRunner();
+    const scope: TxScope = { active: true, depth: 0, runner };
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      let result: T;
+      try {
+        result = await this.scope.run(scope, fn);
+      } catch (err) {
+        await runner.rollbackTransaction();
+        throw err;
+      }
+      await runner.commitTransaction();
+      return result;
+    } finally {
+      scope.active = false;
+      await runner.release();
+    }
+  }
+
+  private async query(sql: string, params: readonly unknown[]) {
+    const text = this.text(sql);
+    const values = params.map((p) => (p === undefined ? null : p));
+    const scope = this.scope.getStore();
+    if (scope?.active && scope.runner) return scope.runner.query(text, values, true);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await runner.query(text, values, true);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** `?` placeholders become `$1…$n` (our statements hold no literal question marks). */
+  private text(sql: string): string {
+    let text = this.texts.get(sql);
+    if (text === undefined) {
+      let n = 0;
+      text = sql.replace(/\?/g, () => `$${++n}`);
+      this.texts.set(sql, text);
+    }
+    return text;
+  }
+}

@@ -1,0 +1,334 @@
+import type {
+  AuditEvent,
+  AuditStore,
+  AuthRequest,
+  AuthRequestStore,
+  Client,
+  ClientStore,
+  OutboxMessage,
+  OutboxStore,
+  Owner,
+  OwnerDevice,
+  OwnerStore,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  ReplayStore,
+  RevocationStore,
+  SigningKeyRecord,
+  SigningKeyStore,
+  Stores,
+} from '@onboard/ciba-core';
+import type { DataSource } from 'typeorm';
+import { AuthRequestEntity } from '../entities/auth-request.entity';
+import { ClientEntity } from '../entities/client.entity';
+import { AuditEventEntity, OutboxEntity } from '../entities/misc.entity';
+import { OwnerDeviceEntity, OwnerEntity } from '../entities/owner.entity';
+import { RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
+import type { SqlSession } from './sql-session';
+import { TableMapper } from './table-mapper';
+
+/*
+ * The store ports over SQL. Every statement is a fixed string (prepared once on
+ * SQLite), keyed by primary key or an index: no method scans a table per request.
+ * Orderings match the in-memory stores (see libs/ciba-core/src/memory/memory-stores.ts).
+ */
+
+class SqlClientStore implements ClientStore {
+  private readonly selectOne: string;
+  private readonly selectAll: string;
+  private readonly deleteOne: string;
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<Client>,
+  ) {
+    this.selectOne = `SELECT * FROM clients WHERE client_id = ?`;
+    this.selectAll = `SELECT * FROM clients ORDER BY created_at, client_id`;
+    this.deleteOne = `DELETE FROM clients WHERE client_id = ?`;
+  }
+  async save(client: Client): Promise<void> {
+    await this.sql.run(this.map.upsertSql, this.map.toParams(client));
+  }
+  async find(clientId: string): Promise<Client | undefined> {
+    const [row] = await this.sql.all(this.selectOne, [clientId]);
+    return row && this.map.fromRow(row);
+  }
+  async list(): Promise<Client[]> {
+    return (await this.sql.all(this.selectAll, [])).map((r) => this.map.fromRow(r));
+  }
+  async delete(clientId: string): Promise<void> {
+    await this.sql.run(this.deleteOne, [clientId]);
+  }
+}
+
+class SqlOwnerStore implements OwnerStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly owners: TableMapper<Owner>,
+    private readonly devices: TableMapper<OwnerDevice>,
+  ) {}
+  async save(owner: Owner): Promise<void> {
+    await this.sql.run(this.owners.upsertSql, this.owners.toParams(owner));
+  }
+  async find(sub: string): Promise<Owner | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM owners WHERE sub = ?`, [sub]);
+    return row && this.owners.fromRow(row);
+  }
+  async findByHint(hint: string): Promise<Owner | undefined> {
+    // Precedence when several owners could match: sub, email, username, phone number.
+    const email = hint.toLowerCase();
+    const [row] = await this.sql.all(
+      `SELECT * FROM owners
+       WHERE sub = ? OR lower(email) = ? OR username = ? OR phone_number = ?
+       ORDER BY CASE WHEN sub = ? THEN 0 WHEN lower(email) = ? THEN 1 WHEN username = ? THEN 2 ELSE 3 END, sub
+       LIMIT 1`,
+      [hint, email, hint, hint, hint, email, hint],
+    );
+    return row && this.owners.fromRow(row);
+  }
+  async list(): Promise<Owner[]> {
+    return (await this.sql.all(`SELECT * FROM owners ORDER BY created_at, sub`, [])).map((r) => this.owners.fromRow(r));
+  }
+  async saveDevice(device: OwnerDevice): Promise<void> {
+    await this.sql.run(this.devices.upsertSql, this.devices.toParams(device));
+  }
+  async findDeviceByCredentialHash(credentialHash: string): Promise<OwnerDevice | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM owner_devices WHERE credential_hash = ?`, [credentialHash]);
+    return row && this.devices.fromRow(row);
+  }
+  async listDevices(sub: string): Promise<OwnerDevice[]> {
+    const rows = await this.sql.all(`SELECT * FROM owner_devices WHERE sub = ? ORDER BY created_at, id`, [sub]);
+    return rows.map((r) => this.devices.fromRow(r));
+  }
+}
+
+class SqlAuthRequestStore implements AuthRequestStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<AuthRequest>,
+  ) {}
+  async create(request: AuthRequest): Promise<void> {
+    await this.sql.run(this.map.insertSql, this.map.toParams(request));
+  }
+  async find(id: string): Promise<AuthRequest | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM auth_requests WHERE id = ?`, [id]);
+    return row && this.map.fromRow(row);
+  }
+  async findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM auth_requests WHERE auth_req_id_hash = ?`, [hash]);
+    return row && this.map.fromRow(row);
+  }
+  async listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]> {
+    const rows = await this.sql.all(
+      `SELECT * FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, id`,
+      [sub, now],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
+  async transition(
+    id: string,
+    from: AuthRequest['status'],
+    patch: Partial<AuthRequest>,
+  ): Promise<AuthRequest | undefined> {
+    // Compare-and-set in one statement: the status guard decides the race.
+    const set = this.map.setClause(patch, ['id']);
+    if (set.sql === '') {
+      const current = await this.find(id);
+      return current?.status === from ? current : undefined;
+    }
+    const rows = await this.sql.all(`UPDATE auth_requests SET ${set.sql} WHERE id = ? AND status = ? RETURNING *`, [
+      ...set.params,
+      id,
+      from,
+    ]);
+    return rows[0] && this.map.fromRow(rows[0]);
+  }
+  async listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]> {
+    const rows = await this.sql.all(
+      `SELECT * FROM auth_requests
+       WHERE status = 'pending' AND expires_at <= ? AND delivery_mode <> 'poll'
+       ORDER BY expires_at, id LIMIT ?`,
+      [now, Math.max(0, limit)],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
+  async touchPoll(id: string, lastPolledAt: number, interval: number): Promise<void> {
+    await this.sql.run(`UPDATE auth_requests SET last_polled_at = ?, "interval" = ? WHERE id = ?`, [
+      lastPolledAt,
+      interval,
+      id,
+    ]);
+  }
+  async deleteExpired(before: number): Promise<number> {
+    return this.sql.run(`DELETE FROM auth_requests WHERE expires_at < ?`, [before]);
+  }
+}
+
+class SqlReplayStore implements ReplayStore {
+  constructor(private readonly sql: SqlSession) {}
+  async consume(key: string, expiresAt: number): Promise<boolean> {
+    // The primary key decides: a second insert of the same key changes no row.
+    const changed = await this.sql.run(
+      `INSERT INTO replay ("key", expires_at) VALUES (?, ?) ON CONFLICT ("key") DO NOTHING`,
+      [key, expiresAt],
+    );
+    return changed === 1;
+  }
+  async deleteExpired(before: number): Promise<number> {
+    return this.sql.run(`DELETE FROM replay WHERE expires_at < ?`, [before]);
+  }
+}
+
+class SqlRefreshTokenStore implements RefreshTokenStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<RefreshTokenRecord>,
+  ) {}
+  async save(record: RefreshTokenRecord): Promise<void> {
+    await this.sql.run(this.map.upsertSql, this.map.toParams(record));
+  }
+  async find(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM refresh_tokens WHERE token_hash = ?`, [tokenHash]);
+    return row && this.map.fromRow(row);
+  }
+  async markUsed(tokenHash: string, at: number): Promise<boolean> {
+    const changed = await this.sql.run(
+      `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL`,
+      [at, tokenHash],
+    );
+    return changed === 1;
+  }
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.sql.run(`UPDATE refresh_tokens SET revoked = ? WHERE family_id = ?`, [true, familyId]);
+  }
+  async deleteExpired(before: number): Promise<number> {
+    return this.sql.run(`DELETE FROM refresh_tokens WHERE expires_at < ?`, [before]);
+  }
+}
+
+class SqlRevocationStore implements RevocationStore {
+  constructor(private readonly sql: SqlSession) {}
+  async revoke(jti: string, expiresAt: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)
+       ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at`,
+      [jti, expiresAt],
+    );
+  }
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.sql.all(`SELECT 1 AS hit FROM revoked_tokens WHERE jti = ?`, [jti])).length > 0;
+  }
+  async revokeFamily(familyId: string, expiresAt: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO revoked_families (family_id, expires_at) VALUES (?, ?)
+       ON CONFLICT (family_id) DO UPDATE SET expires_at = excluded.expires_at`,
+      [familyId, expiresAt],
+    );
+  }
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    return (await this.sql.all(`SELECT 1 AS hit FROM revoked_families WHERE family_id = ?`, [familyId])).length > 0;
+  }
+  async deleteExpired(before: number): Promise<number> {
+    const tokens = await this.sql.run(`DELETE FROM revoked_tokens WHERE expires_at < ?`, [before]);
+    const families = await this.sql.run(`DELETE FROM revoked_families WHERE expires_at < ?`, [before]);
+    return tokens + families;
+  }
+}
+
+class SqlSigningKeyStore implements SigningKeyStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<SigningKeyRecord>,
+  ) {}
+  async list(): Promise<SigningKeyRecord[]> {
+    return (await this.sql.all(`SELECT * FROM signing_keys ORDER BY created_at, kid`, [])).map((r) =>
+      this.map.fromRow(r),
+    );
+  }
+  async save(key: SigningKeyRecord): Promise<void> {
+    await this.sql.run(this.map.upsertSql, this.map.toParams(key));
+  }
+  async delete(kid: string): Promise<void> {
+    await this.sql.run(`DELETE FROM signing_keys WHERE kid = ?`, [kid]);
+  }
+}
+
+class SqlOutboxStore implements OutboxStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<OutboxMessage>,
+  ) {}
+  async enqueue(message: OutboxMessage): Promise<void> {
+    await this.sql.run(this.map.insertSql, this.map.toParams(message));
+  }
+  async due(now: number, limit: number): Promise<OutboxMessage[]> {
+    const rows = await this.sql.all(
+      `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+       ORDER BY next_attempt_at, created_at, id LIMIT ?`,
+      [now, Math.max(0, limit)],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
+  async find(id: string): Promise<OutboxMessage | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM outbox WHERE id = ?`, [id]);
+    return row && this.map.fromRow(row);
+  }
+  async update(id: string, patch: Partial<OutboxMessage>): Promise<void> {
+    const set = this.map.setClause(patch, ['id']);
+    if (set.sql === '') return;
+    await this.sql.run(`UPDATE outbox SET ${set.sql} WHERE id = ?`, [...set.params, id]);
+  }
+}
+
+class SqlAuditStore implements AuditStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<AuditEvent>,
+  ) {}
+  async append(event: AuditEvent): Promise<void> {
+    await this.sql.run(this.map.insertSql, this.map.toParams(event));
+  }
+  async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.authRequestId !== undefined) {
+      where.push('auth_request_id = ?');
+      params.push(filter.authRequestId);
+    }
+    if (filter.sub !== undefined) {
+      where.push('sub = ?');
+      params.push(filter.sub);
+    }
+    let sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`;
+    if (filter.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, filter.limit));
+    }
+    return (await this.sql.all(sql, params)).map((r) => this.map.fromRow(r));
+  }
+}
+
+/**
+ * Builds the store bundle over one SQL session. `transaction(fn)` opens a database
+ * transaction; the stores handed to `fn` (and any store call made from its async
+ * context) run inside it.
+ */
+export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: () => Promise<void>): Stores {
+  const stores: Stores = {
+    clients: new SqlClientStore(sql, new TableMapper<Client>(dataSource, ClientEntity)),
+    owners: new SqlOwnerStore(
+      sql,
+      new TableMapper<Owner>(dataSource, OwnerEntity),
+      new TableMapper<OwnerDevice>(dataSource, OwnerDeviceEntity),
+    ),
+    authRequests: new SqlAuthRequestStore(sql, new TableMapper<AuthRequest>(dataSource, AuthRequestEntity)),
+    replay: new SqlReplayStore(sql),
+    refreshTokens: new SqlRefreshTokenStore(sql, new TableMapper<RefreshTokenRecord>(dataSource, RefreshTokenEntity)),
+    revocations: new SqlRevocationStore(sql),
+    signingKeys: new SqlSigningKeyStore(sql, new TableMapper<SigningKeyRecord>(dataSource, SigningKeyEntity)),
+    outbox: new SqlOutboxStore(sql, new TableMapper<OutboxMessage>(dataSource, OutboxEntity)),
+    audit: new SqlAuditStore(sql, new TableMapper<AuditEvent>(dataSource, AuditEventEntity)),
+    transaction: (fn) => sql.transaction(() => fn(stores)),
+    close,
+  };
+  return stores;
+}

@@ -1,0 +1,678 @@
+import type {
+  AuthRequest,
+  Client,
+  OutboxMessage,
+  Owner,
+  OwnerDevice,
+  RefreshTokenRecord,
+  SigningKeyRecord,
+  Stores,
+} from '@onboard/ciba-core';
+
+/** What a backend can promise beyond the ports' signatures. */
+export interface StoreContractOptions {
+  /** True when `transaction(fn)` undoes fn's writes if fn throws (databases). Default true. */
+  rollsBack?: boolean;
+}
+
+const T0 = 1_800_000_000_000;
+
+function client(overrides: Partial<Client> = {}): Client {
+  return {
+    clientId: 'client-a',
+    clientSecretHash: 'secret-hash',
+    clientName: 'Head unit',
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grantTypes: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
+    scope: 'openid profile',
+    backchannelTokenDeliveryMode: 'ping',
+    backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+    backchannelUserCodeParameter: false,
+    dpopBoundAccessTokens: true,
+    fapiCiba: false,
+    jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+    metadata: { client_name: 'Head unit', nested: { list: [1, 'two', null] } },
+    disabled: false,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function owner(overrides: Partial<Owner> = {}): Owner {
+  return {
+    sub: 'sub-alice',
+    username: 'alice',
+    email: 'Alice@Example.com',
+    phoneNumber: '+4915112345678',
+    name: 'Alice',
+    userCodeHash: 'scrypt$hash',
+    disabled: false,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function device(overrides: Partial<OwnerDevice> = {}): OwnerDevice {
+  return {
+    id: 'dev-1',
+    sub: 'sub-alice',
+    name: 'Phone',
+    credentialHash: 'cred-hash-1',
+    createdAt: T0,
+    disabled: false,
+    ...overrides,
+  };
+}
+
+function authRequest(overrides: Partial<AuthRequest> = {}): AuthRequest {
+  return {
+    id: 'ar-1',
+    authReqIdHash: 'hash-1',
+    clientId: 'client-a',
+    sub: 'sub-alice',
+    scope: 'openid',
+    acrValues: ['urn:acr:1'],
+    bindingMessage: 'W4SCT',
+    authorizationDetails: [{ type: 'payment', amount: { value: '10.00' } }],
+    deliveryMode: 'poll',
+    status: 'pending',
+    createdAt: T0,
+    expiresAt: T0 + 120_000,
+    interval: 2,
+    ...overrides,
+  };
+}
+
+function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    tokenHash: 'rt-1',
+    familyId: 'fam-1',
+    clientId: 'client-a',
+    sub: 'sub-alice',
+    scope: 'openid offline_access',
+    authTime: T0,
+    acr: 'urn:acr:1',
+    amr: ['hwk', 'user'],
+    authorizationDetails: [{ type: 'x' }],
+    jkt: 'thumbprint',
+    createdAt: T0,
+    expiresAt: T0 + 3_600_000,
+    revoked: false,
+    ...overrides,
+  };
+}
+
+function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
+  return {
+    kid: 'kid-1',
+    alg: 'ES256',
+    privateJwk: { kty: 'EC', crv: 'P-256', d: 'private', x: 'x', y: 'y' },
+    publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+    status: 'active',
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function outboxMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage {
+  return {
+    id: 'ob-1',
+    authRequestId: 'ar-1',
+    clientId: 'client-a',
+    url: 'https://rp.example/cb',
+    bearer: 'notification-token',
+    body: '{"auth_req_id":"x"}',
+    attempts: 0,
+    nextAttemptAt: T0,
+    status: 'pending',
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+/**
+ * The one store contract suite (STYLE §14). Every Stores implementation runs it:
+ * `factory` must return fresh, empty stores for each test; they are closed after it.
+ *
+ * @example
+ * runStoreContract('SQLite', () => openStores({ databaseUrl: 'sqlite::memory:' }));
+ */
+export function runStoreContract(
+  name: string,
+  factory: () => Promise<Stores>,
+  options: StoreContractOptions = {},
+): void {
+  const rollsBack = options.rollsBack ?? true;
+  if (!rollsBack) {
+    console.warn(`store contract: ${name}: rollback tests skipped: this backend does not roll back transactions`);
+  }
+  const itRollsBack = rollsBack ? it : it.skip;
+
+  describe(`store contract: ${name}`, () => {
+    let stores: Stores;
+    beforeEach(async () => {
+      stores = await factory();
+    });
+    afterEach(async () => {
+      await stores.close();
+    });
+
+    describe('ClientStore', () => {
+      it('saves a client and finds it again with every field intact', async () => {
+        const c = client({ tokenEndpointAuthSigningAlg: 'ES256', jwksUri: 'https://rp.example/jwks' });
+        await stores.clients.save(c);
+        expect(await stores.clients.find('client-a')).toEqual(c);
+      });
+
+      it('returns undefined for an unknown client', async () => {
+        expect(await stores.clients.find('nobody')).toBeUndefined();
+      });
+
+      it('keeps absent optional fields absent', async () => {
+        const c = client({ clientSecretHash: undefined, jwks: undefined, scope: undefined });
+        delete c.clientSecretHash;
+        delete c.jwks;
+        delete c.scope;
+        await stores.clients.save(c);
+        const found = await stores.clients.find('client-a');
+        expect(found).toEqual(c);
+        expect(found).not.toHaveProperty('clientSecretHash');
+      });
+
+      it('replaces a client saved again under the same id', async () => {
+        await stores.clients.save(client());
+        await stores.clients.save(client({ disabled: true, clientName: 'Renamed' }));
+        const found = await stores.clients.find('client-a');
+        expect(found?.disabled).toBe(true);
+        expect(found?.clientName).toBe('Renamed');
+        expect(await stores.clients.list()).toHaveLength(1);
+      });
+
+      it('does not let callers mutate stored state through returned or saved objects', async () => {
+        const c = client();
+        await stores.clients.save(c);
+        c.grantTypes.push('mutated');
+        const found = (await stores.clients.find('client-a'))!;
+        expect(found.grantTypes).toEqual(['urn:openid:params:grant-type:ciba', 'refresh_token']);
+        found.grantTypes.push('mutated');
+        (found.metadata as { nested: { list: unknown[] } }).nested.list.push('x');
+        expect(await stores.clients.find('client-a')).toEqual(client());
+      });
+
+      it('lists clients oldest first and deletes one', async () => {
+        await stores.clients.save(client({ clientId: 'c-late', createdAt: T0 + 10 }));
+        await stores.clients.save(client({ clientId: 'c-early', createdAt: T0 }));
+        expect((await stores.clients.list()).map((c) => c.clientId)).toEqual(['c-early', 'c-late']);
+        await stores.clients.delete('c-early');
+        expect((await stores.clients.list()).map((c) => c.clientId)).toEqual(['c-late']);
+        expect(await stores.clients.find('c-early')).toBeUndefined();
+      });
+    });
+
+    describe('OwnerStore', () => {
+      it('saves and finds an owner by sub', async () => {
+        await stores.owners.save(owner());
+        expect(await stores.owners.find('sub-alice')).toEqual(owner());
+        expect(await stores.owners.find('sub-bob')).toBeUndefined();
+      });
+
+      it('matches a login hint by email case-insensitively, phone number, username or sub', async () => {
+        await stores.owners.save(owner());
+        await stores.owners.save(
+          owner({ sub: 'sub-bob', username: 'bob', email: 'bob@example.com', phoneNumber: '+1' }),
+        );
+        expect((await stores.owners.findByHint('alice@EXAMPLE.com'))?.sub).toBe('sub-alice');
+        expect((await stores.owners.findByHint('+4915112345678'))?.sub).toBe('sub-alice');
+        expect((await stores.owners.findByHint('bob'))?.sub).toBe('sub-bob');
+        expect((await stores.owners.findByHint('sub-bob'))?.sub).toBe('sub-bob');
+        expect(await stores.owners.findByHint('carol@example.com')).toBeUndefined();
+      });
+
+      it('prefers an exact sub match over another owner whose username equals the hint', async () => {
+        await stores.owners.save(owner({ sub: 'taken', username: 'someone' }));
+        await stores.owners.save(owner({ sub: 'sub-x', username: 'taken', email: 'x@example.com', phoneNumber: '+2' }));
+        expect((await stores.owners.findByHint('taken'))?.sub).toBe('taken');
+      });
+
+      it('stops matching an old email after the owner changes it', async () => {
+        await stores.owners.save(owner());
+        await stores.owners.save(owner({ email: 'new@example.com' }));
+        expect(await stores.owners.findByHint('alice@example.com')).toBeUndefined();
+        expect((await stores.owners.findByHint('new@example.com'))?.sub).toBe('sub-alice');
+      });
+
+      it('lists owners oldest first', async () => {
+        await stores.owners.save(owner({ sub: 'b', username: 'b', email: 'b@x', phoneNumber: '2', createdAt: T0 + 1 }));
+        await stores.owners.save(owner({ sub: 'a', username: 'a', email: 'a@x', phoneNumber: '1', createdAt: T0 + 2 }));
+        expect((await stores.owners.list()).map((o) => o.sub)).toEqual(['b', 'a']);
+      });
+
+      it('saves devices, finds one by credential hash and lists an owner’s devices oldest first', async () => {
+        await stores.owners.saveDevice(device({ id: 'dev-2', credentialHash: 'h2', createdAt: T0 + 5 }));
+        await stores.owners.saveDevice(device({ id: 'dev-1', credentialHash: 'h1', createdAt: T0 }));
+        await stores.owners.saveDevice(device({ id: 'dev-3', sub: 'sub-bob', credentialHash: 'h3' }));
+        expect(await stores.owners.findDeviceByCredentialHash('h2')).toEqual(
+          device({ id: 'dev-2', credentialHash: 'h2', createdAt: T0 + 5 }),
+        );
+        expect(await stores.owners.findDeviceByCredentialHash('nope')).toBeUndefined();
+        expect((await stores.owners.listDevices('sub-alice')).map((d) => d.id)).toEqual(['dev-1', 'dev-2']);
+        expect(await stores.owners.listDevices('sub-nobody')).toEqual([]);
+      });
+
+      it('updates a device saved again (disabling it, rotating its credential)', async () => {
+        await stores.owners.saveDevice(device());
+        await stores.owners.saveDevice(device({ disabled: true, credentialHash: 'rotated' }));
+        expect(await stores.owners.findDeviceByCredentialHash('cred-hash-1')).toBeUndefined();
+        expect((await stores.owners.findDeviceByCredentialHash('rotated'))?.disabled).toBe(true);
+        expect(await stores.owners.listDevices('sub-alice')).toHaveLength(1);
+      });
+
+      it('refuses a second device with the same credential hash', async () => {
+        await stores.owners.saveDevice(device());
+        await expect(stores.owners.saveDevice(device({ id: 'dev-other' }))).rejects.toThrow();
+      });
+    });
+
+    describe('AuthRequestStore', () => {
+      it('creates a request and finds it by id and by auth_req_id hash', async () => {
+        const r = authRequest({ deliveryMode: 'ping', clientNotificationToken: 'cnt', deliveryAuthReqId: 'clear' });
+        await stores.authRequests.create(r);
+        expect(await stores.authRequests.find('ar-1')).toEqual(r);
+        expect(await stores.authRequests.findByAuthReqIdHash('hash-1')).toEqual(r);
+        expect(await stores.authRequests.find('missing')).toBeUndefined();
+        expect(await stores.authRequests.findByAuthReqIdHash('missing')).toBeUndefined();
+      });
+
+      it('refuses a second request with the same auth_req_id hash', async () => {
+        await stores.authRequests.create(authRequest());
+        await expect(stores.authRequests.create(authRequest({ id: 'ar-2' }))).rejects.toThrow();
+      });
+
+      it('returns copies: changing a found request does not change the stored one', async () => {
+        await stores.authRequests.create(authRequest());
+        const found = (await stores.authRequests.find('ar-1'))!;
+        found.status = 'approved';
+        found.acrValues!.push('x');
+        expect(await stores.authRequests.find('ar-1')).toEqual(authRequest());
+      });
+
+      it('lists an owner’s pending, unexpired requests oldest first, excluding other states and owners', async () => {
+        const now = T0 + 1_000;
+        await stores.authRequests.create(authRequest({ id: 'late', authReqIdHash: 'h-late', createdAt: T0 + 20 }));
+        await stores.authRequests.create(authRequest({ id: 'early', authReqIdHash: 'h-early', createdAt: T0 + 10 }));
+        await stores.authRequests.create(authRequest({ id: 'expired', authReqIdHash: 'h-exp', expiresAt: now }));
+        await stores.authRequests.create(authRequest({ id: 'approved', authReqIdHash: 'h-app', status: 'approved' }));
+        await stores.authRequests.create(authRequest({ id: 'denied', authReqIdHash: 'h-den', status: 'denied' }));
+        await stores.authRequests.create(authRequest({ id: 'bob', authReqIdHash: 'h-bob', sub: 'sub-bob' }));
+        const list = await stores.authRequests.listPendingForOwner('sub-alice', now);
+        expect(list.map((r) => r.id)).toEqual(['early', 'late']);
+        expect(await stores.authRequests.listPendingForOwner('sub-nobody', now)).toEqual([]);
+      });
+
+      it('drops a request from the pending list once it is approved', async () => {
+        await stores.authRequests.create(authRequest());
+        await stores.authRequests.transition('ar-1', 'pending', { status: 'approved' });
+        expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toEqual([]);
+      });
+
+      it('transitions with compare-and-set and returns the updated request', async () => {
+        await stores.authRequests.create(authRequest());
+        const updated = await stores.authRequests.transition('ar-1', 'pending', {
+          status: 'approved',
+          authTime: T0 + 5,
+          acr: 'urn:acr:2',
+          amr: ['face'],
+          approvedBy: 'dev-1',
+        });
+        const expected = {
+          ...authRequest(),
+          status: 'approved',
+          authTime: T0 + 5,
+          acr: 'urn:acr:2',
+          amr: ['face'],
+          approvedBy: 'dev-1',
+        };
+        expect(updated).toEqual(expected);
+        expect(await stores.authRequests.find('ar-1')).toEqual(expected);
+      });
+
+      it('refuses a transition whose expected status no longer holds, leaving the row unchanged', async () => {
+        await stores.authRequests.create(authRequest({ status: 'denied' }));
+        expect(await stores.authRequests.transition('ar-1', 'pending', { status: 'approved' })).toBeUndefined();
+        expect((await stores.authRequests.find('ar-1'))?.status).toBe('denied');
+        expect(await stores.authRequests.transition('missing', 'pending', { status: 'approved' })).toBeUndefined();
+      });
+
+      it('lets exactly one of many concurrent transitions from the same state win', async () => {
+        await stores.authRequests.create(authRequest({ status: 'approved' }));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            stores.authRequests.transition('ar-1', 'approved', { status: 'consumed', consumedAt: T0 + i }),
+          ),
+        );
+        const winners = results.filter((r) => r !== undefined);
+        expect(winners).toHaveLength(1);
+        expect((await stores.authRequests.find('ar-1'))?.consumedAt).toBe(winners[0]!.consumedAt);
+      });
+
+      it('lets approval and denial race with exactly one outcome', async () => {
+        await stores.authRequests.create(authRequest());
+        const [a, d] = await Promise.all([
+          stores.authRequests.transition('ar-1', 'pending', { status: 'approved' }),
+          stores.authRequests.transition('ar-1', 'pending', { status: 'denied' }),
+        ]);
+        expect([a, d].filter((r) => r !== undefined)).toHaveLength(1);
+        expect((await stores.authRequests.find('ar-1'))?.status).toBe((a ?? d)!.status);
+      });
+
+      it('clears a field when the patch sets it to undefined', async () => {
+        await stores.authRequests.create(authRequest({ lastPolledAt: T0 }));
+        const updated = await stores.authRequests.transition('ar-1', 'pending', {
+          status: 'expired',
+          bindingMessage: undefined,
+        });
+        expect(updated).not.toHaveProperty('bindingMessage');
+        expect(await stores.authRequests.find('ar-1')).not.toHaveProperty('bindingMessage');
+      });
+
+      it('lists expired pending ping/push requests oldest first, up to the limit, never poll ones', async () => {
+        const now = T0 + 10_000;
+        await stores.authRequests.create(authRequest({ id: 'poll', authReqIdHash: 'h0', expiresAt: T0 }));
+        await stores.authRequests.create(
+          authRequest({ id: 'ping-b', authReqIdHash: 'h1', deliveryMode: 'ping', expiresAt: T0 + 2 }),
+        );
+        await stores.authRequests.create(
+          authRequest({ id: 'push-a', authReqIdHash: 'h2', deliveryMode: 'push', expiresAt: T0 + 1 }),
+        );
+        await stores.authRequests.create(
+          authRequest({ id: 'ping-now', authReqIdHash: 'h3', deliveryMode: 'ping', expiresAt: now }),
+        );
+        await stores.authRequests.create(
+          authRequest({ id: 'ping-live', authReqIdHash: 'h4', deliveryMode: 'ping', expiresAt: now + 1 }),
+        );
+        await stores.authRequests.create(
+          authRequest({
+            id: 'ping-done',
+            authReqIdHash: 'h5',
+            deliveryMode: 'ping',
+            expiresAt: T0,
+            status: 'approved',
+          }),
+        );
+        const all = await stores.authRequests.listExpiredPendingWithDelivery(now, 10);
+        expect(all.map((r) => r.id)).toEqual(['push-a', 'ping-b', 'ping-now']);
+        const limited = await stores.authRequests.listExpiredPendingWithDelivery(now, 2);
+        expect(limited.map((r) => r.id)).toEqual(['push-a', 'ping-b']);
+      });
+
+      it('records a poll without touching the status', async () => {
+        await stores.authRequests.create(authRequest());
+        await stores.authRequests.touchPoll('ar-1', T0 + 7, 7);
+        const found = await stores.authRequests.find('ar-1');
+        expect(found).toEqual({ ...authRequest(), lastPolledAt: T0 + 7, interval: 7 });
+      });
+
+      it('deletes requests expired before a time and reports how many', async () => {
+        await stores.authRequests.create(authRequest({ id: 'old', authReqIdHash: 'h1', expiresAt: T0 }));
+        await stores.authRequests.create(authRequest({ id: 'edge', authReqIdHash: 'h2', expiresAt: T0 + 100 }));
+        await stores.authRequests.create(authRequest({ id: 'new', authReqIdHash: 'h3', expiresAt: T0 + 200 }));
+        expect(await stores.authRequests.deleteExpired(T0 + 100)).toBe(1);
+        expect(await stores.authRequests.find('old')).toBeUndefined();
+        expect(await stores.authRequests.findByAuthReqIdHash('h1')).toBeUndefined();
+        expect(await stores.authRequests.find('edge')).toBeDefined();
+        expect(await stores.authRequests.deleteExpired(T0 + 100)).toBe(0);
+        expect(await stores.authRequests.deleteExpired(T0 + 1_000)).toBe(2);
+      });
+    });
+
+    describe('ReplayStore', () => {
+      it('accepts a key once and refuses it afterwards', async () => {
+        expect(await stores.replay.consume('jti-1', T0 + 60_000)).toBe(true);
+        expect(await stores.replay.consume('jti-1', T0 + 60_000)).toBe(false);
+        expect(await stores.replay.consume('jti-2', T0 + 60_000)).toBe(true);
+      });
+
+      it('accepts exactly one of many concurrent consumptions of the same key', async () => {
+        const results = await Promise.all(Array.from({ length: 10 }, () => stores.replay.consume('jti-race', T0 + 1)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('deletes expired markers, after which the key is accepted again', async () => {
+        await stores.replay.consume('old', T0);
+        await stores.replay.consume('new', T0 + 1_000);
+        expect(await stores.replay.deleteExpired(T0 + 1)).toBe(1);
+        expect(await stores.replay.consume('new', T0 + 1_000)).toBe(false);
+        expect(await stores.replay.consume('old', T0 + 2_000)).toBe(true);
+      });
+    });
+
+    describe('RefreshTokenStore', () => {
+      it('saves and finds a record with every field intact', async () => {
+        await stores.refreshTokens.save(refreshToken());
+        expect(await stores.refreshTokens.find('rt-1')).toEqual(refreshToken());
+        expect(await stores.refreshTokens.find('missing')).toBeUndefined();
+      });
+
+      it('marks a token used once; a second use reports reuse', async () => {
+        await stores.refreshTokens.save(refreshToken());
+        expect(await stores.refreshTokens.markUsed('rt-1', T0 + 5)).toBe(true);
+        expect(await stores.refreshTokens.markUsed('rt-1', T0 + 6)).toBe(false);
+        expect((await stores.refreshTokens.find('rt-1'))?.usedAt).toBe(T0 + 5);
+        expect(await stores.refreshTokens.markUsed('missing', T0)).toBe(false);
+      });
+
+      it('lets exactly one of many concurrent rotations mark the token used', async () => {
+        await stores.refreshTokens.save(refreshToken());
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => stores.refreshTokens.markUsed('rt-1', T0 + i)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('revokes every token of a family and no other', async () => {
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'a' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'b' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'c', familyId: 'fam-2' }));
+        await stores.refreshTokens.revokeFamily('fam-1');
+        expect((await stores.refreshTokens.find('a'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('b'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('c'))?.revoked).toBe(false);
+      });
+
+      it('deletes expired records only', async () => {
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'old', expiresAt: T0 }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'new', expiresAt: T0 + 10 }));
+        expect(await stores.refreshTokens.deleteExpired(T0 + 1)).toBe(1);
+        expect(await stores.refreshTokens.find('old')).toBeUndefined();
+        expect(await stores.refreshTokens.find('new')).toBeDefined();
+      });
+    });
+
+    describe('RevocationStore', () => {
+      it('remembers revoked token ids and families', async () => {
+        expect(await stores.revocations.isRevoked('jti-1')).toBe(false);
+        await stores.revocations.revoke('jti-1', T0 + 10);
+        await stores.revocations.revoke('jti-1', T0 + 10); // revoking twice is harmless
+        expect(await stores.revocations.isRevoked('jti-1')).toBe(true);
+        expect(await stores.revocations.isFamilyRevoked('fam-1')).toBe(false);
+        await stores.revocations.revokeFamily('fam-1', T0 + 10);
+        expect(await stores.revocations.isFamilyRevoked('fam-1')).toBe(true);
+        expect(await stores.revocations.isRevoked('fam-1')).toBe(false);
+      });
+
+      it('deletes entries that expired, counting tokens and families', async () => {
+        await stores.revocations.revoke('old', T0);
+        await stores.revocations.revoke('new', T0 + 10);
+        await stores.revocations.revokeFamily('fam-old', T0);
+        expect(await stores.revocations.deleteExpired(T0 + 1)).toBe(2);
+        expect(await stores.revocations.isRevoked('old')).toBe(false);
+        expect(await stores.revocations.isRevoked('new')).toBe(true);
+        expect(await stores.revocations.isFamilyRevoked('fam-old')).toBe(false);
+      });
+    });
+
+    describe('SigningKeyStore', () => {
+      it('saves, lists oldest first, updates and deletes keys', async () => {
+        await stores.signingKeys.save(signingKey({ kid: 'k2', alg: 'PS256', createdAt: T0 + 1 }));
+        await stores.signingKeys.save(signingKey());
+        expect(await stores.signingKeys.list()).toEqual([
+          signingKey(),
+          signingKey({ kid: 'k2', alg: 'PS256', createdAt: T0 + 1 }),
+        ]);
+        await stores.signingKeys.save(signingKey({ status: 'retired', expiresAt: T0 + 99 }));
+        expect((await stores.signingKeys.list())[0]).toEqual(signingKey({ status: 'retired', expiresAt: T0 + 99 }));
+        await stores.signingKeys.delete('kid-1');
+        expect((await stores.signingKeys.list()).map((k) => k.kid)).toEqual(['k2']);
+      });
+    });
+
+    describe('OutboxStore', () => {
+      it('enqueues and finds a message', async () => {
+        await stores.outbox.enqueue(outboxMessage());
+        expect(await stores.outbox.find('ob-1')).toEqual(outboxMessage());
+        expect(await stores.outbox.find('missing')).toBeUndefined();
+      });
+
+      it('returns pending messages due at or before now, earliest attempt first, up to the limit', async () => {
+        await stores.outbox.enqueue(outboxMessage({ id: 'later', nextAttemptAt: T0 + 20 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'first', nextAttemptAt: T0 + 10 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'future', nextAttemptAt: T0 + 1_000 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'done', nextAttemptAt: T0, status: 'delivered' }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'at-now', nextAttemptAt: T0 + 100 }));
+        expect((await stores.outbox.due(T0 + 100, 10)).map((m) => m.id)).toEqual(['first', 'later', 'at-now']);
+        expect((await stores.outbox.due(T0 + 100, 1)).map((m) => m.id)).toEqual(['first']);
+      });
+
+      it('updates a message: a delivered message is no longer due, a rescheduled one is due later', async () => {
+        await stores.outbox.enqueue(outboxMessage({ id: 'a' }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'b' }));
+        await stores.outbox.update('a', { status: 'delivered', attempts: 1 });
+        await stores.outbox.update('b', { attempts: 1, nextAttemptAt: T0 + 500, lastError: 'HTTP 503' });
+        expect(await stores.outbox.due(T0 + 499, 10)).toEqual([]);
+        expect(await stores.outbox.find('b')).toEqual(
+          outboxMessage({ id: 'b', attempts: 1, nextAttemptAt: T0 + 500, lastError: 'HTTP 503' }),
+        );
+        expect((await stores.outbox.find('a'))?.status).toBe('delivered');
+      });
+    });
+
+    describe('AuditStore', () => {
+      it('appends events and lists them in time order, filtered and limited', async () => {
+        await stores.audit.append({
+          id: 'e2',
+          at: T0 + 2,
+          type: 'auth_request.approved',
+          sub: 'sub-alice',
+          authRequestId: 'ar-1',
+        });
+        await stores.audit.append({
+          id: 'e1',
+          at: T0 + 1,
+          type: 'auth_request.created',
+          clientId: 'client-a',
+          sub: 'sub-alice',
+          authRequestId: 'ar-1',
+          data: { scope: 'openid', n: 1 },
+        });
+        await stores.audit.append({
+          id: 'e3',
+          at: T0 + 3,
+          type: 'auth_request.created',
+          sub: 'sub-bob',
+          authRequestId: 'ar-2',
+        });
+        const forRequest = await stores.audit.list({ authRequestId: 'ar-1' });
+        expect(forRequest).toEqual([
+          {
+            id: 'e1',
+            at: T0 + 1,
+            type: 'auth_request.created',
+            clientId: 'client-a',
+            sub: 'sub-alice',
+            authRequestId: 'ar-1',
+            data: { scope: 'openid', n: 1 },
+          },
+          { id: 'e2', at: T0 + 2, type: 'auth_request.approved', sub: 'sub-alice', authRequestId: 'ar-1' },
+        ]);
+        expect((await stores.audit.list({ sub: 'sub-bob' })).map((e) => e.id)).toEqual(['e3']);
+        expect((await stores.audit.list({ limit: 2 })).map((e) => e.id)).toEqual(['e1', 'e2']);
+        expect(await stores.audit.list({ sub: 'sub-alice', authRequestId: 'ar-2' })).toEqual([]);
+      });
+    });
+
+    describe('transaction', () => {
+      it('commits the writes of a callback that resolves and returns its value', async () => {
+        const value = await stores.transaction(async (tx) => {
+          await tx.authRequests.create(authRequest());
+          await tx.outbox.enqueue(outboxMessage());
+          return 42;
+        });
+        expect(value).toBe(42);
+        expect(await stores.authRequests.find('ar-1')).toBeDefined();
+        expect(await stores.outbox.find('ob-1')).toBeDefined();
+      });
+
+      it('sees its own writes inside the transaction', async () => {
+        await stores.transaction(async (tx) => {
+          await tx.authRequests.create(authRequest());
+          expect((await tx.authRequests.transition('ar-1', 'pending', { status: 'approved' }))?.status).toBe(
+            'approved',
+          );
+        });
+        expect((await stores.authRequests.find('ar-1'))?.status).toBe('approved');
+      });
+
+      it('propagates the error of a callback that throws', async () => {
+        await expect(
+          stores.transaction(async () => {
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+      });
+
+      itRollsBack('rolls back every write of a callback that throws', async () => {
+        await stores.authRequests.create(authRequest());
+        await expect(
+          stores.transaction(async (tx) => {
+            await tx.authRequests.transition('ar-1', 'pending', { status: 'approved' });
+            await tx.outbox.enqueue(outboxMessage());
+            await tx.replay.consume('jti-tx', T0 + 1);
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect((await stores.authRequests.find('ar-1'))?.status).toBe('pending');
+        expect(await stores.outbox.find('ob-1')).toBeUndefined();
+        expect(await stores.replay.consume('jti-tx', T0 + 1)).toBe(true);
+      });
+
+      itRollsBack('keeps concurrent work outside a transaction out of its rollback', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const tx = stores.transaction(async (t) => {
+          await t.outbox.enqueue(outboxMessage({ id: 'in-tx' }));
+          await gate;
+          throw new Error('abort');
+        });
+        const outside = stores.outbox.enqueue(outboxMessage({ id: 'outside' }));
+        release();
+        await expect(tx).rejects.toThrow('abort');
+        await outside;
+        expect(await stores.outbox.find('in-tx')).toBeUndefined();
+        expect(await stores.outbox.find('outside')).toBeDefined();
+      });
+
+      it('serialises concurrent transactions that both complete', async () => {
+        await Promise.all(
+          ['a', 'b', 'c'].map((id) =>
+            stores.transaction(async (tx) => {
+              await tx.outbox.enqueue(outboxMessage({ id }));
+              await new Promise((r) => setTimeout(r, 5));
+              await tx.outbox.update(id, { attempts: 1 });
+            }),
+          ),
+        );
+        for (const id of ['a', 'b', 'c']) expect((await stores.outbox.find(id))?.attempts).toBe(1);
+      });
+    });
+  });
+}
