@@ -25,6 +25,10 @@ export { authenticateClient } from './client-auth/authenticate-client';
 export { hashClientSecret, clientSecretMatches } from './client-auth/client-secret';
 export { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS, isAsymmetricAlg, isFapiClient } from './client-auth/algorithms';
 export { JWT_BEARER_ASSERTION_TYPE, BASIC_CHALLENGE } from './client-auth/read-client-credentials';
+export { handleBackchannelAuthentication } from './backchannel/backchannel.handler';
+export { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel/backchannel-policy';
+export { hashUserCode, verifyUserCode } from './backchannel/user-code';
+export { AUTHENTICATION_PARAMETERS } from './backchannel/authentication-params';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';

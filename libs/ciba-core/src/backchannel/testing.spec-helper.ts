@@ -206,7 +206,7 @@ export async function saveOwner(ctx: ProviderContext, overrides: Partial<Owner> 
   const owner: Owner = {
     sub: `sub-${randomUUID()}`,
     email: `${randomUUID()}@example.test`,
-    phoneNumber: '+4915100000000',
+    phoneNumber: `+49151${String(randomBytes(4).readUInt32BE(0)).padStart(10, '0')}`,
     username: `user-${randomUUID()}`,
     disabled: false,
     createdAt: T0,

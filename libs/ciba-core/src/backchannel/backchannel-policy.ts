@@ -1,0 +1,63 @@
+import type { ProviderContext } from '../context';
+import type { Client } from '../domain/client';
+import type { Owner } from '../domain/owner';
+import { InvalidBindingMessage } from '../errors/oauth-error';
+import { isFapiClient } from '../client-auth/algorithms';
+import { verifyUserCode } from './user-code';
+
+/**
+ * Deployment policy hooks of the backchannel authentication endpoint (CIBA §7.1, §7.2).
+ * Pass a replacement to handleBackchannelAuthentication; unspecified hooks keep
+ * the defaults of defaultBackchannelPolicy.
+ */
+export interface BackchannelPolicy {
+  /**
+   * Resolve a `login_hint` (CIBA §7.1) to an owner. Runs after the request is
+   * validated and before user_code / binding_message checks. Return undefined when
+   * no owner matches (the endpoint answers unknown_user_id; disabled owners are
+   * treated the same by the endpoint). Default: email (case-insensitive), phone
+   * number, username or sub via ctx.stores.owners.findByHint.
+   */
+  resolveLoginHint(ctx: ProviderContext, loginHint: string, client: Client): Promise<Owner | undefined>;
+  /**
+   * Validate `binding_message` (CIBA §7.1; undefined when absent). Runs after the
+   * user_code check. Throw InvalidBindingMessage to refuse. Default: required under
+   * FAPI-CIBA (§5.2.2-2), at most settings.bindingMessageMaxLength characters, no
+   * control or bidirectional-override characters (it is shown to a human on two devices).
+   */
+  validateBindingMessage(ctx: ProviderContext, bindingMessage: string | undefined, client: Client): void;
+  /**
+   * Verify a `user_code` (CIBA §7.1.2) for a client registered with
+   * backchannel_user_code_parameter. Runs after the hint is resolved. Return true when
+   * it matches (the endpoint answers invalid_user_code otherwise). Default: scrypt
+   * check against owner.userCodeHash; an owner without a code never matches.
+   */
+  verifyUserCode(ctx: ProviderContext, userCode: string, owner: Owner, client: Client): Promise<boolean>;
+}
+
+// C0/C1 controls and the Unicode bidirectional embedding/override/isolate characters.
+const FORBIDDEN_IN_BINDING_MESSAGE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** The documented default policy. */
+export const defaultBackchannelPolicy: BackchannelPolicy = {
+  resolveLoginHint: (ctx, loginHint) => ctx.stores.owners.findByHint(loginHint),
+
+  validateBindingMessage(ctx, bindingMessage, client) {
+    if (bindingMessage === undefined) {
+      if (isFapiClient(ctx.settings, client)) throw new InvalidBindingMessage('binding_message is required');
+      return;
+    }
+    let length = 0;
+    for (const _ of bindingMessage) length++;
+    if (length > ctx.settings.bindingMessageMaxLength) {
+      throw new InvalidBindingMessage(`binding_message is longer than ${ctx.settings.bindingMessageMaxLength} characters`);
+    }
+    if (bindingMessage.trim() === '') throw new InvalidBindingMessage('binding_message is blank');
+    if (FORBIDDEN_IN_BINDING_MESSAGE.test(bindingMessage)) {
+      throw new InvalidBindingMessage('binding_message contains control characters');
+    }
+  },
+
+  verifyUserCode: async (_ctx, userCode, owner) =>
+    owner.userCodeHash !== undefined && verifyUserCode(userCode, owner.userCodeHash),
+};

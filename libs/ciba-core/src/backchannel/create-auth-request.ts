@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { ProviderContext } from '../context';
+import type { AuthRequest } from '../domain/auth-request';
+import type { Client } from '../domain/client';
+import type { Owner } from '../domain/owner';
+
+/** CIBA §7.3 / §14: auth_req_id entropy; 32 random bytes = 256 bits, unpadded base64url. */
+const AUTH_REQ_ID_BYTES = 32;
+
+export interface NewAuthRequest {
+  client: Client;
+  owner: Owner;
+  scope: string;
+  acrValues?: string[];
+  bindingMessage?: string;
+  authorizationDetails?: unknown[];
+  clientNotificationToken?: string;
+  expiresIn: number;
+  requestObjectHash?: string;
+}
+
+/**
+ * Create and persist the pending auth request (CIBA §7.3). The auth_req_id is a
+ * bearer secret: only its sha-256 is stored, except for ping/push where the
+ * notification must carry it (CIBA §10.2, §10.3).
+ */
+export async function createAuthRequest(
+  ctx: ProviderContext,
+  input: NewAuthRequest,
+): Promise<{ request: AuthRequest; authReqId: string }> {
+  const authReqId = ctx.random.token(AUTH_REQ_ID_BYTES);
+  const now = ctx.clock.now();
+  const mode = input.client.backchannelTokenDeliveryMode;
+  const request: AuthRequest = {
+    id: ctx.random.uuid(),
+    authReqIdHash: createHash('sha256').update(authReqId).digest('base64url'),
+    clientId: input.client.clientId,
+    sub: input.owner.sub,
+    scope: input.scope,
+    deliveryMode: mode,
+    status: 'pending',
+    createdAt: now,
+    expiresAt: now + input.expiresIn * 1000,
+    interval: ctx.settings.pollInterval,
+  };
+  if (input.acrValues) request.acrValues = input.acrValues;
+  if (input.bindingMessage !== undefined) request.bindingMessage = input.bindingMessage;
+  if (input.authorizationDetails) request.authorizationDetails = input.authorizationDetails;
+  if (input.requestObjectHash) request.requestObjectHash = input.requestObjectHash;
+  if (mode !== 'poll') {
+    request.clientNotificationToken = input.clientNotificationToken;
+    request.deliveryAuthReqId = authReqId;
+  }
+  await ctx.stores.authRequests.create(request);
+  return { request, authReqId };
+}
