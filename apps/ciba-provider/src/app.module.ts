@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { ProviderConfig } from '@onboard/config';
+import { FallbackController } from './controllers/fallback.controller';
+import { OAuthController } from './controllers/oauth.controller';
+import { OpsController } from './controllers/ops.controller';
+import { OwnerDeviceController } from './controllers/owner-device.controller';
+import { WireExceptionFilter } from './http/wire-exception.filter';
+import { ProvidersModule } from './providers/providers.module';
+import type { ProviderOverrides } from './providers/provider-runtime';
+
+/** The provider application: composition root, controllers, the one exception filter. */
+@Module({})
+export class AppModule {
+  static forRoot(config: ProviderConfig, overrides: ProviderOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ProvidersModule.forRoot(config, overrides)],
+      // FallbackController last: it answers what no other route took (404 / 405).
+      controllers: [OAuthController, OwnerDeviceController, OpsController, FallbackController],
+      providers: [{ provide: APP_FILTER, useClass: WireExceptionFilter }],
+    };
+  }
+}

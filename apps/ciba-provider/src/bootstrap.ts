@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { ProviderContext } from '@onboard/ciba-core';
+import { loadConfig, type ProviderConfig } from '@onboard/config';
+import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
+import { AppModule } from './app.module';
+import { NestJsonLogger } from './http/nest-logger';
+import { requestLogMiddleware } from './http/request-log';
+import type { ProviderOverrides } from './providers/provider-runtime';
+import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
+
+/** Options of {@link createProviderApp}. */
+export interface CreateProviderAppOptions extends ProviderOverrides {
+  /** The environment to configure from (default: process.env). Tests pass e.g. `{ PORT: '0', DATABASE_URL: 'sqlite::memory:' }`. */
+  env?: Record<string, string | undefined>;
+  /** An already parsed config (wins over `env`). */
+  config?: ProviderConfig;
+  /** Log lines go here instead of stdout (ignored when `logger` is given). */
+  logWrite?: (line: string) => void;
+  /** Listen (default true). With false, `url` is empty and the caller listens itself. */
+  listen?: boolean;
+  /** Close the app on SIGTERM/SIGINT (default true; tests booting many apps may turn it off). */
+  shutdownHooks?: boolean;
+}
+
+/** A running provider. */
+export interface ProviderApp {
+  app: INestApplication;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:43121 (empty if not listening). */
+  url: string;
+  /** The issuer; every endpoint URL in discovery is issuer + path. */
+  issuer: string;
+  ctx: ProviderContext;
+  metrics: PrometheusMetrics;
+  /** Stop the workers, close the stores and the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Boot the provider in this process: parse the config, build the Nest app (body
+ * parser off: the adapter reads raw bytes), listen on PORT/HOST (PORT=0 picks a free
+ * port; an issuer derived from PORT is then fixed up to the real port).
+ *
+ * @example
+ * const provider = await createProviderApp({ env: { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'error' } });
+ * await fetch(`${provider.url}/.well-known/openid-configuration`);
+ * await provider.close();
+ */
+export async function createProviderApp(options: CreateProviderAppOptions = {}): Promise<ProviderApp> {
+  const config = options.config ?? loadConfig(options.env ?? process.env);
+  const logger =
+    options.logger ??
+    createJsonLogger({ level: config.logLevel, write: options.logWrite, base: { service: 'ciba-provider' } });
+  const app = await NestFactory.create(AppModule.forRoot(config, { ...options, logger }), {
+    bodyParser: false,
+    logger: new NestJsonLogger(logger),
+    routeResolutionStrategy: 'specificity',
+    routeConflictPolicy: { duplicate: 'error' },
+    // Long-polling token requests must not hold shutdown for their full wait.
+    forceCloseConnections: true,
+  });
+  const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
+  const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
+  app.use(requestLogMiddleware(logger, metrics));
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+
+  let url = '';
+  if (options.listen !== false) {
+    try {
+      await app.listen(config.port, config.host);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    const address = app.getHttpServer().address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host}:${address.port}`;
+    if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${address.port}`;
+  } else {
+    await app.init();
+  }
+  return { app, url, issuer: ctx.settings.issuer, ctx, metrics, close: () => app.close() };
+}

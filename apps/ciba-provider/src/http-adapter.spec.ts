@@ -1,0 +1,168 @@
+import { request as httpRequest } from 'node:http';
+import { createProviderApp, type ProviderApp } from './bootstrap';
+
+/** Raw HTTP, for what fetch will not send (a lying Content-Length, an endless body). */
+function rawRequest(
+  url: string,
+  options: { method: string; path: string; headers?: Record<string, string>; body?: Buffer },
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(options.path, url);
+    const req = httpRequest(target, { method: options.method, headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    if (options.body) req.write(options.body);
+    req.end();
+  });
+}
+
+describe('ciba-provider HTTP adapter', () => {
+  let provider: ProviderApp;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    provider = await createProviderApp({
+      env: { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'info' },
+      logWrite: (line) => logLines.push(line),
+      shutdownHooks: false,
+    });
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('listens on a free port and derives the issuer from it', () => {
+    expect(provider.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const port = new URL(provider.url).port;
+    expect(provider.issuer).toBe(`http://localhost:${port}`);
+    expect(provider.ctx.settings.issuer).toBe(provider.issuer);
+  });
+
+  it('answers the health check with ok when the database is reachable', async () => {
+    const res = await fetch(`${provider.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves Prometheus metrics including the request counter', async () => {
+    await fetch(`${provider.url}/health`);
+    const res = await fetch(`${provider.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/onboard_http_requests_total\{route="\/health",method="GET",status="200"\} \d+/);
+  });
+
+  it('serves the OpenAPI document as JSON with this provider as server', async () => {
+    const res = await fetch(`${provider.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\.1/);
+    expect(doc.servers[0].url).toBe(provider.issuer);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/token', '/backchannel', '/owner-device/v1/requests']));
+  });
+
+  it('answers an unknown route with a 404 JSON error, not Nest default body', async () => {
+    const res = await fetch(`${provider.url}/no/such/thing?x=1`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({ error: 'not_found', error_description: 'no such endpoint' });
+    expect(body).not.toHaveProperty('statusCode');
+  });
+
+  it('answers the root path with a 404 JSON error', async () => {
+    const res = await fetch(`${provider.url}/`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe('not_found');
+  });
+
+  it.each([
+    ['GET', '/token', 'POST'],
+    ['PUT', '/backchannel', 'POST'],
+    ['DELETE', '/.well-known/openid-configuration', 'GET, HEAD'],
+    ['POST', '/jwks', 'GET, HEAD'],
+    ['GET', '/introspect', 'POST'],
+    ['GET', '/revoke', 'POST'],
+    ['GET', '/register', 'POST'],
+    ['PATCH', '/userinfo', 'GET, POST, HEAD'],
+    ['POST', '/owner-device/v1/requests', 'GET, HEAD'],
+    ['GET', '/owner-device/v1/requests/abc/approve', 'POST'],
+    ['DELETE', '/health', 'GET, HEAD'],
+  ])('answers %s %s with 405 invalid_request and Allow: %s', async (method, path, allow) => {
+    const res = await fetch(`${provider.url}${path}`, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('refuses a body larger than 256 KiB with 413 invalid_request, never a 5xx', async () => {
+    const body = 'scope=openid&pad=' + 'a'.repeat(300 * 1024);
+    const res = await fetch(`${provider.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('refuses an oversized chunked body that declares no length with 413', async () => {
+    const res = await rawRequest(provider.url, {
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
+      body: Buffer.alloc(400 * 1024, 'a'),
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error).toBe('invalid_request');
+  });
+
+  it('refuses a declared Content-Length over the limit before reading the body', async () => {
+    const res = await rawRequest(provider.url, {
+      method: 'POST',
+      path: '/backchannel',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(10 * 1024 * 1024) },
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('stays alive after the oversized requests', async () => {
+    const res = await fetch(`${provider.url}/health`);
+    expect(res.status).toBe(200);
+  });
+
+  it('logs one JSON line per request with method, path, status and duration, without the query', async () => {
+    logLines.length = 0;
+    await fetch(`${provider.url}/health?access_token=SECRET-IN-QUERY`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const requestLines = logLines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request');
+    expect(requestLines).toHaveLength(1);
+    expect(requestLines[0]).toMatchObject({ level: 'info', method: 'GET', path: '/health', status: 200 });
+    expect(typeof requestLines[0].ms).toBe('number');
+    expect(logLines.join('')).not.toContain('SECRET-IN-QUERY');
+  });
+});
+
+describe('several providers in one process', () => {
+  it('boot side by side with separate metrics registries', async () => {
+    const env = { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' };
+    const a = await createProviderApp({ env, shutdownHooks: false });
+    const b = await createProviderApp({ env, shutdownHooks: false });
+    try {
+      expect(a.url).not.toBe(b.url);
+      await fetch(`${a.url}/health`);
+      const metricsB = await (await fetch(`${b.url}/metrics`)).text();
+      expect(metricsB).not.toContain('route="/health"');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

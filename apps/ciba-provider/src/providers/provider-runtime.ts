@@ -1,0 +1,110 @@
+import {
+  Maintenance,
+  NotificationDelivery,
+  createFetchHttpClient,
+  createKeyRing,
+  createSignals,
+  nodeRandom,
+  signalsOwnerNotifier,
+  systemClock,
+  type Clock,
+  type HttpClient,
+  type NotificationDeliveryOptions,
+  type OwnerNotifier,
+  type SweepOptions,
+  type ProviderContext,
+  type Random,
+  type Stores,
+} from '@onboard/ciba-core';
+import type { ProviderConfig } from '@onboard/config';
+import { createJsonLogger, createPrometheusMetrics, type JsonLogger, type PrometheusMetrics } from '@onboard/observability';
+import { openProviderStores } from './open-stores';
+
+/** Parts of the context a caller (tests, benchmark) may supply instead of the defaults. */
+export interface ProviderOverrides {
+  /** Use these stores instead of opening DATABASE_URL; they are then not closed on shutdown. */
+  stores?: Stores;
+  clock?: Clock;
+  random?: Random;
+  http?: HttpClient;
+  notifier?: OwnerNotifier;
+  /** Use this logger instead of a JSON logger on stdout at LOG_LEVEL. */
+  logger?: JsonLogger;
+  /** Export Node process metrics too (main.ts turns it on; tests leave it off). */
+  processMetrics?: boolean;
+  /** Tuning of the ping/push outbox worker. */
+  delivery?: NotificationDeliveryOptions;
+  /** Tuning of the maintenance sweep (expiry of ping/push requests, deletion of old rows). */
+  maintenance?: SweepOptions & { intervalMs?: number };
+  /** Start the background workers (outbox delivery, maintenance). Default true. */
+  workers?: boolean;
+}
+
+/** The built context plus what the composition root starts and stops. */
+export interface ProviderRuntime {
+  ctx: ProviderContext;
+  logger: JsonLogger;
+  metrics: PrometheusMetrics;
+  /** Start the outbox worker and maintenance (no-op if `workers: false`). */
+  start(): void;
+  /** Stop the workers, then close the stores (unless they were supplied). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root of the provider, free of Nest so the admin CLI shares it:
+ * build the ProviderContext (settings, stores, clock, random, outbound HTTP, owner
+ * notifier, logger, signing keys, signals, metrics) from a validated config.
+ */
+export async function createProviderRuntime(
+  config: ProviderConfig,
+  overrides: ProviderOverrides = {},
+): Promise<ProviderRuntime> {
+  const logger = overrides.logger ?? createJsonLogger({ level: config.logLevel, base: { service: 'ciba-provider' } });
+  const metrics = createPrometheusMetrics({ processMetrics: overrides.processMetrics ?? false });
+  const ownStores = overrides.stores === undefined;
+  const stores = overrides.stores ?? (await openProviderStores(config.databaseUrl, logger));
+  try {
+    const clock = overrides.clock ?? systemClock;
+    const signals = createSignals();
+    const keys = await createKeyRing(stores.signingKeys, clock, config.settings);
+    const ctx: ProviderContext = {
+      settings: config.settings,
+      stores,
+      clock,
+      random: overrides.random ?? nodeRandom,
+      http: overrides.http ?? createFetchHttpClient(),
+      // Default owner notification: wake the owner's devices long-polling this process.
+      notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
+      logger,
+      keys,
+      signals,
+      metrics,
+    };
+    const delivery = new NotificationDelivery(ctx, overrides.delivery);
+    const maintenance = new Maintenance(ctx, overrides.maintenance);
+    let started = false;
+    let stopping: Promise<void> | undefined;
+    return {
+      ctx,
+      logger,
+      metrics,
+      start() {
+        if (started || overrides.workers === false) return;
+        started = true;
+        delivery.start();
+        maintenance.start();
+      },
+      stop() {
+        stopping ??= (async () => {
+          if (started) await Promise.all([delivery.stop(), maintenance.stop()]);
+          if (ownStores) await stores.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    if (ownStores) await stores.close().catch(() => undefined);
+    throw error;
+  }
+}

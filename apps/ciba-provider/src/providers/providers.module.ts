@@ -1,0 +1,65 @@
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ProviderConfig } from '@onboard/config';
+import { loadOpenApiDocument } from './openapi-document';
+import { createProviderRuntime, type ProviderOverrides, type ProviderRuntime } from './provider-runtime';
+import {
+  OPENAPI_DOCUMENT,
+  PROVIDER_CONFIG,
+  PROVIDER_CONTEXT,
+  PROVIDER_LOGGER,
+  PROVIDER_METRICS,
+  PROVIDER_OVERRIDES,
+} from './tokens';
+
+const PROVIDER_RUNTIME = Symbol('PROVIDER_RUNTIME');
+
+/** Starts the background workers once the app is up and stops them (then the stores) on shutdown. */
+@Injectable()
+export class ProviderLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(PROVIDER_RUNTIME) private readonly runtime: ProviderRuntime) {}
+
+  onApplicationBootstrap(): void {
+    this.runtime.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
+  }
+}
+
+/**
+ * The composition root as a Nest module: binds the ProviderContext, its logger and
+ * metrics, the config and the OpenAPI document to injection tokens. Global, so the
+ * controllers of every module can inject them.
+ */
+@Module({})
+export class ProvidersModule {
+  static forRoot(config: ProviderConfig, overrides: ProviderOverrides = {}): DynamicModule {
+    return {
+      module: ProvidersModule,
+      global: true,
+      providers: [
+        { provide: PROVIDER_CONFIG, useValue: config },
+        { provide: PROVIDER_OVERRIDES, useValue: overrides },
+        {
+          provide: PROVIDER_RUNTIME,
+          useFactory: (cfg: ProviderConfig, ovr: ProviderOverrides) => createProviderRuntime(cfg, ovr),
+          inject: [PROVIDER_CONFIG, PROVIDER_OVERRIDES],
+        },
+        { provide: PROVIDER_CONTEXT, useFactory: (rt: ProviderRuntime) => rt.ctx, inject: [PROVIDER_RUNTIME] },
+        { provide: PROVIDER_LOGGER, useFactory: (rt: ProviderRuntime) => rt.logger, inject: [PROVIDER_RUNTIME] },
+        { provide: PROVIDER_METRICS, useFactory: (rt: ProviderRuntime) => rt.metrics, inject: [PROVIDER_RUNTIME] },
+        { provide: OPENAPI_DOCUMENT, useFactory: () => loadOpenApiDocument() },
+        ProviderLifecycle,
+      ],
+      exports: [PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_LOGGER, PROVIDER_METRICS, OPENAPI_DOCUMENT],
+    };
+  }
+}

@@ -1,0 +1,14 @@
+/** Injection tokens of the composition root. */
+
+/** The validated ProviderConfig (from @onboard/config). */
+export const PROVIDER_CONFIG = Symbol('PROVIDER_CONFIG');
+/** The ProviderContext handed to every core handler. */
+export const PROVIDER_CONTEXT = Symbol('PROVIDER_CONTEXT');
+/** The PrometheusMetrics of this app instance (ctx.metrics, plus HTTP metrics and rendering). */
+export const PROVIDER_METRICS = Symbol('PROVIDER_METRICS');
+/** The JsonLogger of this app instance (ctx.logger). */
+export const PROVIDER_LOGGER = Symbol('PROVIDER_LOGGER');
+/** What createProviderApp was given to replace (tests): stores, clock, random, http, notifier. */
+export const PROVIDER_OVERRIDES = Symbol('PROVIDER_OVERRIDES');
+/** The OpenAPI document served at /openapi.json, parsed at boot. */
+export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
