@@ -42,6 +42,18 @@ export * from './maintenance/sweep-expired';
 export * from './owner-device/authenticate-owner-device';
 export * from './owner-device/owner-device.handlers';
 export * from './admin/admin';
+export * from './keys/key-ring';
+export * from './dpop/verify-dpop-proof';
+export * from './tokens/token-hashes';
+export * from './tokens/issue-tokens';
+export * from './grants/token-grant';
+export * from './grants/grant-registry';
+export * from './grants/token.handler';
+export * from './resource/access-token';
+export * from './resource/userinfo.handler';
+export * from './resource/introspection.handler';
+export * from './resource/revocation.handler';
+export * from './resource/jwks.handler';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';
