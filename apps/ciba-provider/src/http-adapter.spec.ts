@@ -133,6 +133,58 @@ describe('ciba-provider HTTP adapter', () => {
     expect(res.status).toBe(413);
   });
 
+  it('refuses a token request with a JSON content type with 400 invalid_request', async () => {
+    const res = await fetch(`${provider.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: 'x' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('refuses a backchannel request without a content type with 400 invalid_request', async () => {
+    const res = await fetch(`${provider.url}/backchannel`, { method: 'POST', body: new Uint8Array([1, 2, 3]) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('hands the raw body to the core, which rejects a duplicated parameter', async () => {
+    const res = await fetch(`${provider.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&grant_type=refresh_token',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_request');
+    expect(body.error_description).toContain('more than once');
+  });
+
+  it('serves the JWKS with public keys only', async () => {
+    const res = await fetch(`${provider.url}/jwks`);
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'PS256']);
+    for (const key of keys) expect(key).not.toHaveProperty('d');
+  });
+
+  it('asks an owner device without a credential for a bearer token (401)', async () => {
+    const res = await fetch(`${provider.url}/owner-device/v1/requests`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('Bearer');
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_token');
+  });
+
+  it('answers an owner-device decision on an unknown request with an authentication error before anything else', async () => {
+    const res = await fetch(`${provider.url}/owner-device/v1/requests/nope/approve`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-device' },
+    });
+    expect(res.status).toBe(401);
+  });
+
   it('stays alive after the oversized requests', async () => {
     const res = await fetch(`${provider.url}/health`);
     expect(res.status).toBe(200);
