@@ -1,0 +1,192 @@
+import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
+import type { Clock, Logger } from '@onboard/ciba-core';
+import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
+import type { BridgeConfig } from '../config/bridge-config';
+import type { DeviceDirectory } from '../devices/device-directory.port';
+import { BridgeMetrics } from './bridge-metrics';
+import { MemoryConnectReplayCache, type ConnectReplayCache } from './connect-replay-cache';
+import { DeviceAuthenticator, type AuthenticatedDevice } from './device-authenticator';
+import { guardFrameSize } from './frame-size-guard';
+import { startListeners, type ListenerAddresses, type Listeners } from './listeners';
+import { TokenBucketLimiter } from './token-bucket';
+import { createTopicAcl } from './topic-acl';
+
+/** Port through which the bridge sends a message to a device (MQTT publish, QoS 1, never retained). */
+export interface DevicePublisher {
+  publish(deviceId: string, message: BridgeMessage): Promise<void>;
+}
+
+/** Injection token of the {@link DevicePublisher}. */
+export const DEVICE_PUBLISHER = Symbol('DevicePublisher');
+
+/** Receives each PUBLISH of an authenticated device that passed the topic ACL. */
+export type DeviceMessageListener = (device: AuthenticatedDevice, topic: string, payload: Buffer) => void;
+
+export interface BridgeBrokerDependencies {
+  config: BridgeConfig;
+  directory: DeviceDirectory;
+  clock: Clock;
+  logger: Logger;
+  metrics: BridgeMetrics;
+  replayCache?: ConnectReplayCache;
+}
+
+/**
+ * The embedded aedes broker with the bridge's policy: connection rate limits (`preConnect`),
+ * device authentication (`authenticate`), the topic ACL, a packet size limit, and the listeners.
+ * The authenticated device of a connection is kept beside the aedes client, never read from a topic.
+ */
+export class BridgeBroker implements DevicePublisher {
+  private aedes: Aedes | undefined;
+  private listeners: Listeners | undefined;
+  private listener: DeviceMessageListener | undefined;
+  private readonly devices = new WeakMap<Client, AuthenticatedDevice>();
+  private readonly remoteAddresses = new WeakMap<object, string>();
+  private readonly perIp: TokenBucketLimiter;
+  private readonly perClientId: TokenBucketLimiter;
+  private readonly authenticator: DeviceAuthenticator;
+
+  constructor(private readonly deps: BridgeBrokerDependencies) {
+    const { limits } = deps.config;
+    this.perIp = new TokenBucketLimiter(deps.clock, {
+      capacity: limits.connectBurstPerIp,
+      refillPerSecond: limits.connectRatePerIpPerSecond,
+    });
+    this.perClientId = new TokenBucketLimiter(deps.clock, {
+      capacity: limits.connectBurstPerClientId,
+      refillPerSecond: limits.connectRatePerClientIdPerSecond,
+    });
+    this.authenticator = new DeviceAuthenticator(
+      deps.directory,
+      deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
+      deps.clock,
+      deps.logger,
+      deps.metrics,
+      { audience: deps.config.audience, clockToleranceSeconds: deps.config.clockToleranceSeconds },
+    );
+  }
+
+  /** Sets the receiver of device messages (the transport's dispatcher). */
+  onDeviceMessage(listener: DeviceMessageListener): void {
+    this.listener = listener;
+  }
+
+  /** Creates the aedes instance and starts the listeners. */
+  async start(): Promise<ListenerAddresses> {
+    if (this.aedes) throw new Error('bridge broker already started');
+    const { config, logger, metrics } = this.deps;
+    const deviceOf = (client: Client | null) => (client ? this.devices.get(client) : undefined);
+    const options: AedesOptions = {
+      queueLimit: config.limits.queueLimit,
+      maxInflightInbound: config.limits.maxInflightInbound,
+      maxTopicLevels: config.limits.maxTopicLevels,
+      connectTimeout: config.limits.connectTimeoutMs,
+      keepaliveLimit: config.limits.keepaliveLimitSeconds,
+      drainTimeout: config.limits.drainTimeoutMs,
+      preConnect: (client, packet, callback) => callback(null, this.admit(client, packet.clientId)),
+      authenticate: (client, username, password, done) => {
+        this.authenticator
+          .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn))
+          .then((outcome) => {
+            if (outcome.ok) {
+              this.devices.set(client, outcome.device);
+              return done(null, true);
+            }
+            const error = new Error('connection refused') as AuthenticateError;
+            error.returnCode = outcome.returnCode;
+            done(error, false);
+          })
+          .catch((err: unknown) => {
+            logger.error('mqtt authentication failed', { error: err instanceof Error ? err.message : 'unknown' });
+            const error = new Error('server unavailable') as AuthenticateError;
+            error.returnCode = 3;
+            done(error, false);
+          });
+      },
+      ...createTopicAcl(deviceOf, metrics, logger),
+      published: (packet, client, callback) => {
+        callback(null);
+        const device = deviceOf(client);
+        // the bridge's own publications (client null) and $SYS heartbeats are not device messages
+        if (device && this.listener) this.listener(device, packet.topic, packet.payload as Buffer);
+      },
+    };
+    const aedes = await Aedes.createBroker(options);
+    this.aedes = aedes;
+    // aedes reports an internal failure as 'error'; without a listener Node would crash the process.
+    (aedes as EventEmitter).on('error', (err: Error) => logger.error('mqtt broker error', { error: err.message }));
+    aedes.on('clientError', (client, err) =>
+      logger.debug('mqtt client error', { deviceId: deviceOf(client)?.deviceId, error: err.message }),
+    );
+    aedes.on('connectionError', (_client, err) => logger.debug('mqtt connection error', { error: err.message }));
+    this.listeners = await startListeners(config, (stream, remoteAddress, req) =>
+      this.accept(aedes, stream, remoteAddress, req),
+    );
+    logger.info('mqtt bridge listening', { ...this.listeners.addresses });
+    return this.listeners.addresses;
+  }
+
+  /** Bound ports; throws before {@link start}. */
+  get addresses(): ListenerAddresses {
+    if (!this.listeners) throw new Error('bridge broker not started');
+    return this.listeners.addresses;
+  }
+
+  /** Number of connected clients. */
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async publish(deviceId: string, message: BridgeMessage): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) throw new Error('bridge broker not started');
+    const topic = replyTopic(deviceId, message.type);
+    // QoS 1, never retained (docs/protocol.md, "Delivery")
+    await new Promise<void>((resolve, reject) =>
+      aedes.publish(
+        { cmd: 'publish', topic, payload: encodeBridgeMessage(message), qos: 1, retain: false, dup: false },
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+  }
+
+  /** Closes the connection of `deviceId` (after a disable or revoke); false when it is not connected. */
+  disconnect(deviceId: string): boolean {
+    const client = (this.aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[deviceId];
+    if (!client) return false;
+    client.close();
+    return true;
+  }
+
+  /** Stops the listeners and closes every connection. */
+  async stop(): Promise<void> {
+    const listeners = this.listeners;
+    const aedes = this.aedes;
+    this.listeners = undefined;
+    this.aedes = undefined;
+    const closingListeners = listeners?.close();
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closingListeners;
+  }
+
+  private accept(aedes: Aedes, stream: Duplex, remoteAddress: string | undefined, req?: IncomingMessage): void {
+    if (remoteAddress) this.remoteAddresses.set(stream, remoteAddress);
+    guardFrameSize(stream, this.deps.config.limits.maxPacketBytes, () => {
+      this.deps.metrics.countOversizedPacket();
+      this.deps.logger.warn('mqtt packet too large, connection closed', { remoteAddress });
+    });
+    aedes.handle(stream, req);
+  }
+
+  /** Connection rate limits per remote address and per client id (before any credential work). */
+  private admit(client: Client, clientId: string): boolean {
+    const ip = this.remoteAddresses.get(client.conn) ?? 'unknown';
+    if (this.perIp.take(ip) && this.perClientId.take(clientId)) return true;
+    this.deps.metrics.countConnectionRateLimited();
+    this.deps.logger.warn('mqtt connection rate limited', { remoteAddress: ip });
+    return false;
+  }
+}

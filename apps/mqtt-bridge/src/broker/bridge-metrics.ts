@@ -1,0 +1,84 @@
+import type { AclDecision } from '@onboard/mqtt-contract';
+
+/** Why a CONNECT was refused (log and metric label; never the credential). */
+export type ConnectRefusal =
+  | 'invalid_client_id'
+  | 'username_mismatch'
+  | 'missing_credential'
+  | 'unknown_device'
+  | 'device_disabled'
+  | 'device_revoked'
+  | 'replayed_credential'
+  | 'malformed'
+  | 'bad_signature'
+  | 'expired'
+  | 'invalid_claims'
+  | 'lifetime_too_long'
+  | 'directory_unavailable';
+
+/** Why an inbound message was dropped without an answer (docs/protocol.md, "Dropped messages"). */
+export type DropReason = 'unauthenticated' | 'foreign_topic' | 'rate_limited';
+
+/**
+ * Counters of the bridge, read by the metrics endpoint. Plain numbers so that any exporter can
+ * read a {@link BridgeMetricsSnapshot}.
+ */
+export class BridgeMetrics {
+  private readonly acl = new Map<string, number>();
+  private readonly refusals = new Map<ConnectRefusal, number>();
+  private readonly drops = new Map<DropReason, number>();
+  private readonly handled = new Map<string, number>();
+  private connectionRateLimited = 0;
+  private oversizedPackets = 0;
+
+  countAclRefusal(operation: 'publish' | 'subscribe', decision: Exclude<AclDecision, 'allowed'>): void {
+    bump(this.acl, `${operation}:${decision}`);
+  }
+  countConnectRefusal(reason: ConnectRefusal): void {
+    bump(this.refusals, reason);
+  }
+  countConnectionRateLimited(): void {
+    this.connectionRateLimited++;
+  }
+  countOversizedPacket(): void {
+    this.oversizedPackets++;
+  }
+  countDrop(reason: DropReason): void {
+    bump(this.drops, reason);
+  }
+  /** `outcome` is the reply type sent (`ack`, `status`, `result`, `error:<code>`). */
+  countHandled(messageType: string, outcome: string): void {
+    bump(this.handled, `${messageType}:${outcome}`);
+  }
+
+  /** Cross-device publish and subscribe attempts refused so far. */
+  get crossDeviceAttempts(): number {
+    return (this.acl.get('publish:cross_device') ?? 0) + (this.acl.get('subscribe:cross_device') ?? 0);
+  }
+
+  snapshot(): BridgeMetricsSnapshot {
+    return {
+      aclRefusals: Object.fromEntries(this.acl),
+      crossDeviceAttempts: this.crossDeviceAttempts,
+      connectRefusals: Object.fromEntries(this.refusals),
+      connectionRateLimited: this.connectionRateLimited,
+      oversizedPackets: this.oversizedPackets,
+      drops: Object.fromEntries(this.drops),
+      handled: Object.fromEntries(this.handled),
+    };
+  }
+}
+
+export interface BridgeMetricsSnapshot {
+  aclRefusals: Record<string, number>;
+  crossDeviceAttempts: number;
+  connectRefusals: Record<string, number>;
+  connectionRateLimited: number;
+  oversizedPackets: number;
+  drops: Record<string, number>;
+  handled: Record<string, number>;
+}
+
+function bump<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}

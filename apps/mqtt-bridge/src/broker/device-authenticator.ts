@@ -1,0 +1,111 @@
+import type { Clock, Logger } from '@onboard/ciba-core';
+import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
+import type { DeviceDirectory } from '../devices/device-directory.port';
+import type { ConnectReplayCache } from './connect-replay-cache';
+import type { BridgeMetrics, ConnectRefusal } from './bridge-metrics';
+
+/** A device whose connect credential was verified; the only source of a device id in handlers. */
+export interface AuthenticatedDevice {
+  readonly deviceId: string;
+}
+
+/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 used when refusing. */
+export const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+
+export type AuthenticationOutcome =
+  | { ok: true; device: AuthenticatedDevice }
+  | { ok: false; returnCode: (typeof CONNACK)[keyof typeof CONNACK]; reason: ConnectRefusal };
+
+export interface DeviceAuthenticatorOptions {
+  audience: string;
+  clockToleranceSeconds: number;
+}
+
+/**
+ * Policy hook "authenticate a device" (STYLE §13), run on every CONNECT after the rate limits.
+ * The client id is the device id; the password is a connect credential (see
+ * `verifyConnectCredential`); the username, if sent, must equal the client id. Returns the
+ * authenticated device, or the CONNACK return code to refuse with. Every refusal is counted and
+ * logged with its reason, never with the credential.
+ */
+export class DeviceAuthenticator {
+  constructor(
+    private readonly directory: DeviceDirectory,
+    private readonly replay: ConnectReplayCache,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly metrics: BridgeMetrics,
+    private readonly options: DeviceAuthenticatorOptions,
+  ) {}
+
+  async authenticate(
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+    remoteAddress: string | undefined,
+  ): Promise<AuthenticationOutcome> {
+    const outcome = await this.decide(clientId, username, password);
+    if (outcome.ok) {
+      this.logger.debug('mqtt device connected', { deviceId: clientId, remoteAddress });
+    } else {
+      this.metrics.countConnectRefusal(outcome.reason);
+      this.logger.warn('mqtt connect refused', {
+        // an invalid client id is not echoed: it could be anything, including personal data
+        deviceId: isValidDeviceId(clientId) ? clientId : undefined,
+        reason: outcome.reason,
+        returnCode: outcome.returnCode,
+        remoteAddress,
+      });
+    }
+    return outcome;
+  }
+
+  private async decide(
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthenticationOutcome> {
+    if (!isValidDeviceId(clientId)) return refuse(CONNACK.identifierRejected, 'invalid_client_id');
+    if (username !== undefined && username !== '' && username !== clientId) {
+      return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
+    }
+    if (!password || password.length === 0) return refuse(CONNACK.badUsernameOrPassword, 'missing_credential');
+    let record;
+    try {
+      record = await this.directory.find(clientId);
+    } catch (err) {
+      this.logger.error('device directory failed', { error: err instanceof Error ? err.message : 'unknown' });
+      return refuse(CONNACK.serverUnavailable, 'directory_unavailable');
+    }
+    if (!record) return refuse(CONNACK.badUsernameOrPassword, 'unknown_device');
+    let verified;
+    try {
+      verified = await verifyConnectCredential(password.toString('latin1'), {
+        deviceId: clientId,
+        publicKeys: record.publicJwks,
+        audience: this.options.audience,
+        now: this.clock.now(),
+        clockToleranceSeconds: this.options.clockToleranceSeconds,
+      });
+    } catch (err) {
+      if (err instanceof ConnectCredentialError) return refuse(CONNACK.badUsernameOrPassword, err.problem);
+      throw err;
+    }
+    // Status is checked after the signature, so that only the device itself learns it is disabled.
+    if (record.status === 'disabled') return refuse(CONNACK.notAuthorized, 'device_disabled');
+    if (record.status === 'revoked') return refuse(CONNACK.notAuthorized, 'device_revoked');
+    if (!(await this.replay.useOnce(`${clientId}:${verified.jti}`, verified.expiresAt))) {
+      return refuse(CONNACK.badUsernameOrPassword, 'replayed_credential');
+    }
+    return { ok: true, device: { deviceId: clientId } };
+  }
+}
+
+function refuse(returnCode: (typeof CONNACK)[keyof typeof CONNACK], reason: ConnectRefusal): AuthenticationOutcome {
+  return { ok: false, returnCode, reason };
+}

@@ -1,0 +1,51 @@
+import type { Logger } from '@onboard/ciba-core';
+import { checkPublish, checkSubscribe, isInSubtree } from '@onboard/mqtt-contract';
+import type { AedesOptions, Client } from 'aedes';
+import type { AuthenticatedDevice } from './device-authenticator';
+import type { BridgeMetrics } from './bridge-metrics';
+
+type AclHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
+
+/**
+ * Policy hook "authorize a topic" (STYLE §13): the aedes hooks that confine each device to its
+ * subtree, using the rules of `checkPublish` / `checkSubscribe`.
+ * - PUBLISH outside `{subtree}/requests/`: refused, which closes the connection; MQTT 3.1.1 has
+ *   no way to refuse a single PUBLISH [MQTT-3.3.5-2]. The retain flag of an allowed PUBLISH is
+ *   cleared: device messages are never stored by the broker.
+ * - SUBSCRIBE to a filter that could match outside the subtree: SUBACK return code 0x80
+ *   [MQTT-3.9.3], the connection stays.
+ * - Delivery: a packet is forwarded to a device only when its topic lies in the device's subtree.
+ * Every refusal is counted by kind (`cross_device` among them) and logged without the topic.
+ */
+export function createTopicAcl(
+  deviceOf: (client: Client | null) => AuthenticatedDevice | undefined,
+  metrics: BridgeMetrics,
+  logger: Logger,
+): AclHooks {
+  return {
+    authorizePublish(client, packet, callback) {
+      const device = deviceOf(client);
+      if (!device) return callback(new Error('publish without an authenticated device'));
+      const decision = checkPublish(device.deviceId, packet.topic);
+      if (decision === 'allowed') {
+        packet.retain = false;
+        return callback(null);
+      }
+      metrics.countAclRefusal('publish', decision);
+      logger.warn('mqtt publish refused', { deviceId: device.deviceId, decision });
+      callback(new Error(`publish refused: ${decision}`));
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const device = deviceOf(client);
+      const decision = device ? checkSubscribe(device.deviceId, subscription.topic) : 'outside_subtree';
+      if (decision === 'allowed') return callback(null, subscription);
+      metrics.countAclRefusal('subscribe', decision);
+      logger.warn('mqtt subscribe refused', { deviceId: device?.deviceId, decision });
+      callback(null, null);
+    },
+    authorizeForward(client, packet) {
+      const device = deviceOf(client);
+      return device && isInSubtree(device.deviceId, packet.topic) ? packet : null;
+    },
+  };
+}

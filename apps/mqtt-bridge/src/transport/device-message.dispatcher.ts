@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@onboard/ciba-core';
+import {
+  decodeDeviceMessage,
+  parseTopic,
+  type BridgeMessage,
+  type DeviceMessage,
+  type DeviceMessageType,
+  type ErrorMessage,
+} from '@onboard/mqtt-contract';
+import type { BridgeMetrics } from '../broker/bridge-metrics';
+import type { DevicePublisher } from '../broker/bridge-broker';
+import type { AuthenticatedDevice } from '../broker/device-authenticator';
+import type { TokenBucketLimiter } from '../broker/token-bucket';
+
+/** A handler of one message type: gets the authenticated device and the validated message. */
+export type DeviceMessageHandler = (
+  message: DeviceMessage,
+  device: AuthenticatedDevice,
+  topic: string,
+) => Promise<BridgeMessage | undefined>;
+
+export interface DeviceMessageDispatcherDependencies {
+  handlerFor(type: DeviceMessageType): DeviceMessageHandler | undefined;
+  publisher: DevicePublisher;
+  /** Messages per device; the excess is dropped. */
+  limiter: TokenBucketLimiter;
+  metrics: BridgeMetrics;
+  logger: Logger;
+}
+
+/**
+ * The one dispatcher of device messages (STYLE §8). Preconditions come first, in this order:
+ * 1. an authenticated device (else: dropped, `unauthenticated`);
+ * 2. a topic of the scheme in that device's own `requests/` level (else: dropped, `foreign_topic`;
+ *    the topic ACL already refuses these, this is the second line);
+ * 3. the device's message rate (else: dropped, `rate_limited`);
+ * 4. a known message type (else: `unknown_message_type` on the error topic);
+ * 5. a valid payload (else: `invalid_message` / `payload_too_large` on the error topic);
+ * then the handler for the type runs and its reply goes to the same device. An exception in a
+ * handler becomes `server_error` with an error id that is also logged.
+ */
+export class DeviceMessageDispatcher {
+  constructor(private readonly deps: DeviceMessageDispatcherDependencies) {}
+
+  /** Handles one PUBLISH; never throws. */
+  async dispatch(device: AuthenticatedDevice | undefined, topic: string, payload: Buffer): Promise<void> {
+    try {
+      await this.run(device, topic, payload);
+    } catch (err) {
+      this.deps.logger.error('device message dispatch failed', { deviceId: device?.deviceId, error: describe(err) });
+    }
+  }
+
+  private async run(device: AuthenticatedDevice | undefined, topic: string, payload: Buffer): Promise<void> {
+    const { metrics } = this.deps;
+    if (!device) return metrics.countDrop('unauthenticated');
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.direction !== 'request' || parsed.deviceId !== device.deviceId)
+      return metrics.countDrop('foreign_topic');
+    if (!this.deps.limiter.take(device.deviceId)) return metrics.countDrop('rate_limited');
+    if (!parsed.type) {
+      return this.reply(
+        device,
+        parsed.level,
+        protocolError(null, 'unknown_message_type', 'no message type is published on this topic'),
+      );
+    }
+    const decoded = decodeDeviceMessage(parsed.type, payload);
+    if (!decoded.ok)
+      return this.reply(device, parsed.type, protocolError(decoded.requestId, decoded.error, decoded.description));
+    const handler = this.deps.handlerFor(parsed.type);
+    if (!handler) {
+      return this.reply(
+        device,
+        parsed.type,
+        protocolError(decoded.message.requestId, 'not_implemented', 'message type not handled'),
+      );
+    }
+    let reply: BridgeMessage | undefined;
+    try {
+      reply = await handler(decoded.message, device, topic);
+    } catch (err) {
+      const errorId = randomUUID();
+      this.deps.logger.error('device message handler failed', {
+        errorId,
+        deviceId: device.deviceId,
+        type: parsed.type,
+        error: describe(err),
+      });
+      reply = protocolError(decoded.message.requestId, 'server_error', `internal error ${errorId}`);
+    }
+    if (reply) await this.reply(device, parsed.type, reply);
+    else metrics.countHandled(parsed.type, 'none');
+  }
+
+  private async reply(device: AuthenticatedDevice, type: string, message: BridgeMessage): Promise<void> {
+    this.deps.metrics.countHandled(type, message.type === 'error' ? `error:${message.error}` : message.type);
+    await this.deps.publisher.publish(device.deviceId, message);
+  }
+}
+
+function protocolError(requestId: string | null, error: ErrorMessage['error'], errorDescription: string): ErrorMessage {
+  return { type: 'error', requestId, error, errorDescription };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  return 'unknown error';
+}
