@@ -6,7 +6,10 @@ import { sha256Base64url } from '../tokens/token-hashes';
 export interface DpopTestKey {
   jwk: JWK;
   jkt: string;
-  proof(claims: { htm: string; htu: string; iat?: number; jti?: string; accessToken?: string; ath?: string }, header?: Record<string, unknown>): Promise<string>;
+  proof(
+    claims: { htm: string; htu: string; iat?: number; jti?: string; accessToken?: string; ath?: string },
+    header?: Record<string, unknown>,
+  ): Promise<string>;
 }
 
 export async function dpopTestKey(alg: 'ES256' | 'PS256' | 'RS256' | 'EdDSA' = 'ES256'): Promise<DpopTestKey> {

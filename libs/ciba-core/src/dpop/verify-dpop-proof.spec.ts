@@ -131,7 +131,9 @@ describe('verifyDpopProof', () => {
 describe('readDpopHeader', () => {
   it('returns undefined without a DPoP header and refuses more than one', () => {
     expect(readDpopHeader({ method: 'POST', url: htu, headers: {} })).toBeUndefined();
-    expect(() => readDpopHeader({ method: 'POST', url: htu, headers: { dpop: 'a.b.c, d.e.f' } })).toThrow(InvalidDpopProof);
+    expect(() => readDpopHeader({ method: 'POST', url: htu, headers: { dpop: 'a.b.c, d.e.f' } })).toThrow(
+      InvalidDpopProof,
+    );
     expect(readDpopHeader({ method: 'POST', url: htu, headers: { dpop: 'a.b.c' } })).toBe('a.b.c');
   });
 });

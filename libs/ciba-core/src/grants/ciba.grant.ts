@@ -50,7 +50,8 @@ export const cibaGrant: TokenGrant = {
       data: { grantType: CIBA_GRANT_TYPE, deliveryMode: consumed.deliveryMode, dpop: jkt !== undefined },
     });
     // The owner's approval sets authTime, so this is approval → token.
-    if (consumed.authTime !== undefined) ctx.metrics.observe('approval_to_token_ms', ctx.clock.now() - consumed.authTime);
+    if (consumed.authTime !== undefined)
+      ctx.metrics.observe('approval_to_token_ms', ctx.clock.now() - consumed.authTime);
     return tokens;
   },
 };

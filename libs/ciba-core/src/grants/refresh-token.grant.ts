@@ -18,7 +18,10 @@ async function revokeFamily(ctx: ProviderContext, record: RefreshTokenRecord): P
     ctx.stores.refreshTokens.revokeFamily(record.familyId),
     ctx.stores.revocations.revokeFamily(record.familyId, until),
   ]);
-  ctx.logger.warn('refresh token reuse: grant family revoked', { clientId: record.clientId, familyId: record.familyId });
+  ctx.logger.warn('refresh token reuse: grant family revoked', {
+    clientId: record.clientId,
+    familyId: record.familyId,
+  });
 }
 
 /** RFC 6749 §6: the requested scope may only narrow the original grant. */

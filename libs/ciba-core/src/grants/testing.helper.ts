@@ -118,7 +118,11 @@ export function formPost(
 }
 
 /** A pending auth request whose auth_req_id is `authReqId`. */
-export function pendingRequest(ctx: ProviderContext, authReqId: string, overrides: Partial<AuthRequest> = {}): AuthRequest {
+export function pendingRequest(
+  ctx: ProviderContext,
+  authReqId: string,
+  overrides: Partial<AuthRequest> = {},
+): AuthRequest {
   const now = ctx.clock.now();
   return {
     id: `req-${authReqId}`,

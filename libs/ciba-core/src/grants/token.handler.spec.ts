@@ -1,13 +1,6 @@
 import { decodeJwt } from 'jose';
 import { handleToken } from './token.handler';
-import {
-  TEST_ISSUER,
-  formPost,
-  pendingRequest,
-  secretHash,
-  testClient,
-  testContext,
-} from './testing.helper';
+import { TEST_ISSUER, formPost, pendingRequest, secretHash, testClient, testContext } from './testing.helper';
 import { dpopTestKey } from '../dpop/dpop-proof.testing';
 import type { Client } from '../domain/client';
 import type { ProviderContext } from '../context';
@@ -28,7 +21,12 @@ async function setup(settings: Partial<ProviderSettings> = { longPollSeconds: 0 
   return ctx;
 }
 
-function token(ctx: ProviderContext, params: Record<string, string>, clientId = 'client-1', headers: Record<string, string> = {}) {
+function token(
+  ctx: ProviderContext,
+  params: Record<string, string>,
+  clientId = 'client-1',
+  headers: Record<string, string> = {},
+) {
   return handleToken(ctx, formPost(tokenUrl, params, { clientId, secret: SECRET }, headers));
 }
 
@@ -268,7 +266,11 @@ describe('handleToken: refresh-token grant', () => {
     expect(res.status).toBe(200);
     return res.body as Record<string, string>;
   }
-  const refresh = (rt: string, extra: Record<string, string> = {}) => ({ grant_type: 'refresh_token', refresh_token: rt, ...extra });
+  const refresh = (rt: string, extra: Record<string, string> = {}) => ({
+    grant_type: 'refresh_token',
+    refresh_token: rt,
+    ...extra,
+  });
 
   it('rotates the refresh token within the family and issues a new ID token with the original auth_time', async () => {
     const ctx = await setup();

@@ -1,7 +1,13 @@
 import { authenticateClient } from '../client-auth/authenticate-client';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
-import { InvalidDpopProof, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../errors/oauth-error';
+import {
+  InvalidDpopProof,
+  InvalidRequest,
+  OAuthError,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from '../errors/oauth-error';
 import { parseForm } from '../http/parse-body';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import { PATHS } from '../paths';

@@ -148,7 +148,11 @@ class StoredKeyRing implements KeyRing {
     const now = this.clock.now();
     // Retired keys stay published until every token they signed has expired,
     // including ID tokens still accepted as id_token_hint (CIBA §7.1).
-    const keepSeconds = Math.max(this.settings.accessTokenTtl, this.settings.idTokenTtl, this.settings.idTokenHintMaxAge);
+    const keepSeconds = Math.max(
+      this.settings.accessTokenTtl,
+      this.settings.idTokenTtl,
+      this.settings.idTokenHintMaxAge,
+    );
     const previous = await this.store.list();
     const fresh: SigningKeyRecord[] = [];
     for (const alg of SIGNING_ALGS) fresh.push(await generateKeyRecord(alg, now));

@@ -1,7 +1,13 @@
 import type { JWTPayload } from 'jose';
 import type { ProviderContext } from '../context';
 import { DPOP_SIGNING_ALGS, readDpopHeader, verifyDpopProof } from '../dpop/verify-dpop-proof';
-import { InvalidDpopProof, InvalidDpopProofAtResource, InvalidRequest, InvalidToken, OAuthError } from '../errors/oauth-error';
+import {
+  InvalidDpopProof,
+  InvalidDpopProofAtResource,
+  InvalidRequest,
+  InvalidToken,
+  OAuthError,
+} from '../errors/oauth-error';
 import { ACCESS_TOKEN_TYP, GRANT_ID_CLAIM } from '../tokens/issue-tokens';
 import type { WireRequest } from '../wire/wire';
 
@@ -89,11 +95,20 @@ export async function authenticateAccessToken(
 }
 
 /** RFC 9449 §7.1: proof checks at a resource; an invalid proof is a 401 with a DPoP challenge. */
-async function verifyResourceProof(ctx: ProviderContext, req: WireRequest, path: string, token: string): Promise<string> {
+async function verifyResourceProof(
+  ctx: ProviderContext,
+  req: WireRequest,
+  path: string,
+  token: string,
+): Promise<string> {
   try {
     const proof = readDpopHeader(req);
     if (proof === undefined) throw new InvalidDpopProof('a DPoP proof is required');
-    return await verifyDpopProof(ctx, proof, { htm: req.method.toUpperCase(), htu: ctx.settings.issuer + path, accessToken: token });
+    return await verifyDpopProof(ctx, proof, {
+      htm: req.method.toUpperCase(),
+      htu: ctx.settings.issuer + path,
+      accessToken: token,
+    });
   } catch (error) {
     if (error instanceof InvalidDpopProof) throw withChallenge(new InvalidDpopProofAtResource(error.message), 'DPoP');
     throw error;

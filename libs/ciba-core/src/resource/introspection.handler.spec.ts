@@ -10,7 +10,14 @@ const introspect = (ctx: ProviderContext, params: Record<string, string>, client
   handleIntrospection(ctx, formPost(introspectionUrl, params, { clientId, secret }));
 
 const issue = (ctx: ProviderContext, jkt?: string) =>
-  issueTokens(ctx, { client: testClient(), sub: 'alice', scope: 'openid profile', authTime: ctx.clock.now(), jkt, acr: 'urn:onboard:acr:passkey' });
+  issueTokens(ctx, {
+    client: testClient(),
+    sub: 'alice',
+    scope: 'openid profile',
+    authTime: ctx.clock.now(),
+    jkt,
+    acr: 'urn:onboard:acr:passkey',
+  });
 
 describe('handleIntrospection', () => {
   it('describes an active access token of the calling client', async () => {

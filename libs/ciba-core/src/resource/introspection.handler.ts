@@ -11,7 +11,10 @@ import { lookupToken, type FoundToken } from './lookup-token';
 const INACTIVE = { active: false } as const;
 
 /** RFC 7662 §2.2 response for an access token, or inactive. */
-async function describeAccessToken(ctx: ProviderContext, claims: Extract<FoundToken, { kind: 'access_token' }>['claims']) {
+async function describeAccessToken(
+  ctx: ProviderContext,
+  claims: Extract<FoundToken, { kind: 'access_token' }>['claims'],
+) {
   const grantId = claims[GRANT_ID_CLAIM];
   const [revoked, familyRevoked] = await Promise.all([
     ctx.stores.revocations.isRevoked(String(claims.jti)),

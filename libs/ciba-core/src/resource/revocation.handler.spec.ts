@@ -10,9 +10,12 @@ import type { ProviderContext } from '../context';
 const revoke = (ctx: ProviderContext, params: Record<string, string>, clientId = 'client-1') =>
   handleRevocation(ctx, formPost(revocationUrl, params, { clientId, secret: SECRET }));
 const active = async (ctx: ProviderContext, token: string) =>
-  ((await handleIntrospection(ctx, formPost(introspectionUrl, { token }, { clientId: 'client-1', secret: SECRET }))).body as {
-    active: boolean;
-  }).active;
+  (
+    (await handleIntrospection(ctx, formPost(introspectionUrl, { token }, { clientId: 'client-1', secret: SECRET })))
+      .body as {
+      active: boolean;
+    }
+  ).active;
 
 const issue = (ctx: ProviderContext) =>
   issueTokens(ctx, { client: testClient(), sub: 'alice', scope: 'openid', authTime: ctx.clock.now() });
@@ -37,7 +40,11 @@ describe('handleRevocation', () => {
     expect(await active(ctx, access_token)).toBe(false);
     const refresh = await handleToken(
       ctx,
-      formPost(`${ctx.settings.issuer}/token`, { grant_type: 'refresh_token', refresh_token: refresh_token! }, { clientId: 'client-1', secret: SECRET }),
+      formPost(
+        `${ctx.settings.issuer}/token`,
+        { grant_type: 'refresh_token', refresh_token: refresh_token! },
+        { clientId: 'client-1', secret: SECRET },
+      ),
     );
     expect(refresh.body).toMatchObject({ error: 'invalid_grant' });
   });

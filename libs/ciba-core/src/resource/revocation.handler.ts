@@ -33,14 +33,16 @@ export async function handleRevocation(ctx: ProviderContext, req: WireRequest): 
     if (!token) throw new InvalidRequest('token is required');
     const found = await lookupToken(ctx, token);
     if (found?.kind === 'refresh_token') {
-      if (found.record.clientId !== client.clientId) throw new InvalidRequest('the token was not issued to this client');
+      if (found.record.clientId !== client.clientId)
+        throw new InvalidRequest('the token was not issued to this client');
       const until = ctx.clock.now() + ctx.settings.accessTokenTtl * 1000;
       await Promise.all([
         ctx.stores.refreshTokens.revokeFamily(found.record.familyId),
         ctx.stores.revocations.revokeFamily(found.record.familyId, until),
       ]);
     } else if (found?.kind === 'access_token') {
-      if (found.claims.client_id !== client.clientId) throw new InvalidRequest('the token was not issued to this client');
+      if (found.claims.client_id !== client.clientId)
+        throw new InvalidRequest('the token was not issued to this client');
       await ctx.stores.revocations.revoke(String(found.claims.jti), (found.claims.exp ?? 0) * 1000);
     }
     ctx.metrics.outcome('revocation', found ? 'revoked' : 'unknown');

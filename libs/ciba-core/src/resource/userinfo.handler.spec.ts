@@ -47,7 +47,9 @@ describe('handleUserinfo', () => {
   it('returns only sub for the openid scope alone', async () => {
     const ctx = await setup();
     const { access_token } = await issue(ctx, 'openid');
-    expect((await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }))).body).toEqual({ sub: 'alice' });
+    expect((await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }))).body).toEqual({
+      sub: 'alice',
+    });
   });
 
   it('accepts the token in a form-encoded POST body (RFC 6750 §2.2)', async () => {
@@ -151,7 +153,10 @@ describe('handleUserinfo', () => {
       const missing = await handleUserinfo(ctx, get({ authorization: `DPoP ${access_token}` }));
       const wrongAth = await handleUserinfo(
         ctx,
-        get({ authorization: `DPoP ${access_token}`, dpop: await key.proof({ htm: 'GET', htu: url, iat, accessToken: 'other' }) }),
+        get({
+          authorization: `DPoP ${access_token}`,
+          dpop: await key.proof({ htm: 'GET', htu: url, iat, accessToken: 'other' }),
+        }),
       );
       const proof = await key.proof({ htm: 'GET', htu: url, iat, accessToken: access_token });
       const first = await handleUserinfo(ctx, get({ authorization: `DPoP ${access_token}`, dpop: proof }));
@@ -160,7 +165,9 @@ describe('handleUserinfo', () => {
       for (const res of [missing, wrongAth, replay]) {
         expect(res.status).toBe(401);
         expect(res.body).toMatchObject({ error: 'invalid_dpop_proof' });
-        expect(res.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof", algs="ES256 PS256 RS256 EdDSA"$/);
+        expect(res.headers['www-authenticate']).toMatch(
+          /^DPoP error="invalid_dpop_proof", algs="ES256 PS256 RS256 EdDSA"$/,
+        );
       }
     });
 

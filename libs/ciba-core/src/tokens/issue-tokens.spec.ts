@@ -91,7 +91,14 @@ describe('issueTokens', () => {
     const res = await issueTokens(ctx, { client: testClient(), sub: 'alice', scope: 'openid', authTime, amr: ['hwk'] });
     expect(res.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const record = await ctx.stores.refreshTokens.find(sha256Base64url(res.refresh_token!));
-    expect(record).toMatchObject({ clientId: 'client-1', sub: 'alice', scope: 'openid', authTime, amr: ['hwk'], revoked: false });
+    expect(record).toMatchObject({
+      clientId: 'client-1',
+      sub: 'alice',
+      scope: 'openid',
+      authTime,
+      amr: ['hwk'],
+      revoked: false,
+    });
     expect(record?.familyId).toBe(decodeJwt(res.access_token)[GRANT_ID_CLAIM]);
     expect(record!.expiresAt - ctx.clock.now()).toBe(ctx.settings.refreshTokenTtl * 1000);
     expect(JSON.stringify(record)).not.toContain(res.refresh_token);

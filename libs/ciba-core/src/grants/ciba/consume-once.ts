@@ -7,7 +7,10 @@ import { InvalidGrant } from '../../errors/oauth-error';
  * a concurrent request that lost the race gets `invalid_grant`.
  */
 export async function consumeOnce(ctx: ProviderContext, request: AuthRequest, now: number): Promise<AuthRequest> {
-  const consumed = await ctx.stores.authRequests.transition(request.id, 'approved', { status: 'consumed', consumedAt: now });
+  const consumed = await ctx.stores.authRequests.transition(request.id, 'approved', {
+    status: 'consumed',
+    consumedAt: now,
+  });
   if (!consumed) throw new InvalidGrant('auth_req_id was already used');
   return consumed;
 }

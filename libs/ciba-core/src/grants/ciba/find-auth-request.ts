@@ -10,7 +10,11 @@ import { sha256Base64url } from '../../tokens/token-hashes';
  * (RFC 6749 §5.2; the conformance suite's wrong-client test), with the same
  * description so the answer does not reveal which.
  */
-export async function findAuthRequest(ctx: ProviderContext, client: Client, form: Map<string, string>): Promise<AuthRequest> {
+export async function findAuthRequest(
+  ctx: ProviderContext,
+  client: Client,
+  form: Map<string, string>,
+): Promise<AuthRequest> {
   const authReqId = form.get('auth_req_id');
   if (!authReqId) throw new InvalidRequest('auth_req_id is required');
   const request = await ctx.stores.authRequests.findByAuthReqIdHash(sha256Base64url(authReqId));
