@@ -29,6 +29,12 @@ export { handleBackchannelAuthentication } from './backchannel/backchannel.handl
 export { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel/backchannel-policy';
 export { hashUserCode, verifyUserCode } from './backchannel/user-code';
 export { AUTHENTICATION_PARAMETERS } from './backchannel/authentication-params';
+export {
+  registerClient,
+  type RegisterClientOptions,
+  type RegisteredClient,
+} from './registration/register-client';
+export { handleRegistration } from './registration/registration.handler';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';

@@ -1,0 +1,132 @@
+import type { ProviderContext } from '../context';
+import type { Client } from '../domain/client';
+import { InvalidClientMetadata } from '../errors/oauth-error';
+import { hashClientSecret } from '../client-auth/client-secret';
+import { checkBackchannelMetadata } from './check-backchannel-metadata';
+import { checkClientKeys } from './check-client-keys';
+import { checkGrantTypesAndScope } from './check-grant-types';
+import { checkTokenEndpointAuth } from './check-token-endpoint-auth';
+import { checkInitialAccessToken } from './initial-access-token';
+import { optionalBoolean, optionalString, type RawMetadata } from './metadata-values';
+
+/** Client ids: 16 random bytes (128 bits), base64url. Secrets: 32 random bytes. */
+const CLIENT_ID_BYTES = 16;
+const CLIENT_SECRET_BYTES = 32;
+const MAX_CLIENT_NAME = 256;
+
+export interface RegisterClientOptions {
+  /** The admin CLI/API registers without an initial access token. */
+  skipInitialAccessToken?: boolean;
+  /** The Bearer token presented to the registration endpoint (RFC 7591 §3). */
+  initialAccessToken?: string;
+  /** A chosen client_id (admin registration of a device); default: random. */
+  clientId?: string;
+}
+
+export interface RegisteredClient {
+  client: Client;
+  /** The clear client secret, returned once (client_secret_* methods only). */
+  clientSecret?: string;
+  /** The RFC 7591 §3.2.1 client information response body. */
+  response: Record<string, unknown>;
+}
+
+/**
+ * Validate RFC 7591 / CIBA §4 client metadata, create the client and store it.
+ * Unknown metadata is ignored (RFC 7591 §2). Errors: invalid_client_metadata,
+ * invalid_redirect_uri (RFC 7591 §3.2.2), invalid_token without a valid initial
+ * access token (unless `skipInitialAccessToken`).
+ *
+ * @example
+ *   const { client, clientSecret, response } = await registerClient(ctx, {
+ *     backchannel_token_delivery_mode: 'poll', token_endpoint_auth_method: 'client_secret_basic',
+ *   }, { skipInitialAccessToken: true });
+ */
+export async function registerClient(
+  ctx: ProviderContext,
+  metadata: RawMetadata,
+  opts: RegisterClientOptions = {},
+): Promise<RegisteredClient> {
+  if (!opts.skipInitialAccessToken) checkInitialAccessToken(ctx, opts.initialAccessToken);
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new InvalidClientMetadata('client metadata must be a JSON object');
+  }
+  const settings = ctx.settings;
+  const fapiRequested = optionalBoolean(metadata, 'fapi_ciba_profile') ?? false;
+  const fapi = settings.fapiCiba || fapiRequested;
+
+  const auth = checkTokenEndpointAuth(metadata, fapi);
+  const backchannel = checkBackchannelMetadata(metadata, settings, fapi);
+  const keys = checkClientKeys(
+    metadata,
+    settings,
+    auth.method === 'private_key_jwt' || backchannel.requestSigningAlg !== undefined,
+  );
+  const { grantTypes, scope } = checkGrantTypesAndScope(metadata, settings);
+  const clientName = optionalString(metadata, 'client_name');
+  if (clientName !== undefined && clientName.length > MAX_CLIENT_NAME) {
+    throw new InvalidClientMetadata('client_name is too long');
+  }
+  const dpopBound = optionalBoolean(metadata, 'dpop_bound_access_tokens') ?? false;
+
+  const clientId = opts.clientId ?? ctx.random.token(CLIENT_ID_BYTES);
+  if (opts.clientId !== undefined && (await ctx.stores.clients.find(clientId))) {
+    throw new InvalidClientMetadata('client_id is already registered');
+  }
+  const clientSecret = auth.method === 'private_key_jwt' ? undefined : ctx.random.token(CLIENT_SECRET_BYTES);
+  const now = ctx.clock.now();
+
+  // The registered metadata, in wire form (returned by RFC 7591 §3.2.1 and kept on the client).
+  const registered: Record<string, unknown> = {
+    token_endpoint_auth_method: auth.method,
+    grant_types: grantTypes,
+    backchannel_token_delivery_mode: backchannel.mode,
+    backchannel_user_code_parameter: backchannel.userCodeParameter,
+    dpop_bound_access_tokens: dpopBound,
+    fapi_ciba_profile: fapiRequested,
+  };
+  const optional: [string, unknown][] = [
+    ['token_endpoint_auth_signing_alg', auth.signingAlg],
+    ['jwks', keys.jwks],
+    ['jwks_uri', keys.jwksUri],
+    ['scope', scope],
+    ['client_name', clientName],
+    ['backchannel_client_notification_endpoint', backchannel.notificationEndpoint],
+    ['backchannel_authentication_request_signing_alg', backchannel.requestSigningAlg],
+    ['redirect_uris', backchannel.redirectUris],
+  ];
+  for (const [name, value] of optional) if (value !== undefined) registered[name] = value;
+
+  const client: Client = {
+    clientId,
+    tokenEndpointAuthMethod: auth.method,
+    grantTypes,
+    backchannelTokenDeliveryMode: backchannel.mode,
+    backchannelUserCodeParameter: backchannel.userCodeParameter,
+    dpopBoundAccessTokens: dpopBound,
+    fapiCiba: fapiRequested,
+    metadata: registered,
+    disabled: false,
+    createdAt: now,
+  };
+  if (clientSecret !== undefined) client.clientSecretHash = hashClientSecret(clientSecret);
+  if (clientName !== undefined) client.clientName = clientName;
+  if (auth.signingAlg !== undefined) client.tokenEndpointAuthSigningAlg = auth.signingAlg;
+  if (keys.jwks) client.jwks = keys.jwks;
+  if (keys.jwksUri) client.jwksUri = keys.jwksUri;
+  if (scope !== undefined) client.scope = scope;
+  if (backchannel.notificationEndpoint) client.backchannelClientNotificationEndpoint = backchannel.notificationEndpoint;
+  if (backchannel.requestSigningAlg) client.backchannelAuthenticationRequestSigningAlg = backchannel.requestSigningAlg;
+  await ctx.stores.clients.save(client);
+
+  const response: Record<string, unknown> = {
+    client_id: clientId,
+    client_id_issued_at: Math.floor(now / 1000),
+    ...registered,
+  };
+  if (clientSecret !== undefined) {
+    response.client_secret = clientSecret;
+    response.client_secret_expires_at = 0;
+  }
+  return { client, clientSecret, response };
+}
