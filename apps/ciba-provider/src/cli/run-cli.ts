@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  OAuthError,
+  createOwner,
+  createOwnerDevice,
+  disableClient,
+  listClients,
+  listOwners,
+  setOwnerUserCode,
+  type ProviderContext,
+} from '@onboard/ciba-core';
+import { ConfigError, loadConfig } from '@onboard/config';
+import { createJsonLogger } from '@onboard/observability';
+import { createProviderRuntime } from '../providers/provider-runtime';
+
+/** Where the CLI writes and what it reads; tests pass their own. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 bad configuration. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
+
+export const USAGE = `usage: npm run admin -- <command>
+
+  clients register --file <metadata.json> | --json '<metadata>'   register a client (RFC 7591 metadata);
+                                                                  prints client_id and, once, client_secret
+  clients list                                                    list clients
+  clients disable <client_id>                                     disable a client
+  owners add --email <e> [--phone <+E164>] [--username <u>] [--name <n>] [--sub <s>] [--user-code <c>]
+  owners list                                                     list owners
+  owners set-user-code <sub> <code>                               set or replace an owner's user code
+  owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
+  keys rotate                                                     new active ES256 and PS256 keys
+  keys list                                                       list signing keys (public parts only)
+
+Configuration comes from the environment (DATABASE_URL, ISSUER, …) as for the provider.`;
+
+class UsageError extends Error {}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+interface Command {
+  /** Option names taking a value. */
+  options?: string[];
+  /** Number of positional arguments. */
+  positionals: number;
+  run(ctx: ProviderContext, args: string[], flags: Flags, out: (line: string) => void): Promise<void>;
+}
+
+function str(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Left-aligned columns for list output. */
+function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function readMetadata(flags: Flags): Record<string, unknown> {
+  const file = str(flags, 'file');
+  const json = str(flags, 'json');
+  if ((file === undefined) === (json === undefined)) throw new UsageError('give exactly one of --file and --json');
+  let text: string;
+  try {
+    text = file !== undefined ? readFileSync(file, 'utf8') : (json as string);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('the client metadata is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('the client metadata must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'clients register': {
+    options: ['file', 'json'],
+    positionals: 0,
+    async run(ctx, _args, flags, out) {
+      // TODO(backchannel): call registerClient(ctx, metadata, { skipInitialAccessToken: true }) once
+      // @onboard/ciba-core exports it; print client_id and, once, client_secret.
+      void ctx;
+      readMetadata(flags);
+      out('client registration is not available yet');
+    },
+  },
+  'clients list': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out) {
+      const clients = await listClients(ctx);
+      out(
+        table([
+          ['CLIENT_ID', 'NAME', 'AUTH', 'MODE', 'STATUS'],
+          ...clients.map((c) => [
+            c.clientId,
+            c.clientName ?? '',
+            c.tokenEndpointAuthMethod,
+            c.backchannelTokenDeliveryMode,
+            c.disabled ? 'disabled' : 'active',
+          ]),
+        ]),
+      );
+    },
+  },
+  'clients disable': {
+    positionals: 1,
+    async run(ctx, [clientId], _flags, out) {
+      await disableClient(ctx, clientId);
+      out(`client ${clientId} disabled`);
+    },
+  },
+  'owners add': {
+    options: ['email', 'phone', 'username', 'name', 'sub', 'user-code'],
+    positionals: 0,
+    async run(ctx, _args, flags, out) {
+      const input = {
+        sub: str(flags, 'sub'),
+        email: str(flags, 'email'),
+        phoneNumber: str(flags, 'phone'),
+        username: str(flags, 'username'),
+        name: str(flags, 'name'),
+        userCode: str(flags, 'user-code'),
+      };
+      if (!input.email && !input.phoneNumber && !input.username && !input.sub) {
+        throw new UsageError('give at least one of --email, --phone, --username, --sub');
+      }
+      const owner = await createOwner(ctx, input);
+      out(`sub: ${owner.sub}`);
+    },
+  },
+  'owners list': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out) {
+      const owners = await listOwners(ctx);
+      out(
+        table([
+          ['SUB', 'EMAIL', 'PHONE', 'USERNAME', 'NAME', 'USER_CODE', 'STATUS'],
+          ...owners.map((o) => [
+            o.sub,
+            o.email ?? '',
+            o.phoneNumber ?? '',
+            o.username ?? '',
+            o.name ?? '',
+            o.userCodeHash ? 'set' : '',
+            o.disabled ? 'disabled' : 'active',
+          ]),
+        ]),
+      );
+    },
+  },
+  'owners set-user-code': {
+    positionals: 2,
+    async run(ctx, [sub, code], _flags, out) {
+      await setOwnerUserCode(ctx, sub, code);
+      out(`user code of ${sub} set`);
+    },
+  },
+  'owners add-device': {
+    options: ['name'],
+    positionals: 1,
+    async run(ctx, [sub], flags, out) {
+      const { device, credential } = await createOwnerDevice(ctx, { sub, name: str(flags, 'name') });
+      out(`device_id: ${device.id}`);
+      out(`credential: ${credential}   (shown once: configure the device with it now)`);
+    },
+  },
+  'keys rotate': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out) {
+      const kids = await ctx.keys.rotate();
+      out(`new active keys: ${kids.join(', ')}`);
+      out('previous keys stay published until the tokens they signed have expired');
+    },
+  },
+  'keys list': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out) {
+      const keys = await ctx.stores.signingKeys.list();
+      out(
+        table([
+          ['KID', 'ALG', 'STATUS', 'CREATED', 'RETIRED_UNTIL'],
+          ...keys.map((k) => [
+            k.kid,
+            k.alg,
+            k.status,
+            new Date(k.createdAt).toISOString(),
+            k.expiresAt ? new Date(k.expiresAt).toISOString() : '',
+          ]),
+        ]),
+      );
+    },
+  },
+};
+
+/**
+ * The admin CLI: `clients`, `owners`, `keys` commands against the configured
+ * database directly (no HTTP), through the core's admin functions. Returns the
+ * exit code.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (!group || group === 'help' || group === '--help' || group === '-h') {
+    io.stdout(`${USAGE}\n`);
+    return group ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[`${group} ${action ?? ''}`];
+  if (!command) {
+    io.stderr(`unknown command: ${[group, action].filter(Boolean).join(' ')}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  let positionals: string[];
+  let flags: Flags;
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries((command.options ?? []).map((name) => [name, { type: 'string' as const }])),
+    });
+    positionals = parsed.positionals;
+    flags = parsed.values as Flags;
+    if (positionals.length !== command.positionals) {
+      throw new UsageError(`${group} ${action} takes ${command.positionals} argument(s), got ${positionals.length}`);
+    }
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+
+  let config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`configuration error: ${error.message}\n`);
+      return EXIT.config;
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
+  const runtime = await createProviderRuntime(config, { logger, workers: false });
+  try {
+    await command.run(runtime.ctx, positionals, flags, (line) => io.stdout(`${line}\n`));
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof OAuthError) {
+      io.stderr(`error: ${error.code}${error.message ? `: ${error.message}` : ''}\n`);
+      return EXIT.failed;
+    }
+    io.stderr(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.failed;
+  } finally {
+    await runtime.stop();
+  }
+}
