@@ -202,7 +202,6 @@ describe('FAPI-CIBA profile at the backchannel endpoint (FAPI-CIBA 5.2.2)', () =
       login_hint: owner.email,
     });
     const res = await backchannel(p, client, { request: req });
-    expect(res.status).toBe(400);
-    expect(['invalid_request', 'invalid_binding_message']).toContain(res.json.error);
+    expectOAuthError(res, 400, 'invalid_binding_message');
   });
 });
