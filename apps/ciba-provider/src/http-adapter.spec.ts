@@ -64,7 +64,9 @@ describe('ciba-provider HTTP adapter', () => {
     const doc = (await res.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\.1/);
     expect(doc.servers[0].url).toBe(provider.issuer);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/token', '/backchannel', '/owner-device/v1/requests']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/token', '/backchannel', '/owner-device/v1/requests']),
+    );
   });
 
   it('answers an unknown route with a 404 JSON error, not Nest default body', async () => {

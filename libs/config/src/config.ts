@@ -210,7 +210,8 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   ID_TOKEN_HINT_MAX_AGE: 'how long past its exp an id_token_hint is accepted, seconds (default 1 day)',
   REQUEST_OBJECT_MAX_LIFETIME: 'max exp - nbf of a signed request, seconds (default and max 3600)',
   FAPI_CIBA: 'true to enforce the FAPI-CIBA profile for every client (default false)',
-  ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
+  ALLOW_LOOPBACK_HTTP_NOTIFICATIONS:
+    'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
   LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwks_uri"|"jwks"}]',
   INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
   ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,

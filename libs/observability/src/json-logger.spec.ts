@@ -2,7 +2,11 @@ import { createJsonLogger } from './json-logger';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error' | 'silent') {
   const lines: string[] = [];
-  const logger = createJsonLogger({ level, write: (line) => lines.push(line), now: () => Date.UTC(2026, 0, 2, 3, 4, 5) });
+  const logger = createJsonLogger({
+    level,
+    write: (line) => lines.push(line),
+    now: () => Date.UTC(2026, 0, 2, 3, 4, 5),
+  });
   return { logger, lines, parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 

@@ -26,12 +26,21 @@ describe('redact', () => {
     expect(isSecretKey(key)).toBe(true);
   });
 
-  it.each(['sub', 'clientId', 'status', 'statusCode', 'error', 'errorCode', 'method', 'path', 'ms', 'scope', 'decoder'])(
-    'keeps the key %s',
-    (key) => {
-      expect(isSecretKey(key)).toBe(false);
-    },
-  );
+  it.each([
+    'sub',
+    'clientId',
+    'status',
+    'statusCode',
+    'error',
+    'errorCode',
+    'method',
+    'path',
+    'ms',
+    'scope',
+    'decoder',
+  ])('keeps the key %s', (key) => {
+    expect(isSecretKey(key)).toBe(false);
+  });
 
   it('masks secret fields at any depth and keeps the others', () => {
     const out = redact({

@@ -52,7 +52,9 @@ export function isSecretKey(key: string): boolean {
 
 /** Mask JWTs and scheme credentials that slipped into a free-text value. */
 export function redactText(text: string): string {
-  return text.replace(JWT_VALUE, REDACTED).replace(AUTH_SCHEME_VALUE, (_match, scheme: string) => `${scheme} ${REDACTED}`);
+  return text
+    .replace(JWT_VALUE, REDACTED)
+    .replace(AUTH_SCHEME_VALUE, (_match, scheme: string) => `${scheme} ${REDACTED}`);
 }
 
 const MAX_DEPTH = 6;

@@ -25,7 +25,13 @@ export function requestLogMiddleware(logger: Logger, metrics: PrometheusMetrics)
       const route = routeLabel(req);
       metrics.httpRequest(route, method, res.statusCode, ms);
       const aborted = !res.writableFinished;
-      logger.info('request', { method, path: requestPath(req), status: res.statusCode, ms, ...(aborted ? { aborted } : {}) });
+      logger.info('request', {
+        method,
+        path: requestPath(req),
+        status: res.statusCode,
+        ms,
+        ...(aborted ? { aborted } : {}),
+      });
     });
     next();
   };

@@ -26,7 +26,10 @@ export const ROUTE_METHODS: readonly { path: string; methods: readonly string[] 
 function matches(template: string, path: string): boolean {
   const want = template.split('/');
   const got = path.split('/');
-  return want.length === got.length && want.every((segment, i) => segment.startsWith(':') ? got[i] !== '' : segment === got[i]);
+  return (
+    want.length === got.length &&
+    want.every((segment, i) => (segment.startsWith(':') ? got[i] !== '' : segment === got[i]))
+  );
 }
 
 /** The methods `path` answers, with HEAD wherever GET is; undefined for an unknown path. */

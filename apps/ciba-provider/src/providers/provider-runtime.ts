@@ -17,7 +17,12 @@ import {
   type Stores,
 } from '@onboard/ciba-core';
 import type { ProviderConfig } from '@onboard/config';
-import { createJsonLogger, createPrometheusMetrics, type JsonLogger, type PrometheusMetrics } from '@onboard/observability';
+import {
+  createJsonLogger,
+  createPrometheusMetrics,
+  type JsonLogger,
+  type PrometheusMetrics,
+} from '@onboard/observability';
 import { openProviderStores } from './open-stores';
 
 /** Parts of the context a caller (tests, benchmark) may supply instead of the defaults. */
