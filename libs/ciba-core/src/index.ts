@@ -48,6 +48,7 @@ export * from './maintenance/sweep-expired';
 export * from './owner-device/authenticate-owner-device';
 export * from './owner-device/owner-device.handlers';
 export * from './admin/admin';
+export * from './admin/admin.handler';
 export * from './keys/key-ring';
 export * from './dpop/verify-dpop-proof';
 export * from './tokens/token-hashes';

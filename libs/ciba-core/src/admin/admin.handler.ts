@@ -1,0 +1,223 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ProviderContext } from '../context';
+import type { Client } from '../domain/client';
+import type { Owner, OwnerDevice } from '../domain/owner';
+import { InvalidRequest, InvalidToken, MethodNotAllowed, NotFound } from '../errors/oauth-error';
+import { parseJsonBody } from '../http/parse-body';
+import { jsonNoStore, renderHttpError } from '../http/render-http';
+import type { AuditEvent } from '../ports/stores.port';
+import { bearerToken } from '../owner-device/authenticate-owner-device';
+import { registerClient } from '../registration/register-client';
+import type { WireRequest, WireResponse } from '../wire/wire';
+import {
+  createOwner,
+  createOwnerDevice,
+  disableClient,
+  disableOwner,
+  disableOwnerDevice,
+  listClients,
+  listOwnerDevices,
+  listOwners,
+  setOwnerUserCode,
+} from './admin';
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Guard of the admin API: `Authorization: Bearer <adminToken>`, compared in constant
+ * time (both sides hashed first, so length does not leak either). Without a configured
+ * admin token the API does not exist (404).
+ */
+export function authenticateAdmin(ctx: ProviderContext, req: WireRequest): void {
+  const expected = ctx.settings.adminToken;
+  if (!expected) throw new NotFound('not found');
+  const presented = bearerToken(req);
+  if (!presented || !timingSafeEqual(digest(presented), digest(expected))) {
+    const error = new InvalidToken('admin credential required');
+    error.headers['www-authenticate'] = presented ? 'Bearer realm="admin", error="invalid_token"' : 'Bearer realm="admin"';
+    throw error;
+  }
+}
+
+const ownerView = (o: Owner) => ({
+  sub: o.sub,
+  username: o.username,
+  email: o.email,
+  phone_number: o.phoneNumber,
+  name: o.name,
+  user_code_set: o.userCodeHash !== undefined,
+  disabled: o.disabled,
+  created_at: new Date(o.createdAt).toISOString(),
+});
+
+const deviceView = (d: OwnerDevice) => ({
+  id: d.id,
+  sub: d.sub,
+  name: d.name,
+  disabled: d.disabled,
+  created_at: new Date(d.createdAt).toISOString(),
+});
+
+function clientView(c: Client): Record<string, unknown> {
+  const { client_secret: _secret, ...metadata } = c.metadata;
+  return {
+    ...metadata,
+    client_id: c.clientId,
+    client_name: c.clientName,
+    backchannel_token_delivery_mode: c.backchannelTokenDeliveryMode,
+    disabled: c.disabled,
+    created_at: new Date(c.createdAt).toISOString(),
+  };
+}
+
+const eventView = (e: AuditEvent) => ({
+  id: e.id,
+  at: new Date(e.at).toISOString(),
+  type: e.type,
+  client_id: e.clientId,
+  sub: e.sub,
+  auth_request_id: e.authRequestId,
+  data: e.data,
+});
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidRequest(`${key} must be a string`);
+  return value;
+}
+
+function bodyOrEmpty(req: WireRequest): Record<string, unknown> {
+  return req.rawBody && req.rawBody.length > 0 ? parseJsonBody(req) : {};
+}
+
+function auditQuery(req: WireRequest): { authRequestId?: string; sub?: string; limit: number } {
+  const query = new URL(req.url, 'http://localhost').searchParams;
+  const limitRaw = query.get('limit') ?? '100';
+  if (!/^\d{1,4}$/.test(limitRaw)) throw new InvalidRequest('limit must be a whole number');
+  const authRequestId = query.get('auth_request_id') ?? undefined;
+  const sub = query.get('sub') ?? undefined;
+  if (!authRequestId && !sub) throw new InvalidRequest('auth_request_id or sub is required');
+  return { authRequestId, sub, limit: Math.min(Number(limitRaw), 1000) };
+}
+
+type Route = (ctx: ProviderContext, req: WireRequest, params: string[]) => Promise<WireResponse>;
+
+/** Method + path pattern (`*` = one segment) → handler. */
+const ROUTES: [string, string, Route][] = [
+  ['GET', 'owners', async (ctx) => jsonNoStore(200, { owners: (await listOwners(ctx)).map(ownerView) })],
+  [
+    'POST',
+    'owners',
+    async (ctx, req) => {
+      const body = parseJsonBody(req);
+      const owner = await createOwner(ctx, {
+        sub: optionalString(body, 'sub'),
+        username: optionalString(body, 'username'),
+        email: optionalString(body, 'email'),
+        phoneNumber: optionalString(body, 'phone_number'),
+        name: optionalString(body, 'name'),
+        userCode: optionalString(body, 'user_code'),
+      });
+      return jsonNoStore(201, ownerView(owner));
+    },
+  ],
+  [
+    'PUT',
+    'owners/*/user-code',
+    async (ctx, req, [sub]) => {
+      const code = optionalString(parseJsonBody(req), 'user_code');
+      if (code === undefined) throw new InvalidRequest('user_code is required');
+      return jsonNoStore(200, ownerView(await setOwnerUserCode(ctx, sub, code)));
+    },
+  ],
+  ['POST', 'owners/*/disable', async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub)))],
+  [
+    'GET',
+    'owners/*/devices',
+    async (ctx, _req, [sub]) => jsonNoStore(200, { devices: (await listOwnerDevices(ctx, sub)).map(deviceView) }),
+  ],
+  [
+    'POST',
+    'owners/*/devices',
+    async (ctx, req, [sub]) => {
+      const name = optionalString(bodyOrEmpty(req), 'name');
+      const { device, credential } = await createOwnerDevice(ctx, { sub, name });
+      // The credential is shown this once; only its hash is stored.
+      return jsonNoStore(201, { ...deviceView(device), credential });
+    },
+  ],
+  [
+    'POST',
+    'owners/*/devices/*/disable',
+    async (ctx, _req, [sub, id]) => jsonNoStore(200, deviceView(await disableOwnerDevice(ctx, sub, id))),
+  ],
+  ['GET', 'clients', async (ctx) => jsonNoStore(200, { clients: (await listClients(ctx)).map(clientView) })],
+  [
+    'POST',
+    'clients',
+    async (ctx, req) => {
+      // RFC 7591 metadata; the admin token stands in for the initial access token.
+      // An operator may choose the client_id (e.g. a head-unit's device id).
+      const metadata = parseJsonBody(req);
+      const clientId = optionalString(metadata, 'client_id');
+      const { response } = await registerClient(ctx, metadata, { skipInitialAccessToken: true, clientId });
+      return jsonNoStore(201, response);
+    },
+  ],
+  ['POST', 'clients/*/disable', async (ctx, _req, [id]) => jsonNoStore(200, clientView(await disableClient(ctx, id)))],
+  [
+    'GET',
+    'audit',
+    async (ctx, req) => jsonNoStore(200, { events: (await ctx.stores.audit.list(auditQuery(req))).map(eventView) }),
+  ],
+];
+
+function match(pattern: string, segments: string[]): string[] | undefined {
+  const parts = pattern.split('/');
+  if (parts.length !== segments.length) return undefined;
+  const params: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '*') params.push(segments[i]);
+    else if (parts[i] !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+/**
+ * The admin HTTP API (under PATHS.admin), for operators and the admin CLI:
+ * - `GET/POST /owners`, `PUT /owners/{sub}/user-code`, `POST /owners/{sub}/disable`
+ * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
+ *   `POST /owners/{sub}/devices/{id}/disable`
+ * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),
+ *   `POST /clients/{id}/disable`
+ * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
+ * Guarded by {@link authenticateAdmin}; `subpath` is the path below PATHS.admin.
+ *
+ * @example
+ * await handleAdmin(ctx, req, '/owners/alice/devices');
+ */
+export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpath: string): Promise<WireResponse> {
+  try {
+    authenticateAdmin(ctx, req);
+    let segments: string[];
+    try {
+      segments = subpath.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new InvalidRequest('malformed path');
+    }
+    const candidates = ROUTES.map(([method, pattern, route]) => ({ method, route, params: match(pattern, segments) })).filter(
+      (c) => c.params,
+    );
+    if (candidates.length === 0) throw new NotFound('not found');
+    const hit = candidates.find((c) => c.method === req.method);
+    if (!hit) {
+      const error = new MethodNotAllowed('method not allowed');
+      error.headers['allow'] = candidates.map((c) => c.method).join(', ');
+      throw error;
+    }
+    return await hit.route(ctx, req, hit.params!);
+  } catch (error) {
+    return renderHttpError(error, ctx.logger);
+  }
+}
