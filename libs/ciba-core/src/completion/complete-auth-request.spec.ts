@@ -168,7 +168,7 @@ describe('completeAuthRequest', () => {
     expect(idToken['urn:openid:params:jwt:claim:rt_hash']).toEqual(expect.any(String));
     expect(idToken.acr).toBe('urn:onboard:acr:passkey');
     const audit = await ctx.stores.audit.list({ authRequestId: request.id });
-    expect(audit.map((e) => e.type)).toEqual(['auth_request.approved', 'auth_request.consumed']);
+    expect(audit.map((e) => e.type).sort()).toEqual(['auth_request.approved', 'auth_request.consumed']);
   });
 
   it('queues the push error payload with access_denied when the owner denies', async () => {
