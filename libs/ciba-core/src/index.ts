@@ -35,6 +35,8 @@ export {
   type RegisteredClient,
 } from './registration/register-client';
 export { handleRegistration } from './registration/registration.handler';
+export { handleDiscovery } from './discovery/discovery.handler';
+export { providerMetadata } from './discovery/provider-metadata';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
