@@ -86,7 +86,9 @@ export class BridgeBroker implements DevicePublisher {
       connectTimeout: config.limits.connectTimeoutMs,
       keepaliveLimit: config.limits.keepaliveLimitSeconds,
       drainTimeout: config.limits.drainTimeoutMs,
-      preConnect: (client, packet, callback) => callback(null, this.admit(client, packet.clientId)),
+      // A refusal must carry an error: with (null, false) aedes would leave the socket open.
+      preConnect: (client, packet, callback) =>
+        this.admit(client, packet.clientId) ? callback(null, true) : callback(new Error('connection rate limited'), false),
       authenticate: (client, username, password, done) => {
         this.authenticator
           .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn))

@@ -29,7 +29,7 @@ export interface DeviceAuthenticatorOptions {
 /**
  * Policy hook "authenticate a device" (STYLE §13), run on every CONNECT after the rate limits.
  * The client id is the device id; the password is a connect credential (see
- * `verifyConnectCredential`); the username, if sent, must equal the client id. Returns the
+ * `verifyConnectCredential`); the user name must equal the client id. Returns the
  * authenticated device, or the CONNACK return code to refuse with. Every refusal is counted and
  * logged with its reason, never with the credential.
  */
@@ -71,9 +71,8 @@ export class DeviceAuthenticator {
     password: Buffer | undefined,
   ): Promise<AuthenticationOutcome> {
     if (!isValidDeviceId(clientId)) return refuse(CONNACK.identifierRejected, 'invalid_client_id');
-    if (username !== undefined && username !== '' && username !== clientId) {
-      return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
-    }
+    // MQTT 3.1.1 carries a password only together with a user name [MQTT-3.1.2-22]: both are required.
+    if (username !== clientId) return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
     if (!password || password.length === 0) return refuse(CONNACK.badUsernameOrPassword, 'missing_credential');
     let record;
     try {

@@ -126,3 +126,30 @@ export function closed(client: MqttClient, timeoutMs = 3000): Promise<void> {
 
 /** A syntactically valid compact JWS (not verified by the bridge in this version). */
 export const SAMPLE_JWS = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodS0xIn0.c2lnbmF0dXJl';
+
+/** How a connection attempt ended: CONNACK accepted, refused with a return code, or closed without CONNACK. */
+export async function connectOutcome(url: string, options: IClientOptions): Promise<'connected' | 'closed' | number> {
+  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000, ...options });
+  const outcome = await new Promise<'connected' | 'closed' | number>((resolve) => {
+    client.once('connect', () => resolve('connected'));
+    client.once('error', (err: Error & { code?: unknown }) =>
+      resolve(typeof err.code === 'number' ? err.code : 'closed'),
+    );
+    client.once('close', () => resolve('closed'));
+  });
+  await client.endAsync(true);
+  return outcome;
+}
+
+/** SUBACK return codes for `filters`, in order (128 = refused, MQTT 3.1.1 §3.9.3). */
+export async function subackCodes(client: MqttClient, filters: string[]): Promise<number[]> {
+  try {
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
+    return filters.map((f) => granted.find((g) => g.topic === f)?.qos ?? -1);
+  } catch (err) {
+    // mqtt.js reports any refused filter as an error that carries the SUBACK
+    const packet = (err as { packet?: { granted?: number[] } }).packet;
+    if (!packet?.granted) throw err;
+    return packet.granted;
+  }
+}
