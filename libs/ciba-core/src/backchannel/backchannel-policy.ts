@@ -50,7 +50,9 @@ export const defaultBackchannelPolicy: BackchannelPolicy = {
     let length = 0;
     for (const _ of bindingMessage) length++;
     if (length > ctx.settings.bindingMessageMaxLength) {
-      throw new InvalidBindingMessage(`binding_message is longer than ${ctx.settings.bindingMessageMaxLength} characters`);
+      throw new InvalidBindingMessage(
+        `binding_message is longer than ${ctx.settings.bindingMessageMaxLength} characters`,
+      );
     }
     if (bindingMessage.trim() === '') throw new InvalidBindingMessage('binding_message is blank');
     if (FORBIDDEN_IN_BINDING_MESSAGE.test(bindingMessage)) {

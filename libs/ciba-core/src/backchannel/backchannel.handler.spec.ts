@@ -198,7 +198,10 @@ describe('handleBackchannelAuthentication', () => {
       const { post } = await basicClient();
       const res = await post(
         { scope: 'openid', login_hint: 'VIN:WVW0000000001' },
-        { resolveLoginHint: async (ctx, hint) => (hint.startsWith('VIN:') ? ctx.stores.owners.find(owner.sub) : undefined) },
+        {
+          resolveLoginHint: async (ctx, hint) =>
+            hint.startsWith('VIN:') ? ctx.stores.owners.find(owner.sub) : undefined,
+        },
       );
       expect(res.status).toBe(200);
     });
@@ -222,8 +225,16 @@ describe('handleBackchannelAuthentication', () => {
 
     it('answers unauthorized_client to a push client under global FAPI-CIBA', async () => {
       const fapi = await createHarness({ fapiCiba: true });
-      const c = await signingClient('PS256', { backchannelTokenDeliveryMode: 'push', backchannelClientNotificationEndpoint: 'https://rp/cb' }, fapi.ctx);
-      expectError(await c.post({ request: await c.requestObject({ scope: 'openid', login_hint: 'x' }) }), 400, 'unauthorized_client');
+      const c = await signingClient(
+        'PS256',
+        { backchannelTokenDeliveryMode: 'push', backchannelClientNotificationEndpoint: 'https://rp/cb' },
+        fapi.ctx,
+      );
+      expectError(
+        await c.post({ request: await c.requestObject({ scope: 'openid', login_hint: 'x' }) }),
+        400,
+        'unauthorized_client',
+      );
     });
 
     it('refuses a form body that is not form-encoded with invalid_request', async () => {
@@ -263,12 +274,20 @@ describe('handleBackchannelAuthentication', () => {
 
     it('refuses a request with two hints', async () => {
       const { post } = await basicClient();
-      expectError(await post({ scope: 'openid', login_hint: owner.sub, id_token_hint: 'a.b.c' }), 400, 'invalid_request');
+      expectError(
+        await post({ scope: 'openid', login_hint: owner.sub, id_token_hint: 'a.b.c' }),
+        400,
+        'invalid_request',
+      );
     });
 
     it.each(['0', '-5', '1.5', 'ten', '1e3', '1801'])('refuses requested_expiry=%s', async (value) => {
       const { post } = await basicClient();
-      expectError(await post({ scope: 'openid', login_hint: owner.sub, requested_expiry: value }), 400, 'invalid_request');
+      expectError(
+        await post({ scope: 'openid', login_hint: owner.sub, requested_expiry: value }),
+        400,
+        'invalid_request',
+      );
     });
 
     describe('client_notification_token', () => {
@@ -362,7 +381,9 @@ describe('handleBackchannelAuthentication', () => {
 
       it('is accepted by email claim and by RFC 9493 sub_id', async () => {
         const { post } = await basicClient();
-        expect((await post({ scope: 'openid', login_hint_token: await token({ email: owner.email }) })).status).toBe(200);
+        expect((await post({ scope: 'openid', login_hint_token: await token({ email: owner.email }) })).status).toBe(
+          200,
+        );
         const subId = { format: 'phone_number', phone_number: owner.phoneNumber };
         expect((await post({ scope: 'openid', login_hint_token: await token({ sub_id: subId }) })).status).toBe(200);
       });
@@ -427,7 +448,11 @@ describe('handleBackchannelAuthentication', () => {
       it('is refused when issued to another client', async () => {
         const { post } = await basicClient();
         const other = await basicClient();
-        expectError(await post({ scope: 'openid', id_token_hint: await idToken(other.client) }), 400, 'invalid_request');
+        expectError(
+          await post({ scope: 'openid', id_token_hint: await idToken(other.client) }),
+          400,
+          'invalid_request',
+        );
       });
 
       it('is refused when it is an access token', async () => {
@@ -438,7 +463,12 @@ describe('handleBackchannelAuthentication', () => {
 
       it('is refused when not signed by us', async () => {
         const { client, post } = await basicClient();
-        const forged = await signJwt(await makeKey(), { iss: ISSUER, sub: owner.sub, aud: client.clientId, exp: seconds() + 60 });
+        const forged = await signJwt(await makeKey(), {
+          iss: ISSUER,
+          sub: owner.sub,
+          aud: client.clientId,
+          exp: seconds() + 60,
+        });
         expectError(await post({ scope: 'openid', id_token_hint: forged }), 400, 'invalid_request');
       });
 
@@ -491,7 +521,11 @@ describe('handleBackchannelAuthentication', () => {
       ['blank', '   '],
     ])('answers invalid_binding_message when %s', async (_name, message) => {
       const { post } = await basicClient();
-      expectError(await post({ scope: 'openid', login_hint: owner.sub, binding_message: message }), 400, 'invalid_binding_message');
+      expectError(
+        await post({ scope: 'openid', login_hint: owner.sub, binding_message: message }),
+        400,
+        'invalid_binding_message',
+      );
     });
 
     it('accepts exactly the maximum length counted in characters', async () => {
@@ -505,7 +539,11 @@ describe('handleBackchannelAuthentication', () => {
     it('is accepted, with requested_expiry as a number or a string, and its hash recorded', async () => {
       const c = await signingClient('ES256');
       for (const requestedExpiry of [60, '61']) {
-        const request = await c.requestObject({ scope: 'openid', login_hint: owner.sub, requested_expiry: requestedExpiry });
+        const request = await c.requestObject({
+          scope: 'openid',
+          login_hint: owner.sub,
+          requested_expiry: requestedExpiry,
+        });
         const res = await c.post({ request });
         expect(res.status).toBe(200);
         const body = res.body as { auth_req_id: string; expires_in: number };
@@ -518,7 +556,9 @@ describe('handleBackchannelAuthentication', () => {
     it('accepts authorization_details as a JSON array claim', async () => {
       const c = await signingClient('ES256');
       const details = [{ type: 'vehicle_unlock' }];
-      const res = await c.post({ request: await c.requestObject({ scope: 'openid', login_hint: owner.sub, authorization_details: details }) });
+      const res = await c.post({
+        request: await c.requestObject({ scope: 'openid', login_hint: owner.sub, authorization_details: details }),
+      });
       expect(res.status).toBe(200);
     });
 
@@ -536,7 +576,11 @@ describe('handleBackchannelAuthentication', () => {
 
     it('requires a signed request from a FAPI-CIBA client', async () => {
       const c = await signingClient('PS256', { fapiCiba: true, backchannelAuthenticationRequestSigningAlg: undefined });
-      expectError(await c.post({ scope: 'openid', login_hint: owner.sub, binding_message: 'A1' }), 400, 'invalid_request');
+      expectError(
+        await c.post({ scope: 'openid', login_hint: owner.sub, binding_message: 'A1' }),
+        400,
+        'invalid_request',
+      );
     });
 
     it('requires a signed request from a client that registered a signing alg', async () => {
@@ -546,7 +590,11 @@ describe('handleBackchannelAuthentication', () => {
 
     it('refuses a signed request from a client that registered no signing alg', async () => {
       const c = await signingClient('ES256', { backchannelAuthenticationRequestSigningAlg: undefined });
-      expectError(await c.post({ request: await c.requestObject({ scope: 'openid', login_hint: owner.sub }) }), 400, 'invalid_request');
+      expectError(
+        await c.post({ request: await c.requestObject({ scope: 'openid', login_hint: owner.sub }) }),
+        400,
+        'invalid_request',
+      );
     });
 
     it('refuses authentication parameters beside the request object', async () => {
@@ -578,7 +626,16 @@ describe('handleBackchannelAuthentication', () => {
     it('refuses HS256 even with a guessable key', async () => {
       const c = await signingClient('ES256');
       const n = seconds();
-      const hs = await new SignJWT({ iss: c.client.clientId, aud: ISSUER, scope: 'openid', login_hint: owner.sub, iat: n, nbf: n, exp: n + 60, jti: randomUUID() })
+      const hs = await new SignJWT({
+        iss: c.client.clientId,
+        aud: ISSUER,
+        scope: 'openid',
+        login_hint: owner.sub,
+        iat: n,
+        nbf: n,
+        exp: n + 60,
+        jti: randomUUID(),
+      })
         .setProtectedHeader({ alg: 'HS256' })
         .sign(new TextEncoder().encode('x'.repeat(32)));
       expectError(await c.post({ request: hs }), 400, 'invalid_request');

@@ -35,7 +35,8 @@ export async function handleBackchannelAuthentication(
   req: WireRequest,
   policy: Partial<BackchannelPolicy> = defaultBackchannelPolicy,
 ): Promise<WireResponse> {
-  const hooks = policy === defaultBackchannelPolicy ? defaultBackchannelPolicy : { ...defaultBackchannelPolicy, ...policy };
+  const hooks =
+    policy === defaultBackchannelPolicy ? defaultBackchannelPolicy : { ...defaultBackchannelPolicy, ...policy };
   try {
     // §7.1 the request, §7.2-1 client authentication
     const form = parseForm(req);

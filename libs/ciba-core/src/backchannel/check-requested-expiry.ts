@@ -16,7 +16,8 @@ export function checkRequestedExpiry(ctx: ProviderContext, params: Authenticatio
   if (typeof raw === 'number') seconds = raw;
   else if (typeof raw === 'string' && DIGITS.test(raw)) seconds = Number(raw);
   else throw new InvalidRequest('requested_expiry must be a positive integer');
-  if (!Number.isInteger(seconds) || seconds <= 0) throw new InvalidRequest('requested_expiry must be a positive integer');
+  if (!Number.isInteger(seconds) || seconds <= 0)
+    throw new InvalidRequest('requested_expiry must be a positive integer');
   if (seconds > ctx.settings.maxExpiry) {
     throw new InvalidRequest(`requested_expiry must not exceed ${ctx.settings.maxExpiry}`);
   }

@@ -147,9 +147,7 @@ export async function signJwt(
   payload: JWTPayload,
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header })
-    .sign(key.privateKey);
+  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, ...header }).sign(key.privateKey);
 }
 
 /** A private_key_jwt client assertion (RFC 7523 §3) valid at `nowMs`. */

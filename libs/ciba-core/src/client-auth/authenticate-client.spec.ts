@@ -113,7 +113,11 @@ describe('authenticateClient', () => {
     it('refuses two methods at once with invalid_request', async () => {
       const { client, secret } = await secretClient(h.ctx);
       await expect(
-        auth(h, { client_id: client.clientId, client_secret: secret }, { authorization: basicAuth(client.clientId, secret) }),
+        auth(
+          h,
+          { client_id: client.clientId, client_secret: secret },
+          { authorization: basicAuth(client.clientId, secret) },
+        ),
       ).rejects.toMatchObject({ code: 'invalid_request' });
     });
 
@@ -211,7 +215,13 @@ describe('authenticateClient', () => {
     it('refuses a symmetric (HS256) assertion', async () => {
       const { client } = await keyClient(h.ctx);
       const now = Math.floor(h.clock.now() / 1000);
-      const assertion = await new SignJWT({ iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now + 60, jti: 'x' })
+      const assertion = await new SignJWT({
+        iss: client.clientId,
+        sub: client.clientId,
+        aud: ISSUER,
+        exp: now + 60,
+        jti: 'x',
+      })
         .setProtectedHeader({ alg: 'HS256' })
         .sign(new TextEncoder().encode('a'.repeat(32)));
       await expect(auth(h, assertionParams(assertion))).rejects.toMatchObject({ code: 'invalid_client' });

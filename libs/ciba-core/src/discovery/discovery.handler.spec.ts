@@ -47,7 +47,11 @@ describe('handleDiscovery (OIDC Discovery, CIBA §4)', () => {
   });
 
   it('lists client auth methods, ID token algs, scopes, acr values, DPoP algs and RAR types', () => {
-    expect(doc.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_basic', 'client_secret_post']);
+    expect(doc.token_endpoint_auth_methods_supported).toEqual([
+      'private_key_jwt',
+      'client_secret_basic',
+      'client_secret_post',
+    ]);
     expect(doc.introspection_endpoint_auth_methods_supported).toEqual(doc.token_endpoint_auth_methods_supported);
     expect(doc.revocation_endpoint_auth_methods_supported).toEqual(doc.token_endpoint_auth_methods_supported);
     expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256', 'PS256']);

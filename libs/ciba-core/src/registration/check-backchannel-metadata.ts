@@ -21,10 +21,15 @@ export interface BackchannelMetadata {
  * `backchannel_user_code_parameter`. FAPI-CIBA §5.2.2: no push, a signing alg
  * registered and PS256/ES256. `redirect_uris` are unused by CIBA but validated when sent.
  */
-export function checkBackchannelMetadata(raw: RawMetadata, settings: ProviderSettings, fapi: boolean): BackchannelMetadata {
+export function checkBackchannelMetadata(
+  raw: RawMetadata,
+  settings: ProviderSettings,
+  fapi: boolean,
+): BackchannelMetadata {
   const mode = optionalString(raw, 'backchannel_token_delivery_mode') as DeliveryMode | undefined;
   if (mode === undefined) throw new InvalidClientMetadata('backchannel_token_delivery_mode is required');
-  if (!MODES.includes(mode)) throw new InvalidClientMetadata('backchannel_token_delivery_mode must be poll, ping or push');
+  if (!MODES.includes(mode))
+    throw new InvalidClientMetadata('backchannel_token_delivery_mode must be poll, ping or push');
   if (fapi && mode === 'push') throw new InvalidClientMetadata('FAPI-CIBA does not allow push mode');
 
   const notificationEndpoint = optionalString(raw, 'backchannel_client_notification_endpoint');
@@ -44,7 +49,8 @@ export function checkBackchannelMetadata(raw: RawMetadata, settings: ProviderSet
     if (requestSigningAlg === undefined) {
       throw new InvalidClientMetadata('FAPI-CIBA clients must register backchannel_authentication_request_signing_alg');
     }
-    if (!FAPI_JWS_ALGS.includes(requestSigningAlg)) throw new InvalidClientMetadata('FAPI-CIBA allows only PS256 or ES256');
+    if (!FAPI_JWS_ALGS.includes(requestSigningAlg))
+      throw new InvalidClientMetadata('FAPI-CIBA allows only PS256 or ES256');
   }
 
   const redirectUris = optionalStringArrayOrRedirectError(raw);

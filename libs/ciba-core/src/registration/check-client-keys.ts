@@ -12,14 +12,18 @@ function checkJwks(value: unknown): JSONWebKeySet {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !Array.isArray(keys)) {
     throw new InvalidClientMetadata('jwks must be a JWK Set ({"keys": [...]})');
   }
-  if (keys.length === 0 || keys.length > MAX_KEYS) throw new InvalidClientMetadata(`jwks must hold 1 to ${MAX_KEYS} keys`);
+  if (keys.length === 0 || keys.length > MAX_KEYS)
+    throw new InvalidClientMetadata(`jwks must hold 1 to ${MAX_KEYS} keys`);
   for (const key of keys) {
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new InvalidClientMetadata('jwks keys must be JWKs');
+    if (typeof key !== 'object' || key === null || Array.isArray(key))
+      throw new InvalidClientMetadata('jwks keys must be JWKs');
     const jwk = key as Record<string, unknown>;
     const required = typeof jwk.kty === 'string' ? REQUIRED_MEMBERS[jwk.kty] : undefined;
     if (!required) throw new InvalidClientMetadata('jwks keys must be EC, RSA or OKP public keys');
-    if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw new InvalidClientMetadata('jwks must not contain private key material');
-    if (!required.every((m) => typeof jwk[m] === 'string')) throw new InvalidClientMetadata(`jwks ${jwk.kty} key is incomplete`);
+    if (PRIVATE_MEMBERS.some((m) => m in jwk))
+      throw new InvalidClientMetadata('jwks must not contain private key material');
+    if (!required.every((m) => typeof jwk[m] === 'string'))
+      throw new InvalidClientMetadata(`jwks ${jwk.kty} key is incomplete`);
   }
   return { keys: keys as JSONWebKeySet['keys'] };
 }

@@ -16,9 +16,11 @@ export function checkGrantTypesAndScope(
 ): { grantTypes: string[]; scope?: string } {
   const grantTypes = [...new Set(optionalStringArray(raw, 'grant_types') ?? [CIBA_GRANT_TYPE])];
   for (const grant of grantTypes) {
-    if (!ALLOWED.includes(grant)) throw new InvalidClientMetadata(`grant type '${grant.slice(0, 64)}' is not supported`);
+    if (!ALLOWED.includes(grant))
+      throw new InvalidClientMetadata(`grant type '${grant.slice(0, 64)}' is not supported`);
   }
-  if (!grantTypes.includes(CIBA_GRANT_TYPE)) throw new InvalidClientMetadata(`grant_types must include ${CIBA_GRANT_TYPE}`);
+  if (!grantTypes.includes(CIBA_GRANT_TYPE))
+    throw new InvalidClientMetadata(`grant_types must include ${CIBA_GRANT_TYPE}`);
   const scope = optionalString(raw, 'scope');
   if (scope !== undefined) {
     for (const value of scope.split(' ').filter((v) => v !== '')) {

@@ -19,13 +19,15 @@ export function checkTokenEndpointAuth(
   if (!METHODS.includes(method)) {
     throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${METHODS.join(', ')}`);
   }
-  if (fapi && method !== 'private_key_jwt') throw new InvalidClientMetadata('FAPI-CIBA clients must use private_key_jwt');
+  if (fapi && method !== 'private_key_jwt')
+    throw new InvalidClientMetadata('FAPI-CIBA clients must use private_key_jwt');
   const signingAlg = optionalString(raw, 'token_endpoint_auth_signing_alg');
   if (signingAlg !== undefined) {
     if (method !== 'private_key_jwt') {
       throw new InvalidClientMetadata('token_endpoint_auth_signing_alg applies to private_key_jwt only');
     }
-    if (!isAsymmetricAlg(signingAlg)) throw new InvalidClientMetadata('token_endpoint_auth_signing_alg must be asymmetric');
+    if (!isAsymmetricAlg(signingAlg))
+      throw new InvalidClientMetadata('token_endpoint_auth_signing_alg must be asymmetric');
     if (fapi && !FAPI_JWS_ALGS.includes(signingAlg)) {
       throw new InvalidClientMetadata('FAPI-CIBA allows only PS256 or ES256');
     }

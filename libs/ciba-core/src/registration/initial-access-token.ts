@@ -25,10 +25,13 @@ export function checkInitialAccessToken(ctx: ProviderContext, token: string | un
     }
   }
   if (!ok) {
-    const error = new InvalidToken(token === undefined ? 'an initial access token is required' : 'the initial access token is not valid');
+    const error = new InvalidToken(
+      token === undefined ? 'an initial access token is required' : 'the initial access token is not valid',
+    );
     // RFC 6750 §3: no error code in the challenge when no credentials were sent.
     error.headers = {
-      'www-authenticate': token === undefined ? 'Bearer realm="onboard"' : 'Bearer realm="onboard", error="invalid_token"',
+      'www-authenticate':
+        token === undefined ? 'Bearer realm="onboard"' : 'Bearer realm="onboard", error="invalid_token"',
     };
     throw error;
   }

@@ -89,7 +89,11 @@ describe('handleRegistration (RFC 7591)', () => {
       expect(body).not.toHaveProperty('client_secret');
       expect(body).not.toHaveProperty('x_unknown');
       const stored = await h.ctx.stores.clients.find(String(body.client_id));
-      expect(stored).toMatchObject({ tokenEndpointAuthMethod: 'private_key_jwt', clientName: 'Head unit', disabled: false });
+      expect(stored).toMatchObject({
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        clientName: 'Head unit',
+        disabled: false,
+      });
     });
 
     it('issues a secret for client_secret_basic (the default) that then authenticates the client', async () => {
@@ -108,8 +112,12 @@ describe('handleRegistration (RFC 7591)', () => {
     });
 
     it('issues distinct ids and secrets per client_secret_post client', async () => {
-      const a = (await register({ token_endpoint_auth_method: 'client_secret_post', backchannel_token_delivery_mode: 'poll' })).body as Record<string, string>;
-      const b = (await register({ token_endpoint_auth_method: 'client_secret_post', backchannel_token_delivery_mode: 'poll' })).body as Record<string, string>;
+      const a = (
+        await register({ token_endpoint_auth_method: 'client_secret_post', backchannel_token_delivery_mode: 'poll' })
+      ).body as Record<string, string>;
+      const b = (
+        await register({ token_endpoint_auth_method: 'client_secret_post', backchannel_token_delivery_mode: 'poll' })
+      ).body as Record<string, string>;
       expect(a.client_id).not.toBe(b.client_id);
       expect(a.client_secret).not.toBe(b.client_secret);
     });
@@ -143,7 +151,10 @@ describe('handleRegistration (RFC 7591)', () => {
     });
 
     it('accepts a loopback http notification endpoint only when development mode allows it', async () => {
-      const meta = pkjwt({ backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'http://127.0.0.1:9/cb' });
+      const meta = pkjwt({
+        backchannel_token_delivery_mode: 'push',
+        backchannel_client_notification_endpoint: 'http://127.0.0.1:9/cb',
+      });
       expect((await register(meta)).status).toBe(201);
       const strict = await createHarness({ initialAccessTokens: [IAT] });
       expect(errorOf(await register(meta, strict))).toEqual({ status: 400, error: 'invalid_client_metadata' });
@@ -161,9 +172,18 @@ describe('handleRegistration (RFC 7591)', () => {
       ['an unknown delivery mode', { backchannel_token_delivery_mode: 'carrier-pigeon' }],
       ['ping without a notification endpoint', { backchannel_token_delivery_mode: 'ping' }],
       ['push without a notification endpoint', { backchannel_token_delivery_mode: 'push' }],
-      ['an http endpoint that is not loopback', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'http://example.com/cb' }],
-      ['an endpoint with a fragment', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://rp.test/cb#x' }],
-      ['an endpoint that is not a URL', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'not a url' }],
+      [
+        'an http endpoint that is not loopback',
+        { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'http://example.com/cb' },
+      ],
+      [
+        'an endpoint with a fragment',
+        { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://rp.test/cb#x' },
+      ],
+      [
+        'an endpoint that is not a URL',
+        { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'not a url' },
+      ],
       ['the none auth method', { token_endpoint_auth_method: 'none' }],
       ['client_secret_jwt', { token_endpoint_auth_method: 'client_secret_jwt' }],
       ['private_key_jwt without keys', { jwks: undefined }],
@@ -209,7 +229,10 @@ describe('handleRegistration (RFC 7591)', () => {
     });
 
     it('refuses methods other than POST', async () => {
-      const res = await handleRegistration(h.ctx, { ...jsonRequest({}, { authorization: `Bearer ${IAT}` }), method: 'GET' });
+      const res = await handleRegistration(h.ctx, {
+        ...jsonRequest({}, { authorization: `Bearer ${IAT}` }),
+        method: 'GET',
+      });
       expect(res.status).toBe(405);
     });
   });
@@ -230,18 +253,26 @@ describe('handleRegistration (RFC 7591)', () => {
     it.each<[string, Record<string, unknown>]>([
       ['client_secret_basic', { token_endpoint_auth_method: 'client_secret_basic', jwks: undefined }],
       ['client_secret_post', { token_endpoint_auth_method: 'client_secret_post', jwks: undefined }],
-      ['push delivery', { backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'https://rp.test/cb' }],
+      [
+        'push delivery',
+        { backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'https://rp.test/cb' },
+      ],
       ['an RS256 request signing alg', { backchannel_authentication_request_signing_alg: 'RS256' }],
       ['an RS256 assertion alg', { token_endpoint_auth_signing_alg: 'RS256' }],
       ['no request signing alg', { backchannel_authentication_request_signing_alg: undefined }],
     ])('refuses %s', async (_name, change) => {
-      expect(errorOf(await register(fapiMeta(change), fapi))).toEqual({ status: 400, error: 'invalid_client_metadata' });
+      expect(errorOf(await register(fapiMeta(change), fapi))).toEqual({
+        status: 400,
+        error: 'invalid_client_metadata',
+      });
     });
 
     it('applies per client when fapi_ciba_profile is true', async () => {
       const res = await register(pkjwt({ fapi_ciba_profile: true }));
       expect(errorOf(res)).toEqual({ status: 400, error: 'invalid_client_metadata' });
-      const ok = await register(pkjwt({ fapi_ciba_profile: true, backchannel_authentication_request_signing_alg: 'ES256' }));
+      const ok = await register(
+        pkjwt({ fapi_ciba_profile: true, backchannel_authentication_request_signing_alg: 'ES256' }),
+      );
       expect(ok.status).toBe(201);
       const stored = await h.ctx.stores.clients.find((ok.body as { client_id: string }).client_id);
       expect(stored?.fapiCiba).toBe(true);
@@ -252,7 +283,10 @@ describe('handleRegistration (RFC 7591)', () => {
     it('needs an initial access token unless told to skip it', async () => {
       await expect(registerClient(h.ctx, pkjwt())).rejects.toMatchObject({ code: 'invalid_token' });
       await expect(registerClient(h.ctx, pkjwt(), { initialAccessToken: IAT })).resolves.toHaveProperty('client');
-      const { client } = await registerClient(h.ctx, pkjwt(), { skipInitialAccessToken: true, clientId: 'device-0001' });
+      const { client } = await registerClient(h.ctx, pkjwt(), {
+        skipInitialAccessToken: true,
+        clientId: 'device-0001',
+      });
       expect(client.clientId).toBe('device-0001');
       await expect(
         registerClient(h.ctx, pkjwt(), { skipInitialAccessToken: true, clientId: 'device-0001' }),

@@ -26,7 +26,10 @@ export async function handleRegistration(ctx: ProviderContext, req: WireRequest)
       at: client.createdAt,
       type: 'client.registered',
       clientId: client.clientId,
-      data: { tokenEndpointAuthMethod: client.tokenEndpointAuthMethod, deliveryMode: client.backchannelTokenDeliveryMode },
+      data: {
+        tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+        deliveryMode: client.backchannelTokenDeliveryMode,
+      },
     });
     ctx.metrics.outcome('registration', 'ok');
     return jsonNoStore(201, response);
