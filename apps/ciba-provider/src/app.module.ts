@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { ProviderConfig } from '@onboard/config';
+import { AdminController } from './controllers/admin.controller';
 import { FallbackController } from './controllers/fallback.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OpsController } from './controllers/ops.controller';
@@ -17,7 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [ProvidersModule.forRoot(config, overrides)],
       // FallbackController last: it answers what no other route took (404 / 405).
-      controllers: [OAuthController, OwnerDeviceController, OpsController, FallbackController],
+      controllers: [OAuthController, OwnerDeviceController, AdminController, OpsController, FallbackController],
       providers: [{ provide: APP_FILTER, useClass: WireExceptionFilter }],
     };
   }

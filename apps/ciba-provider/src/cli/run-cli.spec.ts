@@ -81,6 +81,36 @@ describe('admin CLI', () => {
     expect(after.stdout).not.toMatch(/"d"/);
   });
 
+  it('registers a client from --json, prints its secret once and lists and disables it', async () => {
+    const metadata = {
+      client_name: 'Kiosk',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['urn:openid:params:grant-type:ciba'],
+      backchannel_token_delivery_mode: 'poll',
+    };
+    const registered = await cli('clients', 'register', '--json', JSON.stringify(metadata));
+    expect(registered.code).toBe(EXIT.ok);
+    const clientId = /^client_id: (\S+)$/m.exec(registered.stdout)?.[1];
+    const secret = /^client_secret: (\S+) /m.exec(registered.stdout)?.[1];
+    expect(clientId).toBeDefined();
+    expect(secret).toBeDefined();
+
+    const listed = await cli('clients', 'list');
+    expect(listed.stdout).toMatch(new RegExp(`${clientId}\\s+Kiosk\\s+client_secret_basic\\s+poll\\s+active`));
+    expect(listed.stdout).not.toContain(secret);
+
+    expect((await cli('clients', 'disable', clientId as string)).code).toBe(EXIT.ok);
+    expect((await cli('clients', 'list')).stdout).toMatch(/\bdisabled\b/);
+  });
+
+  it('refuses client metadata that is not JSON, and invalid metadata', async () => {
+    expect((await cli('clients', 'register', '--json', '{nope')).code).toBe(EXIT.usage);
+    expect((await cli('clients', 'register')).code).toBe(EXIT.usage);
+    const invalid = await cli('clients', 'register', '--json', '{"backchannel_token_delivery_mode":"carrier-pigeon"}');
+    expect(invalid.code).toBe(EXIT.failed);
+    expect(invalid.stderr).toContain('invalid_client_metadata');
+  });
+
   it('lists no clients on a fresh database and fails to disable an unknown one', async () => {
     expect((await cli('clients', 'list')).stdout).toMatch(/^CLIENT_ID\s+NAME\s+AUTH\s+MODE\s+STATUS\n$/);
     const disabled = await cli('clients', 'disable', 'ghost');

@@ -7,6 +7,7 @@ import {
   disableClient,
   listClients,
   listOwners,
+  registerClient,
   setOwnerUserCode,
   type ProviderContext,
 } from '@onboard/ciba-core';
@@ -97,11 +98,12 @@ const COMMANDS: Record<string, Command> = {
     options: ['file', 'json'],
     positionals: 0,
     async run(ctx, _args, flags, out) {
-      // TODO(backchannel): call registerClient(ctx, metadata, { skipInitialAccessToken: true }) once
-      // @onboard/ciba-core exports it; print client_id and, once, client_secret.
-      void ctx;
-      readMetadata(flags);
-      out('client registration is not available yet');
+      const metadata = readMetadata(flags);
+      // As in the admin API, an operator may choose the client_id (e.g. a head-unit's device id).
+      const clientId = typeof metadata.client_id === 'string' ? metadata.client_id : undefined;
+      const { client, clientSecret } = await registerClient(ctx, metadata, { skipInitialAccessToken: true, clientId });
+      out(`client_id: ${client.clientId}`);
+      if (clientSecret) out(`client_secret: ${clientSecret}   (shown once: store it now)`);
     },
   },
   'clients list': {

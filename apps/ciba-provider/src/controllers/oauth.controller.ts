@@ -2,8 +2,10 @@ import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import {
   PATHS,
   handleBackchannelAuthentication,
+  handleDiscovery,
   handleIntrospection,
   handleJwks,
+  handleRegistration,
   handleRevocation,
   handleToken,
   handleUserinfo,
@@ -11,12 +13,14 @@ import {
 import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
 import { WireController } from './wire.controller';
 
-// TODO(backchannel): route discovery (GET PATHS.discovery → handleDiscovery) and registration
-// (POST PATHS.registration → handleRegistration) here once they are exported by @onboard/ciba-core.
-
 /** The OAuth / OpenID / CIBA endpoints: wire in, core handler, wire out. */
 @Controller()
 export class OAuthController extends WireController {
+  @Get(PATHS.discovery)
+  async discovery(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    send(res, await handleDiscovery(this.ctx, await this.wire(req)));
+  }
+
   @Get(PATHS.jwks)
   async jwks(@Req() req: HttpRequest, @Res() res: HttpResponse) {
     send(res, await handleJwks(this.ctx, await this.wire(req)));
@@ -40,6 +44,11 @@ export class OAuthController extends WireController {
   @Post(PATHS.userinfo)
   async userinfoPost(@Req() req: HttpRequest, @Res() res: HttpResponse) {
     send(res, await handleUserinfo(this.ctx, await this.wire(req)));
+  }
+
+  @Post(PATHS.registration)
+  async register(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    send(res, await handleRegistration(this.ctx, await this.wire(req)));
   }
 
   @Post(PATHS.introspection)

@@ -1,4 +1,5 @@
 import { MethodNotAllowed, NotFound, PATHS, type OAuthError } from '@onboard/ciba-core';
+import { requestPath, type HttpRequest } from './wire';
 
 /**
  * Which methods each endpoint answers. The controllers register the routes; this
@@ -46,4 +47,9 @@ export function unroutedError(path: string): OAuthError {
   const error = new MethodNotAllowed(`use ${allowed.join(' or ')}`);
   error.headers = { allow: allowed.join(', ') };
   return error;
+}
+
+/** The raw (still percent-encoded) path below `prefix`, e.g. '/owners/alice' below '/admin/v1'. */
+export function pathBelow(prefix: string, req: HttpRequest): string {
+  return requestPath(req).slice(prefix.length);
 }
