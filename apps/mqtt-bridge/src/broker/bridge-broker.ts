@@ -88,7 +88,9 @@ export class BridgeBroker implements DevicePublisher {
       drainTimeout: config.limits.drainTimeoutMs,
       // A refusal must carry an error: with (null, false) aedes would leave the socket open.
       preConnect: (client, packet, callback) =>
-        this.admit(client, packet.clientId) ? callback(null, true) : callback(new Error('connection rate limited'), false),
+        this.admit(client, packet.clientId)
+          ? callback(null, true)
+          : callback(new Error('connection rate limited'), false),
       authenticate: (client, username, password, done) => {
         this.authenticator
           .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn))
