@@ -24,7 +24,8 @@ for (const top of ['apps', 'libs', 'test', 'device-sim', 'bench']) {
   }
 }
 
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
 for (const file of files) {
   const rel = relative(root, file);
@@ -33,7 +34,8 @@ for (const file of files) {
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (inLib && spec.startsWith('@nestjs/')) problems.push(`${rel}: imports ${spec} (libs/ must not import @nestjs/*)`);
+    if (inLib && spec.startsWith('@nestjs/'))
+      problems.push(`${rel}: imports ${spec} (libs/ must not import @nestjs/*)`);
     if (inLib && /(^|\/)apps\//.test(spec)) problems.push(`${rel}: imports ${spec} (libs/ must not import apps/)`);
     if (/^@onboard\/[^/]+\/.+/.test(spec)) problems.push(`${rel}: deep import ${spec} (use the alias root)`);
     const intoLib = spec.match(/(?:^|\/)libs\/([^/]+)\/src/);

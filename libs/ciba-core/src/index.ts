@@ -29,11 +29,7 @@ export { handleBackchannelAuthentication } from './backchannel/backchannel.handl
 export { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel/backchannel-policy';
 export { hashUserCode, verifyUserCode } from './backchannel/user-code';
 export { AUTHENTICATION_PARAMETERS } from './backchannel/authentication-params';
-export {
-  registerClient,
-  type RegisterClientOptions,
-  type RegisteredClient,
-} from './registration/register-client';
+export { registerClient, type RegisterClientOptions, type RegisteredClient } from './registration/register-client';
 export { handleRegistration } from './registration/registration.handler';
 export { handleDiscovery } from './discovery/discovery.handler';
 export { providerMetadata } from './discovery/provider-metadata';

@@ -38,9 +38,19 @@ describe('handleAdmin', () => {
   });
 
   it('creates and lists owners without exposing the user code hash', async () => {
-    const created = await call('POST', '/owners', { sub: 'alice', email: 'alice@example.com', phone_number: '+4915112345678', user_code: '4711' });
+    const created = await call('POST', '/owners', {
+      sub: 'alice',
+      email: 'alice@example.com',
+      phone_number: '+4915112345678',
+      user_code: '4711',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ sub: 'alice', email: 'alice@example.com', phone_number: '+4915112345678', user_code_set: true });
+    expect(created.body).toMatchObject({
+      sub: 'alice',
+      email: 'alice@example.com',
+      phone_number: '+4915112345678',
+      user_code_set: true,
+    });
     const list = await call('GET', '/owners');
     expect(list.body).toMatchObject({ owners: [{ sub: 'alice' }] });
     expect(JSON.stringify(list.body)).not.toContain('scrypt');
@@ -63,7 +73,11 @@ describe('handleAdmin', () => {
     await call('POST', '/owners', { sub: 'alice' });
     const res = await call('POST', '/owners/alice/devices', { name: 'Pixel' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ sub: 'alice', name: 'Pixel', credential: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(res.body).toMatchObject({
+      sub: 'alice',
+      name: 'Pixel',
+      credential: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     const list = await call('GET', '/owners/alice/devices');
     expect(JSON.stringify(list.body)).not.toContain((res.body as { credential: string }).credential);
   });
@@ -104,7 +118,9 @@ describe('handleAdmin', () => {
   });
 
   it('lists and disables clients without their secret', async () => {
-    await ctx.stores.clients.save(makeClient({ clientSecretHash: 'hash', metadata: { client_secret: 's3cret', client_name: 'Car Rental' } }));
+    await ctx.stores.clients.save(
+      makeClient({ clientSecretHash: 'hash', metadata: { client_secret: 's3cret', client_name: 'Car Rental' } }),
+    );
     const disabled = await call('POST', '/clients/client-1/disable');
     expect(disabled.body).toMatchObject({ client_id: 'client-1', disabled: true });
     const list = await call('GET', '/clients');
@@ -113,12 +129,30 @@ describe('handleAdmin', () => {
   });
 
   it('reads the audit trail of one auth request', async () => {
-    await ctx.stores.audit.append({ id: 'e1', at: ctx.clock.now(), type: 'auth_request.approved', authRequestId: 'r1', sub: 'alice' });
-    await ctx.stores.audit.append({ id: 'e2', at: ctx.clock.now(), type: 'auth_request.approved', authRequestId: 'r2', sub: 'alice' });
+    await ctx.stores.audit.append({
+      id: 'e1',
+      at: ctx.clock.now(),
+      type: 'auth_request.approved',
+      authRequestId: 'r1',
+      sub: 'alice',
+    });
+    await ctx.stores.audit.append({
+      id: 'e2',
+      at: ctx.clock.now(),
+      type: 'auth_request.approved',
+      authRequestId: 'r2',
+      sub: 'alice',
+    });
     const res = await call('GET', '/audit?auth_request_id=r1');
     expect(res.body).toEqual({
       events: [
-        { id: 'e1', at: new Date(ctx.clock.now()).toISOString(), type: 'auth_request.approved', auth_request_id: 'r1', sub: 'alice' },
+        {
+          id: 'e1',
+          at: new Date(ctx.clock.now()).toISOString(),
+          type: 'auth_request.approved',
+          auth_request_id: 'r1',
+          sub: 'alice',
+        },
       ],
     });
     expect((await call('GET', '/audit')).status).toBe(400);

@@ -34,7 +34,9 @@ export function authenticateAdmin(ctx: ProviderContext, req: WireRequest): void 
   const presented = bearerToken(req);
   if (!presented || !timingSafeEqual(digest(presented), digest(expected))) {
     const error = new InvalidToken('admin credential required');
-    error.headers['www-authenticate'] = presented ? 'Bearer realm="admin", error="invalid_token"' : 'Bearer realm="admin"';
+    error.headers['www-authenticate'] = presented
+      ? 'Bearer realm="admin", error="invalid_token"'
+      : 'Bearer realm="admin"';
     throw error;
   }
 }
@@ -206,9 +208,11 @@ export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpat
     } catch {
       throw new InvalidRequest('malformed path');
     }
-    const candidates = ROUTES.map(([method, pattern, route]) => ({ method, route, params: match(pattern, segments) })).filter(
-      (c) => c.params,
-    );
+    const candidates = ROUTES.map(([method, pattern, route]) => ({
+      method,
+      route,
+      params: match(pattern, segments),
+    })).filter((c) => c.params);
     if (candidates.length === 0) throw new NotFound('not found');
     const hit = candidates.find((c) => c.method === req.method);
     if (!hit) {

@@ -21,7 +21,12 @@ describe('admin core', () => {
   });
 
   it('creates an owner with a generated sub and a hashed user code', async () => {
-    const owner = await createOwner(ctx, { email: 'alice@example.com', phoneNumber: '+4915112345678', name: 'Alice', userCode: '4711' });
+    const owner = await createOwner(ctx, {
+      email: 'alice@example.com',
+      phoneNumber: '+4915112345678',
+      name: 'Alice',
+      userCode: '4711',
+    });
     expect(owner.sub).toMatch(/^[0-9a-f-]{36}$/);
     expect(owner.userCodeHash).not.toContain('4711');
     expect(await verifyUserCode('4711', owner.userCodeHash!)).toBe(true);
@@ -73,7 +78,10 @@ describe('admin core', () => {
     const { device, credential } = await createOwnerDevice(ctx, { sub: 'alice', name: 'Pixel' });
     expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(device.credentialHash).toBe(hashCredential(credential));
-    expect(await ctx.stores.owners.findDeviceByCredentialHash(hashCredential(credential))).toMatchObject({ id: device.id, sub: 'alice' });
+    expect(await ctx.stores.owners.findDeviceByCredentialHash(hashCredential(credential))).toMatchObject({
+      id: device.id,
+      sub: 'alice',
+    });
     expect(JSON.stringify(await ctx.stores.audit.list({ sub: 'alice' }))).not.toContain(credential);
   });
 

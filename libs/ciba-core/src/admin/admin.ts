@@ -40,12 +40,18 @@ function checkUserCode(code: unknown): string {
     code.length > MAX_USER_CODE_ADMIN_LENGTH ||
     !PRINTABLE.test(code)
   ) {
-    throw new InvalidRequest(`user_code must be ${MIN_USER_CODE_LENGTH} to ${MAX_USER_CODE_ADMIN_LENGTH} printable characters`);
+    throw new InvalidRequest(
+      `user_code must be ${MIN_USER_CODE_LENGTH} to ${MAX_USER_CODE_ADMIN_LENGTH} printable characters`,
+    );
   }
   return code;
 }
 
-async function audit(ctx: ProviderContext, type: string, fields: { sub?: string; clientId?: string; data?: Record<string, unknown> }) {
+async function audit(
+  ctx: ProviderContext,
+  type: string,
+  fields: { sub?: string; clientId?: string; data?: Record<string, unknown> },
+) {
   await ctx.stores.audit.append({ id: ctx.random.uuid(), at: ctx.clock.now(), type, ...fields });
 }
 
@@ -74,7 +80,8 @@ export async function createOwner(ctx: ProviderContext, input: CreateOwnerInput)
 
   if (await ctx.stores.owners.find(sub)) throw new Conflict('an owner with this sub exists');
   for (const hint of [sub, username, email, phoneNumber]) {
-    if (hint && (await ctx.stores.owners.findByHint(hint))) throw new Conflict('an identifier of this owner is already in use');
+    if (hint && (await ctx.stores.owners.findByHint(hint)))
+      throw new Conflict('an identifier of this owner is already in use');
   }
   const owner: Owner = {
     sub,

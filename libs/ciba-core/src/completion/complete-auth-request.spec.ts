@@ -68,7 +68,12 @@ describe('completeAuthRequest', () => {
 
   it('denies a pending request and audits the denial', async () => {
     const request = await seed();
-    const done = await completeAuthRequest(ctx, { id: request.id, sub: 'alice', decision: 'deny', deviceId: 'device-1' });
+    const done = await completeAuthRequest(ctx, {
+      id: request.id,
+      sub: 'alice',
+      decision: 'deny',
+      deviceId: 'device-1',
+    });
     expect(done.status).toBe('denied');
     expect(done.authTime).toBeUndefined();
     const audit = await ctx.stores.audit.list({ authRequestId: request.id });

@@ -121,7 +121,10 @@ async function deliver(
           authReqId,
         },
       );
-      const consumed = await stores.authRequests.transition(request.id, 'approved', { status: 'consumed', consumedAt: now });
+      const consumed = await stores.authRequests.transition(request.id, 'approved', {
+        status: 'consumed',
+        consumedAt: now,
+      });
       await stores.audit.append({
         id: ctx.random.uuid(),
         at: now,

@@ -57,8 +57,10 @@ class Listener {
   }
 }
 
-const status = (code: number, headers: Record<string, string> = {}) => (res: ServerResponse) =>
-  res.writeHead(code, headers).end();
+const status =
+  (code: number, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(code, headers).end();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,7 +81,10 @@ describe('NotificationDelivery', () => {
   beforeAll(() => listener.open());
   afterAll(() => listener.close());
   beforeEach(() => {
-    ctx = testContext({ notificationBackoffMs: 20, notificationMaxAttempts: 4, notificationTimeoutMs: 1000 }, { realClock: true });
+    ctx = testContext(
+      { notificationBackoffMs: 20, notificationMaxAttempts: 4, notificationTimeoutMs: 1000 },
+      { realClock: true },
+    );
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
@@ -91,7 +96,11 @@ describe('NotificationDelivery', () => {
     return w;
   };
 
-  async function enqueue(url: string, patch: Partial<OutboxMessage> = {}, c: TestContext = ctx): Promise<OutboxMessage> {
+  async function enqueue(
+    url: string,
+    patch: Partial<OutboxMessage> = {},
+    c: TestContext = ctx,
+  ): Promise<OutboxMessage> {
     const now = c.clock.now();
     const message: OutboxMessage = {
       id: `m${++n}`,

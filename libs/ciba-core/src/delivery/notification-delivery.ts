@@ -18,7 +18,8 @@ export interface NotificationDeliveryOptions {
 }
 
 /** How one attempt ended. */
-type Outcome = { kind: 'delivered'; status: number } | { kind: 'retry' | 'failed'; reason: string; retryAfterMs?: number };
+type Outcome =
+  { kind: 'delivered'; status: number } | { kind: 'retry' | 'failed'; reason: string; retryAfterMs?: number };
 
 /**
  * Ids being sent by any worker of this process over the same stores: the fallback

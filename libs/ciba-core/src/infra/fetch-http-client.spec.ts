@@ -93,7 +93,13 @@ describe('createFetchHttpClient', () => {
 
   it('throws on a refused connection', async () => {
     await expect(
-      createFetchHttpClient().send({ url: 'http://127.0.0.1:1/', method: 'GET', headers: {}, timeoutMs: 1000, maxResponseBytes: 10 }),
+      createFetchHttpClient().send({
+        url: 'http://127.0.0.1:1/',
+        method: 'GET',
+        headers: {},
+        timeoutMs: 1000,
+        maxResponseBytes: 10,
+      }),
     ).rejects.toThrow();
   });
 });

@@ -7,7 +7,12 @@ describe('sweepExpired', () => {
 
   beforeEach(async () => {
     ctx = testContext();
-    await ctx.stores.clients.save(makeClient({ backchannelTokenDeliveryMode: 'ping', backchannelClientNotificationEndpoint: 'https://rp.example/cb' }));
+    await ctx.stores.clients.save(
+      makeClient({
+        backchannelTokenDeliveryMode: 'ping',
+        backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+      }),
+    );
   });
 
   const seed = async (patch: Partial<AuthRequest>) => {
@@ -21,7 +26,9 @@ describe('sweepExpired', () => {
     return request;
   };
   const bodies = async () =>
-    (await ctx.stores.outbox.due(Number.MAX_SAFE_INTEGER, 100)).map((m) => JSON.parse(m.body) as Record<string, unknown>);
+    (await ctx.stores.outbox.due(Number.MAX_SAFE_INTEGER, 100)).map(
+      (m) => JSON.parse(m.body) as Record<string, unknown>,
+    );
 
   it('expires a pending ping request past its expiry and queues the ping callback', async () => {
     const request = await seed({ deliveryMode: 'ping' });
@@ -30,7 +37,9 @@ describe('sweepExpired', () => {
     expect(result.expired).toBe(1);
     expect((await ctx.stores.authRequests.find(request.id))?.status).toBe('expired');
     expect(await bodies()).toEqual([{ auth_req_id: 'arid-ping' }]);
-    expect((await ctx.stores.audit.list({ authRequestId: request.id })).map((e) => e.type)).toEqual(['auth_request.expired']);
+    expect((await ctx.stores.audit.list({ authRequestId: request.id })).map((e) => e.type)).toEqual([
+      'auth_request.expired',
+    ]);
   });
 
   it('expires a pending push request with the expired_token error payload', async () => {
@@ -74,7 +83,12 @@ describe('sweepExpired', () => {
 describe('Maintenance', () => {
   it('sweeps on its interval until stopped', async () => {
     const ctx = testContext();
-    await ctx.stores.clients.save(makeClient({ backchannelTokenDeliveryMode: 'ping', backchannelClientNotificationEndpoint: 'https://rp.example/cb' }));
+    await ctx.stores.clients.save(
+      makeClient({
+        backchannelTokenDeliveryMode: 'ping',
+        backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+      }),
+    );
     const request = makeRequest(ctx.clock.now(), {
       deliveryMode: 'ping',
       clientNotificationToken: 'cnt',

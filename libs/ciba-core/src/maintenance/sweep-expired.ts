@@ -37,7 +37,10 @@ export async function sweepExpired(ctx: ProviderContext, options: SweepOptions =
     try {
       if (await expireAuthRequest(ctx, request)) expired++;
     } catch (error) {
-      ctx.logger.error('could not expire request', { authRequestId: request.id, errorMessage: (error as Error).message });
+      ctx.logger.error('could not expire request', {
+        authRequestId: request.id,
+        errorMessage: (error as Error).message,
+      });
     }
   }
   const result: SweepResult = {
@@ -79,7 +82,9 @@ export class Maintenance {
   runOnce(): Promise<void> {
     this.running ??= sweepExpired(this.ctx, this.options)
       .then(() => undefined)
-      .catch((error: unknown) => this.ctx.logger.error('maintenance sweep failed', { errorMessage: (error as Error).message }))
+      .catch((error: unknown) =>
+        this.ctx.logger.error('maintenance sweep failed', { errorMessage: (error as Error).message }),
+      )
       .finally(() => (this.running = undefined));
     return this.running;
   }

@@ -1,4 +1,11 @@
-import { makeClient, makeDevice, makeOwner, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
+import {
+  makeClient,
+  makeDevice,
+  makeOwner,
+  makeRequest,
+  testContext,
+  type TestContext,
+} from '../delivery/testing.helper';
 import type { AuthRequest } from '../domain/auth-request';
 import type { WireRequest } from '../wire/wire';
 import { hashCredential } from './authenticate-owner-device';
@@ -25,7 +32,12 @@ describe('owner-device API', () => {
     );
   });
 
-  const req = (method: string, url = BASE, extra: Partial<WireRequest> = {}, credential = 'alice-device-credential'): WireRequest => ({
+  const req = (
+    method: string,
+    url = BASE,
+    extra: Partial<WireRequest> = {},
+    credential = 'alice-device-credential',
+  ): WireRequest => ({
     method,
     url,
     headers: { authorization: `Bearer ${credential}`, ...(extra.headers ?? {}) },
@@ -58,7 +70,9 @@ describe('owner-device API', () => {
     });
 
     it('refuses a disabled device', async () => {
-      await ctx.stores.owners.saveDevice(makeDevice({ credentialHash: hashCredential('alice-device-credential'), disabled: true }));
+      await ctx.stores.owners.saveDevice(
+        makeDevice({ credentialHash: hashCredential('alice-device-credential'), disabled: true }),
+      );
       expect((await handleOwnerDeviceListRequests(ctx, req('GET'))).status).toBe(401);
     });
 
@@ -153,9 +167,17 @@ describe('owner-device API', () => {
 
     it('approves with an empty body', async () => {
       const request = await seed();
-      const res = await handleOwnerDeviceDecision(ctx, req('POST', `${BASE}/${request.id}/approve`), request.id, 'approve');
+      const res = await handleOwnerDeviceDecision(
+        ctx,
+        req('POST', `${BASE}/${request.id}/approve`),
+        request.id,
+        'approve',
+      );
       expect(res).toMatchObject({ status: 200, body: { id: request.id, status: 'approved' } });
-      expect(await ctx.stores.authRequests.find(request.id)).toMatchObject({ status: 'approved', approvedBy: 'device-1' });
+      expect(await ctx.stores.authRequests.find(request.id)).toMatchObject({
+        status: 'approved',
+        approvedBy: 'device-1',
+      });
     });
 
     it('approves with the acr and amr the device verified', async () => {
@@ -168,7 +190,12 @@ describe('owner-device API', () => {
 
     it('refuses an unsupported acr without changing the request', async () => {
       const request = await seed();
-      const res = await handleOwnerDeviceDecision(ctx, req('POST', BASE, json({ acr: 'loa-9000' })), request.id, 'approve');
+      const res = await handleOwnerDeviceDecision(
+        ctx,
+        req('POST', BASE, json({ acr: 'loa-9000' })),
+        request.id,
+        'approve',
+      );
       expect(res.status).toBe(400);
       expect((await ctx.stores.authRequests.find(request.id))?.status).toBe('pending');
     });
@@ -192,7 +219,12 @@ describe('owner-device API', () => {
 
     it('answers 404 when another owner’s device answers', async () => {
       const request = await seed();
-      const res = await handleOwnerDeviceDecision(ctx, req('POST', BASE, {}, 'bob-device-credential'), request.id, 'approve');
+      const res = await handleOwnerDeviceDecision(
+        ctx,
+        req('POST', BASE, {}, 'bob-device-credential'),
+        request.id,
+        'approve',
+      );
       expect(res.status).toBe(404);
       expect((await ctx.stores.authRequests.find(request.id))?.status).toBe('pending');
     });
@@ -203,7 +235,10 @@ describe('owner-device API', () => {
       expect((await handleOwnerDeviceDecision(ctx, req('POST'), answered.id, 'deny')).status).toBe(409);
       const expired = await seed({ expiresAt: ctx.clock.now() - 1 });
       const res = await handleOwnerDeviceDecision(ctx, req('POST'), expired.id, 'approve');
-      expect(res).toMatchObject({ status: 409, body: { error: 'conflict', error_description: 'the authentication request has expired' } });
+      expect(res).toMatchObject({
+        status: 409,
+        body: { error: 'conflict', error_description: 'the authentication request has expired' },
+      });
     });
   });
 });

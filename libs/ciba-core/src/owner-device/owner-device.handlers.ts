@@ -104,7 +104,11 @@ export async function handleOwnerDeviceListRequests(ctx: ProviderContext, req: W
 }
 
 /** `GET {ownerDevice}/requests/{id}`: one request of the owner, in any state; 404 otherwise. */
-export async function handleOwnerDeviceGetRequest(ctx: ProviderContext, req: WireRequest, id: string): Promise<WireResponse> {
+export async function handleOwnerDeviceGetRequest(
+  ctx: ProviderContext,
+  req: WireRequest,
+  id: string,
+): Promise<WireResponse> {
   try {
     requireMethod(req, 'GET');
     const { owner } = await authenticateOwnerDevice(ctx, req);
@@ -131,7 +135,11 @@ function parseDecisionBody(ctx: ProviderContext, req: WireRequest): { acr?: stri
   }
   if (body.amr !== undefined) {
     // RFC 8176 method names.
-    if (!Array.isArray(body.amr) || body.amr.length > 10 || !body.amr.every((m) => typeof m === 'string' && AMR_VALUE.test(m))) {
+    if (
+      !Array.isArray(body.amr) ||
+      body.amr.length > 10 ||
+      !body.amr.every((m) => typeof m === 'string' && AMR_VALUE.test(m))
+    ) {
       throw new InvalidRequest('amr must be an array of at most 10 method names');
     }
     out.amr = body.amr as string[];
