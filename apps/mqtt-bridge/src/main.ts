@@ -6,8 +6,8 @@ import { createJsonLogger } from './infra/json-logger';
 import { startBridge } from './create-bridge';
 
 async function main(): Promise<void> {
-  const logger = createJsonLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info');
   const config = parseBridgeConfig(process.env);
+  const logger = createJsonLogger(config.logLevel);
   const clock = { now: () => Date.now() };
   const directory = await JsonFileDeviceDirectory.open(config.devicesFile, { clock, logger });
   const bridge = await startBridge(config, { directory, logger, clock });

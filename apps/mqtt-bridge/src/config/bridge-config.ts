@@ -55,6 +55,7 @@ export interface BridgeConfig {
   devicesFile: string;
   /** Accepted clock skew on connect credentials, seconds. */
   clockToleranceSeconds: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
   limits: BrokerLimits;
 }
 
@@ -107,6 +108,7 @@ export function parseBridgeConfig(env: Env): BridgeConfig {
     webSocket: wsPort === undefined ? undefined : { port: wsPort, path: text(env, 'BRIDGE_WS_PATH', '/mqtt') },
     devicesFile: text(env, 'BRIDGE_DEVICES_FILE', './data/devices.json'),
     clockToleranceSeconds: number(env, 'BRIDGE_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    logLevel: logLevel(env, 'LOG_LEVEL'),
     limits: {
       ...DEFAULT_BROKER_LIMITS,
       maxPacketBytes: number(env, 'BRIDGE_MAX_PACKET_BYTES', DEFAULT_BROKER_LIMITS.maxPacketBytes, 1024, 268_435_455),
@@ -149,4 +151,12 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   if (!Number.isFinite(n) || n < min || n > max)
     throw new BridgeConfigError(name, `must be a number between ${min} and ${max}`);
   return n;
+}
+
+function logLevel(env: Env, name: string): BridgeConfig['logLevel'] {
+  const value = text(env, name, 'info');
+  if (value !== 'debug' && value !== 'info' && value !== 'warn' && value !== 'error') {
+    throw new BridgeConfigError(name, 'must be one of debug, info, warn, error');
+  }
+  return value;
 }
