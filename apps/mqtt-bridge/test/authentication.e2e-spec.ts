@@ -122,6 +122,19 @@ describe('device authentication at CONNECT', () => {
     );
   });
 
+  it('refuses a connection without keep-alive or with a keep-alive over the limit', async () => {
+    for (const keepalive of [0, 1201]) {
+      expect(
+        await connectOutcome(harness.url, {
+          clientId: 'hu-es',
+          username: 'hu-es',
+          password: await credentialFor(es),
+          keepalive,
+        }),
+      ).not.toBe('connected');
+    }
+  });
+
   it('never leaves a session behind for a refused connection', async () => {
     await attempt(stranger, credentialFor(stranger));
     await attempt(revoked, credentialFor(revoked));
