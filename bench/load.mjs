@@ -157,8 +157,11 @@ class OwnerDevices {
         await sleep(50);
         continue;
       }
-      for (const request of list.requests ?? []) {
-        if (seen.has(request.id)) continue;
+      const fresh = (list.requests ?? []).filter((request) => !seen.has(request.id));
+      // A list of requests already answered can only be a race with our own approval
+      // (or a provider that keeps answered requests listed): pause instead of spinning.
+      if (fresh.length === 0) await sleep(5);
+      for (const request of fresh) {
         seen.add(request.id);
         if (this.approveDelayMs > 0) await sleep(this.approveDelayMs);
         const record = { sentAt: now(), doneAt: undefined };
@@ -177,6 +180,7 @@ class OwnerDevices {
           if (signal.aborted) return;
           this.errors++;
           if (this.errors <= 5) console.error(`[${this.target.name}] owner device: ${err.message}`);
+          await sleep(50);
         }
       }
     }
@@ -278,7 +282,8 @@ export async function runFlows(target, options) {
       } catch (err) {
         const key = err.step ?? 'other';
         failures.set(key, (failures.get(key) ?? 0) + 1);
-        if ([...failures.values()].reduce((a, b) => a + b, 0) <= 5) console.error(`[${target.name}] ${err.message}`);
+        if ([...failures.values()].reduce((a, b) => a + b, 0) <= 5)
+          console.error(`[${target.name}] ${process.env.BENCH_VERBOSE ? err.stack : err.message}`);
       }
     }
   };

@@ -12,7 +12,7 @@ export class ProviderProcess {
     this.child = fork(modulePath, [], {
       env: { ...process.env, ...env },
       cwd,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe', 'ipc'],
     });
     this.stderr = '';
     this.child.stderr.on('data', (chunk) => {

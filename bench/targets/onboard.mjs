@@ -51,29 +51,51 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
   };
   const child = new ProviderProcess(SERVER, { label: 'onboard', env: { NODE_ENV: 'production' }, cwd: root });
   child.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
-  child.send({ type: 'configure', config: { bootstrap, env } });
+  child.send({ type: 'configure', config: { root, env } });
   const ready = await child.waitFor(['ready', 'failed']);
   if (ready.type === 'failed') throw new Error(`Onboard failed to start: ${ready.error}`);
 
-  const register = async (mode) => {
-    const registered = await admin(issuer, adminToken, '/clients', {
-      client_name: `bench ${mode}`,
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['urn:openid:params:grant-type:ciba'],
-      backchannel_token_delivery_mode: mode,
-      ...(mode === 'ping' ? { backchannel_client_notification_endpoint: `http://127.0.0.1:${pingPort}/ping` } : {}),
+  const clientMetadata = (mode) => ({
+    client_name: `bench ${mode}`,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['urn:openid:params:grant-type:ciba'],
+    backchannel_token_delivery_mode: mode,
+    ...(mode === 'ping' ? { backchannel_client_notification_endpoint: `http://127.0.0.1:${pingPort}/ping` } : {}),
+  });
+  const ownerSpecs = Array.from({ length: ownerCount }, (_, i) => ({
+    email: `owner-${i}@bench.example`,
+    deviceName: `bench device ${i}`,
+  }));
+
+  let clients;
+  let owners;
+  const adminApi = await fetch(`${issuer}/admin/v1/clients`, { headers: { authorization: `Bearer ${adminToken}` } });
+  await adminApi.arrayBuffer();
+  if (adminApi.status !== 404) {
+    // The operator's path: the admin HTTP API.
+    const register = async (mode) => {
+      const registered = await admin(issuer, adminToken, '/clients', clientMetadata(mode));
+      return { clientId: registered.client_id, clientSecret: registered.client_secret };
+    };
+    clients = { poll: await register('poll'), ping: await register('ping') };
+    owners = [];
+    for (const { email, deviceName } of ownerSpecs) {
+      const owner = await admin(issuer, adminToken, '/owners', { email });
+      const device = await admin(issuer, adminToken, `/owners/${encodeURIComponent(owner.sub)}/devices`, {
+        name: deviceName,
+      });
+      owners.push({ loginHint: email, deviceCredential: device.credential });
+    }
+  } else {
+    // No admin HTTP API in this build: the same library calls the admin CLI makes, in the
+    // provider process (one CLI process per owner would take minutes).
+    child.send({
+      type: 'setup',
+      request: { clients: { poll: clientMetadata('poll'), ping: clientMetadata('ping') }, owners: ownerSpecs },
     });
-    return { clientId: registered.client_id, clientSecret: registered.client_secret };
-  };
-  const clients = { poll: await register('poll'), ping: await register('ping') };
-  const owners = [];
-  for (let i = 0; i < ownerCount; i++) {
-    const email = `owner-${i}@bench.example`;
-    const owner = await admin(issuer, adminToken, '/owners', { email });
-    const device = await admin(issuer, adminToken, `/owners/${encodeURIComponent(owner.sub)}/devices`, {
-      name: `bench device ${i}`,
-    });
-    owners.push({ loginHint: email, deviceCredential: device.credential });
+    const done = await child.waitFor(['setup-done', 'failed']);
+    if (done.type === 'failed') throw new Error(`Onboard setup failed: ${done.error}`);
+    ({ clients, owners } = done.result);
   }
   const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
   return {
