@@ -129,6 +129,9 @@ const CONTENT_TYPES = [
   'x'.repeat(3000),
 ];
 
+/** Percent-encode as UTF-8; lone surrogates (which encodeURIComponent refuses) become U+FFFD, as on the wire. */
+const pct = (value: string): string => encodeURIComponent(Buffer.from(value, 'utf8').toString('utf8'));
+
 /** Encode a form by hand so duplicates, raw bytes and broken escapes survive. */
 function encodeForm(rng: Prng, pairs: [string, string][]): string {
   return pairs
@@ -136,7 +139,7 @@ function encodeForm(rng: Prng, pairs: [string, string][]): string {
       const mode = rng.int(10);
       if (mode === 0) return `${k}=${v}`; // unescaped
       if (mode === 1) return k; // no '='
-      return `${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+      return `${pct(k)}=${pct(v)}`;
     })
     .join(rng.bool(0.05) ? ';' : '&');
 }

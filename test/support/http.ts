@@ -25,7 +25,17 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
  * Send one HTTP request with node:http (no fetch normalisation, so malformed
  * bodies, odd content types and duplicated headers reach the server as written).
  */
-export function send(req: RawRequest): Promise<HttpResult> {
+export async function send(req: RawRequest): Promise<HttpResult> {
+  try {
+    return await sendOnce(req);
+  } catch (err) {
+    // A keep-alive socket the server closed while idle: retry once on a fresh one (Node http docs, request.reusedSocket).
+    if ((err as { reusedSocket?: boolean }).reusedSocket) return sendOnce(req);
+    throw err;
+  }
+}
+
+function sendOnce(req: RawRequest): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const url = new URL(req.url);
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
@@ -59,7 +69,10 @@ export function send(req: RawRequest): Promise<HttpResult> {
       },
     );
     r.setTimeout(req.timeoutMs ?? 30_000, () => r.destroy(new Error(`timeout: ${req.method ?? 'GET'} ${req.url}`)));
-    r.on('error', reject);
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      if (r.reusedSocket && err.code === 'ECONNRESET') Object.assign(err, { reusedSocket: true });
+      reject(err);
+    });
     if (body !== undefined) r.write(body);
     r.end();
   });

@@ -102,10 +102,27 @@ describe('token endpoint (CIBA §10.1, §11)', () => {
     expect(String(at.payload.scope).split(' ')).toContain('openid');
   });
 
-  it('returns the acr it achieved when acr_values were requested', async () => {
-    const { tokens } = await completePollFlow(p, client, owner, { acr_values: 'urn:onboard:acr:device' });
+  it('returns the acr and amr the owner device achieved (CIBA §7.1 acr_values)', async () => {
+    const bm = bindingMessage();
+    const ack = expectOk(
+      await backchannel(p, client, {
+        scope: 'openid',
+        login_hint: owner.email,
+        binding_message: bm,
+        acr_values: 'urn:onboard:acr:passkey',
+      }),
+    );
+    const entry = (await owner.device.pending()).find((r) => r.binding_message === bm);
+    expect(entry.acr_values).toEqual(['urn:onboard:acr:passkey']);
+    const decided = await owner.device.decide(entry.id, 'approve', {
+      acr: 'urn:onboard:acr:passkey',
+      amr: ['hwk', 'user'],
+    });
+    expect(decided.status).toBeLessThan(300);
+    const tokens = expectOk(await cibaToken(p, client, ack.auth_req_id));
     const id = await verifyProviderJwt(p, tokens.id_token, { audience: client.clientId });
-    expect(typeof id.payload.acr).toBe('string');
+    expect(id.payload.acr).toBe('urn:onboard:acr:passkey');
+    expect(id.payload.amr).toEqual(['hwk', 'user']);
   });
 
   it('answers invalid_grant for an unknown auth_req_id', async () => {
