@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ALL_MIGRATIONS } from './migrations/all-migrations';
 import { openStores } from './open-stores';
 import { runStoreContract } from './store-contract';
 
@@ -69,7 +70,7 @@ describe('SQLite file stores', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT count(*) AS n FROM migrations').get().n).toBe(1);
+      expect(db.prepare('SELECT count(*) AS n FROM migrations').get().n).toBe(ALL_MIGRATIONS.length);
     } finally {
       db.close();
     }

@@ -1,4 +1,5 @@
 import type {
+  AuditEvent,
   AuthRequest,
   Client,
   OutboxMessage,
@@ -130,6 +131,84 @@ function outboxMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage {
   };
 }
 
+/*
+ * Records with every optional field set. Typed `Required<…>`, so a field added to a
+ * domain type fails to compile here until it is added, and then must round-trip.
+ */
+const FULL_CLIENT: Required<Client> = {
+  ...client(),
+  clientSecretHash: 'secret-hash',
+  clientName: 'Head unit',
+  tokenEndpointAuthSigningAlg: 'ES256',
+  jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+  jwksUri: 'https://rp.example/jwks',
+  scope: 'openid profile',
+  backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+  backchannelAuthenticationRequestSigningAlg: 'PS256',
+};
+const FULL_OWNER: Required<Owner> = {
+  sub: 'sub-full',
+  username: 'full',
+  email: 'full@example.com',
+  phoneNumber: '+490',
+  name: 'Full Name',
+  userCodeHash: 'scrypt$full',
+  disabled: true,
+  createdAt: T0 + 1,
+};
+const FULL_DEVICE: Required<OwnerDevice> = {
+  id: 'dev-full',
+  sub: 'sub-full',
+  name: 'Tablet',
+  credentialHash: 'cred-full',
+  createdAt: T0 + 2,
+  disabled: true,
+};
+const FULL_AUTH_REQUEST: Required<AuthRequest> = {
+  id: 'ar-full',
+  authReqIdHash: 'hash-full',
+  clientId: 'client-a',
+  sub: 'sub-alice',
+  scope: 'openid profile',
+  acrValues: ['urn:acr:1', 'urn:acr:2'],
+  bindingMessage: 'W4SCT',
+  authorizationDetails: [{ type: 'payment', amount: { value: '10.00', currency: 'EUR' } }],
+  deliveryMode: 'push',
+  clientNotificationToken: 'cnt',
+  deliveryAuthReqId: 'clear-auth-req-id',
+  requestObjectHash: 'request-object-hash',
+  status: 'consumed',
+  createdAt: T0,
+  expiresAt: T0 + 120_000,
+  interval: 7,
+  lastPolledAt: T0 + 3_000,
+  authTime: T0 + 4_000,
+  acr: 'urn:acr:2',
+  amr: ['hwk', 'face'],
+  approvedBy: 'dev-1',
+  approvedAt: T0 + 4_001,
+  consumedAt: T0 + 5_000,
+};
+const FULL_REFRESH_TOKEN: Required<RefreshTokenRecord> = {
+  ...refreshToken(),
+  acr: 'urn:acr:1',
+  amr: ['hwk', 'user'],
+  authorizationDetails: [{ type: 'x' }],
+  jkt: 'thumbprint',
+  usedAt: T0 + 9,
+};
+const FULL_SIGNING_KEY: Required<SigningKeyRecord> = { ...signingKey(), status: 'retired', expiresAt: T0 + 99 };
+const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), lastError: 'HTTP 503' };
+const FULL_AUDIT_EVENT: Required<AuditEvent> = {
+  id: 'e-full',
+  at: T0,
+  type: 'auth_request.approved',
+  clientId: 'client-a',
+  sub: 'sub-alice',
+  authRequestId: 'ar-1',
+  data: { deviceId: 'dev-1', nested: { n: 1, list: ['a', null, true] } },
+};
+
 /**
  * The one store contract suite (STYLE §14). Every Stores implementation runs it:
  * `factory` must return fresh, empty stores for each test; they are closed after it.
@@ -155,6 +234,27 @@ export function runStoreContract(
     });
     afterEach(async () => {
       await stores.close();
+    });
+
+    describe('every domain field', () => {
+      it('round-trips a record of each kind with every optional field set', async () => {
+        await stores.clients.save(FULL_CLIENT);
+        await stores.owners.save(FULL_OWNER);
+        await stores.owners.saveDevice(FULL_DEVICE);
+        await stores.authRequests.create(FULL_AUTH_REQUEST);
+        await stores.refreshTokens.save(FULL_REFRESH_TOKEN);
+        await stores.signingKeys.save(FULL_SIGNING_KEY);
+        await stores.outbox.enqueue(FULL_OUTBOX_MESSAGE);
+        await stores.audit.append(FULL_AUDIT_EVENT);
+        expect(await stores.clients.find(FULL_CLIENT.clientId)).toEqual(FULL_CLIENT);
+        expect(await stores.owners.find(FULL_OWNER.sub)).toEqual(FULL_OWNER);
+        expect(await stores.owners.findDeviceByCredentialHash(FULL_DEVICE.credentialHash)).toEqual(FULL_DEVICE);
+        expect(await stores.authRequests.find(FULL_AUTH_REQUEST.id)).toEqual(FULL_AUTH_REQUEST);
+        expect(await stores.refreshTokens.find(FULL_REFRESH_TOKEN.tokenHash)).toEqual(FULL_REFRESH_TOKEN);
+        expect(await stores.signingKeys.list()).toEqual([FULL_SIGNING_KEY]);
+        expect(await stores.outbox.find(FULL_OUTBOX_MESSAGE.id)).toEqual(FULL_OUTBOX_MESSAGE);
+        expect(await stores.audit.list({})).toEqual([FULL_AUDIT_EVENT]);
+      });
     });
 
     describe('ClientStore', () => {
@@ -334,6 +434,28 @@ export function runStoreContract(
         };
         expect(updated).toEqual(expected);
         expect(await stores.authRequests.find('ar-1')).toEqual(expected);
+      });
+
+      it('records approvedAt on approval and keeps it through consumption', async () => {
+        await stores.authRequests.create(authRequest());
+        const approved = await stores.authRequests.transition('ar-1', 'pending', {
+          status: 'approved',
+          approvedBy: 'dev-1',
+          approvedAt: T0 + 42,
+        });
+        expect(approved?.approvedAt).toBe(T0 + 42);
+        const consumed = await stores.authRequests.transition('ar-1', 'approved', {
+          status: 'consumed',
+          consumedAt: T0 + 50,
+        });
+        expect(consumed).toEqual({
+          ...authRequest(),
+          status: 'consumed',
+          approvedBy: 'dev-1',
+          approvedAt: T0 + 42,
+          consumedAt: T0 + 50,
+        });
+        expect(await stores.authRequests.findByAuthReqIdHash('hash-1')).toEqual(consumed);
       });
 
       it('refuses a transition whose expected status no longer holds, leaving the row unchanged', async () => {
@@ -556,7 +678,91 @@ export function runStoreContract(
       });
     });
 
+    describe('OutboxStore.lease', () => {
+      it('leases a due pending message: pushes its next attempt to `until` and counts the attempt', async () => {
+        await stores.outbox.enqueue(outboxMessage({ attempts: 2, nextAttemptAt: T0 + 10 }));
+        const leased = await stores.outbox.lease('ob-1', T0 + 10, T0 + 30_000);
+        const expected = outboxMessage({ attempts: 3, nextAttemptAt: T0 + 30_000 });
+        expect(leased).toEqual(expected);
+        expect(await stores.outbox.find('ob-1')).toEqual(expected);
+        expect(await stores.outbox.due(T0 + 29_999, 10)).toEqual([]);
+        expect((await stores.outbox.due(T0 + 30_000, 10)).map((m) => m.id)).toEqual(['ob-1']);
+      });
+
+      it('refuses a message that is not yet due, not pending, or unknown, changing nothing', async () => {
+        await stores.outbox.enqueue(outboxMessage({ id: 'future', nextAttemptAt: T0 + 11 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'delivered', status: 'delivered' }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'failed', status: 'failed' }));
+        expect(await stores.outbox.lease('future', T0 + 10, T0 + 1_000)).toBeUndefined();
+        expect(await stores.outbox.lease('delivered', T0 + 10, T0 + 1_000)).toBeUndefined();
+        expect(await stores.outbox.lease('failed', T0 + 10, T0 + 1_000)).toBeUndefined();
+        expect(await stores.outbox.lease('missing', T0 + 10, T0 + 1_000)).toBeUndefined();
+        expect(await stores.outbox.find('future')).toEqual(outboxMessage({ id: 'future', nextAttemptAt: T0 + 11 }));
+        expect(await stores.outbox.find('delivered')).toEqual(outboxMessage({ id: 'delivered', status: 'delivered' }));
+      });
+
+      it('refuses a second lease while the first one holds, and grants one after it lapses', async () => {
+        await stores.outbox.enqueue(outboxMessage());
+        expect(await stores.outbox.lease('ob-1', T0, T0 + 1_000)).toBeDefined();
+        expect(await stores.outbox.lease('ob-1', T0 + 999, T0 + 2_000)).toBeUndefined();
+        const again = await stores.outbox.lease('ob-1', T0 + 1_000, T0 + 2_000);
+        expect(again).toEqual(outboxMessage({ attempts: 2, nextAttemptAt: T0 + 2_000 }));
+      });
+
+      it('lets exactly one of two concurrent leases win', async () => {
+        await stores.outbox.enqueue(outboxMessage());
+        const [a, b] = await Promise.all([
+          stores.outbox.lease('ob-1', T0, T0 + 1_000),
+          stores.outbox.lease('ob-1', T0, T0 + 2_000),
+        ]);
+        const winners = [a, b].filter((m) => m !== undefined);
+        expect(winners).toHaveLength(1);
+        expect(await stores.outbox.find('ob-1')).toEqual(winners[0]);
+        expect(winners[0]!.attempts).toBe(1);
+      });
+
+      it('lets exactly one of many concurrent leases win, counting one attempt', async () => {
+        await stores.outbox.enqueue(outboxMessage());
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => stores.outbox.lease('ob-1', T0, T0 + 1_000 + i)),
+        );
+        const winners = results.filter((m) => m !== undefined);
+        expect(winners).toHaveLength(1);
+        expect(await stores.outbox.find('ob-1')).toEqual(
+          outboxMessage({ attempts: 1, nextAttemptAt: winners[0]!.nextAttemptAt }),
+        );
+      });
+    });
+
     describe('AuditStore', () => {
+      it('lists events with the same `at` in the order they were appended, whatever their ids', async () => {
+        // Ids deliberately out of lexical order: only the insertion order may decide.
+        const ids = ['m', 'z', 'a', 'q', 'b', 'y', 'c', 'x'];
+        for (const id of ids) {
+          await stores.audit.append({ id: `e-${id}`, at: T0, type: 'auth_request.approved', authRequestId: 'ar-1' });
+        }
+        await stores.audit.append({
+          id: 'e-0-earlier',
+          at: T0 - 1,
+          type: 'auth_request.created',
+          authRequestId: 'ar-1',
+        });
+        const expected = ['e-0-earlier', ...ids.map((id) => `e-${id}`)];
+        expect((await stores.audit.list({ authRequestId: 'ar-1' })).map((e) => e.id)).toEqual(expected);
+        expect((await stores.audit.list({})).map((e) => e.id)).toEqual(expected);
+        expect((await stores.audit.list({ limit: 3 })).map((e) => e.id)).toEqual(expected.slice(0, 3));
+        expect(await stores.audit.list({})).not.toContainEqual(expect.objectContaining({ seq: expect.anything() }));
+      });
+
+      it('keeps insertion order for same-instant events appended inside a transaction', async () => {
+        await stores.transaction(async (tx) => {
+          await tx.audit.append({ id: 'tx-2', at: T0, type: 'auth_request.approved', sub: 'sub-alice' });
+          await tx.audit.append({ id: 'tx-1', at: T0, type: 'tokens.issued', sub: 'sub-alice' });
+        });
+        await stores.audit.append({ id: 'tx-0', at: T0, type: 'notification.delivered', sub: 'sub-alice' });
+        expect((await stores.audit.list({ sub: 'sub-alice' })).map((e) => e.id)).toEqual(['tx-2', 'tx-1', 'tx-0']);
+      });
+
       it('appends events and lists them in time order, filtered and limited', async () => {
         await stores.audit.append({
           id: 'e2',

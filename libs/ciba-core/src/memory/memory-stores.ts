@@ -27,7 +27,7 @@ import { ExpiryIndex } from './expiry-index';
  *  - listPendingForOwner: createdAt, then id;
  *  - listExpiredPendingWithDelivery: expiresAt, then id;
  *  - outbox.due: nextAttemptAt, then createdAt, then id;
- *  - audit.list: at, then id.
+ *  - audit.list: at, then insertion order.
  */
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -406,24 +406,35 @@ class MemoryOutboxStore implements OutboxStore {
     if (next.status === 'pending') this.pending.add(id);
     else this.pending.delete(id);
   }
+
+  async lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined> {
+    // Check and write happen in one synchronous step, so concurrent callers cannot both win.
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending' || row.nextAttemptAt > now) return undefined;
+    const next = { ...row, attempts: row.attempts + 1, nextAttemptAt: until };
+    this.rows.set(id, next);
+    return copy(next);
+  }
 }
 
 class MemoryAuditStore implements AuditStore {
-  private readonly events: AuditEvent[] = [];
+  /** Each event with its insertion counter, which breaks ties between equal `at`. */
+  private readonly events: Array<{ seq: number; event: AuditEvent }> = [];
+  private nextSeq = 0;
 
   async append(event: AuditEvent): Promise<void> {
-    this.events.push(copy(event));
+    this.events.push({ seq: this.nextSeq++, event: copy(event) });
   }
 
   async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
     const matching = this.events.filter(
-      (e) =>
+      ({ event: e }) =>
         (filter.authRequestId === undefined || e.authRequestId === filter.authRequestId) &&
         (filter.sub === undefined || e.sub === filter.sub),
     );
-    matching.sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
+    matching.sort((a, b) => a.event.at - b.event.at || a.seq - b.seq);
     const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
-    return limited.map(copy);
+    return limited.map(({ event }) => copy(event));
   }
 }
 

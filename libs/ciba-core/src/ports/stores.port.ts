@@ -86,10 +86,11 @@ export interface OutboxStore {
   /**
    * Take a delivery lease (compare-and-set): only if the message is `pending` and due
    * (nextAttemptAt <= now), set nextAttemptAt = `until` and attempts = attempts + 1 and
-   * return the updated message; otherwise undefined (another worker holds it). Optional:
-   * without it the delivery worker guards against double sends within one process only.
+   * return the updated message; otherwise undefined (another worker holds it). Atomic
+   * across workers and processes sharing the store: of concurrent leases of one due
+   * message, exactly one wins.
    */
-  lease?(id: string, now: number, until: number): Promise<OutboxMessage | undefined>;
+  lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined>;
 }
 
 /** Audit trail of security events (request created, approved, denied, tokens issued…). */
@@ -106,6 +107,10 @@ export interface AuditEvent {
 }
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
+  /**
+   * Matching events (both filters apply when given), oldest `at` first; events with the
+   * same `at` come in the order they were appended. `limit` keeps the oldest ones.
+   */
   list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]>;
 }
 

@@ -28,5 +28,6 @@ export class AuthRequestEntity {
   @Column({ name: 'acr', type: 'text', nullable: true }) acr: string | null;
   @Column({ name: 'amr', type: 'simple-json', nullable: true }) amr: string[] | null;
   @Column({ name: 'approved_by', type: 'text', nullable: true }) approvedBy: string | null;
+  @Column({ name: 'approved_at', type: 'bigint', nullable: true }) approvedAt: number | null;
   @Column({ name: 'consumed_at', type: 'bigint', nullable: true }) consumedAt: number | null;
 }

@@ -24,11 +24,18 @@ export class OutboxEntity {
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
 }
 
-/** Row of `audit_events`. */
+/**
+ * Row of `audit_events`. `seq` is assigned by the database on insert (an identity
+ * column in PostgreSQL, the AUTOINCREMENT rowid in SQLite): it orders events with
+ * the same `at` by insertion. It is storage-only (`insert: false`), never mapped
+ * into the domain `AuditEvent`.
+ */
 @Entity({ name: 'audit_events' })
+@Index('idx_audit_events_at_seq', ['at', 'seq'])
 export class AuditEventEntity {
   @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
-  @Index('idx_audit_events_at') @Column({ name: 'at', type: 'bigint' }) at: number;
+  @Column({ name: 'seq', type: 'bigint', insert: false, update: false, select: false }) seq: number;
+  @Column({ name: 'at', type: 'bigint' }) at: number;
   @Column({ name: 'type', type: 'text' }) type: string;
   @Column({ name: 'client_id', type: 'text', nullable: true }) clientId: string | null;
   @Index('idx_audit_events_sub') @Column({ name: 'sub', type: 'text', nullable: true }) sub: string | null;

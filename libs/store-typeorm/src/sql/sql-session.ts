@@ -60,16 +60,24 @@ export class SqliteSession implements SqlSession {
 
   async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
     if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
-    const stmt = this.statement(sql);
-    const bound = bind(params);
-    return stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), []);
+    try {
+      const stmt = this.statement(sql);
+      const bound = bind(params);
+      return stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), []);
+    } catch (err) {
+      throw asError(err);
+    }
   }
 
   async run(sql: string, params: readonly unknown[]): Promise<number> {
     if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
-    const stmt = this.statement(sql);
-    const bound = bind(params);
-    return stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes;
+    try {
+      const stmt = this.statement(sql);
+      const bound = bind(params);
+      return stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes;
+    } catch (err) {
+      throw asError(err);
+    }
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -131,6 +139,20 @@ export class SqliteSession implements SqlSession {
     }
     return stmt;
   }
+}
+
+/**
+ * better-sqlite3's native addon builds its `SqliteError` from the `Error` of the first
+ * JS realm that loaded it; in another realm (a second Jest test file, a vm context)
+ * that error is not `instanceof Error`. Callers get an `Error` of their own realm,
+ * with the original `code` (e.g. SQLITE_CONSTRAINT_UNIQUE) and the original as `cause`.
+ */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const source = err as { message?: unknown; code?: unknown };
+  const error = new Error(String(source?.message ?? err), { cause: err });
+  if (source?.code !== undefined) Object.assign(error, { code: source.code });
+  return error;
 }
 
 /** better-sqlite3 binds neither booleans nor undefined. */

@@ -277,6 +277,15 @@ class SqlOutboxStore implements OutboxStore {
     if (set.sql === '') return;
     await this.sql.run(`UPDATE outbox SET ${set.sql} WHERE id = ?`, [...set.params, id]);
   }
+  async lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined> {
+    // Compare-and-set in one statement: of concurrent leases, only one still sees the row due.
+    const rows = await this.sql.all(
+      `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
+       WHERE id = ? AND status = 'pending' AND next_attempt_at <= ? RETURNING *`,
+      [until, id, now],
+    );
+    return rows[0] && this.map.fromRow(rows[0]);
+  }
 }
 
 class SqlAuditStore implements AuditStore {
@@ -298,7 +307,7 @@ class SqlAuditStore implements AuditStore {
       where.push('sub = ?');
       params.push(filter.sub);
     }
-    let sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`;
+    let sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at, seq`;
     if (filter.limit !== undefined) {
       sql += ' LIMIT ?';
       params.push(Math.max(0, filter.limit));

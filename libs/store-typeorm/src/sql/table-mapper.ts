@@ -26,11 +26,15 @@ export class TableMapper<T extends object> {
   constructor(dataSource: DataSource, entity: EntityTarget<object>) {
     const meta = dataSource.getMetadata(entity);
     this.table = meta.tableName;
-    this.columns = meta.columns.map((c) => ({
-      prop: c.propertyName,
-      name: c.databaseName,
-      kind: kindOf(String(c.type)),
-    }));
+    // Columns the entity marks `insert: false` are filled by the database (a sequence)
+    // and are not part of the domain object: they are neither written nor read back.
+    this.columns = meta.columns
+      .filter((c) => c.isInsert)
+      .map((c) => ({
+        prop: c.propertyName,
+        name: c.databaseName,
+        kind: kindOf(String(c.type)),
+      }));
     this.byProp = new Map(this.columns.map((c) => [c.prop, c]));
     const keys = meta.primaryColumns.map((c) => `"${c.databaseName}"`);
     const names = this.columns.map((c) => `"${c.name}"`);
