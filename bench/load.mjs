@@ -163,7 +163,8 @@ class OwnerDevices {
       if (fresh.length === 0) await sleep(5);
       for (const request of fresh) {
         seen.add(request.id);
-        if (this.approveDelayMs > 0) await sleep(this.approveDelayMs);
+        // Think time drawn uniformly from [0.5, 1.5] x the mean, so owners do not answer in lockstep.
+        if (this.approveDelayMs > 0) await sleep(this.approveDelayMs * (0.5 + Math.random()));
         const record = { sentAt: now(), doneAt: undefined };
         this.approvals.set(request.binding_message, record);
         try {
@@ -273,6 +274,9 @@ export async function runFlows(target, options) {
   const started = now();
   const worker = async (w) => {
     const owner = target.owners[w];
+    // With a think time, stagger the workers' first requests over one think time, so the
+    // flows in flight are spread out rather than sent as one wave.
+    if (options.approveDelayMs > 0) await sleep(Math.random() * options.approveDelayMs);
     while (next < flows) {
       const n = next++;
       const bindingMessage = `BENCH-${tag}-${n}`;

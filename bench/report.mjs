@@ -19,7 +19,7 @@ const fmt = (value, digits = 1) => {
 const ratio = (ours, theirs) =>
   typeof ours === 'number' && typeof theirs === 'number' && theirs !== 0 ? `${(ours / theirs).toFixed(2)}×` : '–';
 
-/** Rows [label, ours, theirs, ratio] of one mode. */
+/** Rows [label, ours, theirs, ratio] of one scenario. */
 function rows(modeSummary, mode) {
   const ours = modeSummary.onboard ?? {};
   const theirs = modeSummary['oidc-provider'] ?? {};
@@ -56,32 +56,40 @@ function rows(modeSummary, mode) {
 /** The issue's targets, checked against the medians. */
 export function targetChecks(results) {
   const checks = [];
-  for (const mode of Object.keys(results.summary)) {
-    const ours = results.summary[mode].onboard;
-    const theirs = results.summary[mode]['oidc-provider'];
+  for (const [key, modeSummary] of Object.entries(results.summary)) {
+    const { mode } = results.config.scenarios[key];
+    const ours = modeSummary.onboard;
+    const theirs = modeSummary['oidc-provider'];
     if (ours && theirs) {
       const r = ours.flowsPerCpuSecond / theirs.flowsPerCpuSecond;
       checks.push({
-        target: `${mode}: flows per CPU-second ≥ 1.5× node-oidc-provider`,
+        target: `${key}: flows per CPU-second ≥ 1.5× node-oidc-provider`,
         measured: `${r.toFixed(2)}×`,
         met: r >= 1.5,
       });
     }
     if (ours && mode === 'ping') {
       const p99 = ours.steps.approvalToToken.p99;
-      checks.push({ target: 'ping: approval → token p99 < 20 ms', measured: `${fmt(p99)} ms`, met: p99 < 20 });
+      checks.push({ target: `${key}: approval → token p99 < 20 ms`, measured: `${fmt(p99)} ms`, met: p99 < 20 });
     }
     if (ours && mode === 'poll') {
       const p99 = ours.steps.approvalToToken.p99;
       const bound = (ours.advertisedInterval ?? 5) * 1000;
       checks.push({
-        target: `poll: approval → token bounded by the advertised interval (${bound / 1000} s)`,
+        target: `${key}: approval → token within the advertised interval (${bound / 1000} s)`,
         measured: `p99 ${fmt(p99)} ms`,
         met: p99 <= bound,
       });
     }
   }
   return checks;
+}
+
+/** One line naming a scenario's settings. */
+function heading(results, key) {
+  const scenario = results.config.scenarios[key];
+  const think = scenario.thinkMs ? `owner approves after ${scenario.thinkMs} ms` : 'owner approves at once';
+  return `${key}: ${scenario.mode} mode, ${think}, ${scenario.flows} flows per run, concurrency ${results.config.concurrency}, median of ${scenario.repeats} run(s)`;
 }
 
 function table(headers, body) {
@@ -96,12 +104,13 @@ function table(headers, body) {
 
 export function renderTable(results) {
   const parts = [];
-  for (const [mode, modeSummary] of Object.entries(results.summary)) {
-    const count = mode === 'ping' ? results.config.flows : results.config.pollFlows;
-    const repeats = mode === 'ping' ? results.config.repeats : results.config.pollRepeats;
+  for (const [key, modeSummary] of Object.entries(results.summary)) {
     parts.push(
-      `\n${mode} mode: ${count} flows, concurrency ${results.config.concurrency}, median of ${repeats} run(s)\n` +
-        table(['', NAMES.onboard, NAMES['oidc-provider'], 'ours/theirs'], rows(modeSummary, mode)),
+      `\n${heading(results, key)}\n` +
+        table(
+          ['', NAMES.onboard, NAMES['oidc-provider'], 'ours/theirs'],
+          rows(modeSummary, results.config.scenarios[key].mode),
+        ),
     );
   }
   const checks = targetChecks(results);
@@ -123,15 +132,13 @@ export function renderMarkdown(results) {
     `Measured ${results.generatedAt.slice(0, 10)} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node.js ${m.node}, Linux ${m.kernel}; run took ${results.durationSeconds} s.`,
     '',
   ];
-  for (const [mode, modeSummary] of Object.entries(results.summary)) {
-    const count = mode === 'ping' ? results.config.flows : results.config.pollFlows;
-    const repeats = mode === 'ping' ? results.config.repeats : results.config.pollRepeats;
+  for (const [key, modeSummary] of Object.entries(results.summary)) {
     lines.push(
-      `### ${mode} mode — ${count} flows per run, concurrency ${results.config.concurrency}, median of ${repeats} run(s)`,
+      `### ${heading(results, key)}`,
       '',
       `| | ${NAMES.onboard} | ${NAMES['oidc-provider']} | ours/theirs |`,
       '|---|---:|---:|---:|',
-      ...rows(modeSummary, mode).map((r) => `| ${r.join(' | ')} |`),
+      ...rows(modeSummary, results.config.scenarios[key].mode).map((r) => `| ${r.join(' | ')} |`),
       '',
     );
   }

@@ -2,20 +2,32 @@
 // `npm run bench:provider`: complete CIBA flows in ping and poll mode against Onboard's
 // provider and node-oidc-provider, each in a process of its own, driven by one load
 // generator (this process). Prints a table, writes bench/results/latest.json and
-// bench/results/latest.md. Settings (flag or environment variable):
+// bench/results/latest.md.
 //
-//   --flows N            BENCH_FLOWS             ping-mode flows per run (2000)
-//   --poll-flows N       BENCH_POLL_FLOWS        poll-mode flows per run (500; sleep-bound, see docs/benchmarks.md)
-//   --concurrency N      BENCH_CONCURRENCY       flows in flight (50)
-//   --repeats N          BENCH_REPEATS           ping-mode runs per provider; medians reported (3)
-//   --poll-repeats N     BENCH_POLL_REPEATS      poll-mode runs per provider (1)
-//   --warmup N           BENCH_WARMUP            unmeasured ping flows before each run (200)
-//   --modes LIST         BENCH_MODES             ping,poll
-//   --providers LIST     BENCH_PROVIDERS         onboard,oidc-provider
-//   --approve-delay-ms N BENCH_APPROVE_DELAY_MS  owner "think time" before approving (0)
-//   --out FILE           BENCH_OUT               bench/results/latest.json
+// Scenarios (all at the same concurrency, each provider in a fresh process per run):
+//   ping        ping mode, the owner approves at once: the providers run saturated
+//               (throughput, CPU per flow, latencies under full load)
+//   ping-think  ping mode, the owner approves after a think time: flows in flight wait
+//               for their owners, as they do in real use (latencies below saturation)
+//   poll        poll mode, the owner approves after a think time longer than the poll
+//               interval, so a poll is already waiting when the owner approves
 //
-// Set BENCH_VERBOSE=1 to see the providers' stderr.
+// Settings (flag or environment variable):
+//   --scenarios LIST      BENCH_SCENARIOS        ping,ping-think,poll
+//   --providers LIST      BENCH_PROVIDERS        onboard,oidc-provider
+//   --concurrency N       BENCH_CONCURRENCY      flows in flight (50)
+//   --flows N             BENCH_FLOWS            flows per `ping` run (2000)
+//   --think-flows N       BENCH_THINK_FLOWS      flows per `ping-think` run (1000)
+//   --poll-flows N        BENCH_POLL_FLOWS       flows per `poll` run (500; sleep-bound)
+//   --repeats N           BENCH_REPEATS          runs of `ping` and `ping-think`; medians reported (3)
+//   --poll-repeats N      BENCH_POLL_REPEATS     runs of `poll` (1)
+//   --warmup N            BENCH_WARMUP           unmeasured flows before a `ping` run (200);
+//                                                other scenarios warm up with `concurrency` flows
+//   --think-ms N          BENCH_THINK_MS         owner think time in `ping-think` (500)
+//   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
+//   --out FILE            BENCH_OUT              bench/results/latest.json
+//
+// Set BENCH_VERBOSE=1 to see the providers' output.
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -48,55 +60,65 @@ function settings(argv, env) {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  const concurrency = int('concurrency', 'BENCH_CONCURRENCY', 50);
+  const repeats = int('repeats', 'BENCH_REPEATS', 3);
+  const all = {
+    ping: {
+      mode: 'ping',
+      flows: int('flows', 'BENCH_FLOWS', 2000),
+      repeats,
+      thinkMs: 0,
+      warmup: int('warmup', 'BENCH_WARMUP', 200),
+    },
+    'ping-think': {
+      mode: 'ping',
+      flows: int('think-flows', 'BENCH_THINK_FLOWS', 1000),
+      repeats,
+      thinkMs: int('think-ms', 'BENCH_THINK_MS', 500),
+      warmup: concurrency,
+    },
+    poll: {
+      mode: 'poll',
+      flows: int('poll-flows', 'BENCH_POLL_FLOWS', 500),
+      repeats: int('poll-repeats', 'BENCH_POLL_REPEATS', 1),
+      thinkMs: int('poll-think-ms', 'BENCH_POLL_THINK_MS', 3000),
+      warmup: concurrency,
+    },
+  };
+  const chosen = list('scenarios', 'BENCH_SCENARIOS', 'ping,ping-think,poll');
+  for (const key of chosen)
+    if (!all[key]) throw new Error(`unknown scenario '${key}' (${Object.keys(all).join(', ')})`);
   return {
-    flows: int('flows', 'BENCH_FLOWS', 2000),
-    pollFlows: int('poll-flows', 'BENCH_POLL_FLOWS', 500),
-    concurrency: int('concurrency', 'BENCH_CONCURRENCY', 50),
-    repeats: int('repeats', 'BENCH_REPEATS', 3),
-    pollRepeats: int('poll-repeats', 'BENCH_POLL_REPEATS', 1),
-    warmup: int('warmup', 'BENCH_WARMUP', 200),
-    modes: list('modes', 'BENCH_MODES', 'ping,poll'),
+    concurrency,
+    scenarios: Object.fromEntries(chosen.map((key) => [key, all[key]])),
     providers: list('providers', 'BENCH_PROVIDERS', 'onboard,oidc-provider'),
-    approveDelayMs: int('approve-delay-ms', 'BENCH_APPROVE_DELAY_MS', 0),
     out: resolve(ROOT, String(pick('out', 'BENCH_OUT', 'bench/results/latest.json'))),
   };
 }
 
 const STARTERS = { onboard: startOnboard, 'oidc-provider': startOidcProvider };
 
-async function measureOnce(providerKey, mode, repeat, config, ping) {
+async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, ping) {
   const { target, process: child } = await STARTERS[providerKey]({
     owners: config.concurrency,
     pingPort: ping.port,
     root: ROOT,
   });
+  const flowOptions = (flows, tag) => ({
+    mode: scenario.mode,
+    flows,
+    concurrency: config.concurrency,
+    ping,
+    tag,
+    approveDelayMs: scenario.thinkMs,
+  });
   try {
-    // Warm-up: ping mode runs `warmup` flows; poll mode one round of `concurrency` flows
-    // (its flows are sleep-bound, a longer warm-up would only add wall time).
-    const warmupFlows = mode === 'ping' ? config.warmup : config.concurrency;
-    if (warmupFlows > 0) {
-      await runFlows(target, {
-        mode,
-        flows: warmupFlows,
-        concurrency: config.concurrency,
-        ping,
-        tag: `w${repeat}`,
-        approveDelayMs: config.approveDelayMs,
-      });
-    }
-    const flows = mode === 'ping' ? config.flows : config.pollFlows;
+    if (scenario.warmup > 0) await runFlows(target, flowOptions(scenario.warmup, `${scenarioKey}-w${repeat}`));
     const loadAverage = loadavg()[0];
     const before = await child.stats();
     const ticksBefore = child.procCpuTicks();
     const generatorBefore = process.cpuUsage();
-    const result = await runFlows(target, {
-      mode,
-      flows,
-      concurrency: config.concurrency,
-      ping,
-      tag: `r${repeat}`,
-      approveDelayMs: config.approveDelayMs,
-    });
+    const result = await runFlows(target, flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`));
     const generator = process.cpuUsage(generatorBefore);
     const ticksAfter = child.procCpuTicks();
     const after = await child.stats();
@@ -104,9 +126,11 @@ async function measureOnce(providerKey, mode, repeat, config, ping) {
     const interval = result.timelines.find((t) => t.interval !== undefined)?.interval;
     return {
       provider: providerKey,
-      mode,
+      scenario: scenarioKey,
+      mode: scenario.mode,
+      thinkMs: scenario.thinkMs,
       repeat,
-      flows,
+      flows: scenario.flows,
       advertisedInterval: interval,
       // The load generator (this process) shares the machine: its CPU and the load
       // average before the run help to read the wall-clock figures.
@@ -137,14 +161,13 @@ async function main() {
   const started = Date.now();
   const runs = [];
   try {
-    for (const mode of config.modes) {
-      const repeats = mode === 'ping' ? config.repeats : config.pollRepeats;
-      for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const [scenarioKey, scenario] of Object.entries(config.scenarios)) {
+      for (let repeat = 0; repeat < scenario.repeats; repeat++) {
         // Alternate which provider goes first, so neither always runs on a cooler machine.
         const order = repeat % 2 === 0 ? config.providers : [...config.providers].reverse();
         for (const providerKey of order) {
-          process.stderr.write(`${mode} #${repeat + 1}/${repeats} ${providerKey} ... `);
-          const run = await measureOnce(providerKey, mode, repeat, config, ping);
+          process.stderr.write(`${scenarioKey} #${repeat + 1}/${scenario.repeats} ${providerKey} ... `);
+          const run = await measureOnce(providerKey, scenarioKey, scenario, repeat, config, ping);
           runs.push(run);
           process.stderr.write(
             `${run.completed} flows, ${run.flowsPerSecond.toFixed(1)}/s, ${run.cpuMsPerFlow?.toFixed(2)} CPU ms/flow\n`,
@@ -157,12 +180,12 @@ async function main() {
   }
 
   const summary = {};
-  for (const mode of config.modes) {
-    summary[mode] = {};
+  for (const scenarioKey of Object.keys(config.scenarios)) {
+    summary[scenarioKey] = {};
     for (const providerKey of config.providers) {
-      const mine = runs.filter((r) => r.mode === mode && r.provider === providerKey);
+      const mine = runs.filter((r) => r.scenario === scenarioKey && r.provider === providerKey);
       if (mine.length) {
-        summary[mode][providerKey] = {
+        summary[scenarioKey][providerKey] = {
           ...medianOfRuns(mine),
           advertisedInterval: mine.find((r) => r.advertisedInterval !== undefined)?.advertisedInterval,
         };
