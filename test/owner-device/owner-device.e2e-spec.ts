@@ -91,7 +91,10 @@ describe('owner-device API', () => {
 
     it("answers 404 for another owner's request and does not let them decide it", async () => {
       const { entry, authReqId } = await ask(alice);
-      expect((await bob.device.getRequest(entry.id)).status).toBe(404);
+      const peek = await bob.device.getRequest(entry.id);
+      expect(peek.status).toBe(404);
+      expect(typeof peek.json?.error).toBe('string');
+      expect(peek.text).not.toContain(entry.binding_message);
       expect((await bob.device.decide(entry.id, 'approve')).status).toBe(404);
       expect((await bob.device.decide(entry.id, 'deny')).status).toBe(404);
       expect((await cibaToken(p, client, authReqId)).json.error).toBe('authorization_pending');
@@ -137,9 +140,10 @@ describe('owner-device API', () => {
       expect(results.map((r) => r.status)).toContain(409);
     });
 
-    it('refuses a decision on an expired request', async () => {
+    it('drops an expired request from the list and refuses a decision on it', async () => {
       const { entry } = await ask(alice, { requested_expiry: '1' });
       await sleep(1500);
+      expect((await alice.device.pending()).map((r) => r.id)).not.toContain(entry.id);
       const res = await alice.device.decide(entry.id, 'approve');
       expect([404, 409]).toContain(res.status);
     });

@@ -60,6 +60,21 @@ describe('ping and push notifications (CIBA §10.2, §10.3, §12)', () => {
       expect(ping.json).toEqual({ auth_req_id: authReqId });
       const tokens = expectOk(await cibaToken(p, client, authReqId));
       expect(typeof tokens.access_token).toBe('string');
+      await sleep(300);
+      expect(listener.on('/ping-ok')).toHaveLength(1); // delivered once, not repeated
+    });
+
+    it('survives a client endpoint that answers with a huge body', async () => {
+      listener.setDefault('/ping-huge', {
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        body: 'x'.repeat(4 * 1024 * 1024),
+      });
+      const client = await registerClient(p, { mode: 'ping', notificationEndpoint: listener.url('/ping-huge') });
+      const { authReqId, bm } = await request(client);
+      await owner.device.approve(bm);
+      await listener.waitFor('/ping-huge');
+      expectOk(await cibaToken(p, client, authReqId));
     });
 
     it('pings on denial too, and the token endpoint then answers access_denied', async () => {

@@ -219,3 +219,27 @@ describe('registration under the FAPI-CIBA profile (FAPI-CIBA §5.2.2)', () => {
     expectOAuthError(res, 400, 'invalid_client_metadata');
   });
 });
+
+describe('notification endpoints without the loopback development allowance', () => {
+  let p: TestProvider;
+  const dcr = (body: unknown) =>
+    sendJson('POST', p.at(PATHS.registration), body, { authorization: `Bearer ${p.initialAccessToken}` });
+
+  beforeAll(async () => {
+    p = await startProvider({ inMemory: true, env: { ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'false' } });
+  });
+  afterAll(() => p?.close());
+
+  it.each(['http://127.0.0.1:9/cb', 'http://localhost:9/cb', 'http://example.com/cb', 'ftp://example.com/cb'])(
+    'refuses %s (CIBA §4: https only)',
+    async (endpoint) => {
+      const { metadata } = await clientMetadata({ mode: 'ping', notificationEndpoint: endpoint });
+      expectOAuthError(await dcr(metadata), 400, 'invalid_client_metadata');
+    },
+  );
+
+  it('accepts an https endpoint', async () => {
+    const { metadata } = await clientMetadata({ mode: 'ping', notificationEndpoint: 'https://client.example/cb' });
+    expect((await dcr(metadata)).status).toBe(201);
+  });
+});

@@ -104,7 +104,7 @@ describe('resource endpoints', () => {
       expectOAuthError(await authedPost(p, client, PATHS.introspection, {}), 400, 'invalid_request');
     });
 
-    it('does not describe a token issued to another client', async () => {
+    it('does not describe a refresh token issued to another client', async () => {
       const { tokens } = await completePollFlow(p, client, owner, { scope: 'openid offline_access' });
       const body = expectOk(await introspect(tokens.refresh_token, other, 'refresh_token'));
       expect(body).toEqual({ active: false });

@@ -11,6 +11,9 @@ export function expectOAuthError(res: HttpResult, status: number, error: string)
   const seen = `${res.status} ${res.text}`;
   expect({ status: res.status, error: res.json?.error, seen }).toEqual({ status, error, seen });
   expect(res.headers['content-type']).toMatch(/^application\/json/);
+  // RFC 6749 §5.2 / CIBA §13: error, error_description, error_uri and nothing else.
+  expect(Object.keys(res.json).filter((k) => !['error', 'error_description', 'error_uri'].includes(k))).toEqual([]);
+  expect(res.headers['cache-control']).toContain('no-store');
 }
 
 /** Assert a success and return the JSON body. */

@@ -89,6 +89,17 @@ describe('token endpoint (CIBA §10.1, §11)', () => {
     expectOAuthError(await cibaToken(p, client, authReqId), 400, 'invalid_grant');
   });
 
+  it('issues tokens exactly once when the same approved auth_req_id is redeemed concurrently', async () => {
+    const { authReqId, bm } = await start();
+    await owner.device.approve(bm);
+    const results = await Promise.all(Array.from({ length: 6 }, () => cibaToken(p, client, authReqId)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(400);
+      expect(['invalid_grant', 'slow_down']).toContain(r.json.error);
+    }
+  });
+
   it('signs an ID token for the client and owner, and an RFC 9068 access token', async () => {
     const { tokens } = await completePollFlow(p, client, owner);
     const id = await verifyProviderJwt(p, tokens.id_token, { audience: client.clientId });
@@ -196,6 +207,16 @@ describe('token endpoint (CIBA §10.1, §11)', () => {
       expectOAuthError(await refresh(p, basic, tokens.refresh_token), 400, 'invalid_grant');
       // and the owner of the token can still use it
       expectOk(await refresh(p, client, tokens.refresh_token));
+    });
+
+    it('lets exactly one of two concurrent refreshes with the same token win', async () => {
+      const { tokens } = await completePollFlow(p, client, owner, { scope: 'openid offline_access' });
+      const results = await Promise.all([
+        refresh(p, client, tokens.refresh_token),
+        refresh(p, client, tokens.refresh_token),
+      ]);
+      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+      for (const r of results.filter((x) => x.status !== 200)) expectOAuthError(r, 400, 'invalid_grant');
     });
 
     it('refuses an unknown refresh token', async () => {
