@@ -327,6 +327,16 @@ describe('backchannel authentication endpoint (CIBA §7, §13)', () => {
       );
     });
 
+    it('is refused when it is not RFC 6750 bearer token syntax', async () => {
+      const ping = await registerClient(p, { mode: 'ping', notificationEndpoint: 'http://127.0.0.1:9/cb' });
+      const res = await backchannel(p, ping, {
+        scope: 'openid',
+        login_hint: owner.email,
+        client_notification_token: 'has spaces and "quotes"',
+      });
+      expectOAuthError(res, 400, 'invalid_request');
+    });
+
     it('is refused when longer than 1024 characters', async () => {
       const ping = await registerClient(p, { mode: 'ping', notificationEndpoint: 'http://127.0.0.1:9/cb' });
       const res = await backchannel(p, ping, {

@@ -133,6 +133,16 @@ describe('ping and push notifications (CIBA §10.2, §10.3, §12)', () => {
       expect(listener.on('/ping-down')).toHaveLength(4);
     }, 25_000);
 
+    it('retries after the client endpoint timed out', async () => {
+      // NOTIFICATION_TIMEOUT_MS is 2000 in the test provider.
+      listener.script('/ping-slow', { status: 204, delayMs: 3000 });
+      const client = await registerClient(p, { mode: 'ping', notificationEndpoint: listener.url('/ping-slow') });
+      const { authReqId, bm } = await request(client);
+      await owner.device.approve(bm);
+      const calls = await listener.waitFor('/ping-slow', 2, 10_000);
+      expect(calls[1].json).toEqual({ auth_req_id: authReqId });
+    }, 15_000);
+
     it('never follows a redirect', async () => {
       listener.setDefault('/ping-redirect', {
         status: 301,

@@ -18,6 +18,8 @@ export interface ListenerReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this many ms (a slow client endpoint). */
+  delayMs?: number;
 }
 
 /**
@@ -58,8 +60,13 @@ export class NotificationListener {
           at: Date.now(),
         });
         const reply = this.scripted.get(path)?.shift() ?? this.defaults.get(path) ?? { status: 204 };
-        res.writeHead(reply.status, reply.headers ?? {});
-        res.end(reply.body);
+        const answer = () => {
+          if (res.destroyed) return;
+          res.writeHead(reply.status, reply.headers ?? {});
+          res.end(reply.body);
+        };
+        if (reply.delayMs) setTimeout(answer, reply.delayMs).unref();
+        else answer();
         const waiters = this.waiters;
         this.waiters = [];
         waiters.forEach((w) => w());
