@@ -12,6 +12,8 @@ export class ProviderProcess {
     this.child = fork(modulePath, [], {
       env: { ...process.env, ...env },
       cwd,
+      // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each provider process there.
+      execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
       stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe', 'ipc'],
     });
     this.stderr = '';

@@ -19,7 +19,7 @@ export async function startOidcProvider({ owners: ownerCount, pingPort }) {
     email: `owner-${i}@bench.example`,
     deviceCredential: secret(),
   }));
-  const child = new ProviderProcess(SERVER, { label: 'oidc-provider' });
+  const child = new ProviderProcess(SERVER, { label: 'oidc-provider', env: { NODE_ENV: 'production' } });
   child.send({
     type: 'configure',
     config: {
