@@ -5,7 +5,7 @@ import type { KeyRing } from '../ports/key-ring.port';
 import { makeClient, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
 import type { AuthRequest } from '../domain/auth-request';
 import { Conflict, NotFound } from '../errors/oauth-error';
-import { completeAuthRequest } from './complete-auth-request';
+import { completeAuthRequest, DEVICE_CREDENTIAL_ACR } from './complete-auth-request';
 
 describe('completeAuthRequest', () => {
   let ctx: TestContext;
@@ -64,6 +64,13 @@ describe('completeAuthRequest', () => {
     const audit = await ctx.stores.audit.list({ authRequestId: request.id });
     expect(audit.map((e) => e.type)).toEqual(['auth_request.approved']);
     expect(audit[0].data).toEqual({ deviceId: 'device-1', acr: 'urn:onboard:acr:passkey' });
+  });
+
+  it('records the device-credential acr when the device reports none', async () => {
+    const request = await seed({ acrValues: ['urn:onboard:acr:passkey'] });
+    const done = await approve(request);
+    expect(done.acr).toBe(DEVICE_CREDENTIAL_ACR);
+    expect((await ctx.stores.authRequests.find(request.id))?.acr).toBe(DEVICE_CREDENTIAL_ACR);
   });
 
   it('denies a pending request and audits the denial', async () => {

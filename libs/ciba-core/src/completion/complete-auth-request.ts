@@ -8,6 +8,13 @@ import type { Stores } from '../ports/stores.port';
 import { issueTokens } from '../tokens/issue-tokens';
 import { expireAuthRequest } from './expire-auth-request';
 
+/**
+ * The `acr` of an approval made with the owner device's credential alone, used when the
+ * device reports none, so an ID token always states what was achieved (FAPI-CIBA §5.2.2-8
+ * asks for `acr` whenever it was requested).
+ */
+export const DEVICE_CREDENTIAL_ACR = 'urn:onboard:acr:device';
+
 /** The owner's answer on the authentication device. */
 export interface CompleteAuthRequestInput {
   /** Internal request id (the one the owner device sees, not the client's auth_req_id). */
@@ -17,7 +24,10 @@ export interface CompleteAuthRequestInput {
   decision: 'approve' | 'deny';
   /** Owner device that answered (audit: who approved). */
   deviceId: string;
-  /** Authentication context achieved on the device (returned as `acr` in the ID token). */
+  /**
+   * Authentication context achieved on the device (returned as `acr` in the ID token).
+   * Defaults to {@link DEVICE_CREDENTIAL_ACR}: approval by an authenticated owner device.
+   */
   acr?: string;
   /** Authentication methods used on the device (`amr`). */
   amr?: string[];
@@ -53,8 +63,9 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
 
   const client = request.deliveryMode === 'poll' ? undefined : await ctx.stores.clients.find(request.clientId);
   const approve = input.decision === 'approve';
+  const acr = input.acr ?? DEVICE_CREDENTIAL_ACR;
   const patch: Partial<AuthRequest> = approve
-    ? { status: 'approved', authTime: now, approvedAt: now, acr: input.acr, amr: input.amr, approvedBy: input.deviceId }
+    ? { status: 'approved', authTime: now, approvedAt: now, acr, amr: input.amr, approvedBy: input.deviceId }
     : { status: 'denied', approvedAt: now, approvedBy: input.deviceId };
 
   const outcome = await ctx.stores.transaction(async (stores) => {
@@ -67,7 +78,7 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
       clientId: updated.clientId,
       sub: updated.sub,
       authRequestId: updated.id,
-      data: { deviceId: input.deviceId, ...(approve && input.acr ? { acr: input.acr } : {}) },
+      data: { deviceId: input.deviceId, ...(approve ? { acr } : {}) },
     });
     return deliver(ctx, stores, updated, client, now);
   });

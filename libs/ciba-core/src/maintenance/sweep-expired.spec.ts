@@ -1,3 +1,5 @@
+import { decodeProtectedHeader } from 'jose';
+import { createKeyRing } from '../keys/key-ring';
 import { makeClient, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
 import type { AuthRequest } from '../domain/auth-request';
 import { Maintenance, sweepExpired } from './sweep-expired';
@@ -81,6 +83,20 @@ describe('sweepExpired', () => {
 });
 
 describe('Maintenance', () => {
+  it('picks up keys rotated by another process on its next pass', async () => {
+    const ctx = testContext();
+    ctx.keys = await createKeyRing(ctx.stores.signingKeys, ctx.clock, ctx.settings);
+    const before = decodeProtectedHeader(await ctx.keys.sign({ sub: 'a' })).kid;
+    // Another process (the admin CLI) rotates through its own key ring on the same store.
+    const other = await createKeyRing(ctx.stores.signingKeys, ctx.clock, ctx.settings);
+    const rotated = await other.rotate();
+    expect(decodeProtectedHeader(await ctx.keys.sign({ sub: 'a' })).kid).toBe(before);
+    await new Maintenance(ctx).runOnce();
+    const after = decodeProtectedHeader(await ctx.keys.sign({ sub: 'a' })).kid;
+    expect(after).not.toBe(before);
+    expect(rotated).toContain(after);
+  });
+
   it('sweeps on its interval until stopped', async () => {
     const ctx = testContext();
     await ctx.stores.clients.save(

@@ -78,10 +78,14 @@ export class Maintenance {
     this.timer.unref();
   }
 
-  /** One sweep now, unless one is running (then that one is awaited). */
+  /**
+   * One sweep now, unless one is running (then that one is awaited). Each pass also
+   * re-reads the signing keys, so a rotation made by the admin CLI in another process
+   * is used for signing within one interval.
+   */
   runOnce(): Promise<void> {
     this.running ??= sweepExpired(this.ctx, this.options)
-      .then(() => undefined)
+      .then(() => this.ctx.keys.reload())
       .catch((error: unknown) =>
         this.ctx.logger.error('maintenance sweep failed', { errorMessage: (error as Error).message }),
       )
