@@ -113,6 +113,30 @@ describe('owner-device API', () => {
     });
   });
 
+  describe('user code', () => {
+    it('lets the owner set their own user code, which user-code clients must then send', async () => {
+      const owner = await createOwner(p);
+      const codeClient = await registerClient(p, { metadata: { backchannel_user_code_parameter: true } });
+      const url = p.at(`${PATHS.ownerDevice}/user-code`);
+      const headers = { authorization: `Bearer ${owner.device.credential}` };
+      expect((await sendJson('PUT', url, { user_code: '2468' }, headers)).status).toBe(204);
+      const params = { scope: 'openid', login_hint: owner.email, binding_message: bindingMessage() };
+      expect((await backchannel(p, codeClient, { ...params, user_code: '1357' })).json?.error).toBe(
+        'invalid_user_code',
+      );
+      expect((await backchannel(p, codeClient, { ...params, user_code: '2468' })).status).toBe(200);
+    });
+
+    it('refuses to set a user code without a device credential or with a malformed body', async () => {
+      const url = p.at(`${PATHS.ownerDevice}/user-code`);
+      expect((await sendJson('PUT', url, { user_code: '2468' })).status).toBe(401);
+      const headers = { authorization: `Bearer ${alice.device.credential}` };
+      const bad = await sendJson('PUT', url, { user_code: 2468 }, headers);
+      expect(bad.status).toBe(400);
+      expect(bad.json?.error).toBe('invalid_request');
+    });
+  });
+
   describe('deciding', () => {
     it('approves once; a second decision is a 409 and the request leaves the pending list', async () => {
       const { entry, authReqId } = await ask(alice);

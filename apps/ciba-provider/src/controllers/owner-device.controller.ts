@@ -1,9 +1,10 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Put, Req, Res } from '@nestjs/common';
 import {
   PATHS,
   handleOwnerDeviceDecision,
   handleOwnerDeviceGetRequest,
   handleOwnerDeviceListRequests,
+  handleOwnerDeviceSetUserCode,
 } from '@onboard/ciba-core';
 import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
 import { WireController } from './wire.controller';
@@ -29,5 +30,10 @@ export class OwnerDeviceController extends WireController {
   @Post('requests/:id/deny')
   async deny(@Req() req: HttpRequest, @Res() res: HttpResponse, @Param('id') id: string) {
     send(res, await handleOwnerDeviceDecision(this.ctx, await this.wire(req), id, 'deny'));
+  }
+
+  @Put('user-code')
+  async setUserCode(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    send(res, await handleOwnerDeviceSetUserCode(this.ctx, await this.wire(req)));
   }
 }

@@ -19,6 +19,7 @@ export const ROUTE_METHODS: readonly { path: string; methods: readonly string[] 
   { path: `${PATHS.ownerDevice}/requests/:id`, methods: ['GET'] },
   { path: `${PATHS.ownerDevice}/requests/:id/approve`, methods: ['POST'] },
   { path: `${PATHS.ownerDevice}/requests/:id/deny`, methods: ['POST'] },
+  { path: `${PATHS.ownerDevice}/user-code`, methods: ['PUT'] },
   { path: PATHS.health, methods: ['GET'] },
   { path: PATHS.metrics, methods: ['GET'] },
   { path: PATHS.openapi, methods: ['GET'] },

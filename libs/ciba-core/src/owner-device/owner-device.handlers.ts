@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
+import { setOwnerUserCode } from '../admin/admin';
 import { completeAuthRequest } from '../completion/complete-auth-request';
 import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
 import { parseJsonBody } from '../http/parse-body';
@@ -58,7 +59,7 @@ async function toViews(ctx: ProviderContext, requests: AuthRequest[]): Promise<O
   );
 }
 
-function requireMethod(req: WireRequest, method: 'GET' | 'POST'): void {
+function requireMethod(req: WireRequest, method: 'GET' | 'POST' | 'PUT'): void {
   if (req.method !== method) {
     const error = new MethodNotAllowed(`use ${method}`);
     error.headers['allow'] = method;
@@ -164,6 +165,24 @@ export async function handleOwnerDeviceDecision(
     const { acr, amr } = decision === 'approve' ? parseDecisionBody(ctx, req) : {};
     const done = await completeAuthRequest(ctx, { id, sub: owner.sub, decision, deviceId: device.id, acr, amr });
     return jsonNoStore(200, { id: done.id, status: done.status });
+  } catch (error) {
+    return renderHttpError(error, ctx.logger);
+  }
+}
+
+/**
+ * `PUT {ownerDevice}/user-code` with JSON `{"user_code": "…"}`: the owner sets or changes
+ * their CIBA user code from their own authentication device (CIBA §7.1.2: users need a
+ * way to set and change it). It is stored hashed; answers `204`.
+ */
+export async function handleOwnerDeviceSetUserCode(ctx: ProviderContext, req: WireRequest): Promise<WireResponse> {
+  try {
+    requireMethod(req, 'PUT');
+    const { owner } = await authenticateOwnerDevice(ctx, req);
+    const userCode = parseJsonBody(req).user_code;
+    if (typeof userCode !== 'string') throw new InvalidRequest('user_code must be a string');
+    await setOwnerUserCode(ctx, owner.sub, userCode);
+    return { status: 204, headers: { 'cache-control': 'no-store' } };
   } catch (error) {
     return renderHttpError(error, ctx.logger);
   }
