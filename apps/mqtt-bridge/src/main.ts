@@ -2,12 +2,12 @@
 import 'reflect-metadata';
 import { parseBridgeConfig } from './config/bridge-config';
 import { JsonFileDeviceDirectory } from './devices/json-file-device-directory';
-import { createJsonLogger } from './infra/json-logger';
+import { createJsonLogger } from '@onboard/observability';
 import { startBridge } from './create-bridge';
 
 async function main(): Promise<void> {
   const config = parseBridgeConfig(process.env);
-  const logger = createJsonLogger(config.logLevel);
+  const logger = createJsonLogger({ level: config.logLevel, base: { service: 'mqtt-bridge' } });
   const clock = { now: () => Date.now() };
   const directory = await JsonFileDeviceDirectory.open(config.devicesFile, { clock, logger });
   const bridge = await startBridge(config, { directory, logger, clock });

@@ -1,2 +1,3 @@
 // Public API of @onboard/config: the one place the environment is read.
 export * from './config';
+export * from './bridge-config';

@@ -1,0 +1,282 @@
+import { ConfigError, LOG_LEVELS, MIN_ADMIN_TOKEN_LENGTH, type LogLevel } from './config';
+
+/** Limits applied by the embedded broker (docs/protocol.md, "Limits"). */
+export interface BrokerLimits {
+  /** Largest MQTT packet (remaining length, bytes); a bigger one closes the connection. */
+  maxPacketBytes: number;
+  /** Inbound QoS 2 messages a client may hold awaiting PUBREL. */
+  maxInflightInbound: number;
+  /** Packets queued before a client's session is established. */
+  queueLimit: number;
+  /** Topic levels allowed in PUBLISH/SUBSCRIBE (our topics have 6). */
+  maxTopicLevels: number;
+  /** Time to wait for CONNECT after the socket opens. */
+  connectTimeoutMs: number;
+  /** Longest keep-alive a client may ask for, seconds. */
+  keepaliveLimitSeconds: number;
+  /** Time to wait for a slow client's socket to drain before dropping it. */
+  drainTimeoutMs: number;
+  /** Connection attempts per remote address: burst and sustained rate. */
+  connectBurstPerIp: number;
+  connectRatePerIpPerSecond: number;
+  /** Connection attempts per client id: burst and sustained rate. */
+  connectBurstPerClientId: number;
+  connectRatePerClientIdPerSecond: number;
+  /** Messages a device may publish: burst and sustained rate; the excess is dropped. */
+  messageBurstPerDevice: number;
+  messageRatePerDevicePerSecond: number;
+}
+
+/** The MQTT-over-TLS listener. */
+export interface TlsListenerConfig {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** CA bundle that signs device certificates (mutual TLS with "CN = device id" certificates). */
+  caFile?: string;
+  /**
+   * Ask connecting devices for a certificate (mutual TLS). A device whose certificate carries its
+   * registered signing key, or has CN = its device id and is signed by `caFile`, needs no password.
+   */
+  clientCertificates: boolean;
+}
+
+/** The MQTT-over-WebSocket listener. */
+export interface WebSocketListenerConfig {
+  port: number;
+  path: string;
+}
+
+/** External-broker mode: the bridge is a client of an existing broker instead of embedding aedes. */
+export interface ExternalBrokerConfig {
+  /** `mqtt://host:port` or `mqtts://host:port`. */
+  url: string;
+  /** The bridge's own (privileged) account at that broker. */
+  username?: string;
+  password?: string;
+  /** MQTT client id of the bridge; stable, so that its persistent session survives restarts. */
+  clientId: string;
+}
+
+/** The bridge's configuration, parsed and validated once at boot (STYLE §12). */
+export interface BridgeConfig {
+  /** The audience string devices put in `aud` of their connect credential. */
+  audience: string;
+  /** Interface the MQTT listeners bind. */
+  host: string;
+  /** Plain MQTT port; 0 picks a free one (tests). Default 1884, leaving 1883 to a local Mosquitto. */
+  tcpPort: number;
+  tls?: TlsListenerConfig;
+  webSocket?: WebSocketListenerConfig;
+  /** When set, no embedded broker runs: the bridge subscribes at this broker. */
+  externalBroker?: ExternalBrokerConfig;
+  /** The bridge's HTTP listener: CIBA notifications, admin API, /health, /metrics. */
+  http: { port: number; host: string };
+  /** Base URL under which the provider reaches this bridge (the notification endpoint's origin). */
+  publicUrl: string;
+  /** The OpenID provider the bridge relays to. */
+  provider: { url: string; adminToken?: string };
+  /** Bearer token of the bridge's admin API; unset disables the API. */
+  adminToken?: string;
+  /** Provider admin calls made at once during a bulk import. */
+  providerConcurrency: number;
+  /** `sqlite:<file>`, `sqlite::memory:`, or `postgres://…`. */
+  databaseUrl: string;
+  /** JSON file of registered devices (the file-based device directory). */
+  devicesFile: string;
+  /** Accepted clock skew on connect credentials, seconds. */
+  clockToleranceSeconds: number;
+  logLevel: LogLevel;
+  limits: BrokerLimits;
+}
+
+/** Limits of the embedded broker when nothing is configured. */
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxPacketBytes: 32 * 1024,
+  maxInflightInbound: 16,
+  queueLimit: 42,
+  maxTopicLevels: 8,
+  connectTimeoutMs: 10_000,
+  keepaliveLimitSeconds: 1200,
+  drainTimeoutMs: 30_000,
+  connectBurstPerIp: 50,
+  connectRatePerIpPerSecond: 10,
+  connectBurstPerClientId: 5,
+  connectRatePerClientIdPerSecond: 0.2,
+  messageBurstPerDevice: 40,
+  messageRatePerDevicePerSecond: 10,
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parse and validate the bridge's environment into a {@link BridgeConfig}; with {@link loadConfig}
+ * the only place the environment is read (STYLE §12). Throws {@link ConfigError} naming the
+ * variable on the first bad value.
+ *
+ * @example
+ * const config = loadBridgeConfig({ BRIDGE_MQTT_PORT: '0', BRIDGE_HTTP_PORT: '0' });
+ * config.tcpPort; // 0
+ * config.provider.url; // 'http://localhost:4000'
+ */
+export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
+  const tlsPort = port(env, 'BRIDGE_MQTTS_PORT');
+  const wsPort = port(env, 'BRIDGE_WS_PORT');
+  const httpPort = port(env, 'BRIDGE_HTTP_PORT') ?? 4001;
+  const brokerUrl = read(env, 'BRIDGE_BROKER_URL');
+  const caFile = read(env, 'BRIDGE_TLS_CA_FILE');
+  return {
+    audience: read(env, 'BRIDGE_AUDIENCE') ?? 'urn:onboard:mqtt-bridge',
+    host: read(env, 'BRIDGE_HOST') ?? '0.0.0.0',
+    tcpPort: port(env, 'BRIDGE_MQTT_PORT') ?? 1884,
+    tls:
+      tlsPort === undefined
+        ? undefined
+        : {
+            port: tlsPort,
+            certFile: required(env, 'BRIDGE_TLS_CERT_FILE'),
+            keyFile: required(env, 'BRIDGE_TLS_KEY_FILE'),
+            caFile,
+            clientCertificates: boolean(env, 'BRIDGE_TLS_CLIENT_CERTS', caFile !== undefined),
+          },
+    webSocket: wsPort === undefined ? undefined : { port: wsPort, path: read(env, 'BRIDGE_WS_PATH') ?? '/mqtt' },
+    externalBroker:
+      brokerUrl === undefined
+        ? undefined
+        : {
+            url: url(brokerUrl, 'BRIDGE_BROKER_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:']),
+            username: read(env, 'BRIDGE_BROKER_USERNAME'),
+            password: read(env, 'BRIDGE_BROKER_PASSWORD'),
+            clientId: read(env, 'BRIDGE_BROKER_CLIENT_ID') ?? 'onboard-bridge',
+          },
+    http: { port: httpPort, host: read(env, 'BRIDGE_HTTP_HOST') ?? '127.0.0.1' },
+    publicUrl: url(read(env, 'BRIDGE_PUBLIC_URL') ?? `http://localhost:${httpPort}`, 'BRIDGE_PUBLIC_URL', [
+      'http:',
+      'https:',
+    ]),
+    provider: {
+      url: url(read(env, 'PROVIDER_URL') ?? 'http://localhost:4000', 'PROVIDER_URL', ['http:', 'https:']),
+      adminToken: token(env, 'PROVIDER_ADMIN_TOKEN'),
+    },
+    adminToken: token(env, 'BRIDGE_ADMIN_TOKEN'),
+    providerConcurrency: number(env, 'BRIDGE_PROVIDER_CONCURRENCY', 16, 1, 256),
+    databaseUrl: databaseUrl(read(env, 'BRIDGE_DATABASE_URL') ?? 'sqlite:./data/bridge.sqlite'),
+    devicesFile: read(env, 'BRIDGE_DEVICES_FILE') ?? './data/devices.json',
+    clockToleranceSeconds: number(env, 'BRIDGE_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    logLevel: logLevel(env),
+    limits: {
+      ...DEFAULT_BROKER_LIMITS,
+      maxPacketBytes: number(env, 'BRIDGE_MAX_PACKET_BYTES', DEFAULT_BROKER_LIMITS.maxPacketBytes, 1024, 268_435_455),
+      connectRatePerIpPerSecond: number(
+        env,
+        'BRIDGE_CONNECT_RATE_PER_IP',
+        DEFAULT_BROKER_LIMITS.connectRatePerIpPerSecond,
+        0.01,
+        1e6,
+      ),
+      connectBurstPerIp: number(env, 'BRIDGE_CONNECT_BURST_PER_IP', DEFAULT_BROKER_LIMITS.connectBurstPerIp, 1, 1e6),
+    },
+  };
+}
+
+/**
+ * The environment variables {@link loadBridgeConfig} reads, with their meaning, for `--help`
+ * texts and docs.
+ */
+export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
+  BRIDGE_MQTT_PORT: 'MQTT over TCP port (default 1884; 0 = any free port)',
+  BRIDGE_HOST: 'interface of the MQTT listeners (default 0.0.0.0)',
+  BRIDGE_MQTTS_PORT: 'MQTT over TLS port (off unless set; needs BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE)',
+  BRIDGE_TLS_CA_FILE: 'CA bundle signing device certificates (CN = device id)',
+  BRIDGE_TLS_CLIENT_CERTS: 'true to ask devices for a certificate (mutual TLS; default true when a CA file is set)',
+  BRIDGE_WS_PORT: 'MQTT over WebSocket port (off unless set); path BRIDGE_WS_PATH (default /mqtt)',
+  BRIDGE_AUDIENCE: 'aud of connect credentials (default urn:onboard:mqtt-bridge)',
+  BRIDGE_BROKER_URL: 'mqtt://host:port of an external broker; no embedded broker runs when set',
+  BRIDGE_BROKER_USERNAME: "the bridge's account at the external broker",
+  BRIDGE_BROKER_PASSWORD: "the bridge's password at the external broker",
+  BRIDGE_BROKER_CLIENT_ID: 'MQTT client id of the bridge at the external broker (default onboard-bridge)',
+  BRIDGE_HTTP_PORT: 'HTTP port: /ciba/notify, /admin/v1/devices, /health, /metrics (default 4001)',
+  BRIDGE_HTTP_HOST: 'interface of the HTTP listener (default 127.0.0.1)',
+  BRIDGE_PUBLIC_URL: 'URL the provider reaches the bridge at (default http://localhost:<BRIDGE_HTTP_PORT>)',
+  PROVIDER_URL: 'the OpenID provider (default http://localhost:4000)',
+  PROVIDER_ADMIN_TOKEN: "the provider's ADMIN_TOKEN, used to register and disable devices as clients",
+  BRIDGE_ADMIN_TOKEN: `bearer token of the bridge admin API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
+  BRIDGE_PROVIDER_CONCURRENCY: 'provider admin calls in parallel during an import (default 16)',
+  BRIDGE_DATABASE_URL: 'sqlite:<file> (default sqlite:./data/bridge.sqlite), sqlite::memory: or postgres://…',
+  BRIDGE_DEVICES_FILE: 'JSON file of devices for the file-based directory (default ./data/devices.json)',
+  BRIDGE_CLOCK_TOLERANCE_SECONDS: 'clock skew accepted on connect credentials (default 30)',
+  BRIDGE_MAX_PACKET_BYTES: 'largest MQTT packet (default 32768)',
+  BRIDGE_CONNECT_RATE_PER_IP: 'sustained connection attempts per second per address (default 10)',
+  BRIDGE_CONNECT_BURST_PER_IP: 'connection attempts at once per address (default 50)',
+  LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
+};
+
+/** A value, trimmed; empty counts as unset. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function port(env: Env, name: string): number | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) throw new ConfigError(name, `must be a port number (0-65535), got '${raw}'`);
+  return value;
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new ConfigError(name, `must be a number between ${min} and ${max}, got '${raw}'`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got '${raw}'`);
+}
+
+function token(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  // the value itself is never echoed: it is a secret
+  if (value !== undefined && value.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new ConfigError(name, `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  return value;
+}
+
+function url(raw: string, name: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a URL: '${raw}'`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  if (parsed.username || parsed.password) throw new ConfigError(name, 'must not contain credentials');
+  return raw.replace(/\/+$/, '');
+}
+
+function databaseUrl(raw: string): string {
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
+  throw new ConfigError('BRIDGE_DATABASE_URL', `expected sqlite:<file>, sqlite::memory: or postgres://…, got '${raw}'`);
+}
+
+function logLevel(env: Env): LogLevel {
+  const value = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  return value as LogLevel;
+}
