@@ -145,6 +145,8 @@ const FULL_CLIENT: Required<Client> = {
   scope: 'openid profile',
   backchannelClientNotificationEndpoint: 'https://rp.example/cb',
   backchannelAuthenticationRequestSigningAlg: 'PS256',
+  tokenResponseEncryptionAlg: 'ECDH-ES+A256KW',
+  tokenResponseEncryptionEnc: 'A256GCM',
 };
 const FULL_OWNER: Required<Owner> = {
   sub: 'sub-full',
@@ -176,6 +178,7 @@ const FULL_AUTH_REQUEST: Required<AuthRequest> = {
   deliveryMode: 'push',
   clientNotificationToken: 'cnt',
   deliveryAuthReqId: 'clear-auth-req-id',
+  dpopJkt: 'dpop-key-thumbprint',
   requestObjectHash: 'request-object-hash',
   status: 'consumed',
   createdAt: T0,
@@ -599,6 +602,20 @@ export function runStoreContract(
         expect((await stores.refreshTokens.find('a'))?.revoked).toBe(true);
         expect((await stores.refreshTokens.find('b'))?.revoked).toBe(true);
         expect((await stores.refreshTokens.find('c'))?.revoked).toBe(false);
+      });
+
+      it('revokes every refresh token of a client, counts the newly revoked ones, and leaves other clients alone', async () => {
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'a' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'b', familyId: 'fam-2', revoked: true }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'c', familyId: 'fam-3' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'd', clientId: 'client-b' }));
+        expect(await stores.refreshTokens.revokeClient('client-a')).toBe(2);
+        expect((await stores.refreshTokens.find('a'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('b'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('c'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('d'))?.revoked).toBe(false);
+        expect(await stores.refreshTokens.revokeClient('client-a')).toBe(0);
+        expect(await stores.refreshTokens.revokeClient('no-such-client')).toBe(0);
       });
 
       it('deletes expired records only', async () => {

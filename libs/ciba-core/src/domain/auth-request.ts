@@ -29,6 +29,12 @@ export interface AuthRequest {
    * notification body must carry it (CIBA §10.2, §10.3). Poll requests keep only the hash.
    */
   deliveryAuthReqId?: string;
+  /**
+   * `dpop_jkt` (the RFC 9449 §10 idea applied to CIBA): thumbprint of the key the
+   * tokens of this request are bound to. Push issuance binds to it; a poll/ping token
+   * request must present a DPoP proof made with that key.
+   */
+  dpopJkt?: string;
   /** Hash of the signed request object, for audit (non-repudiation). */
   requestObjectHash?: string;
   status: AuthRequestStatus;

@@ -24,6 +24,14 @@ export interface Client {
   backchannelAuthenticationRequestSigningAlg?: string;
   backchannelUserCodeParameter: boolean;
   dpopBoundAccessTokens: boolean;
+  /**
+   * Onboard extension: JWE `alg` of token responses to this client (ECDH-ES+A256KW or
+   * ECDH-ES). When set, every token response (push body, token endpoint) is one compact
+   * JWE encrypted to the client's `use: enc` key.
+   */
+  tokenResponseEncryptionAlg?: string;
+  /** JWE `enc` of encrypted token responses (default A256GCM when an alg is registered). */
+  tokenResponseEncryptionEnc?: string;
   /** Enforce the FAPI-CIBA profile for this client (or globally via config). */
   fapiCiba: boolean;
   /** Raw registered metadata, returned by the registration endpoint. */

@@ -318,6 +318,17 @@ class MemoryRefreshTokenStore implements RefreshTokenStore {
     }
   }
 
+  async revokeClient(clientId: string): Promise<number> {
+    // A full scan: disabling a client is a rare admin action.
+    let count = 0;
+    for (const [hash, row] of this.rows) {
+      if (row.clientId !== clientId || row.revoked) continue;
+      this.rows.set(hash, { ...row, revoked: true });
+      count++;
+    }
+    return count;
+  }
+
   async deleteExpired(before: number): Promise<number> {
     const due = this.expiry.popDue(before, (hash, at) => this.rows.get(hash)?.expiresAt === at);
     for (const hash of due) {

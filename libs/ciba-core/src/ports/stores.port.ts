@@ -58,6 +58,8 @@ export interface RefreshTokenStore {
   /** Atomically mark as used; false if it already was (reuse). */
   markUsed(tokenHash: string, at: number): Promise<boolean>;
   revokeFamily(familyId: string): Promise<void>;
+  /** Revoke every refresh token of a client (the client was disabled). Returns how many were unrevoked before. */
+  revokeClient(clientId: string): Promise<number>;
   deleteExpired(before: number): Promise<number>;
 }
 

@@ -18,6 +18,7 @@ export class AuthRequestEntity {
   @Column({ name: 'delivery_mode', type: 'text' }) deliveryMode: string;
   @Column({ name: 'client_notification_token', type: 'text', nullable: true }) clientNotificationToken: string | null;
   @Column({ name: 'delivery_auth_req_id', type: 'text', nullable: true }) deliveryAuthReqId: string | null;
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true }) dpopJkt: string | null;
   @Column({ name: 'request_object_hash', type: 'text', nullable: true }) requestObjectHash: string | null;
   @Column({ name: 'status', type: 'text' }) status: string;
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;

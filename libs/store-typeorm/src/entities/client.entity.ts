@@ -20,6 +20,10 @@ export class ClientEntity {
   backchannelAuthenticationRequestSigningAlg: string | null;
   @Column({ name: 'backchannel_user_code_parameter', type: 'boolean' }) backchannelUserCodeParameter: boolean;
   @Column({ name: 'dpop_bound_access_tokens', type: 'boolean' }) dpopBoundAccessTokens: boolean;
+  @Column({ name: 'token_response_encryption_alg', type: 'text', nullable: true })
+  tokenResponseEncryptionAlg: string | null;
+  @Column({ name: 'token_response_encryption_enc', type: 'text', nullable: true })
+  tokenResponseEncryptionEnc: string | null;
   @Column({ name: 'fapi_ciba', type: 'boolean' }) fapiCiba: boolean;
   @Column({ name: 'metadata', type: 'simple-json' }) metadata: Record<string, unknown>;
   @Column({ name: 'disabled', type: 'boolean' }) disabled: boolean;

@@ -1,10 +1,12 @@
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migration';
 import { AuthRequestApprovedAt1767830400000 } from './1767830400000-auth-request-approved-at.migration';
 import { AuditEventSequence1767830400001 } from './1767830400001-audit-event-sequence.migration';
+import { DeviceClients1768435200000 } from './1768435200000-device-clients.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
   InitialSchema1767225600000,
   AuthRequestApprovedAt1767830400000,
   AuditEventSequence1767830400001,
+  DeviceClients1768435200000,
 ];

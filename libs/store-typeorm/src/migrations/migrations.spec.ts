@@ -53,6 +53,7 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       const old = await stores.authRequests.find('ar-old');
       expect(old?.approvedBy).toBe('dev-1');
       expect(old).not.toHaveProperty('approvedAt');
+      expect(old).not.toHaveProperty('dpopJkt');
       const consumed = await stores.authRequests.transition('ar-old', 'approved', {
         status: 'consumed',
         approvedAt: T0 + 1,

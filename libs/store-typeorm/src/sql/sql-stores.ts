@@ -200,6 +200,13 @@ class SqlRefreshTokenStore implements RefreshTokenStore {
   async revokeFamily(familyId: string): Promise<void> {
     await this.sql.run(`UPDATE refresh_tokens SET revoked = ? WHERE family_id = ?`, [true, familyId]);
   }
+  async revokeClient(clientId: string): Promise<number> {
+    return this.sql.run(`UPDATE refresh_tokens SET revoked = ? WHERE client_id = ? AND revoked = ?`, [
+      true,
+      clientId,
+      false,
+    ]);
+  }
   async deleteExpired(before: number): Promise<number> {
     return this.sql.run(`DELETE FROM refresh_tokens WHERE expires_at < ?`, [before]);
   }
