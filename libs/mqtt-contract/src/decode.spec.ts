@@ -25,6 +25,7 @@ describe('device message decoding', () => {
     const messages: DeviceMessage[] = [
       { type: 'verification', requestId: 'a', request: jws, clientAssertion: jws },
       { type: 'cancel', requestId: 'b' },
+      { type: 'result-ack', requestId: 'e' },
       { type: 'refresh', requestId: 'c', refreshToken: 'rt', clientAssertion: jws, dpop: jws },
       { type: 'refresh', requestId: 'd', refreshToken: 'rt', clientAssertion: jws },
     ];
@@ -90,9 +91,11 @@ describe('bridge message decoding', () => {
       { type: 'ack', requestId: 'a', authReqId: 'x1', expiresIn: 120 },
       { type: 'status', requestId: 'a', status: 'pending', authReqId: 'x1' },
       { type: 'status', requestId: 'a', status: 'cancelled' },
-      { type: 'result', requestId: 'a', authReqId: 'x1', outcome: 'tokens', encryptedTokens: jwe },
-      { type: 'result', requestId: 'a', outcome: 'error', error: 'access_denied', errorDescription: 'denied by owner' },
-      { type: 'result', requestId: 'a', outcome: 'error', error: 'expired_token' },
+      { type: 'result', requestId: 'a', authReqId: 'x1', status: 'approved', encryptedTokenResponse: jwe },
+      { type: 'result', requestId: 'a', status: 'refreshed', encryptedTokenResponse: jwe },
+      { type: 'result', requestId: 'a', status: 'denied', error: 'access_denied', errorDescription: 'denied by owner' },
+      { type: 'result', requestId: 'a', status: 'expired', error: 'expired_token' },
+      { type: 'result', requestId: 'a', status: 'failed', error: 'invalid_client' },
       { type: 'error', requestId: null, error: 'invalid_message', errorDescription: 'payload is not a JSON object' },
       { type: 'error', requestId: 'a', error: 'not_implemented', errorDescription: 'later' },
     ];
@@ -100,18 +103,34 @@ describe('bridge message decoding', () => {
       expect(decodeBridgeMessage(m.type, encodeBridgeMessage(m))).toEqual({ ok: true, message: m });
   });
 
-  it('refuses a result with both tokens and an error, or neither', () => {
-    expect(
-      decodeBridgeMessage('result', bytes({ request_id: 'a', encrypted_tokens: jwe, error: 'access_denied' })),
-    ).toMatchObject({ ok: false });
-    expect(decodeBridgeMessage('result', bytes({ request_id: 'a' }))).toMatchObject({
-      ok: false,
-      description: 'exactly one of encrypted_tokens and error is required',
-    });
+  it('refuses a result whose members do not match its status', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [
+        { request_id: 'a', status: 'approved', encrypted_token_response: jwe, error: 'access_denied' },
+        'a result with status approved carries no error',
+      ],
+      [{ request_id: 'a', status: 'approved' }, 'encrypted_token_response is required'],
+      [
+        { request_id: 'a', status: 'denied', error: 'access_denied', encrypted_token_response: jwe },
+        'a result with status denied carries no encrypted_token_response',
+      ],
+      [{ request_id: 'a', status: 'failed' }, 'error is required'],
+      [{ request_id: 'a', encrypted_token_response: jwe }, 'status is required'],
+      [{ request_id: 'a', status: 'pending', error: 'access_denied' }, 'status is not a known result status'],
+      [
+        { request_id: 'a', status: 'approved', encrypted_token_response: 'a.b.c' },
+        'encrypted_token_response is malformed',
+      ],
+    ];
+    for (const [wire, description] of cases) {
+      expect(decodeBridgeMessage('result', bytes(wire))).toMatchObject({ ok: false, description });
+    }
   });
 
   it('refuses unknown error codes and statuses', () => {
-    expect(decodeBridgeMessage('result', bytes({ request_id: 'a', error: 'nope' }))).toMatchObject({ ok: false });
+    expect(decodeBridgeMessage('result', bytes({ request_id: 'a', status: 'failed', error: 'nope' }))).toMatchObject({
+      ok: false,
+    });
     expect(
       decodeBridgeMessage('error', bytes({ request_id: 'a', error: 'access_denied', error_description: 'x' })),
     ).toMatchObject({ ok: false });

@@ -3,14 +3,23 @@ import {
   COMPACT_JWE_PATTERN,
   COMPACT_JWS_PATTERN,
   MAX_AUTH_REQ_ID_LENGTH,
-  MAX_ENCRYPTED_TOKENS_LENGTH,
+  MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH,
   MAX_ERROR_DESCRIPTION_LENGTH,
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_OBJECT_LENGTH,
   MAX_TOKEN_LENGTH,
   REQUEST_ID_PATTERN,
 } from './limits';
-import { VERIFICATION_STATUSES, type BridgeMessage, type DeviceMessage, type VerificationStatus } from './messages';
+import {
+  RESULT_ERROR_STATUSES,
+  RESULT_TOKEN_STATUSES,
+  VERIFICATION_STATUSES,
+  type BridgeMessage,
+  type DeviceMessage,
+  type ResultErrorStatus,
+  type ResultTokenStatus,
+  type VerificationStatus,
+} from './messages';
 import type { BridgeMessageType, DeviceMessageType } from './topics';
 
 /** Outcome of decoding a payload: the typed message, or the protocol error to answer with. */
@@ -25,6 +34,8 @@ export type DecodeResult<T> =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const statuses: ReadonlySet<string> = new Set(VERIFICATION_STATUSES);
+const tokenStatuses: ReadonlySet<string> = new Set(RESULT_TOKEN_STATUSES);
+const errorStatuses: ReadonlySet<string> = new Set(RESULT_ERROR_STATUSES);
 
 /**
  * Decodes and validates a payload a device published on `requests/{type}`. Unknown members are
@@ -45,6 +56,7 @@ export function decodeDeviceMessage(type: DeviceMessageType, payload: Uint8Array
           clientAssertion: f.string('client_assertion', MAX_TOKEN_LENGTH, COMPACT_JWS_PATTERN),
         };
       case 'cancel':
+      case 'result-ack':
         return { type, requestId: f.requestId() };
       case 'refresh':
         return {
@@ -88,16 +100,40 @@ export function decodeBridgeMessage(type: BridgeMessageType, payload: Uint8Array
       case 'result': {
         const requestId = f.requestId();
         const authReqId = optional('authReqId', f.optionalString('auth_req_id', MAX_AUTH_REQ_ID_LENGTH));
-        const tokens = f.optionalString('encrypted_tokens', MAX_ENCRYPTED_TOKENS_LENGTH, COMPACT_JWE_PATTERN);
-        const error = f.optionalString('error', 64);
+        const status = f.string('status', 32);
         if (f.failed) return undefined;
-        if ((tokens === undefined) === (error === undefined)) {
-          return f.fail('exactly one of encrypted_tokens and error is required');
+        if (tokenStatuses.has(status)) {
+          const encrypted = f.string(
+            'encrypted_token_response',
+            MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH,
+            COMPACT_JWE_PATTERN,
+          );
+          if (f.own('error') !== undefined) f.fail(`a result with status ${status} carries no error`);
+          if (f.failed) return undefined;
+          return {
+            type,
+            requestId,
+            ...authReqId,
+            status: status as ResultTokenStatus,
+            encryptedTokenResponse: encrypted,
+          };
         }
-        if (tokens !== undefined) return { type, requestId, ...authReqId, outcome: 'tokens', encryptedTokens: tokens };
+        if (!errorStatuses.has(status)) return f.fail('status is not a known result status');
+        if (f.own('encrypted_token_response') !== undefined) {
+          return f.fail(`a result with status ${status} carries no encrypted_token_response`);
+        }
+        const error = f.string('error', 64);
+        if (f.failed) return undefined;
         if (!isResultErrorCode(error)) return f.fail('error is not a known result error code');
         const description = f.optionalString('error_description', MAX_ERROR_DESCRIPTION_LENGTH);
-        return { type, requestId, ...authReqId, outcome: 'error', error, ...optional('errorDescription', description) };
+        return {
+          type,
+          requestId,
+          ...authReqId,
+          status: status as ResultErrorStatus,
+          error,
+          ...optional('errorDescription', description),
+        };
       }
       case 'error': {
         const requestId = f.nullableRequestId();
@@ -207,7 +243,7 @@ class FieldReader {
     return value;
   }
 
-  private own(name: string): unknown {
+  own(name: string): unknown {
     return Object.hasOwn(this.obj, name) ? this.obj[name] : undefined;
   }
 }

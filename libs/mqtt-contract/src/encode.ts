@@ -20,6 +20,7 @@ export function encodeDeviceMessage(message: DeviceMessage): Buffer {
         client_assertion: message.clientAssertion,
       });
     case 'cancel':
+    case 'result-ack':
       return json({ request_id: message.requestId });
     case 'refresh':
       return json({
@@ -42,15 +43,17 @@ export function encodeBridgeMessage(message: BridgeMessage): Buffer {
     case 'status':
       return json({ request_id: message.requestId, status: message.status, auth_req_id: message.authReqId });
     case 'result':
-      return message.outcome === 'tokens'
+      return 'encryptedTokenResponse' in message
         ? json({
             request_id: message.requestId,
             auth_req_id: message.authReqId,
-            encrypted_tokens: message.encryptedTokens,
+            status: message.status,
+            encrypted_token_response: message.encryptedTokenResponse,
           })
         : json({
             request_id: message.requestId,
             auth_req_id: message.authReqId,
+            status: message.status,
             error: message.error,
             error_description: cut(message.errorDescription),
           });

@@ -21,8 +21,8 @@ export const MAX_TOKEN_LENGTH = 4096;
 /** Longest `auth_req_id` the bridge relays (CIBA §7.3 leaves its length open). */
 export const MAX_AUTH_REQ_ID_LENGTH = 512;
 
-/** Longest encrypted token set (compact JWE) in a result. */
-export const MAX_ENCRYPTED_TOKENS_LENGTH = 12 * 1024;
+/** Longest encrypted token response (compact JWE) in a result. */
+export const MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH = 12 * 1024;
 
 /** Longest `error_description`; longer ones are truncated by the sender. */
 export const MAX_ERROR_DESCRIPTION_LENGTH = 256;

@@ -39,8 +39,18 @@ export interface RefreshMessage {
   dpop?: string;
 }
 
+/**
+ * device → bridge, `requests/result-ack`: the device processed the result of `requestId`; the
+ * bridge stops redelivering it on reconnect.
+ */
+export interface ResultAckMessage {
+  type: 'result-ack';
+  /** The `request_id` of the result. */
+  requestId: string;
+}
+
 /** Any message a device publishes. */
-export type DeviceMessage = VerificationRequestMessage | CancelMessage | RefreshMessage;
+export type DeviceMessage = VerificationRequestMessage | CancelMessage | RefreshMessage | ResultAckMessage;
 
 /** bridge → device, `replies/ack`: the provider accepted the verification request (CIBA §7.3). */
 export interface AckMessage {
@@ -63,21 +73,35 @@ export interface StatusMessage {
   authReqId?: string;
 }
 
-/** bridge → device, `replies/result`: final outcome of a verification request or a refresh. */
+/** Statuses of a result carrying tokens: a verification approved, or a refresh done. */
+export const RESULT_TOKEN_STATUSES = ['approved', 'refreshed'] as const;
+export type ResultTokenStatus = (typeof RESULT_TOKEN_STATUSES)[number];
+/** Statuses of a result carrying an error: the owner denied, the request expired, or it failed. */
+export const RESULT_ERROR_STATUSES = ['denied', 'expired', 'failed'] as const;
+export type ResultErrorStatus = (typeof RESULT_ERROR_STATUSES)[number];
+export type ResultStatus = ResultTokenStatus | ResultErrorStatus;
+
+/**
+ * bridge → device, `replies/result`: final outcome of a verification request or a refresh.
+ * Redelivered on every (re)connect until the device confirms it with `requests/result-ack`.
+ */
 export type ResultMessage =
   | {
       type: 'result';
       requestId: string;
       authReqId?: string;
-      outcome: 'tokens';
-      /** The token response, encrypted to the device's encryption key (compact JWE, RFC 7516). */
-      encryptedTokens: string;
+      status: ResultTokenStatus;
+      /**
+       * The provider's token response (access_token, token_type, expires_in, refresh_token,
+       * id_token, scope), as one compact JWE (RFC 7516) encrypted to the device's encryption key.
+       */
+      encryptedTokenResponse: string;
     }
   | {
       type: 'result';
       requestId: string;
       authReqId?: string;
-      outcome: 'error';
+      status: ResultErrorStatus;
       error: ResultErrorCode;
       errorDescription?: string;
     };

@@ -5,7 +5,7 @@ import { DEVICE_ID_PATTERN } from './limits';
  * own subtree `onboard/v1/devices/{deviceId}/`, which carries no personal data: the device id is
  * an opaque identifier chosen at registration.
  *
- * - device → bridge: `onboard/v1/devices/{deviceId}/requests/{verification|cancel|refresh}`
+ * - device → bridge: `onboard/v1/devices/{deviceId}/requests/{verification|cancel|refresh|result-ack}`
  * - bridge → device: `onboard/v1/devices/{deviceId}/replies/{ack|status|result|error}`
  */
 
@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 'v1';
 export const TOPIC_ROOT = `onboard/${PROTOCOL_VERSION}/devices`;
 
 /** Messages a device publishes (the last topic level). */
-export const DEVICE_MESSAGE_TYPES = ['verification', 'cancel', 'refresh'] as const;
+export const DEVICE_MESSAGE_TYPES = ['verification', 'cancel', 'refresh', 'result-ack'] as const;
 export type DeviceMessageType = (typeof DEVICE_MESSAGE_TYPES)[number];
 
 /** Messages the bridge publishes to a device (the last topic level). */
