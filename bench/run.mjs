@@ -132,6 +132,7 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       repeat,
       flows: scenario.flows,
       advertisedInterval: interval,
+      setupVia: target.setupVia,
       // The load generator (this process) shares the machine: its CPU and the load
       // average before the run help to read the wall-clock figures.
       loadGeneratorCpuMsPerFlow: (generator.user + generator.system) / 1000 / Math.max(1, summary.completed),

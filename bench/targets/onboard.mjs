@@ -69,10 +69,12 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
 
   let clients;
   let owners;
+  let setupVia;
   const adminApi = await fetch(`${issuer}/admin/v1/clients`, { headers: { authorization: `Bearer ${adminToken}` } });
   await adminApi.arrayBuffer();
   if (adminApi.status !== 404) {
     // The operator's path: the admin HTTP API.
+    setupVia = 'admin API';
     const register = async (mode) => {
       const registered = await admin(issuer, adminToken, '/clients', clientMetadata(mode));
       return { clientId: registered.client_id, clientSecret: registered.client_secret };
@@ -89,6 +91,7 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
   } else {
     // No admin HTTP API in this build: the same library calls the admin CLI makes, in the
     // provider process (one CLI process per owner would take minutes).
+    setupVia = 'admin library calls in process';
     child.send({
       type: 'setup',
       request: { clients: { poll: clientMetadata('poll'), ping: clientMetadata('ping') }, owners: ownerSpecs },
@@ -103,6 +106,7 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
     target: {
       name: 'Onboard',
       issuer,
+      setupVia,
       backchannelEndpoint: discovery.backchannel_authentication_endpoint,
       tokenEndpoint: discovery.token_endpoint,
       ownerDeviceRequests: `${issuer}/owner-device/v1/requests`,
