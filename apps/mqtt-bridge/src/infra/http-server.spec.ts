@@ -41,7 +41,7 @@ describe('bridge HTTP server', () => {
     expect(await small.json()).toEqual({ bytes: 5 });
     const big = await fetch(`${base}/admin/v1/devices:import`, { method: 'POST', body: 'x'.repeat(100) });
     expect(big.status).toBe(413);
-    expect((await big.json()).error).toBe('payload_too_large');
+    expect(((await big.json()) as { error: string }).error).toBe('payload_too_large');
   });
 
   it('answers 404 for an unknown path and 405 with Allow for a known path and another method', async () => {
@@ -54,7 +54,7 @@ describe('bridge HTTP server', () => {
   it('renders typed errors with their status and hides unexpected ones behind a logged error id', async () => {
     expect((await fetch(`${base}/teapot`)).status).toBe(418);
     const res = await fetch(`${base}/boom`);
-    const body = await res.json();
+    const body = (await res.json()) as { error: string; error_description: string };
     expect(res.status).toBe(500);
     expect(body.error).toBe('server_error');
     expect(JSON.stringify(body)).not.toContain('secret detail');
