@@ -1,0 +1,163 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DEVICE_STATUSES, MAX_DEVICE_PAGE, type DeviceRecord, type DeviceStatus } from '@onboard/bridge-core';
+import { HttpError, json, type BridgeHttpRequest, type BridgeHttpServer } from '../infra/http-server';
+import { DeviceAdminError, type DeviceAdmin, type ImportEntry, type ImportLineResult } from './device-admin';
+
+/** Path prefix of the bridge admin API. */
+export const ADMIN_DEVICES_PATH = '/admin/v1/devices';
+
+const MAX_REGISTRATION_BYTES = 64 * 1024;
+/** A fleet file of some 100,000 devices. */
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The bridge admin HTTP API (Bearer `BRIDGE_ADMIN_TOKEN`, compared in constant time):
+ * - `POST /admin/v1/devices` `{device_id, jwks, name?}` → 201 (registered) or 200 (unchanged);
+ * - `POST /admin/v1/devices:import`, a JSON-lines body, one registration per line → 200 with a
+ *   result per line;
+ * - `GET /admin/v1/devices[?status=&after=&limit=]`, `GET /admin/v1/devices/{id}`;
+ * - `POST /admin/v1/devices/{id}/disable`, `POST /admin/v1/devices/{id}/revoke`.
+ * Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
+ */
+export function registerDeviceAdminRoutes(http: BridgeHttpServer, admin: DeviceAdmin, adminToken: string): void {
+  const expected = digest(adminToken);
+  const guarded =
+    (handler: (req: BridgeHttpRequest) => Promise<ReturnType<typeof json>>) => async (req: BridgeHttpRequest) => {
+      authenticate(req, expected);
+      try {
+        return await handler(req);
+      } catch (err) {
+        if (err instanceof DeviceAdminError) throw new HttpError(err.status, err.code, err.message);
+        throw err;
+      }
+    };
+
+  http.route(
+    'POST',
+    ADMIN_DEVICES_PATH,
+    guarded(async (req) => {
+      const body = parseObject((await req.body(MAX_REGISTRATION_BYTES)).toString('utf8'));
+      if (typeof body === 'string') throw new HttpError(400, 'invalid_request', body);
+      const { outcome, device } = await admin.register(registrationOf(body));
+      return json(outcome === 'registered' ? 201 : 200, { outcome, ...deviceView(device) });
+    }),
+  );
+  http.route(
+    'POST',
+    `${ADMIN_DEVICES_PATH}:import`,
+    guarded(async (req) => {
+      const results = await admin.import(parseJsonLines((await req.body(MAX_IMPORT_BYTES)).toString('utf8')));
+      return json(200, importView(results));
+    }),
+  );
+  http.route(
+    'GET',
+    ADMIN_DEVICES_PATH,
+    guarded(async (req) => {
+      const status = req.query.get('status') ?? undefined;
+      if (status !== undefined && !(DEVICE_STATUSES as readonly string[]).includes(status))
+        throw new HttpError(400, 'invalid_request', `status must be one of ${DEVICE_STATUSES.join(', ')}`);
+      const rawLimit = req.query.get('limit');
+      const limit = rawLimit === null ? 100 : Number(rawLimit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEVICE_PAGE)
+        throw new HttpError(400, 'invalid_request', `limit must be an integer from 1 to ${MAX_DEVICE_PAGE}`);
+      const devices = await admin.list({
+        status: status as DeviceStatus | undefined,
+        after: req.query.get('after') ?? undefined,
+        limit,
+      });
+      const last = devices.length === limit ? devices[devices.length - 1].deviceId : undefined;
+      return json(200, { devices: devices.map(deviceView), ...(last ? { next_after: last } : {}) });
+    }),
+  );
+  http.route(
+    'GET',
+    `${ADMIN_DEVICES_PATH}/:id`,
+    guarded(async (req) => json(200, deviceView(await admin.get(req.params.id)))),
+  );
+  http.route(
+    'POST',
+    `${ADMIN_DEVICES_PATH}/:id/disable`,
+    guarded(async (req) => json(200, deviceView(await admin.disable(req.params.id)))),
+  );
+  http.route(
+    'POST',
+    `${ADMIN_DEVICES_PATH}/:id/revoke`,
+    guarded(async (req) => json(200, deviceView(await admin.revoke(req.params.id)))),
+  );
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** RFC 6750 §2.1 bearer token, compared in constant time (hashes of equal length). */
+function authenticate(req: BridgeHttpRequest, expected: Buffer): void {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+  if (match && timingSafeEqual(digest(match[1]), expected)) return;
+  throw new HttpError(401, 'invalid_token', 'admin credential required', {
+    'www-authenticate': match ? 'Bearer realm="bridge-admin", error="invalid_token"' : 'Bearer realm="bridge-admin"',
+  });
+}
+
+function parseObject(text: string): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'body is not JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object';
+  return value as Record<string, unknown>;
+}
+
+function registrationOf(body: Record<string, unknown>) {
+  return { deviceId: body.device_id, jwks: body.jwks, name: body.name };
+}
+
+/** One registration per non-empty line; line numbers start at 1. */
+function parseJsonLines(text: string): ImportEntry[] {
+  const entries: ImportEntry[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const parsed = parseObject(line);
+    entries.push(
+      typeof parsed === 'string'
+        ? { line: index + 1, problem: parsed.replace('body', 'line') }
+        : { line: index + 1, registration: registrationOf(parsed) },
+    );
+  });
+  return entries;
+}
+
+function deviceView(device: DeviceRecord) {
+  return {
+    device_id: device.deviceId,
+    status: device.status,
+    jwks: { keys: device.publicJwks },
+    created_at: new Date(device.createdAt).toISOString(),
+    updated_at: new Date(device.updatedAt).toISOString(),
+  };
+}
+
+function importView(results: ImportLineResult[]) {
+  const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
+  return {
+    registered: count('registered'),
+    unchanged: count('unchanged'),
+    failed: count('failed'),
+    results: results.map((r) =>
+      r.outcome === 'failed'
+        ? {
+            line: r.line,
+            device_id: r.deviceId,
+            outcome: r.outcome,
+            error: r.error,
+            error_description: r.errorDescription,
+          }
+        : { line: r.line, device_id: r.deviceId, outcome: r.outcome },
+    ),
+  };
+}
