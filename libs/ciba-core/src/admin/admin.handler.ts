@@ -15,6 +15,7 @@ import {
   disableClient,
   disableOwner,
   disableOwnerDevice,
+  getClient,
   listClients,
   listOwnerDevices,
   listOwners,
@@ -167,6 +168,7 @@ const ROUTES: [string, string, Route][] = [
       return jsonNoStore(201, response);
     },
   ],
+  ['GET', 'clients/*', async (ctx, _req, [id]) => jsonNoStore(200, clientView(await getClient(ctx, id)))],
   ['POST', 'clients/*/disable', async (ctx, _req, [id]) => jsonNoStore(200, clientView(await disableClient(ctx, id)))],
   [
     'GET',
@@ -192,7 +194,8 @@ function match(pattern: string, segments: string[]): string[] | undefined {
  * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
  *   `POST /owners/{sub}/devices/{id}/disable`
  * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),
- *   `POST /clients/{id}/disable`
+ *   `GET /clients/{id}` (metadata, never secrets), `POST /clients/{id}/disable`
+ *   (also revokes the client's refresh tokens)
  * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
  * Guarded by {@link authenticateAdmin}; `subpath` is the path below PATHS.admin.
  *

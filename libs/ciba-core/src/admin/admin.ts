@@ -163,14 +163,38 @@ export async function disableOwnerDevice(ctx: ProviderContext, sub: string, devi
   return updated;
 }
 
-/** Disable a client: its authentication fails from now on. */
+/**
+ * Disable a client: its authentication fails from now on, its access tokens are
+ * inactive (userinfo, introspection) and its refresh tokens are revoked, in one
+ * store transaction.
+ *
+ * @throws NotFound when there is no such client.
+ * @example
+ * const client = await disableClient(ctx, 'head-unit-0042');
+ */
 export async function disableClient(ctx: ProviderContext, clientId: string): Promise<Client> {
   const client = await ctx.stores.clients.find(clientId);
   if (!client) throw new NotFound('no such client');
   const updated = { ...client, disabled: true };
-  await ctx.stores.clients.save(updated);
-  await audit(ctx, 'client.disabled', { clientId });
+  await ctx.stores.transaction(async (stores) => {
+    await stores.clients.save(updated);
+    const refreshTokensRevoked = await stores.refreshTokens.revokeClient(clientId);
+    await stores.audit.append({
+      id: ctx.random.uuid(),
+      at: ctx.clock.now(),
+      type: 'client.disabled',
+      clientId,
+      data: { refreshTokensRevoked },
+    });
+  });
   return updated;
+}
+
+/** One client, or NotFound. */
+export async function getClient(ctx: ProviderContext, clientId: string): Promise<Client> {
+  const client = await ctx.stores.clients.find(clientId);
+  if (!client) throw new NotFound('no such client');
+  return client;
 }
 
 export function listClients(ctx: ProviderContext): Promise<Client[]> {

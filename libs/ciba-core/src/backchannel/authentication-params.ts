@@ -17,6 +17,8 @@ export const AUTHENTICATION_PARAMETERS = [
   'requested_expiry',
   'authorization_details',
   'request_context',
+  // RFC 9449 §10 applied to CIBA (Onboard): the DPoP key the tokens are bound to.
+  'dpop_jkt',
 ] as const;
 
 /**

@@ -12,6 +12,7 @@ import { checkAuthorizationDetails } from './check-authorization-details';
 import { checkBindingMessage } from './check-binding-message';
 import { checkCibaGrant } from './check-ciba-grant';
 import { checkClientNotificationToken } from './check-client-notification-token';
+import { checkDpopJkt } from './check-dpop-jkt';
 import { checkHints } from './check-hints';
 import { checkRequestedExpiry } from './check-requested-expiry';
 import { checkScope } from './check-scope';
@@ -51,6 +52,7 @@ export async function handleBackchannelAuthentication(
     const expiresIn = checkRequestedExpiry(ctx, params);
     const acrValues = checkAcrValues(params);
     const authorizationDetails = checkAuthorizationDetails(ctx, params);
+    const dpopJkt = checkDpopJkt(client, params);
     // §7.2-4 the hint, §7.2-5 user_code and binding_message
     const owner = await resolveHint(ctx, client, hint, hooks);
     await checkUserCode(ctx, client, owner, params, hooks);
@@ -64,6 +66,7 @@ export async function handleBackchannelAuthentication(
       bindingMessage,
       authorizationDetails,
       clientNotificationToken,
+      dpopJkt,
       expiresIn,
       requestObjectHash,
     });

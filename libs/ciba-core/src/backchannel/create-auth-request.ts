@@ -15,6 +15,8 @@ export interface NewAuthRequest {
   bindingMessage?: string;
   authorizationDetails?: unknown[];
   clientNotificationToken?: string;
+  /** RFC 9449 §10 applied to CIBA: thumbprint the tokens are bound to. */
+  dpopJkt?: string;
   expiresIn: number;
   requestObjectHash?: string;
 }
@@ -47,6 +49,7 @@ export async function createAuthRequest(
   if (input.bindingMessage !== undefined) request.bindingMessage = input.bindingMessage;
   if (input.authorizationDetails) request.authorizationDetails = input.authorizationDetails;
   if (input.requestObjectHash) request.requestObjectHash = input.requestObjectHash;
+  if (input.dpopJkt !== undefined) request.dpopJkt = input.dpopJkt;
   if (mode !== 'poll') {
     request.clientNotificationToken = input.clientNotificationToken;
     request.deliveryAuthReqId = authReqId;

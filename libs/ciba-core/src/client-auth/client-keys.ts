@@ -21,6 +21,8 @@ export class KeySetUnavailable extends Error {}
 
 interface RemoteEntry {
   set: LocalSet;
+  /** The fetched document itself (encryption keys are picked from it, not through `set`). */
+  jwks: JSONWebKeySet;
   fetchedAt: number;
 }
 
@@ -70,7 +72,7 @@ async function fetchKeySet(ctx: ProviderContext, uri: string): Promise<RemoteEnt
     throw new KeySetUnavailable('jwks_uri could not be fetched');
   }
   if (!isKeySet(body)) throw new KeySetUnavailable('jwks_uri did not return a JWK Set');
-  return { set: createLocalJWKSet(body), fetchedAt: ctx.clock.now() };
+  return { set: createLocalJWKSet(body), jwks: body, fetchedAt: ctx.clock.now() };
 }
 
 function loadRemote(ctx: ProviderContext, uri: string, force: boolean): Promise<RemoteEntry> {
@@ -110,6 +112,19 @@ export function remoteKeyResolver(ctx: ProviderContext, uri: string): KeyResolve
       return entry.set(header, token);
     }
   };
+}
+
+/**
+ * The client's JWK Set as a document (RFC 7591 §2: `jwks`, or `jwks_uri` fetched and
+ * cached like {@link remoteKeyResolver}, refetched after the same TTL). Used to pick
+ * the client's encryption key. Throws KeySetUnavailable when there is none.
+ */
+export async function clientKeySet(ctx: ProviderContext, client: Client): Promise<JSONWebKeySet> {
+  if (client.jwks) return client.jwks;
+  if (!client.jwksUri) throw new KeySetUnavailable('client has no registered keys');
+  let entry = await loadRemote(ctx, client.jwksUri, false);
+  if (ctx.clock.now() - entry.fetchedAt > REMOTE_TTL_MS) entry = await loadRemote(ctx, client.jwksUri, true);
+  return entry.jwks;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { OutboxMessage } from '../domain/tokens';
 import { enqueueNotification, pingBody, pushErrorBody, pushTokenBody } from '../delivery/notification-message';
 import { Conflict, NotFound } from '../errors/oauth-error';
 import type { Stores } from '../ports/stores.port';
+import { encryptTokenResponse } from '../tokens/encrypt-token-response';
 import { issueTokens } from '../tokens/issue-tokens';
 import { expireAuthRequest } from './expire-auth-request';
 
@@ -38,8 +39,10 @@ export interface CompleteAuthRequestInput {
  * approved | denied, then delivery by mode:
  *  - poll: wakes long-polling token requests (CIBA §7.4);
  *  - ping: queues the callback `{"auth_req_id"}` (CIBA §10.2) and wakes the outbox worker;
- *  - push: on approval issues the tokens at once, moves approved → consumed and queues
- *    the token response (CIBA §10.3.1); on denial queues the error payload (CIBA §12).
+ *  - push: on approval issues the tokens at once (bound to the request's `dpop_jkt`, if
+ *    any), moves approved → consumed and queues the token response (CIBA §10.3.1;
+ *    encrypted for clients registered for it, see encryptTokenResponse); on denial
+ *    queues the error payload (CIBA §12).
  * The state change, the audit event and the outbox message are written in one store
  * transaction. An expired request is moved to expired (clients are told, see
  * {@link expireAuthRequest}) and reported as a conflict.
@@ -129,6 +132,7 @@ async function deliver(
           acr: request.acr,
           amr: request.amr,
           authorizationDetails: request.authorizationDetails,
+          jkt: request.dpopJkt, // RFC 9449 §10 applied to CIBA: bound to the key the client named
           authReqId,
         },
       );
@@ -145,7 +149,8 @@ async function deliver(
         authRequestId: request.id,
         data: { delivery: 'push' },
       });
-      const body = pushTokenBody(authReqId, { ...tokens });
+      // Onboard extension: `{auth_req_id, encrypted_token_response}` for clients registered for encryption.
+      const body = pushTokenBody(authReqId, { ...(await encryptTokenResponse(ctx, client, tokens)) });
       const message = await enqueueNotification(ctx, stores, consumed ?? request, client, body);
       return { request: consumed ?? request, message };
     }

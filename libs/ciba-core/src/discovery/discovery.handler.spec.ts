@@ -65,6 +65,12 @@ describe('handleDiscovery (OIDC Discovery, CIBA §4)', () => {
     expect(doc).not.toHaveProperty('require_signed_request_object');
   });
 
+  it('advertises the token response encryption algorithms a device client may register', async () => {
+    const doc = (await get(h)).body as Record<string, unknown>;
+    expect(doc.token_response_encryption_alg_values_supported).toEqual(['ECDH-ES+A256KW', 'ECDH-ES']);
+    expect(doc.token_response_encryption_enc_values_supported).toEqual(['A256GCM', 'A128GCM']);
+  });
+
   it('is JSON and publicly cacheable', async () => {
     const res = await get(h);
     expect(res.headers['content-type']).toMatch(/^application\/json/);

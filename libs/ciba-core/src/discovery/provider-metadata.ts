@@ -3,6 +3,7 @@ import { CIBA_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../domain/client';
 import { PATHS } from '../paths';
 import { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS } from '../client-auth/algorithms';
 import { DPOP_SIGNING_ALGS } from '../dpop/verify-dpop-proof';
+import { TOKEN_RESPONSE_ENCRYPTION_ALGS, TOKEN_RESPONSE_ENCRYPTION_ENCS } from '../tokens/encrypt-token-response';
 
 /** Claims this OP can release (ID Token and userinfo, OIDC Core §2, §5.1). */
 const CLAIMS_SUPPORTED = [
@@ -65,6 +66,9 @@ export function providerMetadata(settings: ProviderSettings): Record<string, unk
     response_types_supported: [],
     acr_values_supported: [...settings.acrValuesSupported],
     dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
+    // Onboard extension: token responses encrypted to the client (push body and token endpoint).
+    token_response_encryption_alg_values_supported: [...TOKEN_RESPONSE_ENCRYPTION_ALGS],
+    token_response_encryption_enc_values_supported: [...TOKEN_RESPONSE_ENCRYPTION_ENCS],
     // Access tokens are sender-constrained with DPoP (RFC 9449), not mTLS (RFC 8705).
     tls_client_certificate_bound_access_tokens: false,
     claims_parameter_supported: false,

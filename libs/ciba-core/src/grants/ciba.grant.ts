@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import { CIBA_GRANT_TYPE } from '../domain/client';
 import { UnauthorizedClient } from '../errors/oauth-error';
 import { issueTokens, type TokenResponse } from '../tokens/issue-tokens';
+import { checkDpopBinding } from './ciba/check-dpop-binding';
 import { checkPollInterval } from './ciba/check-poll-interval';
 import { checkRequestState } from './ciba/check-request-state';
 import { consumeOnce } from './ciba/consume-once';
@@ -11,7 +12,7 @@ import type { GrantInput, TokenGrant } from './token-grant';
 
 /**
  * The CIBA grant, `urn:openid:params:grant-type:ciba` (CIBA §10.1), checked in the
- * spec's order: push clients refused → find → consumed / expired / denied →
+ * spec's order: push clients refused → find → DPoP binding (dpop_jkt) → consumed / expired / denied →
  * pending (slow_down, long poll, authorization_pending) → consume once → issue.
  */
 export const cibaGrant: TokenGrant = {
@@ -23,6 +24,7 @@ export const cibaGrant: TokenGrant = {
     }
     const startedAt = ctx.clock.now();
     let request = await findAuthRequest(ctx, client, form);
+    checkDpopBinding(request, jkt);
     if (checkRequestState(request, startedAt) === 'pending') {
       await checkPollInterval(ctx, request, startedAt);
       request = await waitForDecision(ctx, request, startedAt);

@@ -13,6 +13,7 @@ import { jsonNoStore, renderHttpError } from '../http/render-http';
 import { PATHS } from '../paths';
 import { readDpopHeader, verifyDpopProof } from '../dpop/verify-dpop-proof';
 import type { WireRequest, WireResponse } from '../wire/wire';
+import { encryptTokenResponse, tokenEncryptionKey } from '../tokens/encrypt-token-response';
 import { TOKEN_GRANTS } from './grant-registry';
 
 /**
@@ -31,8 +32,10 @@ async function tokenEndpointDpop(ctx: ProviderContext, req: WireRequest, client:
 
 /**
  * The token endpoint (RFC 6749 §3.2, CIBA §10.1): parse the form, authenticate the
- * client, check a DPoP proof, dispatch on `grant_type`. Never throws: errors are
- * rendered per RFC 6749 §5.2 with `Cache-Control: no-store`.
+ * client, check a DPoP proof, dispatch on `grant_type`. A client registered for
+ * token response encryption gets `{"encrypted_token_response": "<JWE>"}` (see
+ * {@link encryptTokenResponse}). Never throws: errors are rendered (in clear) per
+ * RFC 6749 §5.2 with `Cache-Control: no-store`.
  *
  * @example
  * const res = await handleToken(ctx, { method: 'POST', url, headers, rawBody });
@@ -50,7 +53,11 @@ export async function handleToken(ctx: ProviderContext, req: WireRequest): Promi
     if (!client.grantTypes.includes(grant.grantType)) {
       throw new UnauthorizedClient('the client is not registered for this grant_type');
     }
-    const body = await grant.handle(ctx, { client, form, jkt });
+    // Load the client's encryption key before the grant consumes anything, so a key
+    // problem cannot lose issued tokens.
+    await tokenEncryptionKey(ctx, client);
+    const tokens = await grant.handle(ctx, { client, form, jkt });
+    const body = await encryptTokenResponse(ctx, client, tokens);
     ctx.metrics.outcome('token', 'success');
     return jsonNoStore(200, body);
   } catch (error) {

@@ -6,6 +6,7 @@ import { checkBackchannelMetadata } from './check-backchannel-metadata';
 import { checkClientKeys } from './check-client-keys';
 import { checkGrantTypesAndScope } from './check-grant-types';
 import { checkTokenEndpointAuth } from './check-token-endpoint-auth';
+import { checkTokenResponseEncryption } from './check-token-response-encryption';
 import { checkInitialAccessToken } from './initial-access-token';
 import { optionalBoolean, optionalString, type RawMetadata } from './metadata-values';
 
@@ -62,6 +63,7 @@ export async function registerClient(
     settings,
     auth.method === 'private_key_jwt' || backchannel.requestSigningAlg !== undefined,
   );
+  const encryption = checkTokenResponseEncryption(metadata, keys);
   const { grantTypes, scope } = checkGrantTypesAndScope(metadata, settings);
   const clientName = optionalString(metadata, 'client_name');
   if (clientName !== undefined && clientName.length > MAX_CLIENT_NAME) {
@@ -94,6 +96,8 @@ export async function registerClient(
     ['backchannel_client_notification_endpoint', backchannel.notificationEndpoint],
     ['backchannel_authentication_request_signing_alg', backchannel.requestSigningAlg],
     ['redirect_uris', backchannel.redirectUris],
+    ['token_response_encryption_alg', encryption.alg],
+    ['token_response_encryption_enc', encryption.enc],
   ];
   for (const [name, value] of optional) if (value !== undefined) registered[name] = value;
 
@@ -117,6 +121,10 @@ export async function registerClient(
   if (scope !== undefined) client.scope = scope;
   if (backchannel.notificationEndpoint) client.backchannelClientNotificationEndpoint = backchannel.notificationEndpoint;
   if (backchannel.requestSigningAlg) client.backchannelAuthenticationRequestSigningAlg = backchannel.requestSigningAlg;
+  if (encryption.alg !== undefined) {
+    client.tokenResponseEncryptionAlg = encryption.alg;
+    client.tokenResponseEncryptionEnc = encryption.enc;
+  }
   await ctx.stores.clients.save(client);
 
   const response: Record<string, unknown> = {

@@ -56,7 +56,8 @@ function readAccessToken(req: WireRequest, form?: Map<string, string>): { token:
 /**
  * Authenticate the access token of a request to one of our protected resources
  * (`path`, e.g. PATHS.userinfo): a JWT we issued (RFC 9068, typ at+jwt, aud = issuer),
- * not expired, not revoked by jti or by grant family; a DPoP-bound token (cnf.jkt)
+ * not expired, not revoked by jti or by grant family, of a client that is not disabled;
+ * a DPoP-bound token (cnf.jkt)
  * only with the DPoP scheme and a proof by the same key carrying `ath`
  * (RFC 9449 §7.1). Failures are 401 with a `WWW-Authenticate` challenge.
  */
@@ -82,16 +83,28 @@ export async function authenticateAccessToken(
     throw withChallenge(new InvalidToken('this access token is not DPoP-bound'), 'Bearer');
   }
   const grantId = claims[GRANT_ID_CLAIM];
-  const [revoked, familyRevoked, proofJkt] = await Promise.all([
+  const [revoked, familyRevoked, clientActive, proofJkt] = await Promise.all([
     typeof claims.jti === 'string' ? ctx.stores.revocations.isRevoked(claims.jti) : true,
     typeof grantId === 'string' ? ctx.stores.revocations.isFamilyRevoked(grantId) : false,
+    isClientActive(ctx, claims.client_id),
     jkt !== undefined ? verifyResourceProof(ctx, req, path, token) : undefined,
   ]);
   if (revoked || familyRevoked) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
+  if (!clientActive) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
   if (jkt !== undefined && proofJkt !== jkt) {
     throw withChallenge(new InvalidToken('the DPoP proof was not made with the key the token is bound to'), 'DPoP');
   }
   return { token, scheme, claims };
+}
+
+/**
+ * Tokens of a disabled (or deleted) client are inactive at once (issue 3: disabling a
+ * device stops its tokens). One primary-key read.
+ */
+export async function isClientActive(ctx: ProviderContext, clientId: unknown): Promise<boolean> {
+  if (typeof clientId !== 'string') return false;
+  const client = await ctx.stores.clients.find(clientId);
+  return client !== undefined && !client.disabled;
 }
 
 /** RFC 9449 §7.1: proof checks at a resource; an invalid proof is a 401 with a DPoP challenge. */

@@ -20,6 +20,30 @@ const issue = (ctx: ProviderContext, jkt?: string) =>
   });
 
 describe('handleIntrospection', () => {
+  it('answers active:false for an access token whose client is disabled while the request runs', async () => {
+    const ctx = await twoClients();
+    const { access_token } = await issue(ctx);
+    // The first read authenticates the (still active) client; the client is disabled right after.
+    const find = ctx.stores.clients.find.bind(ctx.stores.clients);
+    let reads = 0;
+    ctx.stores.clients.find = async (id) => {
+      const client = await find(id);
+      return client && reads++ > 0 ? { ...client, disabled: true } : client;
+    };
+    const res = await introspect(ctx, { token: access_token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ active: false });
+  });
+
+  it('refuses the introspection itself once the client is disabled (its tokens cannot be inspected by it)', async () => {
+    const ctx = await twoClients();
+    const { access_token } = await issue(ctx);
+    await ctx.stores.clients.save({ ...(await ctx.stores.clients.find('client-1'))!, disabled: true });
+    const res = await introspect(ctx, { token: access_token });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('describes an active access token of the calling client', async () => {
     const ctx = await twoClients();
     const { access_token } = await issue(ctx);

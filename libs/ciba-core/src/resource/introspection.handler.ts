@@ -6,6 +6,7 @@ import { jsonNoStore, renderHttpError } from '../http/render-http';
 import { PATHS } from '../paths';
 import { GRANT_ID_CLAIM } from '../tokens/issue-tokens';
 import type { WireRequest, WireResponse } from '../wire/wire';
+import { isClientActive } from './access-token';
 import { lookupToken, type FoundToken } from './lookup-token';
 
 const INACTIVE = { active: false } as const;
@@ -16,11 +17,13 @@ async function describeAccessToken(
   claims: Extract<FoundToken, { kind: 'access_token' }>['claims'],
 ) {
   const grantId = claims[GRANT_ID_CLAIM];
-  const [revoked, familyRevoked] = await Promise.all([
+  const [revoked, familyRevoked, clientActive] = await Promise.all([
     ctx.stores.revocations.isRevoked(String(claims.jti)),
     typeof grantId === 'string' ? ctx.stores.revocations.isFamilyRevoked(grantId) : false,
+    // Tokens of a disabled client are inactive (the client may be disabled while this request runs).
+    isClientActive(ctx, claims.client_id),
   ]);
-  if (revoked || familyRevoked) return INACTIVE;
+  if (revoked || familyRevoked || !clientActive) return INACTIVE;
   const body: Record<string, unknown> = {
     active: true,
     scope: claims.scope,

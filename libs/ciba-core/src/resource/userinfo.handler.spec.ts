@@ -19,6 +19,7 @@ async function setup() {
     disabled: false,
     createdAt: 0,
   });
+  await ctx.stores.clients.save(testClient());
   return ctx;
 }
 
@@ -57,6 +58,18 @@ describe('handleUserinfo', () => {
     const { access_token } = await issue(ctx, 'openid email');
     const res = await handleUserinfo(ctx, formPost(url, { access_token }));
     expect(res.body).toMatchObject({ sub: 'alice', email: 'alice@example.com' });
+  });
+
+  it("answers invalid_token once the token's client is disabled or deleted", async () => {
+    const ctx = await setup();
+    const { access_token } = await issue(ctx, 'openid');
+    await ctx.stores.clients.save(testClient({ disabled: true }));
+    const disabled = await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }));
+    expect(disabled.status).toBe(401);
+    expect(disabled.body).toMatchObject({ error: 'invalid_token' });
+    expect(disabled.headers['www-authenticate']).toContain('error="invalid_token"');
+    await ctx.stores.clients.delete('client-1');
+    expect((await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }))).status).toBe(401);
   });
 
   it('answers 401 with a challenge and no error code when no token is sent', async () => {
