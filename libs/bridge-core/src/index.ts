@@ -4,6 +4,16 @@
 export * from './ports/device-registry.port';
 export * from './ports/relay-ledger.port';
 export * from './ports/bridge-store.port';
+export * from './ports/provider-client.port';
+export * from './ports/device-publisher.port';
 
-// --- in-memory store ---
+// --- relay ---
+export * from './relay/bridge-relay';
+export { readRequestObject, type RequestObjectClaims } from './relay/read-request-object';
+export { errorOutcome, resultMessage } from './relay/provider-outcome';
+export * from './provider/http-provider-client';
+export { hashNotificationToken, bearerToken, MAX_NOTIFICATION_TOKEN_LENGTH } from './notify/notification-token';
+export { readNotification, type ClientNotification } from './notify/read-notification';
+
+// --- in-memory store and the store contract ---
 export * from './memory/memory-bridge-store';

@@ -10,3 +10,9 @@ export {
   DEFAULT_TEST_DATABASE_URL,
   type PostgresTestTarget,
 } from './testing/postgres-test';
+export {
+  openBridgeStores,
+  DEFAULT_BRIDGE_DATABASE_URL,
+  type OpenBridgeStoresOptions,
+} from './bridge/open-bridge-stores';
+export { runBridgeStoreContract } from './bridge/bridge-store-contract';

@@ -1,0 +1,10 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Identity of a relayed message's content, so that a request id reused for other content is
+ * refused (docs/protocol.md, "Idempotency"). A verification is identified by its request object
+ * (a retry may carry a fresh client assertion), a refresh by its refresh token.
+ */
+export function fingerprint(content: string): string {
+  return createHash('sha256').update(content).digest('base64url');
+}
