@@ -280,3 +280,22 @@ function logLevel(env: Env): LogLevel {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
   return value as LogLevel;
 }
+
+/** Where the bridge admin CLI sends its requests. */
+export interface BridgeAdminClientConfig {
+  /** Base URL of the bridge's HTTP listener. */
+  url: string;
+  token?: string;
+}
+
+/**
+ * The bridge admin CLI's settings: `BRIDGE_ADMIN_URL` (default http://localhost:4001) and
+ * `BRIDGE_ADMIN_TOKEN`. Throws {@link ConfigError} naming the variable.
+ * @example loadBridgeAdminClientConfig({}).url // 'http://localhost:4001'
+ */
+export function loadBridgeAdminClientConfig(env: Env = process.env): BridgeAdminClientConfig {
+  return {
+    url: url(read(env, 'BRIDGE_ADMIN_URL') ?? 'http://localhost:4001', 'BRIDGE_ADMIN_URL', ['http:', 'https:']),
+    token: read(env, 'BRIDGE_ADMIN_TOKEN'),
+  };
+}

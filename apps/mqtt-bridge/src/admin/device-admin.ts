@@ -99,7 +99,8 @@ export class DeviceAdmin {
       const { line } = entry;
       if ('problem' in entry)
         return { line, outcome: 'failed', error: 'invalid_request', errorDescription: entry.problem };
-      const id = typeof entry.registration.deviceId === 'string' ? entry.registration.deviceId : undefined;
+      // an invalid id is not echoed: it could be anything, a VIN included
+      const id = isValidDeviceId(entry.registration.deviceId) ? entry.registration.deviceId : undefined;
       if (id !== undefined && seen.has(id))
         return { line, deviceId: id, outcome: 'failed', error: 'duplicate', errorDescription: 'device id repeated' };
       if (id !== undefined) seen.add(id);
