@@ -128,6 +128,27 @@ describe('handleAdmin', () => {
     expect(JSON.stringify(list.body)).not.toContain('hash');
   });
 
+  it('reads one client without its secret, and answers 404 for an unknown one', async () => {
+    await ctx.stores.clients.save(
+      makeClient({
+        clientSecretHash: 'secret-hash-value',
+        metadata: { client_secret: 's3cret', client_name: 'Car Rental', token_response_encryption_alg: 'ECDH-ES' },
+      }),
+    );
+    const res = await call('GET', '/clients/client-1');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      client_id: 'client-1',
+      client_name: 'Car Rental',
+      token_response_encryption_alg: 'ECDH-ES',
+      disabled: false,
+    });
+    expect(JSON.stringify(res.body)).not.toContain('s3cret');
+    expect(JSON.stringify(res.body)).not.toContain('secret-hash-value');
+    expect(await call('GET', '/clients/nope')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
   it('reads the audit trail of one auth request', async () => {
     await ctx.stores.audit.append({
       id: 'e1',

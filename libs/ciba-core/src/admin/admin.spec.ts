@@ -99,4 +99,28 @@ describe('admin core', () => {
     expect(await listClients(ctx)).toMatchObject([{ clientId: 'client-1', disabled: true }]);
     await expect(disableClient(ctx, 'nope')).rejects.toBeInstanceOf(NotFound);
   });
+
+  it("revokes the refresh tokens of a client it disables, and no other client's", async () => {
+    await ctx.stores.clients.save(makeClient());
+    const record = (tokenHash: string, clientId: string) => ({
+      tokenHash,
+      familyId: `fam-${tokenHash}`,
+      clientId,
+      sub: 'alice',
+      scope: 'openid',
+      authTime: 1,
+      createdAt: 1,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      revoked: false,
+    });
+    await ctx.stores.refreshTokens.save(record('a', 'client-1'));
+    await ctx.stores.refreshTokens.save(record('b', 'client-1'));
+    await ctx.stores.refreshTokens.save(record('c', 'client-2'));
+    await disableClient(ctx, 'client-1');
+    expect((await ctx.stores.refreshTokens.find('a'))?.revoked).toBe(true);
+    expect((await ctx.stores.refreshTokens.find('b'))?.revoked).toBe(true);
+    expect((await ctx.stores.refreshTokens.find('c'))?.revoked).toBe(false);
+    const [event] = await ctx.stores.audit.list({});
+    expect(event).toMatchObject({ type: 'client.disabled', clientId: 'client-1', data: { refreshTokensRevoked: 2 } });
+  });
 });

@@ -535,6 +535,61 @@ describe('handleBackchannelAuthentication', () => {
     });
   });
 
+  describe('dpop_jkt (RFC 9449 §10 applied to CIBA)', () => {
+    const JKT = sha256('the device signing key');
+
+    it('is stored on the request when sent inside the signed request object', async () => {
+      const c = await signingClient('ES256');
+      const res = await c.post({
+        request: await c.requestObject({ scope: 'openid', login_hint: owner.sub, dpop_jkt: JKT }),
+      });
+      expect(res.status).toBe(200);
+      const stored = await h.ctx.stores.authRequests.findByAuthReqIdHash(
+        sha256((res.body as { auth_req_id: string }).auth_req_id),
+      );
+      expect(stored?.dpopJkt).toBe(JKT);
+    });
+
+    it('is accepted as a form parameter of an unsigned request', async () => {
+      const { post } = await basicClient();
+      const res = await post({ scope: 'openid', login_hint: owner.sub, dpop_jkt: JKT });
+      expect(res.status).toBe(200);
+      const stored = await h.ctx.stores.authRequests.findByAuthReqIdHash(
+        sha256((res.body as { auth_req_id: string }).auth_req_id),
+      );
+      expect(stored?.dpopJkt).toBe(JKT);
+    });
+
+    it('is refused beside a signed request object, like every authentication parameter', async () => {
+      const c = await signingClient('ES256');
+      const request = await c.requestObject({ scope: 'openid', login_hint: owner.sub });
+      expectError(await c.post({ request, dpop_jkt: JKT }), 400, 'invalid_request');
+    });
+
+    it('must be a 43-character base64url SHA-256 thumbprint', async () => {
+      const c = await signingClient('ES256');
+      for (const bad of [JKT.slice(1), `${JKT}A`, `${JKT.slice(1)}=`, `${JKT.slice(1)}+`, 42]) {
+        const request = await c.requestObject({ scope: 'openid', login_hint: owner.sub, dpop_jkt: bad });
+        expectError(await c.post({ request }), 400, 'invalid_request');
+      }
+    });
+
+    it('is required from a push client registered with dpop_bound_access_tokens', async () => {
+      const push = {
+        backchannelTokenDeliveryMode: 'push' as const,
+        backchannelClientNotificationEndpoint: 'https://rp.example.test/cb',
+      };
+      const bound = await signingClient('ES256', { ...push, dpopBoundAccessTokens: true });
+      const params = { scope: 'openid', login_hint: owner.sub, client_notification_token: 'cnt-0123456789' };
+      const missing = await bound.post({ request: await bound.requestObject(params) });
+      expectError(missing, 400, 'invalid_request');
+      expect((missing.body as { error_description: string }).error_description).toContain('dpop_jkt');
+      expect((await bound.post({ request: await bound.requestObject({ ...params, dpop_jkt: JKT }) })).status).toBe(200);
+      const unbound = await signingClient('ES256', push);
+      expect((await unbound.post({ request: await unbound.requestObject(params) })).status).toBe(200);
+    });
+  });
+
   describe('signed authentication request (CIBA §7.1.1)', () => {
     it('is accepted, with requested_expiry as a number or a string, and its hash recorded', async () => {
       const c = await signingClient('ES256');

@@ -1,4 +1,5 @@
-import { decodeJwt } from 'jose';
+import { compactDecrypt, decodeJwt, exportJWK, generateKeyPair } from 'jose';
+import { sha256Base64url } from '../tokens/token-hashes';
 import { createKeyRing } from '../keys/key-ring';
 import { createMemoryStores } from '../memory/memory-stores';
 import type { KeyRing } from '../ports/key-ring.port';
@@ -181,6 +182,33 @@ describe('completeAuthRequest', () => {
     expect(idToken.acr).toBe('urn:onboard:acr:passkey');
     const audit = await ctx.stores.audit.list({ authRequestId: request.id });
     expect(audit.map((e) => e.type).sort()).toEqual(['auth_request.approved', 'auth_request.consumed']);
+  });
+
+  it('binds push tokens to the request dpop_jkt and sends only auth_req_id and one JWE to an encrypting client', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519' });
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    const request = await seed(
+      { deliveryMode: 'push', dpopJkt: jkt },
+      {
+        grantTypes: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), use: 'enc' }] },
+        tokenResponseEncryptionAlg: 'ECDH-ES+A256KW',
+        tokenResponseEncryptionEnc: 'A256GCM',
+      },
+    );
+    await approve(request);
+    const [message] = await outbox();
+    expect(message.body).not.toContain('access_token');
+    const body = JSON.parse(message.body);
+    expect(Object.keys(body).sort()).toEqual(['auth_req_id', 'encrypted_token_response']);
+    expect(body.auth_req_id).toBe('the-auth-req-id');
+    const { plaintext } = await compactDecrypt(body.encrypted_token_response, privateKey);
+    const tokens = JSON.parse(new TextDecoder().decode(plaintext));
+    expect(tokens.token_type).toBe('DPoP');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });
+    expect(decodeJwt(tokens.id_token)['urn:openid:params:jwt:claim:auth_req_id']).toBe('the-auth-req-id');
+    const refreshRecord = await ctx.stores.refreshTokens.find(sha256Base64url(tokens.refresh_token));
+    expect(refreshRecord?.jkt).toBe(jkt);
   });
 
   it('queues the push error payload with access_denied when the owner denies', async () => {

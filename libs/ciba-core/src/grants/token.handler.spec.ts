@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { compactDecrypt, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { handleToken } from './token.handler';
 import { TEST_ISSUER, formPost, pendingRequest, secretHash, testClient, testContext } from './testing.helper';
 import { dpopTestKey } from '../dpop/dpop-proof.testing';
@@ -349,5 +349,103 @@ describe('handleToken: refresh-token grant', () => {
     });
     expect(ok.status).toBe(200);
     expect(decodeJwt((ok.body as Record<string, string>).access_token).cnf).toEqual({ jkt: key.jkt });
+  });
+});
+
+describe('handleToken: dpop_jkt binding of a CIBA request (RFC 9449 §10)', () => {
+  async function boundRequest(ctx: ProviderContext, authReqId: string, jkt: string) {
+    await ctx.stores.authRequests.create(
+      pendingRequest(ctx, authReqId, { clientId: 'client-2', deliveryMode: 'ping', dpopJkt: jkt }),
+    );
+    await approve(ctx, `req-${authReqId}`);
+  }
+  const proofBy = (ctx: ProviderContext, key: Awaited<ReturnType<typeof dpopTestKey>>) =>
+    key.proof({ htm: 'POST', htu: tokenUrl, iat: ctx.clock.now() / 1000 });
+
+  it('issues tokens bound to dpop_jkt to a proof made with that key', async () => {
+    const ctx = await setup();
+    const key = await dpopTestKey();
+    await boundRequest(ctx, 'jkt1', key.jkt);
+    const res = await token(ctx, ciba('jkt1'), 'client-2', { dpop: await proofBy(ctx, key) });
+    expect(res.status).toBe(200);
+    const body = res.body as Record<string, string>;
+    expect(body.token_type).toBe('DPoP');
+    expect(decodeJwt(body.access_token).cnf).toEqual({ jkt: key.jkt });
+    expect((await ctx.stores.refreshTokens.find(sha256Base64url(body.refresh_token)))?.jkt).toBe(key.jkt);
+  });
+
+  it('answers invalid_dpop_proof without a proof and invalid_grant for another key, consuming nothing', async () => {
+    const ctx = await setup();
+    const key = await dpopTestKey();
+    const other = await dpopTestKey();
+    await boundRequest(ctx, 'jkt2', key.jkt);
+    const none = await token(ctx, ciba('jkt2'), 'client-2');
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ error: 'invalid_dpop_proof' });
+    const wrong = await token(ctx, ciba('jkt2'), 'client-2', { dpop: await proofBy(ctx, other) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ error: 'invalid_grant' });
+    expect((await ctx.stores.authRequests.find('req-jkt2'))?.status).toBe('approved');
+    const ok = await token(ctx, ciba('jkt2'), 'client-2', { dpop: await proofBy(ctx, key) });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('handleToken: encrypted token responses (Onboard extension)', () => {
+  async function encryptingSetup() {
+    const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519' });
+    const ctx = await setup(
+      { longPollSeconds: 0 },
+      {
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), use: 'enc', kid: 'enc-1' }] },
+        tokenResponseEncryptionAlg: 'ECDH-ES+A256KW',
+        tokenResponseEncryptionEnc: 'A256GCM',
+      },
+    );
+    const open = async (body: unknown) => {
+      expect(Object.keys(body as object)).toEqual(['encrypted_token_response']);
+      const jwe = (body as { encrypted_token_response: string }).encrypted_token_response;
+      return JSON.parse(new TextDecoder().decode((await compactDecrypt(jwe, privateKey)).plaintext)) as Record<
+        string,
+        string
+      >;
+    };
+    return { ctx, open };
+  }
+
+  it('answers a CIBA token request and a refresh with one JWE each, no-store', async () => {
+    const { ctx, open } = await encryptingSetup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'enc1'));
+    await approve(ctx, 'req-enc1');
+    const res = await token(ctx, ciba('enc1'));
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const tokens = await open(res.body);
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'openid profile' });
+    expect(decodeJwt(tokens.id_token)[AUTH_REQ_ID_CLAIM]).toBe('enc1');
+    const refreshed = await token(ctx, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(refreshed.status).toBe(200);
+    expect((await open(refreshed.body)).refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it('keeps error responses in clear', async () => {
+    const { ctx } = await encryptingSetup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'enc2'));
+    const res = await token(ctx, ciba('enc2'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'authorization_pending' });
+  });
+
+  it('answers server_error before consuming the request when the client key set cannot be loaded', async () => {
+    const ctx = await setup(
+      { longPollSeconds: 0 },
+      { jwksUri: 'https://rp.example.test/jwks', tokenResponseEncryptionAlg: 'ECDH-ES+A256KW' },
+    );
+    ctx.http = { send: async () => ({ status: 500, headers: {}, body: '' }) };
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'enc3'));
+    await approve(ctx, 'req-enc3');
+    const res = await token(ctx, ciba('enc3'));
+    expect(res.status).toBe(500);
+    expect((await ctx.stores.authRequests.find('req-enc3'))?.status).toBe('approved');
   });
 });

@@ -279,6 +279,82 @@ describe('handleRegistration (RFC 7591)', () => {
     });
   });
 
+  describe('token response encryption (Onboard extension)', () => {
+    const encJwk = async (crv: 'X25519' | 'P-256', use = 'enc') => {
+      const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv, extractable: true });
+      return { ...(await exportJWK(publicKey)), kid: `enc-${crv}`, use };
+    };
+    const device = async (extra: Record<string, unknown>, encKeys: Record<string, unknown>[]) =>
+      register(
+        pkjwt({
+          jwks: { keys: [...jwks.keys, ...encKeys] },
+          backchannel_token_delivery_mode: 'push',
+          backchannel_client_notification_endpoint: 'https://bridge.example.test/ciba/notify',
+          ...extra,
+        }),
+      );
+
+    it('stores alg and enc (A256GCM by default) and returns them in the registration response', async () => {
+      const res = await device({ token_response_encryption_alg: 'ECDH-ES+A256KW' }, [await encJwk('X25519')]);
+      expect(res.status).toBe(201);
+      const body = res.body as Record<string, unknown>;
+      expect(body).toMatchObject({
+        token_response_encryption_alg: 'ECDH-ES+A256KW',
+        token_response_encryption_enc: 'A256GCM',
+      });
+      expect(await h.ctx.stores.clients.find(String(body.client_id))).toMatchObject({
+        tokenResponseEncryptionAlg: 'ECDH-ES+A256KW',
+        tokenResponseEncryptionEnc: 'A256GCM',
+      });
+    });
+
+    it('accepts ECDH-ES with A128GCM to a P-256 key, and a jwks_uri without checking it yet', async () => {
+      const p256 = await device(
+        { token_response_encryption_alg: 'ECDH-ES', token_response_encryption_enc: 'A128GCM' },
+        [await encJwk('P-256')],
+      );
+      expect(p256.status).toBe(201);
+      const remote = await register(
+        pkjwt({
+          jwks: undefined,
+          jwks_uri: 'https://rp.example.test/jwks',
+          token_response_encryption_alg: 'ECDH-ES+A256KW',
+        }),
+      );
+      expect(remote.status).toBe(201);
+    });
+
+    it('leaves clients without the metadata unencrypted', async () => {
+      const res = await register(pkjwt());
+      const stored = await h.ctx.stores.clients.find(String((res.body as { client_id: string }).client_id));
+      expect(stored).not.toHaveProperty('tokenResponseEncryptionAlg');
+      expect(res.body).not.toHaveProperty('token_response_encryption_alg');
+    });
+
+    it('refuses an unsupported alg or enc, an enc without alg, and keys without a use=enc X25519/P-256 key', async () => {
+      const x25519 = await encJwk('X25519');
+      const cases: [Record<string, unknown>, Record<string, unknown>[]][] = [
+        [{ token_response_encryption_alg: 'RSA-OAEP-256' }, [x25519]],
+        [{ token_response_encryption_alg: 'dir' }, [x25519]],
+        [{ token_response_encryption_alg: 'ECDH-ES', token_response_encryption_enc: 'A256CBC-HS512' }, [x25519]],
+        [{ token_response_encryption_enc: 'A256GCM' }, [x25519]],
+        [{ token_response_encryption_alg: 'ECDH-ES+A256KW' }, []],
+        [{ token_response_encryption_alg: 'ECDH-ES+A256KW' }, [await encJwk('X25519', 'sig')]],
+        [{ token_response_encryption_alg: 'ECDH-ES+A256KW' }, [{ ...x25519, alg: 'ECDH-ES' }]],
+        [{ token_response_encryption_alg: 7 }, [x25519]],
+      ];
+      for (const [extra, keys] of cases) {
+        const res = await device(extra, keys);
+        expect(errorOf(res)).toEqual({ status: 400, error: 'invalid_client_metadata' });
+      }
+      const secretClient = await register({
+        backchannel_token_delivery_mode: 'poll',
+        token_response_encryption_alg: 'ECDH-ES+A256KW',
+      });
+      expect(errorOf(secretClient)).toEqual({ status: 400, error: 'invalid_client_metadata' });
+    });
+  });
+
   describe('registerClient', () => {
     it('needs an initial access token unless told to skip it', async () => {
       await expect(registerClient(h.ctx, pkjwt())).rejects.toMatchObject({ code: 'invalid_token' });
