@@ -16,8 +16,11 @@ const fmt = (value, digits = 1) => {
   if (Math.abs(value) >= 1000) return value.toFixed(0);
   return value.toFixed(digits);
 };
-const ratio = (ours, theirs) =>
-  typeof ours === 'number' && typeof theirs === 'number' && theirs !== 0 ? `${(ours / theirs).toFixed(2)}×` : '–';
+const ratio = (ours, theirs) => {
+  if (typeof ours !== 'number' || typeof theirs !== 'number' || theirs === 0) return '–';
+  const r = ours / theirs;
+  return `${r < 0.1 ? r.toFixed(3) : r.toFixed(2)}×`;
+};
 
 /** Rows [label, ours, theirs, ratio] of one scenario. */
 function rows(modeSummary, mode) {
@@ -88,7 +91,9 @@ export function targetChecks(results) {
 /** One line naming a scenario's settings. */
 function heading(results, key) {
   const scenario = results.config.scenarios[key];
-  const think = scenario.thinkMs ? `owner approves after ${scenario.thinkMs} ms` : 'owner approves at once';
+  const think = scenario.thinkMs
+    ? `owner approves after ${scenario.thinkMs / 2}–${(scenario.thinkMs * 3) / 2} ms`
+    : 'owner approves at once';
   return `${key}: ${scenario.mode} mode, ${think}, ${scenario.flows} flows per run, concurrency ${results.config.concurrency}, median of ${scenario.repeats} run(s)`;
 }
 

@@ -26,10 +26,11 @@
 //   --think-ms N          BENCH_THINK_MS         owner think time in `ping-think` (500)
 //   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
 //   --out FILE            BENCH_OUT              bench/results/latest.json
+//   --render FILE         print and re-write the tables of an earlier results file
 //
 // Set BENCH_VERBOSE=1 to see the providers' output.
 import { cpus, loadavg, totalmem, release } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -155,7 +156,16 @@ function machine() {
   };
 }
 
+/** `--render <results.json>`: print and re-write the tables of an earlier run. */
+function render(file) {
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file.replace(/\.json$/, '') + '.md', renderMarkdown(results));
+  process.stdout.write(renderTable(results));
+}
+
 async function main() {
+  const renderAt = process.argv.indexOf('--render');
+  if (renderAt >= 0) return render(resolve(process.argv[renderAt + 1]));
   const config = settings(process.argv.slice(2), process.env);
   const ping = new PingListener();
   ping.port = await ping.start();
