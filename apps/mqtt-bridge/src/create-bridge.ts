@@ -1,5 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
+import {
+  BridgeRelay,
+  ProviderUnavailableError,
+  createMemoryBridgeStore,
+  type BridgeStore,
+  type ProviderClient,
+} from '@onboard/bridge-core';
 import type { Clock, Logger } from '@onboard/ciba-core';
 import type { BridgeConfig } from './config/bridge-config';
 import type { DeviceDirectory } from './devices/device-directory.port';
@@ -7,10 +14,10 @@ import { BridgeBroker } from './broker/bridge-broker';
 import { BridgeMetrics } from './broker/bridge-metrics';
 import type { ConnectReplayCache } from './broker/connect-replay-cache';
 import type { ListenerAddresses } from './broker/listeners';
+import type { BridgeHttpServer } from './infra/http-server';
+import { registerNotificationRoute } from './notify/notification.route';
 import { AedesTransport } from './transport/aedes.transport';
 import { BridgeModule } from './bridge.module';
-import { RequestLedger } from './verification/request-ledger';
-import { VerificationRelay } from './verification/verification-relay';
 
 /** Everything the bridge needs from outside. */
 export interface BridgeDependencies {
@@ -18,6 +25,12 @@ export interface BridgeDependencies {
   logger: Logger;
   clock?: Clock;
   replayCache?: ConnectReplayCache;
+  /** Request ledger (and device registry); default in memory, which loses results on restart. */
+  store?: BridgeStore;
+  /** The provider the relay talks to; without one, relayed messages get `temporarily_unavailable`. */
+  provider?: ProviderClient;
+  /** The bridge's HTTP listener; the notification endpoint `POST /ciba/notify` is registered on it. */
+  http?: BridgeHttpServer;
 }
 
 /** A running bridge. */
@@ -25,15 +38,19 @@ export interface RunningBridge {
   app: INestMicroservice;
   broker: BridgeBroker;
   metrics: BridgeMetrics;
+  relay: BridgeRelay;
   addresses: ListenerAddresses;
   close(): Promise<void>;
 }
 
+/** How often expired ledger entries are purged. */
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
 /**
- * Composition root of the MQTT bridge: builds the broker, the transport strategy and the Nest
- * module, and starts listening.
+ * Composition root of the MQTT bridge: builds the broker, the relay, the transport strategy and the
+ * Nest module, registers the notification endpoint, and starts listening.
  * @example
- * const bridge = await startBridge(parseBridgeConfig(process.env), { directory, logger });
+ * const bridge = await startBridge(parseBridgeConfig(process.env), { directory, logger, store, provider, http });
  * console.log(bridge.addresses.tcp);
  * await bridge.close();
  */
@@ -48,7 +65,22 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     metrics,
     replayCache: deps.replayCache,
   });
-  const relay = new VerificationRelay(new RequestLedger(clock, { retentionMs: 60 * 60_000, maxPerDevice: 256 }));
+  const relay = new BridgeRelay({
+    relays: (deps.store ?? createMemoryBridgeStore()).relays,
+    provider: deps.provider ?? unreachableProvider,
+    publisher: broker,
+    clock,
+    logger: deps.logger,
+  });
+  broker.onRepliesSubscribed(({ deviceId }) =>
+    relay.redeliver(deviceId).catch((err: unknown) =>
+      deps.logger.error('result redelivery failed', {
+        deviceId,
+        error: err instanceof Error ? err.message : 'unknown',
+      }),
+    ),
+  );
+  if (deps.http) registerNotificationRoute(deps.http, relay);
   const strategy = new AedesTransport({
     broker,
     metrics,
@@ -62,5 +94,29 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     logger: ['error', 'warn'],
   });
   await app.listen();
-  return { app, broker, metrics, addresses: broker.addresses, close: () => app.close() };
+  const sweeper = setInterval(() => {
+    relay
+      .sweep()
+      .catch((err: unknown) =>
+        deps.logger.error('ledger sweep failed', { error: err instanceof Error ? err.message : 'unknown' }),
+      );
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  return {
+    app,
+    broker,
+    metrics,
+    relay,
+    addresses: broker.addresses,
+    close: async () => {
+      clearInterval(sweeper);
+      await app.close();
+    },
+  };
 }
+
+/** Stand-in when no provider is configured: every relay answers `temporarily_unavailable`. */
+const unreachableProvider: ProviderClient = {
+  backchannelAuthentication: () => Promise.reject(new ProviderUnavailableError('no provider configured')),
+  refresh: () => Promise.reject(new ProviderUnavailableError('no provider configured')),
+};

@@ -10,7 +10,9 @@ import {
   type TestDevice,
 } from './support/bridge-harness';
 
-const OTHER_JWS = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJvdGhlciJ9.c2ln';
+/** A compact JWS with these claims; the bridge reads but does not verify it (the provider does). */
+const requestObject = (claims: Record<string, unknown>) =>
+  `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 
 describe('device protocol over the embedded broker', () => {
   let device: TestDevice;
@@ -34,39 +36,45 @@ describe('device protocol over the embedded broker', () => {
     await client.publishAsync(`onboard/v1/devices/hu-proto/requests/${level}`, payload, { qos: 1 });
     return answer;
   }
-  const verification = (requestId: string, request = SAMPLE_JWS) =>
-    JSON.stringify({ request_id: requestId, request, client_assertion: SAMPLE_JWS });
+  const verification = (
+    requestId: string,
+    request = requestObject({ iss: 'hu-proto', client_notification_token: 't' }),
+  ) => JSON.stringify({ request_id: requestId, request, client_assertion: SAMPLE_JWS });
 
-  it('answers a verification request on the device error topic with not_implemented until the relay exists', async () => {
-    const { topic, json } = await exchange('verification', verification('req-1'));
-    expect(topic).toBe('onboard/v1/devices/hu-proto/replies/error');
-    expect(json).toEqual({ request_id: 'req-1', error: 'not_implemented', error_description: expect.any(String) });
+  it("refuses a verification request whose request object is not the device's own or has no notification token", async () => {
+    const foreign = await exchange('verification', verification('req-1', SAMPLE_JWS));
+    expect(foreign.topic).toBe('onboard/v1/devices/hu-proto/replies/error');
+    expect(foreign.json).toEqual({
+      request_id: 'req-1',
+      error: 'invalid_message',
+      error_description: 'the request object iss is not the device id',
+    });
+    const tokenless = await exchange('verification', verification('req-1', requestObject({ iss: 'hu-proto' })));
+    expect(tokenless.json).toMatchObject({
+      error: 'invalid_message',
+      error_description: 'the request object has no client_notification_token',
+    });
   });
 
-  it('answers a repeated request id with the first answer again, and a reused id with request_id_reused', async () => {
-    await exchange('verification', verification('req-2'));
-    expect((await exchange('verification', verification('req-2'))).json).toMatchObject({
-      request_id: 'req-2',
-      error: 'not_implemented',
-    });
-    expect((await exchange('verification', verification('req-2', OTHER_JWS))).json).toMatchObject({
-      request_id: 'req-2',
-      error: 'request_id_reused',
+  it('answers temporarily_unavailable while the provider cannot be reached, and relays a retry of the same id again', async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await exchange('verification', verification('req-2'))).json).toMatchObject({
+        request_id: 'req-2',
+        error: 'temporarily_unavailable',
+      });
+    }
+    const payload = JSON.stringify({ request_id: 'ref-1', refresh_token: 'rt', client_assertion: SAMPLE_JWS });
+    expect((await exchange('refresh', payload)).json).toMatchObject({
+      request_id: 'ref-1',
+      error: 'temporarily_unavailable',
     });
   });
 
-  it('cancels a known request with a cancelled status and refuses an unknown one', async () => {
-    await exchange('verification', verification('req-3'));
-    const status = await exchange('cancel', JSON.stringify({ request_id: 'req-3' }), 'status');
-    expect(status.json).toEqual({ request_id: 'req-3', status: 'cancelled' });
+  it('refuses to cancel a request it does not know', async () => {
     expect((await exchange('cancel', JSON.stringify({ request_id: 'never-sent' }))).json).toMatchObject({
+      request_id: 'never-sent',
       error: 'unknown_request',
     });
-  });
-
-  it('answers a refresh with not_implemented until the relay exists', async () => {
-    const payload = JSON.stringify({ request_id: 'ref-1', refresh_token: 'rt', client_assertion: SAMPLE_JWS });
-    expect((await exchange('refresh', payload)).json).toMatchObject({ request_id: 'ref-1', error: 'not_implemented' });
   });
 
   it('answers an unknown message type inside the subtree with unknown_message_type', async () => {

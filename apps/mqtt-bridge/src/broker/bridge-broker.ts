@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
+import type { DevicePublisher } from '@onboard/bridge-core';
 import type { Clock, Logger } from '@onboard/ciba-core';
 import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
@@ -13,17 +14,18 @@ import { guardFrameSize } from './frame-size-guard';
 import { startListeners, type ListenerAddresses, type Listeners } from './listeners';
 import { TokenBucketLimiter } from './token-bucket';
 import { createTopicAcl } from './topic-acl';
+import { topicMatches } from './topic-match';
 
-/** Port through which the bridge sends a message to a device (MQTT publish, QoS 1, never retained). */
-export interface DevicePublisher {
-  publish(deviceId: string, message: BridgeMessage): Promise<void>;
-}
+export type { DevicePublisher };
 
 /** Injection token of the {@link DevicePublisher}. */
 export const DEVICE_PUBLISHER = Symbol('DevicePublisher');
 
 /** Receives each PUBLISH of an authenticated device that passed the topic ACL. */
 export type DeviceMessageListener = (device: AuthenticatedDevice, topic: string, payload: Buffer) => void;
+
+/** Called once per connection, when the device's subscription to its results is in place. */
+export type RepliesSubscribedListener = (device: AuthenticatedDevice) => void;
 
 export interface BridgeBrokerDependencies {
   config: BridgeConfig;
@@ -43,6 +45,9 @@ export class BridgeBroker implements DevicePublisher {
   private aedes: Aedes | undefined;
   private listeners: Listeners | undefined;
   private listener: DeviceMessageListener | undefined;
+  private repliesListener: RepliesSubscribedListener | undefined;
+  /** Connections whose device was already told about its results' subscription. */
+  private readonly repliesReady = new WeakSet<Client>();
   private readonly devices = new WeakMap<Client, AuthenticatedDevice>();
   private readonly remoteAddresses = new WeakMap<object, string>();
   private readonly perIp: TokenBucketLimiter;
@@ -72,6 +77,15 @@ export class BridgeBroker implements DevicePublisher {
   /** Sets the receiver of device messages (the transport's dispatcher). */
   onDeviceMessage(listener: DeviceMessageListener): void {
     this.listener = listener;
+  }
+
+  /**
+   * Sets the receiver of "the device can receive results now": after CONNACK when the restored
+   * session already has a matching subscription, otherwise at the first SUBSCRIBE that covers
+   * `replies/result`. Once per connection.
+   */
+  onRepliesSubscribed(listener: RepliesSubscribedListener): void {
+    this.repliesListener = listener;
   }
 
   /** Creates the aedes instance and starts the listeners. */
@@ -126,6 +140,17 @@ export class BridgeBroker implements DevicePublisher {
       logger.debug('mqtt client error', { deviceId: deviceOf(client)?.deviceId, error: err.message }),
     );
     aedes.on('connectionError', (_client, err) => logger.debug('mqtt connection error', { error: err.message }));
+    aedes.on('clientReady', (client) => {
+      const subscribed = Object.keys((client as Client & { subscriptions?: object }).subscriptions ?? {});
+      this.notifyRepliesSubscribed(client, subscribed);
+    });
+    aedes.on('subscribe', (subscriptions, client) => {
+      // refused filters come back with qos 128
+      this.notifyRepliesSubscribed(
+        client,
+        subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic),
+      );
+    });
     this.listeners = await startListeners(config, (stream, remoteAddress, req) =>
       this.accept(aedes, stream, remoteAddress, req),
     );
@@ -157,9 +182,28 @@ export class BridgeBroker implements DevicePublisher {
     );
   }
 
+  isConnected(deviceId: string): boolean {
+    return this.clientOf(deviceId)?.connected === true;
+  }
+
+  /**
+   * A broker-internal subscription that bypasses the device ACL (monitoring; tests use it as an
+   * eavesdropper with broker-wide rights). Returns the function that ends it.
+   */
+  async observe(filter: string, listener: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+    const aedes = this.aedes;
+    if (!aedes) throw new Error('bridge broker not started');
+    const deliver = (packet: { topic: string; payload: string | Buffer }, callback: () => void) => {
+      listener(packet.topic, Buffer.from(packet.payload));
+      callback();
+    };
+    await new Promise<void>((resolve) => aedes.subscribe(filter, deliver, resolve));
+    return () => new Promise<void>((resolve) => aedes.unsubscribe(filter, deliver, resolve));
+  }
+
   /** Closes the connection of `deviceId` (after a disable or revoke); false when it is not connected. */
   disconnect(deviceId: string): boolean {
-    const client = (this.aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[deviceId];
+    const client = this.clientOf(deviceId);
     if (!client) return false;
     client.close();
     return true;
@@ -174,6 +218,19 @@ export class BridgeBroker implements DevicePublisher {
     const closingListeners = listeners?.close();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await closingListeners;
+  }
+
+  private clientOf(deviceId: string): (Client & { connected?: boolean }) | undefined {
+    return (this.aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[deviceId];
+  }
+
+  private notifyRepliesSubscribed(client: Client, filters: string[]): void {
+    const device = this.devices.get(client);
+    if (!device || !this.repliesListener || this.repliesReady.has(client)) return;
+    const results = replyTopic(device.deviceId, 'result');
+    if (!filters.some((filter) => topicMatches(filter, results))) return;
+    this.repliesReady.add(client);
+    this.repliesListener(device);
   }
 
   private accept(aedes: Aedes, stream: Duplex, remoteAddress: string | undefined, req?: IncomingMessage): void {

@@ -22,7 +22,7 @@ export type DeviceMessageHandler = (
 
 export interface DeviceMessageDispatcherDependencies {
   handlerFor(type: DeviceMessageType): DeviceMessageHandler | undefined;
-  publisher: DevicePublisher;
+  publisher: Pick<DevicePublisher, 'publish'>;
   /** Messages per device; the excess is dropped. */
   limiter: TokenBucketLimiter;
   metrics: BridgeMetrics;
