@@ -501,7 +501,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const { requestId } = message;
     const entry = this.pending.get(requestId);
     if (!entry) {
-      if (!this.settled.has(requestId)) {
+      if (this.settled.has(requestId)) {
+        this.logger.debug('repeated result confirmed again', { requestId });
+      } else {
         this.logger.warn('result for an unknown request acknowledged and dropped', { requestId });
         this.remember(requestId);
         this.emit('unclaimedResult', { requestId });
