@@ -1,19 +1,13 @@
-// Entry point of the MQTT bridge: parse the environment once, open the device directory, start.
+// Entry point of the MQTT bridge: parse the environment once (STYLE §12), start, stop on a signal.
 import 'reflect-metadata';
-import { parseBridgeConfig } from './config/bridge-config';
-import { JsonFileDeviceDirectory } from './devices/json-file-device-directory';
-import { createJsonLogger } from '@onboard/observability';
-import { startBridge } from './create-bridge';
+import { ConfigError, loadBridgeConfig } from '@onboard/config';
+import { createBridgeApp } from './infra/create-bridge-app';
 
 async function main(): Promise<void> {
-  const config = parseBridgeConfig(process.env);
-  const logger = createJsonLogger({ level: config.logLevel, base: { service: 'mqtt-bridge' } });
-  const clock = { now: () => Date.now() };
-  const directory = await JsonFileDeviceDirectory.open(config.devicesFile, { clock, logger });
-  const bridge = await startBridge(config, { directory, logger, clock });
+  const app = await createBridgeApp(loadBridgeConfig(process.env), { processMetrics: true });
   const stop = () => {
-    logger.info('mqtt bridge stopping');
-    bridge.close().then(
+    app.logger.info('mqtt bridge stopping');
+    app.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -23,6 +17,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`mqtt-bridge failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
+  else process.stderr.write(`mqtt-bridge failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

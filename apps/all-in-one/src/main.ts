@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { ConfigError } from '@onboard/config';
+import { startAllInOne } from './start-all-in-one';
+
+/** `npm start`: provider and bridge in one process, configured from the environment. */
+async function main(): Promise<void> {
+  const all = await startAllInOne(process.env);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    all.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`configuration error: ${error.message}\n`);
+  else process.stderr.write(`start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

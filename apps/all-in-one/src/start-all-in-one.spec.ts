@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import mqtt from 'mqtt';
+import { signConnectCredential } from '@onboard/mqtt-contract';
+import { startAllInOne, type AllInOne } from './start-all-in-one';
+
+/** CONNACK return code of a connection attempt, or 0 when accepted. */
+async function connack(url: string, options: mqtt.IClientOptions): Promise<number> {
+  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000, ...options });
+  const code = await new Promise<number>((resolve) => {
+    client.once('connect', () => resolve(0));
+    client.once('error', (err: Error & { code?: unknown }) => resolve(typeof err.code === 'number' ? err.code : -1));
+  });
+  await client.endAsync(true);
+  return code;
+}
+
+describe('all-in-one start', () => {
+  let all: AllInOne;
+  let banner = '';
+  beforeAll(async () => {
+    all = await startAllInOne(
+      {
+        PORT: '0',
+        DATABASE_URL: 'sqlite::memory:',
+        BRIDGE_DATABASE_URL: 'sqlite::memory:',
+        BRIDGE_MQTT_PORT: '0',
+        BRIDGE_HOST: '127.0.0.1',
+        BRIDGE_HTTP_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      { write: (text) => void (banner += text) },
+    );
+  });
+  afterAll(() => all.close());
+
+  it('prints generated admin tokens once in the banner', () => {
+    expect(banner).toContain(`ADMIN_TOKEN=${all.tokens.provider}`);
+    expect(banner).toContain(`BRIDGE_ADMIN_TOKEN=${all.tokens.bridge}`);
+    expect(all.tokens.provider).not.toBe(all.tokens.bridge);
+  });
+
+  it('serves discovery and the bridge health, and refuses an unknown device at CONNECT', async () => {
+    const discovery = await fetch(`${all.provider.url}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect((await fetch(`${all.bridge.httpUrl}/health`)).status).toBe(200);
+    const url = `mqtt://127.0.0.1:${all.bridge.bridge.addresses.tcp}`;
+    expect(await connack(url, { clientId: 'hu-unknown', username: 'hu-unknown', password: 'x' })).toBe(4);
+  });
+
+  it('registers a device through the bridge admin API; it then connects, and is refused once disabled', async () => {
+    const deviceId = `hu-${randomUUID().slice(0, 8)}`;
+    const sig = await generateKeyPair('ES256');
+    const enc = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519' });
+    const jwks = {
+      keys: [
+        { ...(await exportJWK(sig.publicKey)), use: 'sig', alg: 'ES256' },
+        { ...(await exportJWK(enc.publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW' },
+      ],
+    };
+    const admin = (path: string, body?: object) =>
+      fetch(`${all.bridge.httpUrl}/admin/v1/devices${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${all.tokens.bridge}`, 'content-type': 'application/json' },
+        body: body && JSON.stringify(body),
+      });
+    expect((await admin('', { device_id: deviceId, jwks })).status).toBe(201);
+    const credential = () =>
+      signConnectCredential({
+        deviceId,
+        privateKey: sig.privateKey,
+        alg: 'ES256',
+        audience: 'urn:onboard:mqtt-bridge',
+        jti: randomUUID(),
+        now: Date.now(),
+      });
+    const url = `mqtt://127.0.0.1:${all.bridge.bridge.addresses.tcp}`;
+    expect(await connack(url, { clientId: deviceId, username: deviceId, password: await credential() })).toBe(0);
+    expect((await admin(`/${deviceId}/disable`)).status).toBe(200);
+    expect(await connack(url, { clientId: deviceId, username: deviceId, password: await credential() })).toBe(5);
+  });
+});
