@@ -23,7 +23,8 @@ import { get, sendJson } from './http';
 import { clientAssertion, generateTestKey, requestObject, type TestKey } from './jose-helpers';
 import type { TestProvider } from './provider';
 
-export const BRIDGE_AUDIENCE = 'urn:onboard:mqtt-bridge:e2e';
+/** The bridge's audience in tests (the same as the bridge app's own test harness). */
+export const BRIDGE_AUDIENCE = 'urn:onboard:mqtt-bridge:test';
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
 /** A head-unit's two key pairs (issue 3): ES256 signing key and X25519 encryption key. */
@@ -44,6 +45,8 @@ export async function createHeadUnit(deviceId = `hu-${randomBytes(5).toString('h
   return { deviceId, sig, enc: { privateKey, publicJwk }, jkt: await calculateJwkThumbprint(sigJwk) };
 }
 
+type RunningBridgeLimits = ReturnType<typeof parseBridgeConfig>['limits'];
+
 /** A bridge on ephemeral ports with a SQLite store, relaying to `provider`. */
 export interface TestBridge {
   bridge: RunningBridge;
@@ -61,7 +64,12 @@ export interface TestBridge {
  */
 export async function startRelayBridge(
   provider: TestProvider,
-  options: { dir: string; databaseFile?: string; httpPort?: number } = { dir: '.' },
+  options: {
+    dir: string;
+    databaseFile?: string;
+    httpPort?: number;
+    limits?: Partial<RunningBridgeLimits>;
+  } = { dir: '.' },
 ): Promise<TestBridge> {
   const store = await openBridgeStores({
     databaseUrl: `sqlite:${options.databaseFile ?? join(options.dir, 'bridge.sqlite')}`,
@@ -69,7 +77,10 @@ export async function startRelayBridge(
   const http = new BridgeHttpServer({ logger: silentLogger });
   const config = parseBridgeConfig({ BRIDGE_MQTT_PORT: '0', BRIDGE_HOST: '127.0.0.1', BRIDGE_AUDIENCE });
   const bridge = await startBridge(
-    { ...config, limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000 } },
+    {
+      ...config,
+      limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000, ...options.limits },
+    },
     {
       directory: store.devices,
       logger: silentLogger,
@@ -188,6 +199,16 @@ export class MqttHeadUnit {
   async disconnect(): Promise<void> {
     await this.client?.endAsync();
     this.client = undefined;
+  }
+
+  /** The head-unit as the bridge app's test harness describes a device (for its connection helpers). */
+  get harnessDevice(): { deviceId: string; privateKey: CryptoKey; publicJwk: JWK; alg: 'ES256' } {
+    return {
+      deviceId: this.unit.deviceId,
+      privateKey: this.unit.sig.privateKey,
+      publicJwk: this.unit.sig.publicJwk,
+      alg: 'ES256',
+    };
   }
 
   /** Builds and publishes a verification request; returns its request id and binding message. */

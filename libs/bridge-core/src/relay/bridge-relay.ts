@@ -112,8 +112,13 @@ export class BridgeRelay {
 
   /** `requests/cancel`: a later result of the request is not delivered. */
   async cancel(deviceId: string, message: CancelMessage): Promise<BridgeMessage> {
-    const record = await this.deps.relays.cancel(deviceId, message.requestId, this.deps.clock.now());
-    if (!record || record.kind !== 'verification') {
+    const known = await this.deps.relays.find(deviceId, message.requestId);
+    // a refresh is not cancellable: it ends with its result
+    const record =
+      known?.kind === 'verification'
+        ? await this.deps.relays.cancel(deviceId, message.requestId, this.deps.clock.now())
+        : undefined;
+    if (!record) {
       return protocolError(message.requestId, 'unknown_request', 'no verification request with this request_id');
     }
     if (record.notificationTokenHash !== undefined) this.pendingPushes.delete(record.notificationTokenHash);
