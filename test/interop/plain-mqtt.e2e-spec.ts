@@ -196,7 +196,7 @@ describe('interoperability: a head-unit built from docs/protocol.md with plain m
   it('pairs, verifies the ID token, confirms the result, refreshes, and sees no redelivery after reconnecting', async () => {
     const issuer = provider.issuer;
     const discovery = provider.discovery as { jwks_uri: string; token_endpoint: string; userinfo_endpoint: string };
-    const providerJwks = createLocalJWKSet(await (await fetch(discovery.jwks_uri)).json());
+    const providerJwks = createLocalJWKSet((await (await fetch(discovery.jwks_uri)).json()) as { keys: JWK[] });
 
     // §10 step 1–2
     await unit.connect(bridge.mqttUrl);
