@@ -1,0 +1,171 @@
+import type { BridgeMessage, VerificationRequestMessage } from '@onboard/mqtt-contract';
+import { silentLogger } from '@onboard/ciba-core';
+import { MemoryRelayLedger } from '../memory/memory-bridge-store';
+import { ProviderUnavailableError, type ProviderClient } from '../ports/provider-client.port';
+import { BridgeRelay } from './bridge-relay';
+
+const JWE = 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a2V5.aXY.Y2lwaGVy.dGFn';
+const jws = (claims: Record<string, unknown>) =>
+  `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+const verification = (requestId: string, token = `token-${requestId}`): VerificationRequestMessage => ({
+  type: 'verification',
+  requestId,
+  request: jws({ iss: 'hu-1', client_notification_token: token }),
+  clientAssertion: jws({ iss: 'hu-1' }),
+});
+const push = (body: object) => Buffer.from(JSON.stringify(body));
+
+function setup(provider: Partial<ProviderClient> = {}) {
+  const published: BridgeMessage[] = [];
+  const publisher = { connected: true, publish: async (_d: string, m: BridgeMessage) => void published.push(m) };
+  let calls = 0;
+  const relays = new MemoryRelayLedger();
+  const relay = new BridgeRelay({
+    relays,
+    provider: {
+      backchannelAuthentication: async () => {
+        calls++;
+        return { ok: true, value: { authReqId: `ar-${calls}`, expiresIn: 120 } };
+      },
+      refresh: async () => ({ ok: false, error: 'invalid_grant' }),
+      ...provider,
+    },
+    publisher: { publish: publisher.publish, isConnected: () => publisher.connected },
+    clock: { now: () => 1_000_000 },
+    logger: silentLogger,
+  });
+  return { relay, relays, published, publisher, calls: () => calls };
+}
+
+describe('bridge relay', () => {
+  it('relays a verification once and answers concurrent repeats with the same acknowledgement', async () => {
+    const { relay, published, calls } = setup();
+    const replies = await Promise.all([1, 2, 3].map(() => relay.verification('hu-1', verification('r1'))));
+    expect(calls()).toBe(1);
+    const acks = [...published, ...replies.filter((r) => r !== undefined)];
+    expect(acks).toHaveLength(3);
+    for (const ack of acks) expect(ack).toEqual({ type: 'ack', requestId: 'r1', authReqId: 'ar-1', expiresIn: 120 });
+  });
+
+  it('refuses a request object of another issuer before anything is stored', async () => {
+    const { relay, relays, calls } = setup();
+    const reply = await relay.verification('hu-2', verification('r1'));
+    expect(reply).toMatchObject({ type: 'error', error: 'invalid_message' });
+    expect(await relays.find('hu-2', 'r1')).toBeUndefined();
+    expect(calls()).toBe(0);
+  });
+
+  it('publishes a push that overtook the acknowledgement only after the acknowledgement', async () => {
+    let answer!: () => void;
+    const { relay, published } = setup({
+      backchannelAuthentication: () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ ok: true, value: { authReqId: 'ar-9', expiresIn: 60 } });
+        }),
+    });
+    const relaying = relay.verification('hu-1', verification('r1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const pushed = relay.receiveNotification(
+      'Bearer token-r1',
+      push({ auth_req_id: 'ar-9', encrypted_token_response: JWE }),
+    );
+    expect(await pushed).toEqual({ status: 204 });
+    answer();
+    await relaying;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(published.map((m) => m.type)).toEqual(['ack', 'result']);
+    expect(published[1]).toEqual({
+      type: 'result',
+      requestId: 'r1',
+      authReqId: 'ar-9',
+      status: 'approved',
+      encryptedTokenResponse: JWE,
+    });
+  });
+
+  it('authenticates pushes by notification token and stores each outcome once', async () => {
+    const { relay, relays, published } = setup();
+    await relay.verification('hu-1', verification('r1'));
+    expect(await relay.receiveNotification(undefined, push({ auth_req_id: 'ar-1' }))).toMatchObject({ status: 401 });
+    expect(await relay.receiveNotification('Bearer nope', push({ auth_req_id: 'ar-1' }))).toMatchObject({
+      status: 401,
+    });
+    expect(await relay.receiveNotification('Bearer token-r1', push({ auth_req_id: 'ar-2', error: 'x' }))).toMatchObject(
+      { status: 400 },
+    );
+    expect(await relay.receiveNotification('Bearer token-r1', push({ auth_req_id: 'ar-1' }))).toEqual({ status: 204 });
+    expect((await relays.find('hu-1', 'r1'))?.state).toBe('acknowledged');
+    const denied = push({ auth_req_id: 'ar-1', error: 'access_denied', error_description: 'no' });
+    expect(await relay.receiveNotification('Bearer token-r1', denied)).toEqual({ status: 204 });
+    expect(await relay.receiveNotification('Bearer token-r1', denied)).toEqual({ status: 204 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(published.filter((m) => m.type === 'result')).toEqual([
+      {
+        type: 'result',
+        requestId: 'r1',
+        authReqId: 'ar-1',
+        status: 'denied',
+        error: 'access_denied',
+        errorDescription: 'no',
+      },
+    ]);
+  });
+
+  it('never passes on plaintext tokens', async () => {
+    const { relay, relays } = setup();
+    await relay.verification('hu-1', verification('r1'));
+    await relay.receiveNotification('Bearer token-r1', push({ auth_req_id: 'ar-1', access_token: 'secret' }));
+    expect((await relays.find('hu-1', 'r1'))?.outcome).toEqual({
+      status: 'failed',
+      error: 'transaction_failed',
+      errorDescription: 'the provider did not encrypt the token response',
+    });
+  });
+
+  it('keeps results of an offline device for redelivery and stops after result-ack', async () => {
+    const { relay, published, publisher } = setup();
+    await relay.verification('hu-1', verification('r1'));
+    publisher.connected = false;
+    await relay.receiveNotification('Bearer token-r1', push({ auth_req_id: 'ar-1', encrypted_token_response: JWE }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(published.map((m) => m.type)).toEqual(['ack']);
+    publisher.connected = true;
+    expect(await relay.redeliver('hu-1')).toBe(1);
+    expect(published.map((m) => m.type)).toEqual(['ack', 'result']);
+    await relay.resultAck('hu-1', { type: 'result-ack', requestId: 'r1' });
+    expect(await relay.redeliver('hu-1')).toBe(0);
+  });
+
+  it('releases a request the provider could not take, so that a retry relays it again', async () => {
+    let fail = true;
+    const { relay } = setup({
+      backchannelAuthentication: async () => {
+        if (fail) throw new ProviderUnavailableError('down');
+        return { ok: true, value: { authReqId: 'ar-1', expiresIn: 60 } };
+      },
+    });
+    expect(await relay.verification('hu-1', verification('r1'))).toMatchObject({ error: 'temporarily_unavailable' });
+    fail = false;
+    expect(await relay.verification('hu-1', verification('r1'))).toBeUndefined();
+  });
+
+  it('maps provider refusals to failed results and keeps unknown codes out of the device vocabulary', async () => {
+    const { relay } = setup({
+      backchannelAuthentication: async () => ({ ok: false, error: 'slow_down_please', errorDescription: 'x' }),
+    });
+    expect(await relay.verification('hu-1', verification('r1'))).toEqual({
+      type: 'result',
+      requestId: 'r1',
+      status: 'failed',
+      error: 'transaction_failed',
+      errorDescription: 'provider error slow_down_please',
+    });
+  });
+
+  it('answers request_id_reused for the same id with another request object', async () => {
+    const { relay } = setup();
+    await relay.verification('hu-1', verification('r1'));
+    const other = { ...verification('r1', 'other-token') };
+    expect(await relay.verification('hu-1', other)).toMatchObject({ error: 'request_id_reused' });
+  });
+});
