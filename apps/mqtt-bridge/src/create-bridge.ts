@@ -14,6 +14,7 @@ import { BridgeBroker } from './broker/bridge-broker';
 import { BridgeMetrics } from './broker/bridge-metrics';
 import type { ConnectReplayCache } from './broker/connect-replay-cache';
 import type { ListenerAddresses } from './broker/listeners';
+import { ExternalBrokerSource } from './external/external-broker-source';
 import type { BridgeHttpServer } from './infra/http-server';
 import { registerNotificationRoute } from './notify/notification.route';
 import { AedesTransport } from './transport/aedes.transport';
@@ -36,9 +37,13 @@ export interface BridgeDependencies {
 /** A running bridge. */
 export interface RunningBridge {
   app: INestMicroservice;
+  /** The embedded broker (not started in external-broker mode). */
   broker: BridgeBroker;
+  /** The subscription at the external broker, in external-broker mode (`BRIDGE_BROKER_URL`). */
+  external?: ExternalBrokerSource;
   metrics: BridgeMetrics;
   relay: BridgeRelay;
+  /** Bound ports of the embedded broker; `{ tcp: 0 }` in external-broker mode (no listener). */
   addresses: ListenerAddresses;
   close(): Promise<void>;
 }
@@ -65,10 +70,15 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     metrics,
     replayCache: deps.replayCache,
   });
+  // External-broker mode: no embedded aedes; the same dispatcher and handlers get the messages.
+  const external = config.externalBroker
+    ? new ExternalBrokerSource({ config: config.externalBroker, devices: deps.directory, metrics, logger: deps.logger })
+    : undefined;
+  const source = external ?? broker;
   const relay = new BridgeRelay({
     relays: (deps.store ?? createMemoryBridgeStore()).relays,
     provider: deps.provider ?? unreachableProvider,
-    publisher: broker,
+    publisher: source,
     clock,
     logger: deps.logger,
   });
@@ -82,14 +92,14 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
   );
   if (deps.http) registerNotificationRoute(deps.http, relay);
   const strategy = new AedesTransport({
-    broker,
+    broker: source,
     metrics,
     logger: deps.logger,
     clock,
     messageBurstPerDevice: config.limits.messageBurstPerDevice,
     messageRatePerDevicePerSecond: config.limits.messageRatePerDevicePerSecond,
   });
-  const app = await NestFactory.createMicroservice(BridgeModule.register({ relay, publisher: broker }), {
+  const app = await NestFactory.createMicroservice(BridgeModule.register({ relay, publisher: source }), {
     strategy,
     logger: ['error', 'warn'],
   });
@@ -106,8 +116,9 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     app,
     broker,
     metrics,
+    external,
     relay,
-    addresses: broker.addresses,
+    addresses: external ? { tcp: 0 } : broker.addresses,
     close: async () => {
       clearInterval(sweeper);
       await app.close();

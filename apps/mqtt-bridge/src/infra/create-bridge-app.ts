@@ -63,7 +63,11 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
       },
       options.processMetrics,
     );
-    registerOpsRoutes(http, metrics, { bridge: () => bridge !== undefined });
+    registerOpsRoutes(http, metrics, {
+      bridge: () => bridge !== undefined,
+      // external-broker mode: the subscription at the broker is up
+      broker: () => bridge?.external === undefined || bridge.external.connected,
+    });
     const port = await http.listen(config.http.port, config.http.host);
     closers.push(() => http.close());
     // A derived public URL with port 0 (tests) becomes the bound port.

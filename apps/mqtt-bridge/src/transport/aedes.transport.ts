@@ -2,7 +2,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from '@onboard/ciba-core';
 import { DEVICE_MESSAGE_TYPES, type BridgeMessage, type DeviceMessageType } from '@onboard/mqtt-contract';
-import type { BridgeBroker } from '../broker/bridge-broker';
+import type { DeviceMessageListener, DevicePublisher } from '../broker/bridge-broker';
 import type { BridgeMetrics } from '../broker/bridge-metrics';
 import { TokenBucketLimiter } from '../broker/token-bucket';
 import type { Clock } from '@onboard/ciba-core';
@@ -11,8 +11,18 @@ import { DeviceMessageDispatcher, type DeviceMessageHandler } from './device-mes
 
 const DEVICE_TYPES: ReadonlySet<string> = new Set(DEVICE_MESSAGE_TYPES);
 
+/**
+ * Where device messages come from and replies go: the embedded aedes broker (`BridgeBroker`), or
+ * the subscription at an external broker (`ExternalBrokerSource`, external-broker mode).
+ */
+export interface DeviceMessageSource extends Pick<DevicePublisher, 'publish'> {
+  onDeviceMessage(listener: DeviceMessageListener): void;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
 export interface AedesTransportOptions {
-  broker: BridgeBroker;
+  broker: DeviceMessageSource;
   metrics: BridgeMetrics;
   logger: Logger;
   clock: Clock;
