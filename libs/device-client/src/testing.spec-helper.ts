@@ -128,7 +128,8 @@ export interface SeenMessage {
 }
 
 interface LedgerEntry {
-  raw: string;
+  /** What identifies the request (docs/protocol.md §5): the request object, or the refresh token. */
+  content: string;
   ack?: Record<string, unknown>;
   result?: Record<string, unknown>;
   resultAcked: boolean;
@@ -261,7 +262,7 @@ export class ScriptedBridge {
   /** Stores and publishes a result (docs/protocol.md §6.6), redelivered until result-ack. */
   async sendResult(requestId: string, result: Record<string, unknown>): Promise<void> {
     const body = { request_id: requestId, ...result };
-    const entry = this.ledger.get(requestId) ?? { raw: '', resultAcked: false, cancelled: false };
+    const entry = this.ledger.get(requestId) ?? { content: '', resultAcked: false, cancelled: false };
     this.ledger.set(requestId, entry);
     if (entry.cancelled) return; // docs/protocol.md §6.2
     entry.result = body;
@@ -321,8 +322,8 @@ export class ScriptedBridge {
     switch (message.type) {
       case 'verification': {
         const existing = this.ledger.get(requestId);
-        if (existing && existing.raw !== '') {
-          if (existing.raw !== raw) {
+        if (existing && existing.content !== '') {
+          if (existing.content !== message.body.request) {
             void this.send('error', { request_id: requestId, error: 'request_id_reused', error_description: 'x' });
             return;
           }
@@ -332,7 +333,7 @@ export class ScriptedBridge {
           this.onVerification?.(message, true);
           return;
         }
-        this.ledger.set(requestId, { raw, resultAcked: false, cancelled: false });
+        this.ledger.set(requestId, { content: message.body.request, resultAcked: false, cancelled: false });
         this.onVerification?.(message, false);
         if (this.autoAck) void this.ack(requestId);
         return;
@@ -353,7 +354,7 @@ export class ScriptedBridge {
         return;
       }
       case 'refresh':
-        this.ledger.set(requestId, { raw, resultAcked: false, cancelled: false });
+        this.ledger.set(requestId, { content: message.body.refresh_token, resultAcked: false, cancelled: false });
         this.onRefresh?.(message);
         return;
     }

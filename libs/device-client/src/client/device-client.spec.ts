@@ -298,7 +298,7 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       const handle = ask(client);
       await bridge.until(() => handle.authReqId !== undefined, 'the ack after the retry');
       const [a, b] = bridge.messages('verification');
-      expect(b.raw).toBe(a.raw);
+      expect(b.body.request).toBe(a.body.request);
       await bridge.approve(handle.requestId);
       await expect(handle.result).resolves.toMatchObject({ tokenType: 'DPoP' });
     });
@@ -325,7 +325,7 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
   });
 
   describe('resuming after a reconnect', () => {
-    it('re-publishes an unanswered request with the same request_id and content after a reconnect', async () => {
+    it('re-publishes an unanswered request with the same request_id and request object after a reconnect', async () => {
       const client = await start();
       bridge.autoAck = false;
       const handle = ask(client);
@@ -333,12 +333,43 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       bridge.dropConnections();
       await bridge.until(() => bridge.messages('verification').length === 2, 'the re-published request');
       const [a, b] = bridge.messages('verification');
-      expect(b.raw).toBe(a.raw);
+      // the same request object (the request's identity), with a fresh client assertion
+      expect(b.body.request).toBe(a.body.request);
+      expect(claimsOf(b.body.client_assertion).jti).not.toBe(claimsOf(a.body.client_assertion).jti);
       expect(bridge.jtis).toHaveLength(2);
       await bridge.ack(handle.requestId);
       await bridge.approve(handle.requestId);
       await expect(handle.result).resolves.toMatchObject({ tokenType: 'DPoP' });
       expect(client.connected).toBe(true);
+    });
+
+    it('publishes a request made while offline once it is connected again', async () => {
+      const client = await start({ reconnect: { minMs: 300, maxMs: 300 } });
+      bridge.dropConnections();
+      await bridge.until(() => !client.connected, 'the disconnect');
+      const handle = ask(client);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(bridge.messages('verification')).toHaveLength(0);
+      const id = await firstRequestId();
+      expect(id).toBe(handle.requestId);
+      await bridge.until(() => handle.authReqId !== undefined, 'the ack');
+      await bridge.approve(id);
+      await expect(handle.result).resolves.toMatchObject({ tokenType: 'DPoP' });
+    });
+
+    it('re-publishes a pending refresh after a reconnect with a fresh DPoP proof', async () => {
+      const client = await start();
+      const refreshing = client.refresh('rt-1');
+      await bridge.until(() => bridge.messages('refresh').length === 1, 'the refresh');
+      bridge.dropConnections();
+      await bridge.until(() => bridge.messages('refresh').length === 2, 'the re-published refresh');
+      const [a, b] = bridge.messages('refresh').map((m) => m.body);
+      expect(b.request_id).toBe(a.request_id);
+      expect(b.refresh_token).toBe('rt-1');
+      expect(claimsOf(b.dpop).jti).not.toBe(claimsOf(a.dpop).jti);
+      const t = await bridge.provider.encryptedTokenResponse(bridge.device, undefined);
+      await bridge.sendResult(b.request_id, { status: 'refreshed', encrypted_token_response: t.jwe });
+      await expect(refreshing).resolves.toMatchObject({ accessToken: t.accessToken });
     });
 
     it('receives a result published while it was offline once it reconnects, exactly once', async () => {

@@ -133,7 +133,10 @@ interface PendingVerification {
   kind: 'verification';
   requestId: string;
   handle: VerificationHandle;
-  payload?: Buffer;
+  /** The CIBA parameters, signed into a request object once, on the first publication. */
+  params: AuthenticationRequestParams;
+  /** The signed request object: the request's identity at the bridge, so it never changes. */
+  requestObject?: Promise<string>;
   published: boolean;
   scope: string;
   timer?: NodeJS.Timeout;
@@ -143,7 +146,7 @@ interface PendingVerification {
 interface PendingRefresh {
   kind: 'refresh';
   requestId: string;
-  payload: Buffer;
+  refreshToken: string;
   scope: string;
   resolve: (tokens: RefreshedTokens) => void;
   reject: (err: DeviceClientError) => void;
@@ -272,6 +275,17 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       kind: 'verification',
       requestId,
       handle,
+      params: {
+        scope: request.scope,
+        loginHint: request.loginHint,
+        idTokenHint: request.idTokenHint,
+        loginHintToken: request.loginHintToken,
+        bindingMessage: request.bindingMessage,
+        userCode: request.userCode,
+        requestedExpiry: request.requestedExpiry,
+        authorizationDetails: request.authorizationDetails,
+        acrValues: request.acrValues,
+      },
       published: false,
       scope: request.scope,
       retries: 0,
@@ -290,7 +304,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
         void handle.result.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
       }
     }
-    if (!handle.settled) void this.prepareVerification(entry, request);
+    if (!handle.settled) this.publishPending(entry);
     return handle;
   }
 
@@ -311,23 +325,12 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const refreshToken = typeof tokens === 'string' ? tokens : tokens.refreshToken;
     if (!refreshToken) throw invalidArgument('no refresh token to refresh with');
     if (this.closed) throw new DeviceClientError('closed', 'the client is closed');
-    const issuer = this.options.providerIssuer;
-    const now = this.now();
     const requestId = randomUUID();
-    const [clientAssertion, dpop] = await Promise.all([
-      signClientAssertion(this.options.keys, { deviceId: this.deviceId, audience: issuer, now }),
-      signDpopProof(this.options.keys, {
-        htm: 'POST',
-        htu: this.options.tokenEndpoint ?? `${issuer.replace(/\/+$/, '')}/token`,
-        now,
-      }),
-    ]);
-    const payload = encodeDeviceMessage({ type: 'refresh', requestId, refreshToken, clientAssertion, dpop });
     return new Promise<RefreshedTokens>((resolve, reject) => {
       const entry: PendingRefresh = {
         kind: 'refresh',
         requestId,
-        payload,
+        refreshToken,
         scope: typeof tokens === 'string' ? '' : (tokens.scope ?? ''),
         resolve,
         reject,
@@ -365,58 +368,57 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     await this.connection.close();
   }
 
-  private async prepareVerification(entry: PendingVerification, request: OwnerVerificationRequest): Promise<void> {
-    const { keys, providerIssuer } = this.options;
-    const now = this.now();
-    const params: AuthenticationRequestParams = {
-      scope: request.scope,
-      loginHint: request.loginHint,
-      idTokenHint: request.idTokenHint,
-      loginHintToken: request.loginHintToken,
-      bindingMessage: request.bindingMessage,
-      userCode: request.userCode,
-      requestedExpiry: request.requestedExpiry,
-      authorizationDetails: request.authorizationDetails,
-      acrValues: request.acrValues,
-    };
-    try {
-      const [{ request: signed }, clientAssertion] = await Promise.all([
-        signRequestObject(keys, {
-          deviceId: this.deviceId,
-          issuer: providerIssuer,
-          now,
-          lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
-          params,
-        }),
-        signClientAssertion(keys, { deviceId: this.deviceId, audience: providerIssuer, now }),
-      ]);
-      // the exact bytes are kept: a re-publish must be the same content (docs/protocol.md §5)
-      entry.payload = encodeDeviceMessage({
-        type: 'verification',
-        requestId: entry.requestId,
-        request: signed,
-        clientAssertion,
+  /**
+   * Publishes (or re-publishes) a pending request if online; otherwise the next 'online' does.
+   * The signed request object is made once and then kept: the bridge identifies a verification by
+   * it (docs/protocol.md §5). The client assertion and the DPoP proof are short-lived and made
+   * fresh for every publication, so a retry much later (offline, `temporarily_unavailable`) is
+   * still accepted by the provider.
+   */
+  private publishPending(entry: Pending): void {
+    if (!this.connection.isOnline) return;
+    if (entry.kind === 'verification') entry.published = true;
+    this.payloadOf(entry)
+      .then((payload) => {
+        if (this.pending.get(entry.requestId) !== entry) return undefined;
+        return this.connection.publish(requestTopic(this.deviceId, entry.kind), payload);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof DeviceClientError) return this.settle(entry.requestId, err);
+        this.logger.debug('request publish interrupted; resent after reconnect', {
+          requestId: entry.requestId,
+          error: err instanceof Error ? err.message : 'unknown',
+        });
       });
-    } catch (err) {
-      const error =
-        err instanceof DeviceClientError
-          ? err
-          : new DeviceClientError('key_store_error', 'the request could not be signed', { cause: err });
-      return this.settle(entry.requestId, error);
-    }
-    if (this.pending.get(entry.requestId) === entry) this.publishPending(entry);
   }
 
-  private publishPending(entry: Pending): void {
-    if (!entry.payload || !this.connection.isOnline) return; // sent on the next 'online'
-    const type = entry.kind === 'verification' ? 'verification' : 'refresh';
-    if (entry.kind === 'verification') entry.published = true;
-    this.connection.publish(requestTopic(this.deviceId, type), entry.payload).catch((err: Error) => {
-      this.logger.debug('request publish interrupted; resent after reconnect', {
-        requestId: entry.requestId,
-        error: err.message,
-      });
-    });
+  private async payloadOf(entry: Pending): Promise<Buffer> {
+    const { keys, providerIssuer: issuer } = this.options;
+    const now = this.now();
+    try {
+      const clientAssertion = await signClientAssertion(keys, { deviceId: this.deviceId, audience: issuer, now });
+      if (entry.kind === 'refresh') {
+        const dpop = await signDpopProof(keys, {
+          htm: 'POST',
+          htu: this.options.tokenEndpoint ?? `${issuer.replace(/\/+$/, '')}/token`,
+          now,
+        });
+        const refresh = { type: 'refresh', requestId: entry.requestId, refreshToken: entry.refreshToken } as const;
+        return encodeDeviceMessage({ ...refresh, clientAssertion, dpop });
+      }
+      entry.requestObject ??= signRequestObject(keys, {
+        deviceId: this.deviceId,
+        issuer,
+        now,
+        lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
+        params: entry.params,
+      }).then((signed) => signed.request);
+      const request = await entry.requestObject;
+      return encodeDeviceMessage({ type: 'verification', requestId: entry.requestId, request, clientAssertion });
+    } catch (err) {
+      if (err instanceof DeviceClientError) throw err;
+      throw new DeviceClientError('key_store_error', 'the request could not be signed', { cause: err });
+    }
   }
 
   private publishControl(message: DeviceMessage): void {

@@ -141,7 +141,14 @@ export class DeviceConnection extends EventEmitter<DeviceConnectionEvents> {
     this.client = undefined;
     const wasOnline = this.online;
     this.online = false;
-    if (client) await client.endAsync(!wasOnline).catch(() => undefined);
+    if (!client) return;
+    // a clean DISCONNECT when online; mqtt.js waits for unacknowledged publications first, so bound it
+    const ended = client.endAsync(!wasOnline).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+    await Promise.race([ended, bounded]);
+    clearTimeout(timer);
+    if (!client.disconnected) client.end(true);
   }
 
   private async attemptConnect(): Promise<void> {
