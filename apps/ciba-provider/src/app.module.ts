@@ -3,14 +3,16 @@ import { APP_FILTER } from '@nestjs/core';
 import type { ProviderConfig } from '@onboard/config';
 import { AdminController } from './controllers/admin.controller';
 import { FallbackController } from './controllers/fallback.controller';
-import { OAuthController } from './controllers/oauth.controller';
 import { OpsController } from './controllers/ops.controller';
-import { OwnerDeviceController } from './controllers/owner-device.controller';
 import { WireExceptionFilter } from './http/wire-exception.filter';
 import { ProvidersModule } from './providers/providers.module';
 import type { ProviderOverrides } from './providers/provider-runtime';
 
-/** The provider application: composition root, controllers, the one exception filter. */
+/**
+ * The provider application: composition root, controllers, the one exception filter.
+ * The protocol endpoints (OAuth, CIBA, owner device) are not Nest routes: the HTTP
+ * server's listener serves them (http/protocol-listener.ts) and hands the rest here.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: ProviderConfig, overrides: ProviderOverrides = {}): DynamicModule {
@@ -18,7 +20,7 @@ export class AppModule {
       module: AppModule,
       imports: [ProvidersModule.forRoot(config, overrides)],
       // FallbackController last: it answers what no other route took (404 / 405).
-      controllers: [OAuthController, OwnerDeviceController, AdminController, OpsController, FallbackController],
+      controllers: [AdminController, OpsController, FallbackController],
       providers: [{ provide: APP_FILTER, useClass: WireExceptionFilter }],
     };
   }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +8,7 @@ import { loadConfig, type ProviderConfig } from '@onboard/config';
 import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
-import { requestLogMiddleware } from './http/request-log';
+import { createProtocolListener } from './http/protocol-listener';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
 
@@ -63,7 +64,11 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   });
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
-  app.use(requestLogMiddleware(logger, metrics));
+  // Protocol endpoints are served by the listener itself; the rest goes to the Nest app.
+  const server = app.getHttpServer() as Server;
+  const nestApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
+  server.removeAllListeners('request');
+  server.on('request', createProtocolListener({ ctx, logger, metrics, fallback: nestApp }));
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   let url = '';
