@@ -1,11 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import type { DevicePublisher } from '@onboard/bridge-core';
 import type { Clock, Logger } from '@onboard/ciba-core';
 import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
+import type { PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory } from '../devices/device-directory.port';
 import { BridgeMetrics } from './bridge-metrics';
 import { MemoryConnectReplayCache, type ConnectReplayCache } from './connect-replay-cache';
@@ -107,7 +109,7 @@ export class BridgeBroker implements DevicePublisher {
           : callback(new Error('connection rate limited'), false),
       authenticate: (client, username, password, done) => {
         this.authenticator
-          .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn))
+          .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn), peerCertificate(client))
           .then((outcome) => {
             if (outcome.ok) {
               this.devices.set(client, outcome.device);
@@ -250,4 +252,13 @@ export class BridgeBroker implements DevicePublisher {
     this.deps.logger.warn('mqtt connection rate limited', { remoteAddress: ip });
     return false;
   }
+}
+
+/** The client certificate of a mutual-TLS connection, if the device sent one. */
+function peerCertificate(client: Client): PresentedCertificate | undefined {
+  const socket = client.conn as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const peer = socket.getPeerCertificate();
+  if (!peer || !peer.raw) return undefined;
+  return { raw: peer.raw, authorized: socket.authorized === true };
 }

@@ -14,6 +14,7 @@ export type ConnectRefusal =
   | 'expired'
   | 'invalid_claims'
   | 'lifetime_too_long'
+  | 'certificate_mismatch'
   | 'directory_unavailable';
 
 /** Why an inbound message was dropped without an answer (docs/protocol.md, "Dropped messages"). */

@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '@onboard/ciba-core';
 import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
+import { certificateIdentifiesDevice, type PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory } from '../devices/device-directory.port';
 import type { ConnectReplayCache } from './connect-replay-cache';
 import type { BridgeMetrics, ConnectRefusal } from './bridge-metrics';
@@ -48,8 +49,9 @@ export class DeviceAuthenticator {
     username: string | undefined,
     password: Buffer | undefined,
     remoteAddress: string | undefined,
+    certificate?: PresentedCertificate,
   ): Promise<AuthenticationOutcome> {
-    const outcome = await this.decide(clientId, username, password);
+    const outcome = await this.decide(clientId, username, password, certificate);
     if (outcome.ok) {
       this.logger.debug('mqtt device connected', { deviceId: clientId, remoteAddress });
     } else {
@@ -69,8 +71,12 @@ export class DeviceAuthenticator {
     clientId: string,
     username: string | undefined,
     password: Buffer | undefined,
+    certificate?: PresentedCertificate,
   ): Promise<AuthenticationOutcome> {
     if (!isValidDeviceId(clientId)) return refuse(CONNACK.identifierRejected, 'invalid_client_id');
+    // Mutual TLS: a client certificate and no password (a password always takes the credential path).
+    if (certificate && (!password || password.length === 0))
+      return this.decideByCertificate(clientId, username, certificate);
     // MQTT 3.1.1 carries a password only together with a user name [MQTT-3.1.2-22]: both are required.
     if (username !== clientId) return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
     if (!password || password.length === 0) return refuse(CONNACK.badUsernameOrPassword, 'missing_credential');
@@ -101,6 +107,29 @@ export class DeviceAuthenticator {
     if (!(await this.replay.useOnce(`${clientId}:${verified.jti}`, verified.expiresAt))) {
       return refuse(CONNACK.badUsernameOrPassword, 'replayed_credential');
     }
+    return { ok: true, device: { deviceId: clientId } };
+  }
+
+  /** Mutual TLS (see `certificateIdentifiesDevice`): the same directory and status rules, no credential. */
+  private async decideByCertificate(
+    clientId: string,
+    username: string | undefined,
+    certificate: PresentedCertificate,
+  ): Promise<AuthenticationOutcome> {
+    if (username !== undefined && username !== clientId)
+      return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
+    let record;
+    try {
+      record = await this.directory.find(clientId);
+    } catch (err) {
+      this.logger.error('device directory failed', { error: err instanceof Error ? err.message : 'unknown' });
+      return refuse(CONNACK.serverUnavailable, 'directory_unavailable');
+    }
+    if (!record) return refuse(CONNACK.badUsernameOrPassword, 'unknown_device');
+    if (!certificateIdentifiesDevice(certificate, clientId, record.publicJwks, this.clock.now()))
+      return refuse(CONNACK.badUsernameOrPassword, 'certificate_mismatch');
+    if (record.status === 'disabled') return refuse(CONNACK.notAuthorized, 'device_disabled');
+    if (record.status === 'revoked') return refuse(CONNACK.notAuthorized, 'device_revoked');
     return { ok: true, device: { deviceId: clientId } };
   }
 }

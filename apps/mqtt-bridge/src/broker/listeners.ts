@@ -41,10 +41,17 @@ export async function startListeners(config: BridgeConfig, onConnection: Connect
         readFile(config.tls.keyFile),
         config.tls.caFile ? readFile(config.tls.caFile) : undefined,
       ]);
-      const tls = createTlsServer({ cert, key, ca, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
-        socket.setNoDelay(true);
-        onConnection(socket, socket.remoteAddress);
-      });
+      // Mutual TLS: the certificate is requested, and judged at CONNECT against the device registry
+      // (a self-signed certificate with the device's registered key is valid), so the handshake
+      // does not reject unverified chains itself.
+      const clientCertificates = config.tls.clientCertificates ? { requestCert: true, rejectUnauthorized: false } : {};
+      const tls = createTlsServer(
+        { cert, key, ca, minVersion: 'TLSv1.2', ...clientCertificates },
+        (socket: TLSSocket) => {
+          socket.setNoDelay(true);
+          onConnection(socket, socket.remoteAddress);
+        },
+      );
       addresses.tls = await listen(tls, config.tls.port, config.host);
       closers.push(() => closeServer(tls));
     }
