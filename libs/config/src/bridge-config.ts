@@ -82,8 +82,6 @@ export interface BridgeConfig {
   providerConcurrency: number;
   /** `sqlite:<file>`, `sqlite::memory:`, or `postgres://…`. */
   databaseUrl: string;
-  /** JSON file of registered devices (the file-based device directory). */
-  devicesFile: string;
   /** Accepted clock skew on connect credentials, seconds. */
   clockToleranceSeconds: number;
   logLevel: LogLevel;
@@ -161,7 +159,6 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     adminToken: token(env, 'BRIDGE_ADMIN_TOKEN'),
     providerConcurrency: number(env, 'BRIDGE_PROVIDER_CONCURRENCY', 16, 1, 256),
     databaseUrl: databaseUrl(read(env, 'BRIDGE_DATABASE_URL') ?? 'sqlite:./data/bridge.sqlite'),
-    devicesFile: read(env, 'BRIDGE_DEVICES_FILE') ?? './data/devices.json',
     clockToleranceSeconds: number(env, 'BRIDGE_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     logLevel: logLevel(env),
     limits: {
@@ -203,7 +200,6 @@ export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   BRIDGE_ADMIN_TOKEN: `bearer token of the bridge admin API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
   BRIDGE_PROVIDER_CONCURRENCY: 'provider admin calls in parallel during an import (default 16)',
   BRIDGE_DATABASE_URL: 'sqlite:<file> (default sqlite:./data/bridge.sqlite), sqlite::memory: or postgres://…',
-  BRIDGE_DEVICES_FILE: 'JSON file of devices for the file-based directory (default ./data/devices.json)',
   BRIDGE_CLOCK_TOLERANCE_SECONDS: 'clock skew accepted on connect credentials (default 30)',
   BRIDGE_MAX_PACKET_BYTES: 'largest MQTT packet (default 32768)',
   BRIDGE_CONNECT_RATE_PER_IP: 'sustained connection attempts per second per address (default 10)',
