@@ -37,6 +37,7 @@ export { providerMetadata } from './discovery/provider-metadata';
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
 export * from './infra/fetch-http-client';
+export * from './infra/node-http-client';
 export * from './infra/node-random';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';

@@ -1,8 +1,8 @@
 import {
   Maintenance,
   NotificationDelivery,
-  createFetchHttpClient,
   createKeyRing,
+  createNodeHttpClient,
   createSignals,
   nodeRandom,
   signalsOwnerNotifier,
@@ -78,7 +78,7 @@ export async function createProviderRuntime(
       stores,
       clock,
       random: overrides.random ?? nodeRandom,
-      http: overrides.http ?? createFetchHttpClient(),
+      http: overrides.http ?? createNodeHttpClient(),
       // Default owner notification: wake the owner's devices long-polling this process.
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,

@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpClient } from '../ports/http-client.port';
 import { createFetchHttpClient, RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
+import { createNodeHttpClient } from './node-http-client';
 import { nodeRandom } from './node-random';
 
-describe('createFetchHttpClient', () => {
+describe.each<[string, () => HttpClient]>([
+  ['createFetchHttpClient', createFetchHttpClient],
+  ['createNodeHttpClient', createNodeHttpClient],
+])('%s', (_name, createClient) => {
   let server: Server;
   let base: string;
   const received: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
@@ -47,8 +52,9 @@ describe('createFetchHttpClient', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const send = (path: string, extra: Partial<Parameters<ReturnType<typeof createFetchHttpClient>['send']>[0]> = {}) =>
-    createFetchHttpClient().send({
+  const client = createClient();
+  const send = (path: string, extra: Partial<Parameters<HttpClient['send']>[0]> = {}) =>
+    client.send({
       url: base + path,
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
@@ -77,6 +83,12 @@ describe('createFetchHttpClient', () => {
     expect(received.length).toBe(before + 1);
   });
 
+  it('sends several requests in a row over the same client', async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send('/ok')).status);
+    expect(statuses).toEqual([200, 200, 200]);
+  });
+
   it('throws when the declared body is larger than the limit', async () => {
     await expect(send('/big')).rejects.toBeInstanceOf(ResponseTooLargeError);
   });
@@ -93,7 +105,7 @@ describe('createFetchHttpClient', () => {
 
   it('throws on a refused connection', async () => {
     await expect(
-      createFetchHttpClient().send({
+      createClient().send({
         url: 'http://127.0.0.1:1/',
         method: 'GET',
         headers: {},
