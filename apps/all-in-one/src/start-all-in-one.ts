@@ -62,7 +62,7 @@ export async function startAllInOne(
     [
       'Onboard all-in-one is running',
       `  provider  ${provider.issuer}  (discovery: ${provider.issuer}/.well-known/openid-configuration)`,
-      `  bridge    mqtt://localhost:${mqttPort}  http ${bridge.httpUrl}  (notifications, /admin/v1/devices, /health, /metrics)`,
+      `  bridge    mqtt://localhost:${mqttPort}  and  ${bridge.httpUrl}  (notifications, /admin/v1/devices, /health, /metrics)`,
       ...(generated.length > 0
         ? [
             '  generated admin tokens (shown once; set them in the environment to keep them):',
