@@ -33,6 +33,7 @@ describe('redact', () => {
     'statusCode',
     'error',
     'errorCode',
+    'returnCode',
     'method',
     'path',
     'ms',

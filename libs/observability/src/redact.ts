@@ -20,10 +20,10 @@ const SECRET_FRAGMENTS = [
 
 /**
  * Keys holding a `code` that is not a secret (an HTTP status, an exit code, an
- * OAuth error code). Every other key with the word `code` (auth code, user_code,
+ * OAuth error code, an MQTT CONNACK return or reason code). Every other key with the word `code` (auth code, user_code,
  * recovery code…) is treated as a secret.
  */
-const NON_SECRET_CODE_KEYS = new Set(['statuscode', 'errorcode', 'exitcode', 'httpcode', 'responsecode']);
+const NON_SECRET_CODE_KEYS = new Set(['statuscode', 'errorcode', 'exitcode', 'httpcode', 'responsecode', 'returncode', 'reasoncode']);
 
 /** Three base64url segments, the first a JSON object: a compact JWS/JWT. */
 const JWT_VALUE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
