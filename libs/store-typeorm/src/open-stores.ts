@@ -96,11 +96,17 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const dataSource = new DataSource(dsOptions);
   await dataSource.initialize();
   logger.info('database opened', { dialect: target.kind, ...(target.kind === 'sqlite' ? { file: target.file } : {}) });
-  const session = target.kind === 'sqlite' ? SqliteSession.fromDataSource(dataSource) : new PostgresSession(dataSource);
+  // Group commit: the writes of concurrent requests share one SQLite transaction (and its
+  // WAL frames) instead of committing one by one; each still resolves only once committed.
+  const session =
+    target.kind === 'sqlite'
+      ? SqliteSession.fromDataSource(dataSource, { groupCommit: true })
+      : new PostgresSession(dataSource);
   let closed = false;
   return createSqlStores(dataSource, session, async () => {
     if (closed) return;
     closed = true;
+    if (session instanceof SqliteSession) session.flush();
     await dataSource.destroy();
   });
 }

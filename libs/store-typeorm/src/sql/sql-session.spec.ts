@@ -1,4 +1,14 @@
+import { createRequire } from 'node:module';
 import { SqliteSession } from './sql-session';
+
+/** The part of better-sqlite3 these tests use (the package ships no types). */
+interface TestDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): { all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+  close(): void;
+  readonly inTransaction: boolean;
+}
+const Database = createRequire(__filename)('better-sqlite3') as new (file: string) => TestDatabase;
 
 describe('SqliteSession', () => {
   it('turns a driver error that is not an Error of this realm into one, keeping its code and cause', async () => {
@@ -9,11 +19,81 @@ describe('SqliteSession', () => {
         throw foreign;
       },
       exec: () => {},
+      inTransaction: false,
     });
     const error = await session.run('INSERT INTO t (k) VALUES (?)', ['x']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ message: 'UNIQUE constraint failed: t.k', code: 'SQLITE_CONSTRAINT_UNIQUE' });
     expect((error as Error).cause).toBe(foreign);
     await expect(session.all('SELECT * FROM t', [])).rejects.toThrow('UNIQUE constraint failed');
+  });
+
+  describe('with group commit', () => {
+    let db: TestDatabase;
+    let session: SqliteSession;
+    let commits: number;
+    beforeEach(() => {
+      db = new Database(':memory:');
+      db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)');
+      commits = 0;
+      const exec = db.exec.bind(db);
+      const counting = Object.create(db) as TestDatabase;
+      counting.exec = (sql: string) => {
+        if (sql === 'COMMIT') commits++;
+        return exec(sql);
+      };
+      session = new SqliteSession(counting as never, { groupCommit: true });
+    });
+    afterEach(() => db.close());
+
+    it('commits the writes of one event-loop turn together, each resolving only once committed', async () => {
+      const writes = ['a', 'b', 'c'].map((k) => session.run('INSERT INTO t (k, v) VALUES (?, ?)', [k, 1]));
+      expect(db.inTransaction).toBe(true);
+      expect(await Promise.all(writes)).toEqual([1, 1, 1]);
+      expect(db.inTransaction).toBe(false);
+      expect(commits).toBe(1);
+    });
+
+    it('fails only the write that failed, not the others of its group', async () => {
+      await session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      const results = await Promise.allSettled([
+        session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]),
+        session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 2]),
+        session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['c', 1]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(db.prepare('SELECT k FROM t ORDER BY k').all()).toEqual([{ k: 'a' }, { k: 'b' }, { k: 'c' }]);
+    });
+
+    it('lets a read wait until the pending writes are committed', async () => {
+      const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      let committedWhenRead: boolean | undefined;
+      const read = session.all('SELECT k FROM t', []).then((rows) => {
+        committedWhenRead = !db.inTransaction;
+        return rows;
+      });
+      expect(await read).toEqual([{ k: 'a' }]);
+      expect(committedWhenRead).toBe(true);
+      await write;
+    });
+
+    it('commits the pending writes before an explicit transaction starts, which then runs on its own', async () => {
+      const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      await expect(
+        session.transaction(async () => {
+          await session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
+          throw new Error('roll back b only');
+        }),
+      ).rejects.toThrow('roll back b only');
+      await write;
+      expect(db.prepare('SELECT k FROM t').all()).toEqual([{ k: 'a' }]);
+    });
+
+    it('commits at once on flush', async () => {
+      const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      session.flush();
+      expect(db.inTransaction).toBe(false);
+      await expect(write).resolves.toBe(1);
+    });
   });
 });

@@ -30,12 +30,57 @@ interface TxScope {
 
 interface Statement {
   reader: boolean;
+  /** True when the statement does not write (better-sqlite3). */
+  readonly: boolean;
   all(...params: unknown[]): Row[];
   run(...params: unknown[]): { changes: number };
 }
 interface BetterSqliteDatabase {
   prepare(sql: string): Statement;
   exec(sql: string): void;
+  readonly inTransaction: boolean;
+}
+
+/** Options of {@link SqliteSession}. */
+export interface SqliteSessionOptions {
+  /**
+   * Group commit: writes issued outside a transaction within one turn of the event loop
+   * share one database transaction, committed before any of them resolves. Each write
+   * still resolves only once it is committed, and reads wait for a pending commit, so no
+   * caller sees data that is not committed. Default false.
+   */
+  groupCommit?: boolean;
+}
+
+/** Writes waiting for the group commit that contains them, and reads waiting for it to end. */
+interface CommitGroup {
+  /** Settles when the group's writes are committed (or rolled back: rejects). */
+  done: Promise<void>;
+  /** Resolves when the group has ended either way; settled before `done`, so waiting reads run first. */
+  ended: Promise<void>;
+  settle(error?: unknown): void;
+}
+
+function commitGroup(): CommitGroup {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  let end!: () => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const ended = new Promise<void>((res) => (end = res));
+  // A group nobody awaits (all its writes failed on their own) must not be an unhandled rejection.
+  done.catch(() => undefined);
+  return {
+    done,
+    ended,
+    settle(error) {
+      end();
+      if (error === undefined) resolve();
+      else reject(error);
+    },
+  };
 }
 
 /**
@@ -48,42 +93,115 @@ export class SqliteSession implements SqlSession {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
   private readonly scope = new AsyncLocalStorage<TxScope>();
+  private readonly groupCommit: boolean;
   private locked = false;
   private waiters: Array<() => void> = [];
+  /** The open group commit, if writes are waiting for one. */
+  private group?: CommitGroup;
 
-  constructor(private readonly db: BetterSqliteDatabase) {}
+  constructor(
+    private readonly db: BetterSqliteDatabase,
+    options: SqliteSessionOptions = {},
+  ) {
+    this.groupCommit = options.groupCommit ?? false;
+  }
 
-  static fromDataSource(dataSource: DataSource): SqliteSession {
+  static fromDataSource(dataSource: DataSource, options: SqliteSessionOptions = {}): SqliteSession {
     const db = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;
-    return new SqliteSession(db);
+    return new SqliteSession(db, options);
   }
 
   async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
-    try {
-      const stmt = this.statement(sql);
-      const bound = bind(params);
-      return stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), []);
-    } catch (err) {
-      throw asError(err);
-    }
+    return this.execute(sql, params, (stmt, bound) => (stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), [])));
   }
 
   async run(sql: string, params: readonly unknown[]): Promise<number> {
-    if (this.locked && !this.inOwnTransaction()) await this.waitForGate();
+    return this.execute(sql, params, (stmt, bound) =>
+      stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes,
+    );
+  }
+
+  /** Commit the open group commit now (before closing the database). */
+  flush(): void {
+    const group = this.group;
+    if (!group) return;
+    this.group = undefined;
     try {
-      const stmt = this.statement(sql);
-      const bound = bind(params);
-      return stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes;
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      group.settle(asError(err));
+      return;
+    }
+    group.settle();
+  }
+
+  private async execute<R>(
+    sql: string,
+    params: readonly unknown[],
+    step: (stmt: Statement, bound: unknown[]) => R,
+  ): Promise<R> {
+    const own = this.inOwnTransaction();
+    // `while`: another waiter woken with us may have started a transaction of its own.
+    while (this.locked && !own) await this.waitForGate();
+    let stmt: Statement;
+    try {
+      stmt = this.statement(sql);
     } catch (err) {
       throw asError(err);
     }
+    if (own || !this.groupCommit) {
+      try {
+        return step(stmt, bind(params));
+      } catch (err) {
+        throw asError(err);
+      }
+    }
+    if (stmt.readonly) {
+      // Never read what a pending group commit has not made durable yet.
+      while (this.group || this.locked) await (this.group ? this.group.ended : this.waitForGate());
+      try {
+        return step(stmt, bind(params));
+      } catch (err) {
+        throw asError(err);
+      }
+    }
+    // A write outside a transaction joins the group commit of this turn of the event loop.
+    let group = this.group;
+    if (!group) {
+      try {
+        // IMMEDIATE takes the write lock now, so a second process fails fast (busy_timeout).
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        throw asError(err);
+      }
+      group = this.group = commitGroup();
+      setImmediate(() => {
+        if (this.group === group) this.flush();
+      });
+    }
+    let result: R;
+    try {
+      result = step(stmt, bind(params));
+    } catch (err) {
+      // A failed statement undoes only itself; should SQLite have ended the whole
+      // transaction (I/O error, disk full), the group's other writes fail with it.
+      if (!this.db.inTransaction && this.group === group) {
+        this.group = undefined;
+        group.settle(asError(err));
+      }
+      throw asError(err);
+    }
+    await group.done;
+    return result;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const current = this.scope.getStore();
     if (current?.active) return this.savepoint(current, fn);
     while (this.locked) await this.waitForGate();
+    // Writes already grouped commit first; this transaction runs on its own.
+    this.flush();
     this.locked = true;
     const scope: TxScope = { active: true, depth: 0 };
     try {
