@@ -181,6 +181,12 @@ export async function connect(options: DeviceClientOptions): Promise<DeviceClien
 /**
  * A connected head-unit: asks owners for verification and refreshes tokens over MQTT
  * (docs/protocol.md). Create it with {@link connect}.
+ * @example
+ * const client = await connect({ url, deviceId, keys, providerIssuer, providerJwksUri });
+ * client.on('offline', () => statusBar.show('reconnecting…'));
+ * client.on('connectionError', (err) => { if (err.code === 'not_authorized') statusBar.show('device disabled'); });
+ * const tokens = await client.requestOwnerVerification({ loginHint, bindingMessage, scope: 'openid' }).result;
+ * await client.close();
  *
  * Requests survive connection loss: the client reconnects with jittered exponential backoff and a
  * fresh credential, re-subscribes and re-publishes every unfinished request with its `request_id`
@@ -255,7 +261,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
    * `dpop_jkt`) and client assertion are built and published in the background, and again after a
    * reconnect until the result arrives. The result resolves only after the token response was
    * decrypted and the ID token verified.
-   * @throws DeviceClientError `invalid_argument` for a malformed request (synchronously)
+   * @throws DeviceClientError `invalid_argument` for a malformed request, `closed` after {@link DeviceClient.close} (synchronously)
    * @example
    * const handle = client.requestOwnerVerification({
    *   loginHint: 'owner@example.com',
