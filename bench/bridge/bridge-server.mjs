@@ -7,7 +7,8 @@
 // Protocol with the parent (IPC): `{ type: 'configure', config: { root, env } }` ->
 // `{ type: 'ready', httpUrl, mqttPort }`; `{ type: 'memory', seq, gc }` -> `{ type: 'memory',
 // seq, memory }` (after a full garbage collection when the process runs with --expose-gc);
-// `{ type: 'connected', seq }` -> the number of connected MQTT clients; then `{ type: 'stats' }`
+// `{ type: 'connected', seq }` -> the number of connected MQTT clients; `{ type: 'heap-snapshot',
+// seq, file }` writes a V8 heap snapshot; then `{ type: 'stats' }`
 // / `{ type: 'stop' }` (../lib/child-stats.mjs).
 import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
@@ -58,6 +59,10 @@ process.on('message', async (message) => {
       process.send({ type: 'ready', httpUrl: app.httpUrl, mqttPort: app.bridge.addresses.tcp });
     } else if (message?.type === 'memory') {
       process.send({ type: 'memory', seq: message.seq, memory: memory(message.gc) });
+    } else if (message?.type === 'heap-snapshot') {
+      // investigation aid: a V8 heap snapshot of the bridge (open it in Chrome DevTools)
+      const { writeHeapSnapshot } = await import('node:v8');
+      process.send({ type: 'heap-snapshot', seq: message.seq, file: writeHeapSnapshot(message.file) });
     } else if (message?.type === 'connected') {
       process.send({ type: 'connected', seq: message.seq, connected: app?.bridge.broker.connectedClients ?? 0 });
     }

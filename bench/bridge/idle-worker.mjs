@@ -7,9 +7,10 @@
 //
 // Protocol with the parent (IPC):
 //   { type: 'keys', count, prefix }  -> { type: 'keys-done', registrations: [{ device_id, jwks }] }
-//   { type: 'connect', host, port, localAddress, audience, inFlight, keepaliveSeconds, root }
+//   { type: 'connect', host, port, localAddress, audience, inFlight, keepaliveSeconds, root, from, to }
 //                                    -> { type: 'progress', connected } ...
 //                                    -> { type: 'connect-done', connected, failed, errors, startedAt, finishedAt }
+//                                       (devices [from, to) of this process; all by default)
 //   { type: 'count' }                -> { type: 'count', open }   (sockets still open)
 //   { type: 'stop' }                 closes every socket and exits
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -122,14 +123,16 @@ async function connectOne(device, options, contract) {
 
 async function connectAll(options) {
   const contract = require(resolve(options.root, 'dist/libs/mqtt-contract/src/index.js'));
-  let next = 0;
+  // this phase connects devices[from, to)
+  const to = Math.min(devices.length, options.to ?? devices.length);
+  let next = options.from ?? 0;
   let connected = 0;
   let failed = 0;
   const errors = {};
   const startedAt = epochMs();
   let lastReport = 0;
   const lane = async () => {
-    while (next < devices.length) {
+    while (next < to) {
       const device = devices[next++];
       try {
         await connectOne(device, options, contract);

@@ -63,10 +63,9 @@ class Worker {
  * @param {{ root: string, count: number, inFlight: number, keepaliveSeconds: number, log: (s: string) => void }} options
  */
 export async function runIdle(path, { root, count: requested, inFlight, keepaliveSeconds, log }) {
-  const bridge = path.bridge.process;
-  const baseline = await bridge.memory(true);
+  const baseline = await path.bridge.process.memory(true);
   // One descriptor per connection: the bridge's open-files limit bounds what one process can hold.
-  const limit = openFilesLimit(bridge.pid);
+  const limit = openFilesLimit(path.bridge.process.pid);
   const reserve = 64;
   const capacity = limit.soft - baseline.openFds - reserve;
   const count = Math.min(requested, capacity);
@@ -91,40 +90,53 @@ export async function runIdle(path, { root, count: requested, inFlight, keepaliv
     const registrations = keyed.flatMap((k) => k.registrations);
     const imported = await importDevices(path.bridge, registrations);
     log(`${(imported.ms / 1000).toFixed(1)} s (${((count / imported.ms) * 1000).toFixed(0)} devices/s)\n`);
+    // A fresh bridge process on the same store (the registry is in SQLite): its memory then
+    // holds no leftovers of the import, so "before" is a booted bridge that knows the fleet.
+    log('idle: restarting the bridge on the same store\n');
+    await path.restartBridge();
+    const bridge = path.bridge.process;
     await sleep(1000);
     const before = await bridge.memory(true);
 
-    log(`idle: connecting ${count} head-units ... `);
-    const progress = new Array(workerCount).fill(0);
-    const connectStarted = performance.now();
-    const results = await Promise.all(
-      workers.map((w, i) =>
-        w.request(
-          {
-            type: 'connect',
-            root,
-            host: '127.0.0.1',
-            port: path.bridge.mqttPort,
-            // a source address per load generator, so ephemeral ports never run short
-            localAddress: `127.0.0.${2 + i}`,
-            audience: 'urn:onboard:mqtt-bridge',
-            inFlight,
-            keepaliveSeconds,
-          },
-          'connect-done',
-          (m) => {
-            if (m.type === 'progress') progress[i] = m.connected;
-          },
+    // Two halves, with a memory reading between them: the second half's growth is the
+    // marginal cost of a connection once the allocator's slack from the import is used up.
+    const phase = async (half) => {
+      const results = await Promise.all(
+        workers.map((w, i) =>
+          w.request(
+            {
+              type: 'connect',
+              root,
+              host: '127.0.0.1',
+              port: path.bridge.mqttPort,
+              // a source address per load generator, so ephemeral ports never run short
+              localAddress: `127.0.0.${2 + i}`,
+              audience: 'urn:onboard:mqtt-bridge',
+              inFlight,
+              keepaliveSeconds,
+              from: half === 0 ? 0 : Math.floor(shares[i] / 2),
+              to: half === 0 ? Math.floor(shares[i] / 2) : shares[i],
+            },
+            'connect-done',
+          ),
         ),
-      ),
-    );
-    const connectWallMs = performance.now() - connectStarted;
+      );
+      // first CONNECT sent -> last SUBACK received, on the workers' (shared epoch) clocks
+      const spanMs = Math.max(...results.map((r) => r.finishedAt)) - Math.min(...results.map((r) => r.startedAt));
+      return { results, spanMs };
+    };
+    log(`idle: connecting ${count} head-units in two halves ... `);
+    const first = await phase(0);
+    await sleep(1000);
+    const middle = await bridge.memory(true);
+    const second = await phase(1);
+    const results = [...first.results, ...second.results];
     const connected = results.reduce((a, r) => a + r.connected, 0);
+    const connectedFirst = first.results.reduce((a, r) => a + r.connected, 0);
     const failed = results.reduce((a, r) => a + r.failed, 0);
     const errors = {};
     for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-    // first CONNECT sent -> last SUBACK received, on the workers' (shared epoch) clocks
-    const spanMs = Math.max(...results.map((r) => r.finishedAt)) - Math.min(...results.map((r) => r.startedAt));
+    const spanMs = first.spanMs + second.spanMs;
     log(`${connected} connected (${failed} failed) in ${(spanMs / 1000).toFixed(1)} s\n`);
     if (failed) log(`idle: connection failures ${JSON.stringify(errors)}\n`);
 
@@ -141,7 +153,7 @@ export async function runIdle(path, { root, count: requested, inFlight, keepaliv
       requested,
       count,
       openFilesLimit: limit,
-      bridgeFdsAtStart: baseline.openFds,
+      bridgeFdsAtStart: before.openFds,
       loadGenerators: workerCount,
       inFlight,
       keepaliveSeconds,
@@ -151,16 +163,20 @@ export async function runIdle(path, { root, count: requested, inFlight, keepaliv
       failed,
       errors,
       connectSpanMs: spanMs,
-      connectWallMs,
+      connectSpanMsByHalf: [first.spanMs, second.spanMs],
       connectionsPerSecond: connected / (spanMs / 1000),
       brokerConnected,
       stillOpen,
       memoryBefore: before,
+      memoryMiddle: { ...middle, connected: connectedFirst },
       memoryAfter: after,
       rssBeforeMiB: before.rssBytes / 2 ** 20,
       rssAfterMiB: after.rssBytes / 2 ** 20,
       peakRssMiB: stats.maxRssKb / 1024,
       rssBytesPerConnection: connected ? (after.rssBytes - before.rssBytes) / connected : undefined,
+      // growth over the second half only
+      marginalRssBytesPerConnection:
+        connected > connectedFirst ? (after.rssBytes - middle.rssBytes) / (connected - connectedFirst) : undefined,
       heapBytesPerConnection: connected ? (after.heapUsedBytes - before.heapUsedBytes) / connected : undefined,
     };
   } finally {

@@ -108,46 +108,49 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
 
     const nodeOptions = ['--expose-gc'];
     if (bridgeProfileDir) nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${bridgeProfileDir}`);
-    const bridge = new BridgeProcess(BRIDGE_SERVER, {
-      label: `bridge ${label}`,
-      env: { NODE_ENV: 'production', NODE_OPTIONS: nodeOptions.join(' ') },
-      cwd: root,
-    });
-    stopped.push(bridge);
-    bridge.send({
-      type: 'configure',
-      config: {
-        root,
-        env: {
-          BRIDGE_HOST: '127.0.0.1',
-          BRIDGE_MQTT_PORT: String(mqttPort),
-          BRIDGE_HTTP_HOST: '127.0.0.1',
-          BRIDGE_HTTP_PORT: String(bridgeHttpPort),
-          BRIDGE_PUBLIC_URL: `http://127.0.0.1:${bridgeHttpPort}`,
-          BRIDGE_DATABASE_URL: `sqlite:${join(dataDir, 'bridge.sqlite')}`,
-          BRIDGE_ADMIN_TOKEN: bridgeToken,
-          PROVIDER_URL: issuer,
-          PROVIDER_ADMIN_TOKEN: providerToken,
-          // the benchmark connects every head-unit from 127.0.0.x: lift the per-address limits
-          BRIDGE_CONNECT_RATE_PER_IP: '1000000',
-          BRIDGE_CONNECT_BURST_PER_IP: '1000000',
-          LOG_LEVEL: 'warn',
-        },
-      },
-    });
-    const bridgeReady = await bridge.waitFor(['ready', 'failed']);
-    if (bridgeReady.type === 'failed') throw new Error(`bridge failed to start: ${bridgeReady.error}`);
+    const bridgeEnv = {
+      BRIDGE_HOST: '127.0.0.1',
+      BRIDGE_MQTT_PORT: String(mqttPort),
+      BRIDGE_HTTP_HOST: '127.0.0.1',
+      BRIDGE_HTTP_PORT: String(bridgeHttpPort),
+      BRIDGE_PUBLIC_URL: `http://127.0.0.1:${bridgeHttpPort}`,
+      BRIDGE_DATABASE_URL: `sqlite:${join(dataDir, 'bridge.sqlite')}`,
+      BRIDGE_ADMIN_TOKEN: bridgeToken,
+      PROVIDER_URL: issuer,
+      PROVIDER_ADMIN_TOKEN: providerToken,
+      // the benchmark connects every head-unit from 127.0.0.x: lift the per-address limits
+      BRIDGE_CONNECT_RATE_PER_IP: '1000000',
+      BRIDGE_CONNECT_BURST_PER_IP: '1000000',
+      LOG_LEVEL: 'warn',
+    };
+    const startBridge = async () => {
+      const child = new BridgeProcess(BRIDGE_SERVER, {
+        label: `bridge ${label}`,
+        env: { NODE_ENV: 'production', NODE_OPTIONS: nodeOptions.join(' ') },
+        cwd: root,
+      });
+      stopped.push(child);
+      child.send({ type: 'configure', config: { root, env: bridgeEnv } });
+      const ready = await child.waitFor(['ready', 'failed']);
+      if (ready.type === 'failed') throw new Error(`bridge failed to start: ${ready.error}`);
+      return child;
+    };
+    const bridge = { process: await startBridge() };
     const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
     const jwks = await (await fetch(discovery.jwks_uri)).json();
     return {
       dataDir,
       provider: { process: provider, issuer, adminToken: providerToken, discovery, jwks },
-      bridge: {
-        process: bridge,
-        httpUrl: bridgeReady.httpUrl,
-        mqttUrl: `mqtt://127.0.0.1:${bridgeReady.mqttPort}`,
-        mqttPort: bridgeReady.mqttPort,
+      bridge: Object.assign(bridge, {
+        httpUrl: `http://127.0.0.1:${bridgeHttpPort}`,
+        mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+        mqttPort,
         adminToken: bridgeToken,
+      }),
+      /** Stops the bridge and starts it again on the same store and ports. */
+      async restartBridge() {
+        await bridge.process.stop();
+        bridge.process = await startBridge();
       },
       close: cleanup,
     };
