@@ -75,4 +75,86 @@ describe('SQLite file stores', () => {
       db.close();
     }
   });
+
+  describe('read caches of clients, owners and owner devices', () => {
+    const client = {
+      clientId: 'client-cached',
+      clientSecretHash: 'h',
+      tokenEndpointAuthMethod: 'client_secret_basic' as const,
+      grantTypes: ['urn:openid:params:grant-type:ciba'],
+      backchannelTokenDeliveryMode: 'ping' as const,
+      backchannelUserCodeParameter: false,
+      dpopBoundAccessTokens: false,
+      fapiCiba: false,
+      metadata: { nested: { list: [1] } },
+      disabled: false,
+      createdAt: 1_000,
+    };
+    const owner = { sub: 'sub-cached', email: 'Cached@Example.com', disabled: false, createdAt: 1_000 };
+    const device = {
+      id: 'dev-cached',
+      sub: 'sub-cached',
+      credentialHash: 'cred-hash',
+      disabled: false,
+      createdAt: 1_000,
+    };
+
+    it('return what this store last saved', async () => {
+      const stores = await openStores({ databaseUrl: `sqlite:${path.join(dir, 'onboard.sqlite')}` });
+      try {
+        await stores.clients.save(client);
+        await stores.owners.save(owner);
+        await stores.owners.saveDevice(device);
+        expect(await stores.clients.find(client.clientId)).toEqual(client);
+        expect(await stores.owners.findByHint('cached@example.com')).toEqual(owner);
+        expect(await stores.owners.findDeviceByCredentialHash('cred-hash')).toEqual(device);
+        await stores.clients.save({ ...client, disabled: true });
+        await stores.owners.save({ ...owner, email: 'moved@example.com' });
+        await stores.owners.saveDevice({ ...device, disabled: true });
+        expect((await stores.clients.find(client.clientId))?.disabled).toBe(true);
+        expect(await stores.owners.findByHint('cached@example.com')).toBeUndefined();
+        expect((await stores.owners.findDeviceByCredentialHash('cred-hash'))?.disabled).toBe(true);
+        await stores.clients.delete(client.clientId);
+        expect(await stores.clients.find(client.clientId)).toBeUndefined();
+      } finally {
+        await stores.close();
+      }
+    });
+
+    it('see a change committed by another process (e.g. the admin CLI) on the next read', async () => {
+      const file = path.join(dir, 'onboard.sqlite');
+      const server = await openStores({ databaseUrl: `sqlite:${file}` });
+      const cli = await openStores({ databaseUrl: `sqlite:${file}` });
+      try {
+        await server.clients.save(client);
+        await server.owners.save(owner);
+        await server.owners.saveDevice(device);
+        expect((await server.clients.find(client.clientId))?.disabled).toBe(false);
+        expect((await server.owners.find(owner.sub))?.disabled).toBe(false);
+        expect((await server.owners.findDeviceByCredentialHash('cred-hash'))?.disabled).toBe(false);
+        await cli.clients.save({ ...client, disabled: true });
+        await cli.owners.save({ ...owner, disabled: true });
+        await cli.owners.saveDevice({ ...device, disabled: true });
+        expect((await server.clients.find(client.clientId))?.disabled).toBe(true);
+        expect((await server.owners.find(owner.sub))?.disabled).toBe(true);
+        expect((await server.owners.findDeviceByCredentialHash('cred-hash'))?.disabled).toBe(true);
+      } finally {
+        await cli.close();
+        await server.close();
+      }
+    });
+
+    it('hand every caller its own object', async () => {
+      const stores = await openStores({ databaseUrl: `sqlite:${path.join(dir, 'onboard.sqlite')}` });
+      try {
+        await stores.clients.save(client);
+        const first = await stores.clients.find(client.clientId);
+        (first!.metadata as { nested: { list: number[] } }).nested.list.push(2);
+        first!.disabled = true;
+        expect(await stores.clients.find(client.clientId)).toEqual(client);
+      } finally {
+        await stores.close();
+      }
+    });
+  });
 });

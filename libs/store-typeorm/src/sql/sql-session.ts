@@ -19,6 +19,12 @@ export interface SqlSession {
    * A nested call becomes a savepoint.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A number that changes whenever another connection (another process) commits to the
+   * database, or undefined where that cannot be told cheaply or the caller is inside a
+   * transaction: read caches may keep committed rows only while it stays the same.
+   */
+  externalVersion?(): number | undefined;
 }
 
 interface TxScope {
@@ -119,6 +125,16 @@ export class SqliteSession implements SqlSession {
     return this.execute(sql, params, (stmt, bound) =>
       stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes,
     );
+  }
+
+  /**
+   * SQLite's `PRAGMA data_version`: unchanged until another connection commits. Only
+   * with group commit (reads then never see uncommitted rows) and outside a transaction.
+   */
+  externalVersion(): number | undefined {
+    if (!this.groupCommit || this.inOwnTransaction()) return undefined;
+    const [row] = this.statement('PRAGMA data_version').all();
+    return row?.['data_version'] as number | undefined;
   }
 
   /** Commit the open group commit now (before closing the database). */

@@ -24,7 +24,7 @@ import { ClientEntity } from '../entities/client.entity';
 import { AuditEventEntity, OutboxEntity } from '../entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from '../entities/owner.entity';
 import { RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
-import type { SqlSession } from './sql-session';
+import type { Row, SqlSession } from './sql-session';
 import { TableMapper } from './table-mapper';
 
 /*
@@ -33,47 +33,114 @@ import { TableMapper } from './table-mapper';
  * Orderings match the in-memory stores (see libs/ciba-core/src/memory/memory-stores.ts).
  */
 
+/**
+ * Committed rows of a rarely written table (clients, owners, owner devices), read on
+ * every request (client authentication, owner-device authentication, login_hint). The
+ * store's own writes clear it before and after they run; a commit by another process
+ * (the admin CLI) clears it on the next read (`SqlSession.externalVersion`). Rows, not
+ * domain objects, are kept, so callers never share a mutable object. Where the session
+ * cannot tell external commits (PostgreSQL), every read goes to the database.
+ */
+class ReadCache {
+  private readonly rows = new Map<string, Row>();
+  private generation = 0;
+  private version?: number;
+
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly limit = 10_000,
+  ) {}
+
+  async get(key: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
+    const version = this.sql.externalVersion?.();
+    if (version === undefined) return load();
+    if (version !== this.version) {
+      this.rows.clear();
+      this.version = version;
+    }
+    const hit = this.rows.get(key);
+    if (hit) return hit;
+    const generation = this.generation;
+    const row = await load();
+    // Not cached if a write of this store ran meanwhile: the row may predate it.
+    if (row && generation === this.generation && version === this.version) {
+      if (this.rows.size >= this.limit) this.rows.delete(this.rows.keys().next().value as string);
+      this.rows.set(key, row);
+    }
+    return row;
+  }
+
+  /** Wraps a write of the store: the cache is cleared before it runs and after it commits. */
+  async writing<T>(write: () => Promise<T>): Promise<T> {
+    this.clear();
+    try {
+      return await write();
+    } finally {
+      this.clear();
+    }
+  }
+
+  private clear(): void {
+    this.generation++;
+    this.rows.clear();
+  }
+}
+
 class SqlClientStore implements ClientStore {
   private readonly selectOne: string;
   private readonly selectAll: string;
   private readonly deleteOne: string;
+  private readonly cache: ReadCache;
   constructor(
     private readonly sql: SqlSession,
     private readonly map: TableMapper<Client>,
   ) {
+    this.cache = new ReadCache(sql);
     this.selectOne = `SELECT * FROM clients WHERE client_id = ?`;
     this.selectAll = `SELECT * FROM clients ORDER BY created_at, client_id`;
     this.deleteOne = `DELETE FROM clients WHERE client_id = ?`;
   }
   async save(client: Client): Promise<void> {
-    await this.sql.run(this.map.upsertSql, this.map.toParams(client));
+    await this.cache.writing(() => this.sql.run(this.map.upsertSql, this.map.toParams(client)));
   }
   async find(clientId: string): Promise<Client | undefined> {
-    const [row] = await this.sql.all(this.selectOne, [clientId]);
+    const row = await this.cache.get(clientId, async () => (await this.sql.all(this.selectOne, [clientId]))[0]);
     return row && this.map.fromRow(row);
   }
   async list(): Promise<Client[]> {
     return (await this.sql.all(this.selectAll, [])).map((r) => this.map.fromRow(r));
   }
   async delete(clientId: string): Promise<void> {
-    await this.sql.run(this.deleteOne, [clientId]);
+    await this.cache.writing(() => this.sql.run(this.deleteOne, [clientId]));
   }
 }
 
 class SqlOwnerStore implements OwnerStore {
+  private readonly ownerCache: ReadCache;
+  private readonly deviceCache: ReadCache;
   constructor(
     private readonly sql: SqlSession,
     private readonly owners: TableMapper<Owner>,
     private readonly devices: TableMapper<OwnerDevice>,
-  ) {}
+  ) {
+    this.ownerCache = new ReadCache(sql);
+    this.deviceCache = new ReadCache(sql);
+  }
   async save(owner: Owner): Promise<void> {
-    await this.sql.run(this.owners.upsertSql, this.owners.toParams(owner));
+    await this.ownerCache.writing(() => this.sql.run(this.owners.upsertSql, this.owners.toParams(owner)));
   }
   async find(sub: string): Promise<Owner | undefined> {
-    const [row] = await this.sql.all(`SELECT * FROM owners WHERE sub = ?`, [sub]);
+    const row = await this.ownerCache.get(
+      `sub:${sub}`,
+      async () => (await this.sql.all(`SELECT * FROM owners WHERE sub = ?`, [sub]))[0],
+    );
     return row && this.owners.fromRow(row);
   }
   async findByHint(hint: string): Promise<Owner | undefined> {
+    const row = await this.ownerCache.get(`hint:${hint}`, () => this.selectByHint(hint));
+    return row && this.owners.fromRow(row);
+  }
+  private async selectByHint(hint: string): Promise<Row | undefined> {
     // Precedence when several owners could match: sub, email, username, phone number.
     const email = hint.toLowerCase();
     const [row] = await this.sql.all(
@@ -83,16 +150,19 @@ class SqlOwnerStore implements OwnerStore {
        LIMIT 1`,
       [hint, email, hint, hint, hint, email, hint],
     );
-    return row && this.owners.fromRow(row);
+    return row;
   }
   async list(): Promise<Owner[]> {
     return (await this.sql.all(`SELECT * FROM owners ORDER BY created_at, sub`, [])).map((r) => this.owners.fromRow(r));
   }
   async saveDevice(device: OwnerDevice): Promise<void> {
-    await this.sql.run(this.devices.upsertSql, this.devices.toParams(device));
+    await this.deviceCache.writing(() => this.sql.run(this.devices.upsertSql, this.devices.toParams(device)));
   }
   async findDeviceByCredentialHash(credentialHash: string): Promise<OwnerDevice | undefined> {
-    const [row] = await this.sql.all(`SELECT * FROM owner_devices WHERE credential_hash = ?`, [credentialHash]);
+    const row = await this.deviceCache.get(
+      credentialHash,
+      async () => (await this.sql.all(`SELECT * FROM owner_devices WHERE credential_hash = ?`, [credentialHash]))[0],
+    );
     return row && this.devices.fromRow(row);
   }
   async listDevices(sub: string): Promise<OwnerDevice[]> {
