@@ -1,5 +1,5 @@
 import type { BridgeStore } from '@onboard/bridge-core';
-import { createFetchHttpClient, type Logger } from '@onboard/ciba-core';
+import { createNodeHttpClient, type Logger } from '@onboard/ciba-core';
 import type { BridgeConfig } from '@onboard/config';
 import { createJsonLogger } from '@onboard/observability';
 import { openBridgeStores } from '@onboard/store-typeorm';
@@ -84,7 +84,11 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
       });
       registerDeviceAdminRoutes(http, admin, config.adminToken);
     }
-    const provider = await createBridgeHttpProviderClient(config.provider.url, createFetchHttpClient(), logger);
+    // node:http with keep-alive: the relay's backchannel and token calls cost a fraction of the
+    // CPU undici's fetch spends on them (`npm run bench:bridge` profile); a burst of head-units
+    // asking at once keeps up to 64 connections to the provider warm.
+    const providerHttp = createNodeHttpClient({ maxFreeSockets: 64 });
+    const provider = await createBridgeHttpProviderClient(config.provider.url, providerHttp, logger);
     bridge = await startBridge(config, { directory: store.devices, logger, clock, store, provider, http });
     closers.push(() => bridge!.close());
     const httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
