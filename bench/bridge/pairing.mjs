@@ -3,6 +3,7 @@
 // MQTT connection each) ask their owners; the owners' phones long-poll the provider's
 // owner-device API and approve; the library resolves once the encrypted token response was
 // decrypted and the ID token verified.
+import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,6 +90,8 @@ class OwnerPhones {
   }
 
   start() {
+    // every fetch adds an abort listener that undici drops only after a garbage collection
+    setMaxListeners(0, this.#abort.signal);
     this.#loops = this.owners.map((owner) => this.#loop(owner));
   }
 

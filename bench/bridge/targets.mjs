@@ -106,8 +106,9 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
     const providerReady = await provider.waitFor(['ready', 'failed']);
     if (providerReady.type === 'failed') throw new Error(`provider failed to start: ${providerReady.error}`);
 
-    const nodeOptions = ['--expose-gc'];
-    if (bridgeProfileDir) nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${bridgeProfileDir}`);
+    // --expose-gc: memory is read after a full collection
+    const execArgv = ['--expose-gc'];
+    if (bridgeProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', bridgeProfileDir);
     const bridgeEnv = {
       BRIDGE_HOST: '127.0.0.1',
       BRIDGE_MQTT_PORT: String(mqttPort),
@@ -126,7 +127,8 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
     const startBridge = async () => {
       const child = new BridgeProcess(BRIDGE_SERVER, {
         label: `bridge ${label}`,
-        env: { NODE_ENV: 'production', NODE_OPTIONS: nodeOptions.join(' ') },
+        env: { NODE_ENV: 'production' },
+        execArgv,
         cwd: root,
       });
       stopped.push(child);

@@ -6,14 +6,17 @@ import { readFileSync } from 'node:fs';
 export class ProviderProcess {
   #seq = 0;
 
-  /** @param {string} modulePath @param {{ env?: NodeJS.ProcessEnv, cwd?: string, label: string }} options */
-  constructor(modulePath, { env, cwd, label }) {
+  /** @param {string} modulePath @param {{ env?: NodeJS.ProcessEnv, cwd?: string, label: string, execArgv?: string[] }} options */
+  constructor(modulePath, { env, cwd, label, execArgv = [] }) {
     this.label = label;
     this.child = fork(modulePath, [], {
       env: { ...process.env, ...env },
       cwd,
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each provider process there.
-      execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
+      execArgv: [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+        ...execArgv,
+      ],
       stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe', 'ipc'],
     });
     this.stderr = '';
