@@ -7,6 +7,7 @@ import { ALL_ENTITIES } from './entities/all-entities';
 import { ALL_MIGRATIONS } from './migrations/all-migrations';
 import { PostgresSession, SqliteSession } from './sql/sql-session';
 import { createSqlStores } from './sql/sql-stores';
+import { startWalCheckpointer, type WalCheckpointer } from './sql/wal-checkpointer';
 
 export interface OpenStoresOptions {
   /**
@@ -78,6 +79,8 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma(`busy_timeout = ${busyTimeout}`);
+        // Checkpoints run in a worker thread (see startWalCheckpointer); this is the fallback.
+        if (target.file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
       },
     };
   } else {
@@ -102,11 +105,14 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
     target.kind === 'sqlite'
       ? SqliteSession.fromDataSource(dataSource, { groupCommit: true })
       : new PostgresSession(dataSource);
+  const checkpointer: WalCheckpointer | undefined =
+    target.kind === 'sqlite' && target.file !== ':memory:' ? startWalCheckpointer({ file: target.file }) : undefined;
   let closed = false;
   return createSqlStores(dataSource, session, async () => {
     if (closed) return;
     closed = true;
     if (session instanceof SqliteSession) session.flush();
+    await checkpointer?.stop();
     await dataSource.destroy();
   });
 }

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startWalCheckpointer } from './wal-checkpointer';
+
+interface TestDatabase {
+  pragma(sql: string): unknown;
+  exec(sql: string): void;
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+  close(): void;
+}
+const Database = createRequire(__filename)('better-sqlite3') as new (file: string) => TestDatabase;
+
+describe('startWalCheckpointer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'onboard-wal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('copies committed WAL frames into the database file from its worker thread', async () => {
+    const file = path.join(dir, 'db.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    for (let i = 0; i < 200; i++) insert.run('x'.repeat(1000));
+    const before = statSync(file).size;
+    const checkpointer = startWalCheckpointer({ file, intervalMs: 20 });
+    try {
+      const deadline = Date.now() + 5000;
+      while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(statSync(file).size).toBeGreaterThan(before + 150 * 1000);
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it('stops its worker when asked', async () => {
+    const file = path.join(dir, 'db.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    const checkpointer = startWalCheckpointer({ file });
+    await expect(checkpointer.stop()).resolves.toBeUndefined();
+    db.close();
+  });
+});
