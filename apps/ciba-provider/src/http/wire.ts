@@ -96,9 +96,14 @@ export function requestPath(req: HttpRequest): string {
  * (Authorization, Content-Type), so a duplicated credential is seen and refused.
  */
 export function wireHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) headers[name] = values.join(', ');
+  // Straight from the raw header lines (what headersDistinct is built from, without its arrays).
+  // No prototype: a header named like an Object.prototype member is just a header.
+  const headers = Object.create(null) as Record<string, string | undefined>;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const previous = headers[name];
+    headers[name] = previous === undefined ? raw[i + 1] : `${previous}, ${raw[i + 1]}`;
   }
   return headers;
 }

@@ -104,6 +104,8 @@ export class SqliteSession implements SqlSession {
   private waiters: Array<() => void> = [];
   /** The open group commit, if writes are waiting for one. */
   private group?: CommitGroup;
+  /** `PRAGMA data_version` as read in this turn of the event loop. */
+  private dataVersion?: number;
 
   constructor(
     private readonly db: BetterSqliteDatabase,
@@ -133,8 +135,14 @@ export class SqliteSession implements SqlSession {
    */
   externalVersion(): number | undefined {
     if (!this.groupCommit || this.inOwnTransaction()) return undefined;
-    const [row] = this.statement('PRAGMA data_version').all();
-    return row?.['data_version'] as number | undefined;
+    // Read once per turn of the event loop: a commit by another process during this
+    // turn is seen on the next one, as if it had come a moment later.
+    if (this.dataVersion === undefined) {
+      const [row] = this.statement('PRAGMA data_version').all();
+      this.dataVersion = row?.['data_version'] as number | undefined;
+      setImmediate(() => (this.dataVersion = undefined));
+    }
+    return this.dataVersion;
   }
 
   /** Commit the open group commit now (before closing the database). */
