@@ -80,12 +80,40 @@ describe('SqliteSession', () => {
     it('commits the pending writes before an explicit transaction starts, which then runs on its own', async () => {
       const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
       await expect(
-        session.transaction(async () => {
-          await session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
+        session.transaction(async (tx) => {
+          await tx.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
           throw new Error('roll back b only');
         }),
       ).rejects.toThrow('roll back b only');
       await write;
+      expect(db.prepare('SELECT k FROM t').all()).toEqual([{ k: 'a' }]);
+    });
+
+    it('runs the statements of the session handed to a transaction inside it, and makes others wait', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const tx = session.transaction(async (inside) => {
+        await inside.run('INSERT INTO t (k, v) VALUES (?, ?)', ['in', 1]);
+        await gate;
+        throw new Error('abort');
+      });
+      const outside = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['out', 1]);
+      release();
+      await expect(tx).rejects.toThrow('abort');
+      await outside;
+      expect(db.prepare('SELECT k FROM t').all()).toEqual([{ k: 'out' }]);
+    });
+
+    it('makes a nested transaction a savepoint of the outer one', async () => {
+      await session.transaction(async (outer) => {
+        await outer.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+        await expect(
+          outer.transaction(async (inner) => {
+            await inner.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
+            throw new Error('undo b');
+          }),
+        ).rejects.toThrow('undo b');
+      });
       expect(db.prepare('SELECT k FROM t').all()).toEqual([{ k: 'a' }]);
     });
 

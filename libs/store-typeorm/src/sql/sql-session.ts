@@ -15,10 +15,11 @@ export interface SqlSession {
   run(sql: string, params: readonly unknown[]): Promise<number>;
   /**
    * Runs `fn` in one database transaction: commit on resolve, rollback on throw.
-   * Every statement issued from `fn`'s async context joins the transaction.
-   * A nested call becomes a savepoint.
+   * Statements issued through the session handed to `fn` run in the transaction (on
+   * PostgreSQL, every statement of `fn`'s async context does). A nested call becomes a
+   * savepoint.
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
   /**
    * A number that changes whenever another connection (another process) commits to the
    * database, or undefined where that cannot be told cheaply or the caller is inside a
@@ -89,16 +90,21 @@ function commitGroup(): CommitGroup {
   };
 }
 
+type Step<R> = (stmt: Statement, bound: unknown[]) => R;
+const allStep: Step<Row[]> = (stmt, bound) => (stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), []));
+const runStep: Step<number> = (stmt, bound) => (stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes);
+
 /**
  * SQLite through the better-sqlite3 connection TypeORM opened: prepared statements are
  * cached and run synchronously, which keeps per-call overhead to microseconds.
- * better-sqlite3 has one connection, so a transaction holds a gate: statements from
- * other async contexts wait until it ends instead of landing inside it.
+ * better-sqlite3 has one connection, so a transaction holds a gate: statements not
+ * issued through the transaction's own session wait until it ends instead of landing
+ * inside it. The transaction's session is handed to `fn` explicitly rather than found
+ * through AsyncLocalStorage, whose promise hooks would tax every promise of the process.
  */
 export class SqliteSession implements SqlSession {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
-  private readonly scope = new AsyncLocalStorage<TxScope>();
   private readonly groupCommit: boolean;
   private locked = false;
   private waiters: Array<() => void> = [];
@@ -120,13 +126,11 @@ export class SqliteSession implements SqlSession {
   }
 
   async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return this.execute(sql, params, (stmt, bound) => (stmt.reader ? stmt.all(...bound) : (stmt.run(...bound), [])));
+    return this.execute(sql, params, allStep);
   }
 
   async run(sql: string, params: readonly unknown[]): Promise<number> {
-    return this.execute(sql, params, (stmt, bound) =>
-      stmt.reader ? stmt.all(...bound).length : stmt.run(...bound).changes,
-    );
+    return this.execute(sql, params, runStep);
   }
 
   /**
@@ -134,7 +138,7 @@ export class SqliteSession implements SqlSession {
    * with group commit (reads then never see uncommitted rows) and outside a transaction.
    */
   externalVersion(): number | undefined {
-    if (!this.groupCommit || this.inOwnTransaction()) return undefined;
+    if (!this.groupCommit) return undefined;
     // Read once per turn of the event loop: a commit by another process during this
     // turn is seen on the next one, as if it had come a moment later.
     if (this.dataVersion === undefined) {
@@ -160,21 +164,16 @@ export class SqliteSession implements SqlSession {
     group.settle();
   }
 
-  private async execute<R>(
-    sql: string,
-    params: readonly unknown[],
-    step: (stmt: Statement, bound: unknown[]) => R,
-  ): Promise<R> {
-    const own = this.inOwnTransaction();
+  private async execute<R>(sql: string, params: readonly unknown[], step: Step<R>): Promise<R> {
     // `while`: another waiter woken with us may have started a transaction of its own.
-    while (this.locked && !own) await this.waitForGate();
+    while (this.locked) await this.waitForGate();
     let stmt: Statement;
     try {
       stmt = this.statement(sql);
     } catch (err) {
       throw asError(err);
     }
-    if (own || !this.groupCommit) {
+    if (!this.groupCommit) {
       try {
         return step(stmt, bind(params));
       } catch (err) {
@@ -220,9 +219,7 @@ export class SqliteSession implements SqlSession {
     return result;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    const current = this.scope.getStore();
-    if (current?.active) return this.savepoint(current, fn);
+  async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     while (this.locked) await this.waitForGate();
     // Writes already grouped commit first; this transaction runs on its own.
     this.flush();
@@ -233,7 +230,7 @@ export class SqliteSession implements SqlSession {
       this.db.exec('BEGIN IMMEDIATE');
       let result: T;
       try {
-        result = await this.scope.run(scope, fn);
+        result = await fn(this.scoped(scope));
       } catch (err) {
         this.db.exec('ROLLBACK');
         throw err;
@@ -247,6 +244,26 @@ export class SqliteSession implements SqlSession {
       this.waiters = [];
       for (const wake of waiters) wake();
     }
+  }
+
+  /** The session of one transaction: its statements run inside it while it is active. */
+  private scoped(scope: TxScope): SqlSession {
+    const inside = <R>(sql: string, params: readonly unknown[], step: Step<R>): Promise<R> => {
+      // Work scheduled from inside the transaction that runs after it ended is ordinary work.
+      if (!scope.active) return this.execute(sql, params, step);
+      try {
+        return Promise.resolve(step(this.statement(sql), bind(params)));
+      } catch (err) {
+        return Promise.reject(asError(err));
+      }
+    };
+    const session: SqlSession = {
+      dialect: 'sqlite',
+      all: (sql, params) => inside(sql, params, allStep),
+      run: (sql, params) => inside(sql, params, runStep),
+      transaction: (fn) => (scope.active ? this.savepoint(scope, () => fn(session)) : this.transaction(fn)),
+    };
+    return session;
   }
 
   private async savepoint<T>(scope: TxScope, fn: () => Promise<T>): Promise<T> {
@@ -263,10 +280,6 @@ export class SqliteSession implements SqlSession {
     } finally {
       scope.depth--;
     }
-  }
-
-  private inOwnTransaction(): boolean {
-    return this.scope.getStore()?.active === true;
   }
 
   private waitForGate(): Promise<void> {
@@ -329,14 +342,14 @@ export class PostgresSession implements SqlSession {
     return result.affected ?? (result.records as Row[] | undefined)?.length ?? 0;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     const current = this.scope.getStore();
     if (current?.active && current.runner) {
       const runner = current.runner;
       const name = `sp_${++current.depth}`;
       await runner.query(`SAVEPOINT ${name}`);
       try {
-        const result = await fn();
+        const result = await fn(this);
         await runner.query(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (err) {
@@ -353,7 +366,7 @@ export class PostgresSession implements SqlSession {
       await runner.startTransaction();
       let result: T;
       try {
-        result = await this.scope.run(scope, fn);
+        result = await this.scope.run(scope, () => fn(this));
       } catch (err) {
         await runner.rollbackTransaction();
         throw err;

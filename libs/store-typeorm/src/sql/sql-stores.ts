@@ -46,13 +46,11 @@ class ReadCache {
   private generation = 0;
   private version?: number;
 
-  constructor(
-    private readonly sql: SqlSession,
-    private readonly limit = 10_000,
-  ) {}
+  constructor(private readonly limit = 10_000) {}
 
-  async get(key: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
-    const version = this.sql.externalVersion?.();
+  /** The row for `key`, cached or loaded; `sql` is the caller's session (a transaction's reads through). */
+  async get(sql: SqlSession, key: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
+    const version = sql.externalVersion?.();
     if (version === undefined) return load();
     if (version !== this.version) {
       this.rows.clear();
@@ -90,12 +88,11 @@ class SqlClientStore implements ClientStore {
   private readonly selectOne: string;
   private readonly selectAll: string;
   private readonly deleteOne: string;
-  private readonly cache: ReadCache;
   constructor(
     private readonly sql: SqlSession,
     private readonly map: TableMapper<Client>,
+    private readonly cache: ReadCache,
   ) {
-    this.cache = new ReadCache(sql);
     this.selectOne = `SELECT * FROM clients WHERE client_id = ?`;
     this.selectAll = `SELECT * FROM clients ORDER BY created_at, client_id`;
     this.deleteOne = `DELETE FROM clients WHERE client_id = ?`;
@@ -104,7 +101,11 @@ class SqlClientStore implements ClientStore {
     await this.cache.writing(() => this.sql.run(this.map.upsertSql, this.map.toParams(client)));
   }
   async find(clientId: string): Promise<Client | undefined> {
-    const row = await this.cache.get(clientId, async () => (await this.sql.all(this.selectOne, [clientId]))[0]);
+    const row = await this.cache.get(
+      this.sql,
+      clientId,
+      async () => (await this.sql.all(this.selectOne, [clientId]))[0],
+    );
     return row && this.map.fromRow(row);
   }
   async list(): Promise<Client[]> {
@@ -116,28 +117,26 @@ class SqlClientStore implements ClientStore {
 }
 
 class SqlOwnerStore implements OwnerStore {
-  private readonly ownerCache: ReadCache;
-  private readonly deviceCache: ReadCache;
   constructor(
     private readonly sql: SqlSession,
     private readonly owners: TableMapper<Owner>,
     private readonly devices: TableMapper<OwnerDevice>,
-  ) {
-    this.ownerCache = new ReadCache(sql);
-    this.deviceCache = new ReadCache(sql);
-  }
+    private readonly ownerCache: ReadCache,
+    private readonly deviceCache: ReadCache,
+  ) {}
   async save(owner: Owner): Promise<void> {
     await this.ownerCache.writing(() => this.sql.run(this.owners.upsertSql, this.owners.toParams(owner)));
   }
   async find(sub: string): Promise<Owner | undefined> {
     const row = await this.ownerCache.get(
+      this.sql,
       `sub:${sub}`,
       async () => (await this.sql.all(`SELECT * FROM owners WHERE sub = ?`, [sub]))[0],
     );
     return row && this.owners.fromRow(row);
   }
   async findByHint(hint: string): Promise<Owner | undefined> {
-    const row = await this.ownerCache.get(`hint:${hint}`, () => this.selectByHint(hint));
+    const row = await this.ownerCache.get(this.sql, `hint:${hint}`, () => this.selectByHint(hint));
     return row && this.owners.fromRow(row);
   }
   private async selectByHint(hint: string): Promise<Row | undefined> {
@@ -160,6 +159,7 @@ class SqlOwnerStore implements OwnerStore {
   }
   async findDeviceByCredentialHash(credentialHash: string): Promise<OwnerDevice | undefined> {
     const row = await this.deviceCache.get(
+      this.sql,
       credentialHash,
       async () => (await this.sql.all(`SELECT * FROM owner_devices WHERE credential_hash = ?`, [credentialHash]))[0],
     );
@@ -395,26 +395,36 @@ class SqlAuditStore implements AuditStore {
 
 /**
  * Builds the store bundle over one SQL session. `transaction(fn)` opens a database
- * transaction; the stores handed to `fn` (and any store call made from its async
- * context) run inside it.
+ * transaction and hands `fn` the same stores over the transaction's session: their
+ * statements run inside it. Mappers and read caches are shared by both bundles.
  */
 export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: () => Promise<void>): Stores {
-  const stores: Stores = {
-    clients: new SqlClientStore(sql, new TableMapper<Client>(dataSource, ClientEntity)),
-    owners: new SqlOwnerStore(
-      sql,
-      new TableMapper<Owner>(dataSource, OwnerEntity),
-      new TableMapper<OwnerDevice>(dataSource, OwnerDeviceEntity),
-    ),
-    authRequests: new SqlAuthRequestStore(sql, new TableMapper<AuthRequest>(dataSource, AuthRequestEntity)),
-    replay: new SqlReplayStore(sql),
-    refreshTokens: new SqlRefreshTokenStore(sql, new TableMapper<RefreshTokenRecord>(dataSource, RefreshTokenEntity)),
-    revocations: new SqlRevocationStore(sql),
-    signingKeys: new SqlSigningKeyStore(sql, new TableMapper<SigningKeyRecord>(dataSource, SigningKeyEntity)),
-    outbox: new SqlOutboxStore(sql, new TableMapper<OutboxMessage>(dataSource, OutboxEntity)),
-    audit: new SqlAuditStore(sql, new TableMapper<AuditEvent>(dataSource, AuditEventEntity)),
-    transaction: (fn) => sql.transaction(() => fn(stores)),
-    close,
+  const maps = {
+    clients: new TableMapper<Client>(dataSource, ClientEntity),
+    owners: new TableMapper<Owner>(dataSource, OwnerEntity),
+    devices: new TableMapper<OwnerDevice>(dataSource, OwnerDeviceEntity),
+    authRequests: new TableMapper<AuthRequest>(dataSource, AuthRequestEntity),
+    refreshTokens: new TableMapper<RefreshTokenRecord>(dataSource, RefreshTokenEntity),
+    signingKeys: new TableMapper<SigningKeyRecord>(dataSource, SigningKeyEntity),
+    outbox: new TableMapper<OutboxMessage>(dataSource, OutboxEntity),
+    audit: new TableMapper<AuditEvent>(dataSource, AuditEventEntity),
   };
-  return stores;
+  const caches = { clients: new ReadCache(), owners: new ReadCache(), devices: new ReadCache() };
+  const over = (session: SqlSession): Stores => {
+    const stores: Stores = {
+      clients: new SqlClientStore(session, maps.clients, caches.clients),
+      owners: new SqlOwnerStore(session, maps.owners, maps.devices, caches.owners, caches.devices),
+      authRequests: new SqlAuthRequestStore(session, maps.authRequests),
+      replay: new SqlReplayStore(session),
+      refreshTokens: new SqlRefreshTokenStore(session, maps.refreshTokens),
+      revocations: new SqlRevocationStore(session),
+      signingKeys: new SqlSigningKeyStore(session, maps.signingKeys),
+      outbox: new SqlOutboxStore(session, maps.outbox),
+      audit: new SqlAuditStore(session, maps.audit),
+      transaction: (fn) => session.transaction((tx) => fn(tx === session ? stores : over(tx))),
+      close,
+    };
+    return stores;
+  };
+  return over(sql);
 }
