@@ -23,7 +23,15 @@ const SECRET_FRAGMENTS = [
  * OAuth error code, an MQTT CONNACK return or reason code). Every other key with the word `code` (auth code, user_code,
  * recovery code…) is treated as a secret.
  */
-const NON_SECRET_CODE_KEYS = new Set(['statuscode', 'errorcode', 'exitcode', 'httpcode', 'responsecode', 'returncode', 'reasoncode']);
+const NON_SECRET_CODE_KEYS = new Set([
+  'statuscode',
+  'errorcode',
+  'exitcode',
+  'httpcode',
+  'responsecode',
+  'returncode',
+  'reasoncode',
+]);
 
 /** Three base64url segments, the first a JSON object: a compact JWS/JWT. */
 const JWT_VALUE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
