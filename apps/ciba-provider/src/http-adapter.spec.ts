@@ -187,6 +187,22 @@ describe('ciba-provider HTTP adapter', () => {
     expect(res.status).toBe(401);
   });
 
+  it('answers a malformed percent-encoding in a path parameter with 400 invalid_request', async () => {
+    const res = await fetch(`${provider.url}/owner-device/v1/requests/%E0%A4%A`, {
+      headers: { authorization: 'Bearer not-a-device' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('serves the protocol endpoints with a trailing slash and HEAD like Express did', async () => {
+    expect((await fetch(`${provider.url}/jwks/`)).status).toBe(200);
+    const head = await fetch(`${provider.url}/.well-known/openid-configuration`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
   it('stays alive after the oversized requests', async () => {
     const res = await fetch(`${provider.url}/health`);
     expect(res.status).toBe(200);
