@@ -5,7 +5,7 @@ import { RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client'
 
 /** Options of {@link createNodeHttpClient}. */
 export interface NodeHttpClientOptions {
-  /** Idle keep-alive sockets kept per origin (default 16). */
+  /** Idle keep-alive sockets kept per origin (default 256, Node's default). */
   maxFreeSockets?: number;
 }
 
@@ -34,7 +34,7 @@ function collectHeaders(res: IncomingMessage): Record<string, string> {
  * const res = await http.send({ url, method: 'POST', headers, body, timeoutMs: 5000, maxResponseBytes: 16384 });
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
-  const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 16 };
+  const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256 };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   return {
     send(request: OutboundRequest): Promise<OutboundResponse> {
