@@ -5,7 +5,7 @@
 // a raw MQTT 3.1.1 CONNECT + SUBSCRIBE to the device's replies (as the device library
 // sends them), then PINGREQ at the keep-alive interval.
 //
-// Protocol with the parent (IPC):
+// Protocol with the parent (IPC): first `{ type: 'online' }` from the worker, then
 //   { type: 'keys', count, prefix }  -> { type: 'keys-done', registrations: [{ device_id, jwks }] }
 //   { type: 'connect', host, port, localAddress, audience, inFlight, keepaliveSeconds, root, from, to }
 //                                    -> { type: 'progress', connected } ...
@@ -171,3 +171,6 @@ process.on('message', async (message) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// An ES module's listener is attached only after its imports loaded; a message that arrives
+// earlier is lost, so the parent waits for this before it sends anything.
+process.send({ type: 'online' });

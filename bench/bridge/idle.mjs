@@ -27,9 +27,15 @@ class Worker {
     this.index = index;
     this.child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((done) => this.child.once('exit', done));
+    this.online = new Promise((done, fail) => {
+      this.child.once('message', (m) => (m?.type === 'online' ? done() : fail(new Error(`idle worker said ${m?.type}`))));
+      this.child.once('exit', (code) => fail(new Error(`idle worker ${index} exited (${code})`)));
+    });
+    this.online.catch(() => undefined);
   }
 
-  request(message, type, onOther = () => {}) {
+  async request(message, type, onOther = () => {}) {
+    await this.online;
     return new Promise((resolve, reject) => {
       const onMessage = (m) => {
         if (m.type === type) finish(undefined, m);

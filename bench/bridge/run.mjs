@@ -17,7 +17,7 @@
 //   --scenarios LIST        BENCH_BRIDGE_SCENARIOS     latency,throughput,idle
 //   --concurrency N         BENCH_BRIDGE_CONCURRENCY   pairings in flight = head-units (200)
 //   --latency-flows N       BENCH_BRIDGE_LATENCY_FLOWS pairings per `latency` run (1000)
-//   --think-ms N            BENCH_BRIDGE_THINK_MS      mean owner think time in `latency` (4000)
+//   --think-ms N            BENCH_BRIDGE_THINK_MS      mean owner think time in `latency` (6000)
 //   --flows N               BENCH_BRIDGE_FLOWS         pairings per `throughput` run (2000)
 //   --repeats N             BENCH_BRIDGE_REPEATS       runs of `latency` and `throughput`; medians (3)
 //   --warmup N              BENCH_BRIDGE_WARMUP        unmeasured pairings before each run (200)
@@ -68,7 +68,7 @@ function settings(argv, env) {
     scenarios,
     concurrency: int('concurrency', 'BENCH_BRIDGE_CONCURRENCY', 200),
     latencyFlows: int('latency-flows', 'BENCH_BRIDGE_LATENCY_FLOWS', 1000),
-    thinkMs: int('think-ms', 'BENCH_BRIDGE_THINK_MS', 4000),
+    thinkMs: int('think-ms', 'BENCH_BRIDGE_THINK_MS', 6000),
     flows: int('flows', 'BENCH_BRIDGE_FLOWS', 2000),
     repeats: int('repeats', 'BENCH_BRIDGE_REPEATS', 3),
     warmup: int('warmup', 'BENCH_BRIDGE_WARMUP', 200),
