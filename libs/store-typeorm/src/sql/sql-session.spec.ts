@@ -77,7 +77,7 @@ describe('SqliteSession', () => {
       await write;
     });
 
-    it('commits the pending writes before an explicit transaction starts, which then runs on its own', async () => {
+    it('rolls back only the writes of a throwing transaction, not the pending writes of its group', async () => {
       const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
       await expect(
         session.transaction(async (tx) => {
@@ -87,6 +87,35 @@ describe('SqliteSession', () => {
       ).rejects.toThrow('roll back b only');
       await write;
       expect(db.prepare('SELECT k FROM t').all()).toEqual([{ k: 'a' }]);
+    });
+
+    it('commits a transaction together with the other writes of its turn, resolving only once committed', async () => {
+      const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      const tx = session.transaction(async (inside) => {
+        await inside.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
+        return 'done';
+      });
+      await expect(tx).resolves.toBe('done');
+      await write;
+      expect(db.inTransaction).toBe(false);
+      expect(commits).toBe(1);
+      expect(db.prepare('SELECT k FROM t ORDER BY k').all()).toEqual([{ k: 'a' }, { k: 'b' }]);
+    });
+
+    it('holds the group commit back while a transaction of the group awaits across turns', async () => {
+      const write = session.run('INSERT INTO t (k, v) VALUES (?, ?)', ['a', 1]);
+      const tx = session.transaction(async (inside) => {
+        await inside.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', 1]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        // The group's commit came due meanwhile; nothing of the group is committed yet.
+        expect(commits).toBe(0);
+        expect(db.inTransaction).toBe(true);
+        await inside.run('INSERT INTO t (k, v) VALUES (?, ?)', ['c', 1]);
+      });
+      await tx;
+      await write;
+      expect(commits).toBe(1);
+      expect(db.prepare('SELECT k FROM t ORDER BY k').all()).toEqual([{ k: 'a' }, { k: 'b' }, { k: 'c' }]);
     });
 
     it('runs the statements of the session handed to a transaction inside it, and makes others wait', async () => {

@@ -54,7 +54,8 @@ export interface SqliteSessionOptions {
    * Group commit: writes issued outside a transaction within one turn of the event loop
    * share one database transaction, committed before any of them resolves. Each write
    * still resolves only once it is committed, and reads wait for a pending commit, so no
-   * caller sees data that is not committed. Default false.
+   * caller sees data that is not committed. A transaction joins the same group as a
+   * savepoint (atomic on its own, resolved once the group is committed). Default false.
    */
   groupCommit?: boolean;
 }
@@ -110,6 +111,8 @@ export class SqliteSession implements SqlSession {
   private waiters: Array<() => void> = [];
   /** The open group commit, if writes are waiting for one. */
   private group?: CommitGroup;
+  /** Set when the group's commit came due while a transaction of the group was open. */
+  private flushWhenUnlocked = false;
   /** `PRAGMA data_version` as read in this turn of the event loop. */
   private dataVersion?: number;
 
@@ -153,6 +156,11 @@ export class SqliteSession implements SqlSession {
   flush(): void {
     const group = this.group;
     if (!group) return;
+    if (this.locked) {
+      // A transaction of the group is still open (it awaited across turns): commit after it.
+      this.flushWhenUnlocked = true;
+      return;
+    }
     this.group = undefined;
     try {
       this.db.exec('COMMIT');
@@ -190,19 +198,7 @@ export class SqliteSession implements SqlSession {
       }
     }
     // A write outside a transaction joins the group commit of this turn of the event loop.
-    let group = this.group;
-    if (!group) {
-      try {
-        // IMMEDIATE takes the write lock now, so a second process fails fast (busy_timeout).
-        this.db.exec('BEGIN IMMEDIATE');
-      } catch (err) {
-        throw asError(err);
-      }
-      group = this.group = commitGroup();
-      setImmediate(() => {
-        if (this.group === group) this.flush();
-      });
-    }
+    const group = this.openGroup();
     let result: R;
     try {
       result = step(stmt, bind(params));
@@ -221,6 +217,7 @@ export class SqliteSession implements SqlSession {
 
   async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     while (this.locked) await this.waitForGate();
+    if (this.groupCommit) return this.groupedTransaction(fn);
     // Writes already grouped commit first; this transaction runs on its own.
     this.flush();
     this.locked = true;
@@ -243,6 +240,71 @@ export class SqliteSession implements SqlSession {
       const waiters = this.waiters;
       this.waiters = [];
       for (const wake of waiters) wake();
+    }
+  }
+
+  /** The group commit of this turn of the event loop, begun if none is open. */
+  private openGroup(): CommitGroup {
+    const open = this.group;
+    if (open) return open;
+    try {
+      // IMMEDIATE takes the write lock now, so a second process fails fast (busy_timeout).
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw asError(err);
+    }
+    const group = (this.group = commitGroup());
+    setImmediate(() => {
+      if (this.group === group) this.flush();
+    });
+    return group;
+  }
+
+  /**
+   * With group commit, a transaction is a savepoint inside the group commit of its turn
+   * instead of a commit of its own: `fn`'s writes are undone together if it throws, kept
+   * together otherwise, and the result is returned only once the group is committed. The
+   * gate keeps other statements out of it while it is open.
+   */
+  private async groupedTransaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
+    const group = this.openGroup();
+    this.locked = true;
+    const scope: TxScope = { active: true, depth: 0 };
+    let result: T;
+    try {
+      this.db.exec('SAVEPOINT tx');
+      try {
+        result = await fn(this.scoped(scope));
+      } catch (err) {
+        this.undoGrouped(group);
+        throw err;
+      }
+      this.db.exec('RELEASE tx');
+    } finally {
+      scope.active = false;
+      this.locked = false;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+      if (this.flushWhenUnlocked) {
+        this.flushWhenUnlocked = false;
+        if (this.group === group) this.flush();
+      }
+    }
+    await group.done;
+    return result;
+  }
+
+  /** Undo a grouped transaction's writes; should SQLite have ended the whole group, its writes fail too. */
+  private undoGrouped(group: CommitGroup): void {
+    if (this.db.inTransaction) {
+      this.db.exec('ROLLBACK TO tx');
+      this.db.exec('RELEASE tx');
+      return;
+    }
+    if (this.group === group) {
+      this.group = undefined;
+      group.settle(new Error('the database ended the transaction'));
     }
   }
 
