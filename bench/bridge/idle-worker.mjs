@@ -13,7 +13,7 @@
 //                                       (devices [from, to) of this process; all by default)
 //   { type: 'count' }                -> { type: 'count', open }   (sockets still open)
 //   { type: 'stop' }                 closes every socket and exits
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { connect as tcpConnect } from 'node:net';
 import { resolve } from 'node:path';
@@ -28,20 +28,58 @@ const epochMs = () => performance.timeOrigin + performance.now();
 let devices = [];
 const sockets = new Set();
 
+/** PKCS #8 (RFC 8410) header of an X25519 private key; the 32-byte key follows. */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/**
+ * A P-256 and an X25519 key pair from fresh random private keys. (generateKeyPairSync stalls
+ * after a few thousand keys in one process on this machine, so the public keys are derived
+ * from random scalars instead; the keys are the same kind a device generates.)
+ */
+function deviceKeys() {
+  let sigPrivate;
+  for (;;) {
+    const d = randomBytes(32);
+    const ecdh = createECDH('prime256v1');
+    try {
+      ecdh.setPrivateKey(d); // refuses the rare scalar outside [1, n-1]
+    } catch {
+      continue;
+    }
+    const point = ecdh.getPublicKey(); // 0x04 || x || y
+    sigPrivate = createPrivateKey({
+      format: 'jwk',
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+        d: d.toString('base64url'),
+      },
+    });
+    break;
+  }
+  const encPrivate = createPrivateKey({
+    format: 'der',
+    type: 'pkcs8',
+    key: Buffer.concat([X25519_PKCS8_PREFIX, randomBytes(32)]),
+  });
+  return { sigPrivate, sigPublic: createPublicKey(sigPrivate), encPublic: createPublicKey(encPrivate) };
+}
+
 function generate(count, prefix) {
   devices = [];
   const registrations = [];
   for (let i = 0; i < count; i++) {
-    const sig = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const enc = generateKeyPairSync('x25519');
+    const keys = deviceKeys();
     const deviceId = `${prefix}-${i}`;
-    devices.push({ deviceId, privateKey: sig.privateKey });
+    devices.push({ deviceId, privateKey: keys.sigPrivate });
     registrations.push({
       device_id: deviceId,
       jwks: {
         keys: [
-          { ...sig.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256' },
-          { ...enc.publicKey.export({ format: 'jwk' }), use: 'enc', alg: 'ECDH-ES+A256KW' },
+          { ...keys.sigPublic.export({ format: 'jwk' }), use: 'sig', alg: 'ES256' },
+          { ...keys.encPublic.export({ format: 'jwk' }), use: 'enc', alg: 'ECDH-ES+A256KW' },
         ],
       },
     });

@@ -194,27 +194,8 @@ function render(file) {
   process.stdout.write(renderTable(results));
 }
 
-async function main() {
-  const renderAt = process.argv.indexOf('--render');
-  if (renderAt >= 0) return render(resolve(process.argv[renderAt + 1]));
-  const config = settings(process.argv.slice(2), process.env);
-  const started = Date.now();
-  const runs = [];
-  let idle;
-  for (const scenario of config.scenarios) {
-    if (scenario === 'idle') {
-      idle = await idleRun(config);
-      continue;
-    }
-    for (let repeat = 0; repeat < config.repeats; repeat++) {
-      log(`${scenario} #${repeat + 1}/${config.repeats} ... `);
-      const run = await pairingRun(scenario, repeat, config);
-      runs.push(run);
-      log(
-        `${run.completed} pairings, ${run.pairingsPerSecond.toFixed(1)}/s, approval → tokens p99 ${run.steps.approvalToTokens.p99?.toFixed(1)} ms\n`,
-      );
-    }
-  }
+/** Writes the results so far (after every scenario, so a later failure loses nothing). */
+function save(config, started, runs, idle) {
   const summary = {};
   for (const scenario of ['latency', 'throughput']) {
     const mine = runs.filter((r) => r.scenario === scenario);
@@ -232,6 +213,33 @@ async function main() {
   mkdirSync(dirname(config.out), { recursive: true });
   writeFileSync(config.out, JSON.stringify(results, null, 2));
   writeFileSync(config.out.replace(/\.json$/, '') + '.md', renderMarkdown(results));
+  return results;
+}
+
+async function main() {
+  const renderAt = process.argv.indexOf('--render');
+  if (renderAt >= 0) return render(resolve(process.argv[renderAt + 1]));
+  const config = settings(process.argv.slice(2), process.env);
+  const started = Date.now();
+  const runs = [];
+  let idle;
+  for (const scenario of config.scenarios) {
+    if (scenario === 'idle') {
+      idle = await idleRun(config);
+      save(config, started, runs, idle);
+      continue;
+    }
+    for (let repeat = 0; repeat < config.repeats; repeat++) {
+      log(`${scenario} #${repeat + 1}/${config.repeats} ... `);
+      const run = await pairingRun(scenario, repeat, config);
+      runs.push(run);
+      log(
+        `${run.completed} pairings, ${run.pairingsPerSecond.toFixed(1)}/s, approval → tokens p99 ${run.steps.approvalToTokens.p99?.toFixed(1)} ms\n`,
+      );
+    }
+    save(config, started, runs, idle);
+  }
+  const results = save(config, started, runs, idle);
   process.stdout.write(renderTable(results));
   process.stdout.write(`\nwritten ${config.out}\n`);
 }
