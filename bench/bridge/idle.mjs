@@ -18,7 +18,10 @@ export function openFilesLimit(pid = 'self') {
   const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
-  const [soft, hard] = line.split(/\s{2,}/).slice(1, 3).map(Number);
+  const [soft, hard] = line
+    .split(/\s{2,}/)
+    .slice(1, 3)
+    .map(Number);
   return { soft, hard };
 }
 
@@ -28,7 +31,9 @@ class Worker {
     this.child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((done) => this.child.once('exit', done));
     this.online = new Promise((done, fail) => {
-      this.child.once('message', (m) => (m?.type === 'online' ? done() : fail(new Error(`idle worker said ${m?.type}`))));
+      this.child.once('message', (m) =>
+        m?.type === 'online' ? done() : fail(new Error(`idle worker said ${m?.type}`)),
+      );
       this.child.once('exit', (code) => fail(new Error(`idle worker ${index} exited (${code})`)));
     });
     this.online.catch(() => undefined);

@@ -34,7 +34,10 @@ function packet(firstByte, body) {
  */
 export function connectPacket({ clientId, username, password, keepaliveSeconds, clean = false }) {
   const flags = 0x80 | 0x40 | (clean ? 0x02 : 0);
-  const header = Buffer.concat([PROTOCOL_NAME, Buffer.from([0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff])]);
+  const header = Buffer.concat([
+    PROTOCOL_NAME,
+    Buffer.from([0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff]),
+  ]);
   return packet(0x10, Buffer.concat([header, str(clientId), str(username), str(password)]));
 }
 

@@ -44,7 +44,10 @@ function idleRows(idle) {
     ['head-units connected (asked for)', `${idle.connected} (${idle.requested})`],
     ['failed connections', String(idle.failed)],
     ['connected at the broker / sockets open at the end', `${idle.brokerConnected} / ${idle.stillOpen}`],
-    ['registration through the admin import', `${fmt(idle.import.ms / 1000)} s (${fmt(idle.import.devicesPerSecond, 0)} devices/s)`],
+    [
+      'registration through the admin import',
+      `${fmt(idle.import.ms / 1000)} s (${fmt(idle.import.devicesPerSecond, 0)} devices/s)`,
+    ],
     ['connect time (first CONNECT → last SUBACK)', `${fmt(idle.connectSpanMs / 1000, 2)} s`],
     ['connections/s', fmt(idle.connectionsPerSecond, 0)],
     ['bridge RSS before (restarted after the import, GC)', mem(idle.memoryBefore.rssBytes)],
@@ -54,7 +57,10 @@ function idleRows(idle) {
     ['RSS per connection (after − before) / connected', `${fmt(idle.rssBytesPerConnection / 1024, 1)} KiB`],
     ['RSS per connection, second half only', `${fmt(idle.marginalRssBytesPerConnection / 1024, 1)} KiB`],
     ['V8 heap per connection', `${fmt(idle.heapBytesPerConnection / 1024, 1)} KiB`],
-    ['bridge V8 heap used before / after', `${mem(idle.memoryBefore.heapUsedBytes)} / ${mem(idle.memoryAfter.heapUsedBytes)}`],
+    [
+      'bridge V8 heap used before / after',
+      `${mem(idle.memoryBefore.heapUsedBytes)} / ${mem(idle.memoryAfter.heapUsedBytes)}`,
+    ],
   ];
 }
 
@@ -86,28 +92,27 @@ export function targetChecks(results) {
         idle.connected >= idle.requested
           ? `${fmt(total / MiB)} MiB`
           : `${fmt(total / MiB)} MiB at ${idle.connected}; ${fmt(projected / MiB)} MiB extrapolated to ${idle.requested}`,
-      met:
-        idle.connected >= idle.requested
-          ? total < GiB
-          : projected < GiB
-            ? 'extrapolated'
-            : false,
+      met: idle.connected >= idle.requested ? total < GiB : projected < GiB ? 'extrapolated' : false,
     });
   }
   return checks;
 }
 
 function heading(s, key) {
-  const think = s.thinkMs ? `owners approve after ${s.thinkMs / 2}–${(s.thinkMs * 3) / 2} ms` : 'owners approve at once';
+  const think = s.thinkMs
+    ? `owners approve after ${s.thinkMs / 2}–${(s.thinkMs * 3) / 2} ms`
+    : 'owners approve at once';
   return `${key}: ${s.concurrency} pairings in flight, ${think}, ${s.flows} pairings per run, median of ${s.repeats} run(s)`;
 }
 
 function table(headers, body) {
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])));
-  return [line(headers).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map((r) => line(r).join('  '))].join(
-    '\n',
-  );
+  return [
+    line(headers).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map((r) => line(r).join('  ')),
+  ].join('\n');
 }
 
 const metText = (met) => (met === true ? 'yes' : met === 'extrapolated' ? 'extrapolated' : 'NO');
@@ -123,7 +128,12 @@ export function renderTable(results) {
   if (results.idle) parts.push(`\nidle head-units on one bridge process\n${table(['', ''], idleRows(results.idle))}`);
   const checks = targetChecks(results);
   if (checks.length)
-    parts.push(`\ntargets\n${table(['', 'measured', 'met'], checks.map((c) => [c.target, c.measured, metText(c.met)]))}`);
+    parts.push(
+      `\ntargets\n${table(
+        ['', 'measured', 'met'],
+        checks.map((c) => [c.target, c.measured, metText(c.met)]),
+      )}`,
+    );
   return `\n${parts.join('\n')}\n`;
 }
 
@@ -149,7 +159,10 @@ export function renderMarkdown(results) {
   const checks = targetChecks(results);
   if (checks.length) {
     lines.push('| target | measured | met |', '|---|---:|:---:|');
-    for (const c of checks) lines.push(`| ${c.target} | ${c.measured} | ${c.met === true ? 'yes' : c.met === 'extrapolated' ? 'extrapolated' : '**no**'} |`);
+    for (const c of checks)
+      lines.push(
+        `| ${c.target} | ${c.measured} | ${c.met === true ? 'yes' : c.met === 'extrapolated' ? 'extrapolated' : '**no**'} |`,
+      );
     lines.push('');
   }
   return lines.join('\n');

@@ -79,8 +79,7 @@ function settings(argv, env) {
   };
 }
 
-const cpuMs = (before, after) =>
-  (after.cpuUserUs + after.cpuSystemUs - (before.cpuUserUs + before.cpuSystemUs)) / 1000;
+const cpuMs = (before, after) => (after.cpuUserUs + after.cpuSystemUs - (before.cpuUserUs + before.cpuSystemUs)) / 1000;
 
 /** One pairing run on a fresh provider + bridge. */
 async function pairingRun(scenario, repeat, config) {
@@ -162,7 +161,11 @@ function medianOfPairingRuns(runs) {
 }
 
 async function idleRun(config) {
-  const path = await startVehiclePath({ root: ROOT, bridgeProfileDir: process.env.BENCH_BRIDGE_CPU_PROF, label: 'idle' });
+  const path = await startVehiclePath({
+    root: ROOT,
+    bridgeProfileDir: process.env.BENCH_BRIDGE_CPU_PROF,
+    label: 'idle',
+  });
   try {
     return await runIdle(path, {
       root: ROOT,

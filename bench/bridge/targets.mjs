@@ -67,7 +67,10 @@ class BridgeProcess extends ProviderProcess {
  * @param {{ root: string, bridgeProfileDir?: string, label?: string }} options
  */
 export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }) {
-  for (const file of ['dist/apps/ciba-provider/src/bootstrap.js', 'dist/apps/mqtt-bridge/src/infra/create-bridge-app.js'])
+  for (const file of [
+    'dist/apps/ciba-provider/src/bootstrap.js',
+    'dist/apps/mqtt-bridge/src/infra/create-bridge-app.js',
+  ])
     if (!existsSync(resolve(root, file))) throw new Error(`${file} not found: run \`npm run build\` first`);
   const dataDir = mkdtempSync(join(tmpdir(), 'onboard-bridge-bench-'));
   const providerToken = randomBytes(24).toString('base64url');
