@@ -58,46 +58,13 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const logger = options.logger ?? silentLogger;
   const target = parseDatabaseUrl(options.databaseUrl);
-  const common = {
+  const dataSource = await openDataSource(target, options, {
     entities: ALL_ENTITIES,
     migrations: ALL_MIGRATIONS,
-    migrationsRun: true,
-    synchronize: false,
-    migrationsTransactionMode: 'all' as const,
     logger: new StoreLogger(logger),
-  };
-  let dsOptions: DataSourceOptions;
-  if (target.kind === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-    const busyTimeout = options.busyTimeoutMs ?? 5000;
-    dsOptions = {
-      ...common,
-      type: 'better-sqlite3',
-      database: target.file,
-      timeout: busyTimeout,
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma(`busy_timeout = ${busyTimeout}`);
-        // Checkpoints run in a worker thread (see startWalCheckpointer); this is the fallback.
-        if (target.file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
-      },
-    };
-  } else {
-    const schema = options.schema;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
-      throw new Error('openStores: schema must be a plain SQL identifier');
-    }
-    if (schema) await createSchemaIfMissing(target.url, schema);
-    dsOptions = {
-      ...common,
-      type: 'postgres',
-      url: target.url,
-      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
-    };
-  }
-  const dataSource = new DataSource(dsOptions);
-  await dataSource.initialize();
+    // Checkpoints run in a worker thread (see startWalCheckpointer); this is the fallback.
+    sqlitePragmas: target.kind === 'sqlite' && target.file !== ':memory:' ? ['wal_autocheckpoint = 10000'] : [],
+  });
   logger.info('database opened', { dialect: target.kind, ...(target.kind === 'sqlite' ? { file: target.file } : {}) });
   // Group commit: the writes of concurrent requests share one SQLite transaction (and its
   // WAL frames) instead of committing one by one; each still resolves only once committed.
@@ -115,6 +82,71 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
     await checkpointer?.stop();
     await dataSource.destroy();
   });
+}
+
+/** What differs between the databases opened through {@link openDataSource}. */
+export interface DataSourceSpec {
+  entities: DataSourceOptions['entities'];
+  migrations: DataSourceOptions['migrations'];
+  /** Migration bookkeeping table (TypeORM's default when absent). */
+  migrationsTableName?: string;
+  logger?: TypeOrmLogger;
+  /** Extra SQLite pragmas, after WAL, `synchronous = NORMAL` and the busy timeout. */
+  sqlitePragmas?: string[];
+}
+
+/**
+ * Opens a TypeORM data source for `target` and applies its migrations (never `synchronize`):
+ * SQLite with WAL, `synchronous = NORMAL` and a busy timeout, its parent directory created;
+ * PostgreSQL optionally in its own schema (created if missing). Shared by the provider's and
+ * the bridge's stores.
+ */
+export async function openDataSource(
+  target: DatabaseTarget,
+  options: { schema?: string; busyTimeoutMs?: number },
+  spec: DataSourceSpec,
+): Promise<DataSource> {
+  const common = {
+    entities: spec.entities,
+    migrations: spec.migrations,
+    ...(spec.migrationsTableName ? { migrationsTableName: spec.migrationsTableName } : {}),
+    migrationsRun: true,
+    synchronize: false,
+    migrationsTransactionMode: 'all' as const,
+    ...(spec.logger ? { logger: spec.logger } : { logging: false }),
+  };
+  let dsOptions: DataSourceOptions;
+  if (target.kind === 'sqlite') {
+    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+    const busyTimeout = options.busyTimeoutMs ?? 5000;
+    dsOptions = {
+      ...common,
+      type: 'better-sqlite3',
+      database: target.file,
+      timeout: busyTimeout,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma(`busy_timeout = ${busyTimeout}`);
+        for (const pragma of spec.sqlitePragmas ?? []) db.pragma(pragma);
+      },
+    };
+  } else {
+    const schema = options.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
+      throw new Error('schema must be a plain SQL identifier');
+    }
+    if (schema) await createSchemaIfMissing(target.url, schema);
+    dsOptions = {
+      ...common,
+      type: 'postgres',
+      url: target.url,
+      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
+    };
+  }
+  const dataSource = new DataSource(dsOptions);
+  await dataSource.initialize();
+  return dataSource;
 }
 
 async function createSchemaIfMissing(url: string, schema: string): Promise<void> {

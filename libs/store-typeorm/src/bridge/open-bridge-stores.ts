@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import 'reflect-metadata';
-import { DataSource, type DataSourceOptions } from 'typeorm';
 import { silentLogger, type Logger } from '@onboard/ciba-core';
 import type { BridgeStore } from '@onboard/bridge-core';
-import { parseDatabaseUrl } from '../open-stores';
+import { openDataSource, parseDatabaseUrl } from '../open-stores';
 import { PostgresSession, SqliteSession } from '../sql/sql-session';
 import { BRIDGE_MIGRATIONS } from './1768608000000-bridge-schema.migration';
 import { createSqlBridgeStore } from './sql-bridge-store';
@@ -34,45 +31,11 @@ export interface OpenBridgeStoresOptions {
 export async function openBridgeStores(options: OpenBridgeStoresOptions): Promise<BridgeStore> {
   const logger = options.logger ?? silentLogger;
   const target = parseDatabaseUrl(options.databaseUrl);
-  const common = {
+  const dataSource = await openDataSource(target, options, {
     entities: [],
     migrations: BRIDGE_MIGRATIONS,
     migrationsTableName: 'bridge_migrations',
-    migrationsRun: true,
-    synchronize: false,
-    migrationsTransactionMode: 'all' as const,
-    logging: false,
-  };
-  let dsOptions: DataSourceOptions;
-  if (target.kind === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-    const busyTimeout = options.busyTimeoutMs ?? 5000;
-    dsOptions = {
-      ...common,
-      type: 'better-sqlite3',
-      database: target.file,
-      timeout: busyTimeout,
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma(`busy_timeout = ${busyTimeout}`);
-      },
-    };
-  } else {
-    const schema = options.schema;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
-      throw new Error('openBridgeStores: schema must be a plain SQL identifier');
-    }
-    if (schema) await createSchemaIfMissing(target.url, schema);
-    dsOptions = {
-      ...common,
-      type: 'postgres',
-      url: target.url,
-      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
-    };
-  }
-  const dataSource = new DataSource(dsOptions);
-  await dataSource.initialize();
+  });
   logger.info('bridge database opened', {
     dialect: target.kind,
     ...(target.kind === 'sqlite' ? { file: target.file } : {}),
@@ -84,15 +47,4 @@ export async function openBridgeStores(options: OpenBridgeStoresOptions): Promis
     closed = true;
     await dataSource.destroy();
   });
-}
-
-async function createSchemaIfMissing(url: string, schema: string): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  } finally {
-    await client.end();
-  }
 }
