@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PATHS } from '@onboard/ciba-core';
-import { postForm, send } from '../support/http';
+import { postForm, send, sendJson } from '../support/http';
 import { startProvider, type TestProvider } from '../support/provider';
 import {
+  addOwnerDevice,
   backchannel,
   bindingMessage,
   clientAuth,
@@ -418,6 +419,57 @@ describe('backchannel authentication endpoint (CIBA §7, §13)', () => {
 
     it('is not demanded from clients that did not register backchannel_user_code_parameter', async () => {
       expectOk(await backchannel(p, poll, { scope: 'openid', login_hint: ucOwner.email }));
+    });
+  });
+
+  describe('access policy (CIBA §13: access_denied 403)', () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      sendJson(method, p.at(`${PATHS.admin}${path}`), body, { authorization: `Bearer ${p.adminToken}` });
+
+    it('refuses a user who has no authentication device, until one is registered', async () => {
+      const email = `no-device-${randomBytes(4).toString('hex')}@example.test`;
+      const created = await admin('POST', '/owners', { email });
+      expect(created.status).toBe(201);
+      const refused = await backchannel(p, poll, { scope: 'openid', login_hint: email, binding_message: 'NO-DEV' });
+      expectOAuthError(refused, 403, 'access_denied');
+      expect(refused.json.error_description).toMatch(/authentication device/);
+
+      const device = await addOwnerDevice(p, created.json.sub);
+      const bm = bindingMessage();
+      expectOk(await backchannel(p, poll, { scope: 'openid', login_hint: email, binding_message: bm }));
+      // the refused request never reached the device registered afterwards
+      expect((await device.pending()).map((r) => r.binding_message)).toEqual([bm]);
+    });
+
+    it('refuses a user whose only authentication device was disabled', async () => {
+      const disabledOwner = await createOwner(p);
+      const disabled = await admin(
+        'POST',
+        `/owners/${disabledOwner.sub}/devices/${disabledOwner.device.created.id}/disable`,
+      );
+      expect(disabled.status).toBe(200);
+      expectOAuthError(
+        await backchannel(p, basic, { scope: 'openid', login_hint: disabledOwner.email }),
+        403,
+        'access_denied',
+      );
+    });
+
+    it('checks the user_code before the access policy', async () => {
+      const email = `no-device-${randomBytes(4).toString('hex')}@example.test`;
+      const created = await admin('POST', '/owners', { email, user_code: '493817' });
+      expect(created.status).toBe(201);
+      const ucClient = await registerClient(p, { metadata: { backchannel_user_code_parameter: true } });
+      expectOAuthError(
+        await backchannel(p, ucClient, { scope: 'openid', login_hint: email, user_code: '000000' }),
+        400,
+        'invalid_user_code',
+      );
+      expectOAuthError(
+        await backchannel(p, ucClient, { scope: 'openid', login_hint: email, user_code: '493817' }),
+        403,
+        'access_denied',
+      );
     });
   });
 });

@@ -26,7 +26,11 @@ export { hashClientSecret, clientSecretMatches } from './client-auth/client-secr
 export { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS, isAsymmetricAlg, isFapiClient } from './client-auth/algorithms';
 export { JWT_BEARER_ASSERTION_TYPE, BASIC_CHALLENGE } from './client-auth/read-client-credentials';
 export { handleBackchannelAuthentication } from './backchannel/backchannel.handler';
-export { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel/backchannel-policy';
+export {
+  defaultBackchannelPolicy,
+  type BackchannelPolicy,
+  type RequestToAuthorize,
+} from './backchannel/backchannel-policy';
 export { hashUserCode, verifyUserCode } from './backchannel/user-code';
 export { AUTHENTICATION_PARAMETERS } from './backchannel/authentication-params';
 export { registerClient, type RegisterClientOptions, type RegisteredClient } from './registration/register-client';

@@ -6,7 +6,7 @@ import type { DeviceErrorCode } from '@onboard/mqtt-contract';
  *
  * | Code | Meaning | What to do |
  * | --- | --- | --- |
- * | `access_denied` | The owner denied the request (CIBA §11). | Tell the user; do not retry automatically. |
+ * | `access_denied` | The owner denied the request (CIBA §11), or the provider refused to ask the owner (CIBA §13). | Tell the user; do not retry automatically. |
  * | `expired_token` | The request expired before the owner answered (CIBA §11). | Offer to ask again. |
  * | `transaction_failed` | The provider could not complete the request (CIBA §13). | Retry later. |
  * | `invalid_request` | The provider refused the request or its scope (CIBA §13). | A bug or a configuration mismatch. |

@@ -1,14 +1,39 @@
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner } from '../domain/owner';
-import { InvalidBindingMessage } from '../errors/oauth-error';
+import { AccessDenied, InvalidBindingMessage } from '../errors/oauth-error';
 import { isFapiClient } from '../client-auth/algorithms';
 import { verifyUserCode } from './user-code';
 
 /**
- * Deployment policy hooks of the backchannel authentication endpoint (CIBA §7.1, §7.2).
+ * A validated authentication request, as the access policy sees it: every §7.1
+ * parameter has passed its check and nothing is stored yet.
+ */
+export interface RequestToAuthorize {
+  scope: string;
+  acrValues?: string[];
+  bindingMessage?: string;
+  authorizationDetails?: unknown[];
+  /** Lifetime the request would get (seconds): requested_expiry or the default. */
+  expiresIn: number;
+}
+
+/**
+ * Deployment policy hooks of the backchannel authentication endpoint (CIBA §7.1, §7.2, §13).
  * Pass a replacement to handleBackchannelAuthentication; unspecified hooks keep
  * the defaults of defaultBackchannelPolicy.
+ *
+ * @example
+ * // refuse requests for vehicle unlocks outside the fleet's own clients
+ * const policy: Partial<BackchannelPolicy> = {
+ *   async authorizeRequest(ctx, owner, client, request) {
+ *     await defaultBackchannelPolicy.authorizeRequest(ctx, owner, client, request);
+ *     if (request.scope.split(' ').includes('vehicle:unlock') && !client.clientId.startsWith('fleet-')) {
+ *       throw new AccessDenied('this client may not ask for vehicle:unlock');
+ *     }
+ *   },
+ * };
+ * await handleBackchannelAuthentication(ctx, wireRequest, policy);
  */
 export interface BackchannelPolicy {
   /**
@@ -33,6 +58,17 @@ export interface BackchannelPolicy {
    * check against owner.userCodeHash; an owner without a code never matches.
    */
   verifyUserCode(ctx: ProviderContext, userCode: string, owner: Owner, client: Client): Promise<boolean>;
+  /**
+   * Decide whether the OpenID Provider takes the request at all (CIBA §13 access_denied:
+   * "the resource owner or OpenID Provider denied the CIBA request"). Runs last, after the
+   * hint is resolved and user_code and binding_message are checked, and before the auth
+   * request is created and the owner's device is notified. Return to accept; throw
+   * AccessDenied (403) to refuse. Default: the owner needs at least one enabled
+   * authentication device, since only an owner device can approve a request; a request
+   * nobody could approve is refused at once instead of leaving the client waiting until
+   * it expires.
+   */
+  authorizeRequest(ctx: ProviderContext, owner: Owner, client: Client, request: RequestToAuthorize): Promise<void>;
 }
 
 // C0/C1 controls and the Unicode bidirectional embedding/override/isolate characters.
@@ -62,4 +98,11 @@ export const defaultBackchannelPolicy: BackchannelPolicy = {
 
   verifyUserCode: async (_ctx, userCode, owner) =>
     owner.userCodeHash !== undefined && verifyUserCode(userCode, owner.userCodeHash),
+
+  async authorizeRequest(ctx, owner) {
+    const devices = await ctx.stores.owners.listDevices(owner.sub);
+    if (!devices.some((device) => !device.disabled)) {
+      throw new AccessDenied('the user has no authentication device that could approve the request');
+    }
+  },
 };

@@ -3,6 +3,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import type { Client } from '../domain/client';
 import { REFRESH_TOKEN_GRANT_TYPE } from '../domain/client';
 import type { Owner } from '../domain/owner';
+import { AccessDenied } from '../errors/oauth-error';
 import { handleBackchannelAuthentication } from './backchannel.handler';
 import type { BackchannelPolicy } from './backchannel-policy';
 import { hashUserCode } from './user-code';
@@ -532,6 +533,77 @@ describe('handleBackchannelAuthentication', () => {
       const { post } = await basicClient();
       const res = await post({ scope: 'openid', login_hint: owner.sub, binding_message: '🚗'.repeat(120) });
       expect(res.status).toBe(200);
+    });
+  });
+
+  describe('access policy (CIBA §13 access_denied)', () => {
+    it('answers access_denied with 403 for an owner without an authentication device, and creates no request', async () => {
+      const unreachable = await saveOwner(h.ctx, {}, { device: false });
+      const { post } = await basicClient();
+      const res = await post({ scope: 'openid', login_hint: unreachable.email! });
+      expectError(res, 403, 'access_denied');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(await h.ctx.stores.authRequests.listPendingForOwner(unreachable.sub, h.clock.now())).toEqual([]);
+      expect(h.notified).toHaveLength(0);
+      expect(h.ownerSignals).toHaveLength(0);
+    });
+
+    it('answers access_denied when every device of the owner is disabled', async () => {
+      const unreachable = await saveOwner(h.ctx, {}, { device: { disabled: true } });
+      const { post } = await basicClient();
+      expectError(await post({ scope: 'openid', login_hint: unreachable.sub }), 403, 'access_denied');
+    });
+
+    it('reports a wrong user_code or binding_message before the access decision', async () => {
+      const unreachable = await saveOwner(h.ctx, { userCodeHash: await hashUserCode('4711') }, { device: false });
+      const coded = await basicClient({ backchannelUserCodeParameter: true });
+      expectError(
+        await coded.post({ scope: 'openid', login_hint: unreachable.sub, user_code: '0000' }),
+        400,
+        'invalid_user_code',
+      );
+      const { post } = await basicClient();
+      expectError(
+        await post({ scope: 'openid', login_hint: unreachable.sub, binding_message: ' ' }),
+        400,
+        'invalid_binding_message',
+      );
+    });
+
+    it('gives a replaced hook the owner, the client and the checked parameters', async () => {
+      const { client, post } = await basicClient();
+      const seen: unknown[] = [];
+      const res = await post(
+        {
+          scope: 'openid',
+          login_hint: owner.email!,
+          binding_message: 'K7-42',
+          acr_values: 'urn:onboard:acr:device',
+          requested_expiry: '60',
+        },
+        {
+          authorizeRequest: async (_ctx, who, by, request) => {
+            seen.push({ sub: who.sub, clientId: by.clientId, request });
+            throw new AccessDenied('the owner has blocked this client');
+          },
+        },
+      );
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ error: 'access_denied', error_description: 'the owner has blocked this client' });
+      expect(seen).toEqual([
+        {
+          sub: owner.sub,
+          clientId: client.clientId,
+          request: {
+            scope: 'openid',
+            acrValues: ['urn:onboard:acr:device'],
+            bindingMessage: 'K7-42',
+            authorizationDetails: undefined,
+            expiresIn: 60,
+          },
+        },
+      ]);
+      expect(h.notified).toHaveLength(0);
     });
   });
 

@@ -6,6 +6,7 @@ import type { WireRequest, WireResponse } from '../wire/wire';
 import { authenticateClient } from '../client-auth/authenticate-client';
 import { OAuthError } from '../errors/oauth-error';
 import { announceAuthRequest } from './announce-auth-request';
+import { authorizeRequest } from './authorize-request';
 import { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel-policy';
 import { checkAcrValues } from './check-acr-values';
 import { checkAuthorizationDetails } from './check-authorization-details';
@@ -25,8 +26,8 @@ import { resolveHint } from './resolve-hint';
  * The Backchannel Authentication Endpoint (CIBA §7), in the order of CIBA §7.2.
  * Never throws: failures are rendered as CIBA §13 errors.
  *
- * @param policy deployment hooks (login_hint resolution, binding message, user code);
- *   defaults to defaultBackchannelPolicy, any subset may be overridden.
+ * @param policy deployment hooks (login_hint resolution, binding message, user code,
+ *   access policy); defaults to defaultBackchannelPolicy, any subset may be overridden.
  * @example
  *   const res = await handleBackchannelAuthentication(ctx, wireRequest);
  *   // 200 { auth_req_id, expires_in, interval } or 4xx { error, error_description }
@@ -57,6 +58,14 @@ export async function handleBackchannelAuthentication(
     const owner = await resolveHint(ctx, client, hint, hooks);
     await checkUserCode(ctx, client, owner, params, hooks);
     const bindingMessage = checkBindingMessage(ctx, client, params, hooks);
+    // §13 access_denied: the provider's access policy for this owner, client and request
+    await authorizeRequest(
+      ctx,
+      client,
+      owner,
+      { scope, acrValues, bindingMessage, authorizationDetails, expiresIn },
+      hooks,
+    );
     // §7.3 acknowledgement
     const { request, authReqId } = await createAuthRequest(ctx, {
       client,

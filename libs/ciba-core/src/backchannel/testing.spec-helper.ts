@@ -7,7 +7,7 @@ import type { ProviderContext, ProviderSignals } from '../context';
 import { noMetrics } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import { CIBA_GRANT_TYPE, type Client } from '../domain/client';
-import type { Owner } from '../domain/owner';
+import type { Owner, OwnerDevice } from '../domain/owner';
 import { createKeyRing } from '../keys/key-ring';
 import { createMemoryStores } from '../memory/memory-stores';
 import type { HttpClient, OutboundRequest, OutboundResponse } from '../ports/http-client.port';
@@ -200,7 +200,15 @@ export function jsonRequest(body: unknown, headers: Record<string, string> = {},
   };
 }
 
-export async function saveOwner(ctx: ProviderContext, overrides: Partial<Owner> = {}): Promise<Owner> {
+/**
+ * Save an owner with one enabled authentication device (the default access policy refuses
+ * owners nobody could approve for); `device: false` saves the owner alone.
+ */
+export async function saveOwner(
+  ctx: ProviderContext,
+  overrides: Partial<Owner> = {},
+  { device = {} }: { device?: Partial<OwnerDevice> | false } = {},
+): Promise<Owner> {
   const owner: Owner = {
     sub: `sub-${randomUUID()}`,
     email: `${randomUUID()}@example.test`,
@@ -211,7 +219,27 @@ export async function saveOwner(ctx: ProviderContext, overrides: Partial<Owner> 
     ...overrides,
   };
   await ctx.stores.owners.save(owner);
+  if (device) await saveOwnerDevice(ctx, owner.sub, device);
   return owner;
+}
+
+/** Save an authentication device of `sub` (enabled unless overridden). */
+export async function saveOwnerDevice(
+  ctx: ProviderContext,
+  sub: string,
+  overrides: Partial<OwnerDevice> = {},
+): Promise<OwnerDevice> {
+  const device: OwnerDevice = {
+    id: `device-${randomUUID()}`,
+    sub,
+    name: 'phone',
+    credentialHash: randomBytes(32).toString('base64url'),
+    createdAt: T0,
+    disabled: false,
+    ...overrides,
+  };
+  await ctx.stores.owners.saveDevice(device);
+  return device;
 }
 
 /** Serve `jwks` at `url` through the fake HttpClient. */
