@@ -121,6 +121,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     addresses: external ? { tcp: 0 } : broker.addresses,
     close: async () => {
       clearInterval(sweeper);
+      relay.close();
       await app.close();
     },
   };

@@ -2,7 +2,7 @@ import type { BridgeMessage, VerificationRequestMessage } from '@onboard/mqtt-co
 import { silentLogger } from '@onboard/ciba-core';
 import { MemoryRelayLedger } from '../memory/memory-bridge-store';
 import { ProviderUnavailableError, type ProviderClient } from '../ports/provider-client.port';
-import { BridgeRelay } from './bridge-relay';
+import { BridgeRelay, DEFAULT_EXPIRY_CHECK_INTERVAL_MS, DEFAULT_PUSH_GRACE_MS } from './bridge-relay';
 
 const JWE = 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a2V5.aXY.Y2lwaGVy.dGFn';
 const jws = (claims: Record<string, unknown>) =>
@@ -15,7 +15,10 @@ const verification = (requestId: string, token = `token-${requestId}`): Verifica
 });
 const push = (body: object) => Buffer.from(JSON.stringify(body));
 
-function setup(provider: Partial<ProviderClient> = {}) {
+const made: BridgeRelay[] = [];
+afterEach(() => made.splice(0).forEach((relay) => relay.close()));
+
+function setup(provider: Partial<ProviderClient> = {}, clock = { now: () => 1_000_000 }) {
   const published: BridgeMessage[] = [];
   const publisher = { connected: true, publish: async (_d: string, m: BridgeMessage) => void published.push(m) };
   let calls = 0;
@@ -31,9 +34,10 @@ function setup(provider: Partial<ProviderClient> = {}) {
       ...provider,
     },
     publisher: { publish: publisher.publish, isConnected: () => publisher.connected },
-    clock: { now: () => 1_000_000 },
+    clock,
     logger: silentLogger,
   });
+  made.push(relay);
   return { relay, relays, published, publisher, calls: () => calls };
 }
 
@@ -167,5 +171,147 @@ describe('bridge relay', () => {
     await relay.verification('hu-1', verification('r1'));
     const other = { ...verification('r1', 'other-token') };
     expect(await relay.verification('hu-1', other)).toMatchObject({ error: 'request_id_reused' });
+  });
+});
+
+describe('bridge relay: requests whose push never comes', () => {
+  const T0 = 1_000_000;
+  const EXPIRES_IN = 120;
+  const GRACE = DEFAULT_PUSH_GRACE_MS;
+  const EXPIRED = {
+    type: 'result',
+    requestId: 'r1',
+    authReqId: 'ar-1',
+    status: 'expired',
+    error: 'expired_token',
+    errorDescription: 'the provider sent no result before the request expired',
+  };
+  let now: number;
+  const clock = { now: () => now };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    now = T0;
+  });
+
+  it('tells the device expired_token once the expiry and the grace period have passed', async () => {
+    const { relay, relays, published } = setup({}, clock);
+    await relay.verification('hu-1', verification('r1'));
+    now = T0 + EXPIRES_IN * 1000 + GRACE - 1;
+    expect(await relay.expireOverduePushes()).toBe(0);
+    now += 1;
+    expect(await relay.expireOverduePushes()).toBe(1);
+    await settle();
+    expect(published).toEqual([{ type: 'ack', requestId: 'r1', authReqId: 'ar-1', expiresIn: EXPIRES_IN }, EXPIRED]);
+    expect(await relays.find('hu-1', 'r1')).toMatchObject({
+      state: 'result_ready',
+      outcome: { status: 'expired', error: 'expired_token' },
+    });
+    expect(await relay.expireOverduePushes()).toBe(0);
+  });
+
+  it('does not deliver a push that comes after the request was expired', async () => {
+    const { relay, published } = setup({}, clock);
+    await relay.verification('hu-1', verification('r1'));
+    now = T0 + EXPIRES_IN * 1000 + GRACE;
+    await relay.expireOverduePushes();
+    const late = push({ auth_req_id: 'ar-1', encrypted_token_response: JWE });
+    expect(await relay.receiveNotification('Bearer token-r1', late)).toEqual({ status: 204 });
+    await settle();
+    expect(published.filter((m) => m.type === 'result')).toEqual([EXPIRED]);
+  });
+
+  it('leaves requests alone whose push arrived or that the device cancelled', async () => {
+    const { relay, published } = setup({}, clock);
+    await relay.verification('hu-1', verification('r1'));
+    await relay.verification('hu-1', verification('r2'));
+    await relay.receiveNotification('Bearer token-r1', push({ auth_req_id: 'ar-1', encrypted_token_response: JWE }));
+    await relay.cancel('hu-1', { type: 'cancel', requestId: 'r2' });
+    now = T0 + 24 * 3600_000;
+    expect(await relay.expireOverduePushes()).toBe(0);
+    await settle();
+    expect(published.filter((m) => m.type === 'result').map((m) => (m as { status: string }).status)).toEqual([
+      'approved',
+    ]);
+  });
+
+  it('keeps the expired result of an offline device for redelivery', async () => {
+    const { relay, published, publisher } = setup({}, clock);
+    await relay.verification('hu-1', verification('r1'));
+    publisher.connected = false;
+    now = T0 + EXPIRES_IN * 1000 + GRACE;
+    expect(await relay.expireOverduePushes()).toBe(1);
+    await settle();
+    expect(published.map((m) => m.type)).toEqual(['ack']);
+    publisher.connected = true;
+    expect(await relay.redeliver('hu-1')).toBe(1);
+    expect(published[1]).toEqual(EXPIRED);
+  });
+
+  it('counts the expiry from the provider’s answer, not from the device’s message', async () => {
+    let answer!: () => void;
+    const { relay } = setup(
+      {
+        backchannelAuthentication: () =>
+          new Promise((resolve) => {
+            answer = () => resolve({ ok: true, value: { authReqId: 'ar-1', expiresIn: EXPIRES_IN } });
+          }),
+      },
+      clock,
+    );
+    const relaying = relay.verification('hu-1', verification('r1'));
+    await settle();
+    now = T0 + 3600_000;
+    expect(await relay.expireOverduePushes()).toBe(0);
+    answer();
+    await relaying;
+    now += EXPIRES_IN * 1000 + GRACE - 1;
+    expect(await relay.expireOverduePushes()).toBe(0);
+    now += 1;
+    expect(await relay.expireOverduePushes()).toBe(1);
+  });
+
+  it('keeps a request whose expired result could not be stored for the next pass', async () => {
+    const { relay, relays } = setup({}, clock);
+    await relay.verification('hu-1', verification('r1'));
+    now = T0 + EXPIRES_IN * 1000 + GRACE;
+    const storeOutcome = jest.spyOn(relays, 'storeOutcome').mockRejectedValueOnce(new Error('database is locked'));
+    expect(await relay.expireOverduePushes()).toBe(0);
+    expect(await relay.expireOverduePushes()).toBe(1);
+    expect(storeOutcome).toHaveBeenCalledTimes(2);
+  });
+
+  describe('the expiry timer', () => {
+    beforeEach(() => jest.useFakeTimers({ now: T0 }));
+    afterEach(() => {
+      jest.restoreAllMocks();
+      jest.useRealTimers();
+    });
+
+    it('is one unref’d timer, armed while requests wait for a push and stopped when none do', async () => {
+      const setInterval = jest.spyOn(global, 'setInterval');
+      const { relay, published } = setup({}, { now: () => Date.now() });
+      expect(jest.getTimerCount()).toBe(0);
+      await relay.verification('hu-1', verification('r1'));
+      await relay.verification('hu-1', verification('r2'));
+      expect(setInterval).toHaveBeenCalledTimes(1);
+      expect(jest.getTimerCount()).toBe(1);
+      expect((setInterval.mock.results[0].value as NodeJS.Timeout).hasRef()).toBe(false);
+
+      await jest.advanceTimersByTimeAsync(EXPIRES_IN * 1000 + GRACE + DEFAULT_EXPIRY_CHECK_INTERVAL_MS);
+      expect(published.filter((m) => m.type === 'result')).toHaveLength(2);
+      expect(jest.getTimerCount()).toBe(0);
+      relay.close();
+    });
+
+    it('is stopped by close() and never armed again', async () => {
+      const { relay } = setup({}, { now: () => Date.now() });
+      await relay.verification('hu-1', verification('r1'));
+      expect(jest.getTimerCount()).toBe(1);
+      relay.close();
+      expect(jest.getTimerCount()).toBe(0);
+      await relay.verification('hu-1', verification('r2'));
+      expect(jest.getTimerCount()).toBe(0);
+    });
   });
 });

@@ -26,6 +26,15 @@ export interface BridgeRelayDependencies {
   logger: Logger;
   /** How long ledger entries are kept after their last change. Default 24 hours. */
   retentionMs?: number;
+  /**
+   * How long past an auth request's expiry (its `expires_in`) the relay still waits for the
+   * provider's push before it tells the device `expired` itself. The provider pushes
+   * `expired_token` when a request expires (CIBA §12); this covers the push that never comes
+   * (provider down, push lost). Default 60 seconds.
+   */
+  pushGraceMs?: number;
+  /** How often requests waiting for a push are checked for expiry. Default 30 seconds. */
+  expiryCheckIntervalMs?: number;
 }
 
 /** The answer to the provider's client notification (CIBA §10.2, §10.3). */
@@ -40,10 +49,16 @@ interface PendingPush {
   requestId: string;
   tokenHash: string;
   authReqId?: string;
+  /** When the auth request expires at the provider (ms); unset until the provider has answered. */
+  authExpiresAt?: number;
 }
 
 /** Default retention of ledger entries. */
 export const DEFAULT_RELAY_RETENTION_MS = 24 * 60 * 60_000;
+/** Default wait for the provider's push past an auth request's expiry. */
+export const DEFAULT_PUSH_GRACE_MS = 60_000;
+/** Default period of the expiry check of requests waiting for a push. */
+export const DEFAULT_EXPIRY_CHECK_INTERVAL_MS = 30_000;
 
 /**
  * The bridge's relay between devices and the provider (docs/protocol.md). Every device message
@@ -59,10 +74,14 @@ export const DEFAULT_RELAY_RETENTION_MS = 24 * 60 * 60_000;
  * - Results are redelivered on every (re)subscription until the device sends `result-ack`.
  * - Refresh (RFC 6749 §6) is relayed to the token endpoint, its result goes to `replies/result`.
  * - Cancellation stops delivery of a later result (CIBA has no cancel at the provider).
+ * - A request whose push has not come by its expiry plus a grace period ends with an `expired`
+ *   result (`expired_token`), stored and delivered like a pushed one: one timer, unref'd, runs
+ *   only while requests wait for a push; {@link BridgeRelay.close} stops it.
  *
  * @example
  * const relay = new BridgeRelay({ relays: store.relays, provider, publisher, clock, logger });
  * const reply = await relay.verification('hu-7f3a', message); // undefined: the ack was published
+ * relay.close(); // on shutdown
  */
 export class BridgeRelay {
   /** Verification relays in progress in this process, by ledger key; resolved after the ack is published. */
@@ -70,9 +89,17 @@ export class BridgeRelay {
   /** Requests awaiting a push, by token hash: saves the push path a database read. */
   private readonly pendingPushes = new Map<string, PendingPush>();
   private readonly retentionMs: number;
+  private readonly pushGraceMs: number;
+  private readonly expiryCheckIntervalMs: number;
+  /** The expiry check of pendingPushes: armed while it is not empty, never after close(). */
+  private expiryTimer?: NodeJS.Timeout;
+  private expiring?: Promise<number>;
+  private closed = false;
 
   constructor(private readonly deps: BridgeRelayDependencies) {
     this.retentionMs = deps.retentionMs ?? DEFAULT_RELAY_RETENTION_MS;
+    this.pushGraceMs = deps.pushGraceMs ?? DEFAULT_PUSH_GRACE_MS;
+    this.expiryCheckIntervalMs = deps.expiryCheckIntervalMs ?? DEFAULT_EXPIRY_CHECK_INTERVAL_MS;
   }
 
   /** `requests/verification`: relay once per request id; repeats get the stored answer. */
@@ -220,6 +247,24 @@ export class BridgeRelay {
     return this.deps.relays.purge(this.deps.clock.now() - this.retentionMs);
   }
 
+  /**
+   * Ends every request still waiting for a push past its auth request's expiry plus the grace
+   * period: the outcome `expired` (`expired_token`, docs/protocol.md 6.6) is stored in the ledger,
+   * unless a push or a cancellation got there first, and published to the device (an offline
+   * device gets it when it subscribes again). Runs on the relay's timer; returns how many
+   * requests it ended. Concurrent calls share one pass.
+   */
+  expireOverduePushes(): Promise<number> {
+    this.expiring ??= this.expireOverdue().finally(() => (this.expiring = undefined));
+    return this.expiring;
+  }
+
+  /** Stops the expiry timer; requests still waiting stay in the ledger. */
+  close(): void {
+    this.closed = true;
+    this.stopExpiryTimer();
+  }
+
   private async relayVerification(
     deviceId: string,
     message: VerificationRequestMessage,
@@ -228,7 +273,7 @@ export class BridgeRelay {
     const key = ledgerKey(deviceId, message.requestId);
     let open!: () => void;
     this.inflight.set(key, new Promise<void>((resolve) => (open = resolve)));
-    this.pendingPushes.set(tokenHash, { deviceId, requestId: message.requestId, tokenHash });
+    this.trackPendingPush({ deviceId, requestId: message.requestId, tokenHash });
     try {
       const answer = await this.callProvider(deviceId, message.requestId, tokenHash, () =>
         this.deps.provider.backchannelAuthentication({
@@ -241,14 +286,16 @@ export class BridgeRelay {
       const now = this.deps.clock.now();
       if (answer.ok) {
         const { authReqId, expiresIn } = answer.value;
+        const authExpiresAt = now + expiresIn * 1000;
+        // from here on the entry expires even if recording the acknowledgement fails
+        const pending = this.pendingPushes.get(tokenHash);
+        if (pending) Object.assign(pending, { authReqId, authExpiresAt });
         const record = await this.deps.relays.acknowledge(
           deviceId,
           message.requestId,
-          { authReqId, authExpiresAt: now + expiresIn * 1000 },
+          { authReqId, authExpiresAt },
           now,
         );
-        const pending = this.pendingPushes.get(tokenHash);
-        if (pending) pending.authReqId = authReqId;
         this.deps.logger.debug('verification acknowledged', { deviceId, requestId: message.requestId });
         if (record && record.state !== 'cancelled') {
           await this.deps.publisher.publish(deviceId, ackMessage(message.requestId, authReqId, expiresIn));
@@ -360,6 +407,56 @@ export class BridgeRelay {
     }
   }
 
+  private trackPendingPush(pending: PendingPush): void {
+    this.pendingPushes.set(pending.tokenHash, pending);
+    if (this.expiryTimer || this.closed) return;
+    this.expiryTimer = setInterval(
+      () =>
+        void this.expireOverduePushes().catch((err: unknown) =>
+          this.deps.logger.error('expiry check failed', { error: err instanceof Error ? err.message : 'unknown' }),
+        ),
+      this.expiryCheckIntervalMs,
+    );
+    this.expiryTimer.unref();
+  }
+
+  private stopExpiryTimer(): void {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  private async expireOverdue(): Promise<number> {
+    const now = this.deps.clock.now();
+    const overdue = [...this.pendingPushes.values()].filter(
+      (p) => p.authExpiresAt !== undefined && p.authExpiresAt + this.pushGraceMs <= now,
+    );
+    let expired = 0;
+    for (const pending of overdue) {
+      const { deviceId, requestId, authReqId } = pending;
+      const outcome = errorOutcome('expired_token', 'the provider sent no result before the request expired');
+      let stored: boolean;
+      try {
+        // compare-and-set: a push or a cancellation that got there first wins
+        stored = await this.deps.relays.storeOutcome(deviceId, requestId, outcome, now, authReqId);
+      } catch (err) {
+        // kept for the next pass
+        this.deps.logger.error('expired result not stored', {
+          deviceId,
+          requestId,
+          error: err instanceof Error ? err.message : 'unknown',
+        });
+        continue;
+      }
+      if (this.pendingPushes.get(pending.tokenHash) === pending) this.pendingPushes.delete(pending.tokenHash);
+      if (!stored) continue;
+      expired++;
+      this.deps.logger.info('verification expired without a push from the provider', { deviceId, requestId });
+      void this.publishResult(deviceId, requestId, authReqId, outcome);
+    }
+    if (this.pendingPushes.size === 0) this.stopExpiryTimer();
+    return expired;
+  }
+
   private async findPendingPush(tokenHash: string): Promise<PendingPush | undefined> {
     const record = await this.deps.relays.findByNotificationTokenHash(tokenHash);
     if (!record || record.notificationTokenHash === undefined) return undefined;
@@ -374,7 +471,7 @@ export class BridgeRelay {
   private async publishResult(
     deviceId: string,
     requestId: string,
-    authReqId: string,
+    authReqId: string | undefined,
     outcome: RelayOutcome,
   ): Promise<void> {
     try {
