@@ -8,6 +8,7 @@ import { loadConfig, type ProviderConfig } from '@onboard/config';
 import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
+import { IntakeGate } from './http/admission';
 import { createProtocolListener } from './http/protocol-listener';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
@@ -68,7 +69,8 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   const server = app.getHttpServer() as Server;
   const nestApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
-  server.on('request', createProtocolListener({ ctx, logger, metrics, fallback: nestApp }));
+  const intake = new IntakeGate({ limit: config.intakeConcurrency, maxQueue: config.intakeQueueLimit });
+  server.on('request', createProtocolListener({ ctx, logger, metrics, fallback: nestApp, intake }));
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   let url = '';

@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(config.issuerDerived).toBe(false);
   });
 
+  it('reads the admission settings, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({ intakeConcurrency: 4, intakeQueueLimit: 10_000 });
+    expect(loadConfig({ INTAKE_CONCURRENCY: '16', INTAKE_QUEUE_LIMIT: '0' })).toMatchObject({
+      intakeConcurrency: 16,
+      intakeQueueLimit: 0,
+    });
+  });
+
   it('reads every numeric CIBA and token setting', () => {
     const { settings } = loadConfig({
       CIBA_POLL_INTERVAL: '3',
@@ -118,6 +126,8 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['CIBA_POLL_INTERVAL', '0'],
     ['CIBA_POLL_INTERVAL', '1.5'],
+    ['INTAKE_CONCURRENCY', '0'],
+    ['INTAKE_QUEUE_LIMIT', '-1'],
     ['CIBA_MAX_EXPIRY', 'ten'],
     ['ACCESS_TOKEN_TTL', '0'],
     ['NOTIFICATION_MAX_ATTEMPTS', '0'],

@@ -13,6 +13,13 @@ export interface ProviderConfig {
   /** `sqlite:<file>`, `sqlite::memory:`, or `postgres://…`. */
   databaseUrl: string;
   logLevel: LogLevel;
+  /**
+   * Intake requests (backchannel authentication, client registration) served at once;
+   * more wait their turn so that flows already started finish first under load.
+   */
+  intakeConcurrency: number;
+  /** Intake requests that may wait for a turn; beyond it they get 503 temporarily_unavailable. */
+  intakeQueueLimit: number;
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
   /**
@@ -126,6 +133,11 @@ function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenI
   });
 }
 
+/** Default INTAKE_CONCURRENCY: measured in docs/benchmarks.md (admission under load). */
+export const DEFAULT_INTAKE_CONCURRENCY = 4;
+/** Default INTAKE_QUEUE_LIMIT. */
+export const DEFAULT_INTAKE_QUEUE_LIMIT = 10_000;
+
 /** Shortest admin token accepted: it guards the whole admin API. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -187,7 +199,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
   if (settings.defaultExpiry > settings.maxExpiry) {
     throw new ConfigError('CIBA_DEFAULT_EXPIRY', `must not exceed CIBA_MAX_EXPIRY (${settings.maxExpiry})`);
   }
-  return { port, host, databaseUrl, logLevel: logLevel as LogLevel, settings, issuerDerived: issuerRaw === undefined };
+  return {
+    port,
+    host,
+    databaseUrl,
+    logLevel: logLevel as LogLevel,
+    intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
+    intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
+    settings,
+    issuerDerived: issuerRaw === undefined,
+  };
 }
 
 /**
@@ -200,6 +221,10 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   DATABASE_URL: 'sqlite:<file> (default sqlite:./data/onboard.sqlite), sqlite::memory: or postgres://…',
   LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
   ISSUER: 'issuer URL, no trailing slash (default http://localhost:<PORT>)',
+  INTAKE_CONCURRENCY:
+    'backchannel and registration requests served at once; more wait so flows already started finish first (default 4)',
+  INTAKE_QUEUE_LIMIT:
+    'backchannel and registration requests that may wait; beyond it 503 temporarily_unavailable (default 10000)',
   CIBA_POLL_INTERVAL: 'advertised poll interval in seconds (default 2)',
   CIBA_LONG_POLL_SECONDS: 'how long a token request for a pending request may wait (default 25; 0 disables)',
   CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',

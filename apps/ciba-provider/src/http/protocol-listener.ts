@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidRequest, renderHttpError, type ProviderContext } from '@onboard/ciba-core';
+import { InvalidRequest, TemporarilyUnavailable, renderHttpError, type ProviderContext } from '@onboard/ciba-core';
 import type { JsonLogger, PrometheusMetrics } from '@onboard/observability';
 import { MalformedPathParameter, ProtocolRouter, type RouteMatch } from './protocol-routes';
+import { IntakeGate } from './admission';
 import { logRequest } from './request-log';
 import { requestPath, sendWireResponse, toWireRequest, type HttpRequest } from './wire';
 
@@ -13,6 +14,8 @@ export interface ProtocolListenerOptions {
   /** The Nest (Express) app: admin API, health, metrics, OpenAPI and the 404/405 fallback. */
   fallback: (req: IncomingMessage, res: ServerResponse) => void;
   router?: ProtocolRouter;
+  /** Admission of intake requests (backchannel, registration) under load. */
+  intake?: IntakeGate;
 }
 
 /**
@@ -24,14 +27,30 @@ export interface ProtocolListenerOptions {
  * Measured with `npm run bench:provider`: Nest's router, guards/filters pipeline and
  * Express's middleware chain cost about 0.1 ms of CPU per request, several times per
  * CIBA flow; served here they cost next to nothing.
+ *
+ * Intake routes (new work: backchannel authentication, registration) pass the
+ * {@link IntakeGate} first, once their body is read: under load, flows already started
+ * (approvals, token requests) are served ahead of new ones.
  */
 export function createProtocolListener(options: ProtocolListenerOptions) {
   const { ctx, logger, metrics, fallback } = options;
   const router = options.router ?? new ProtocolRouter();
+  const intake = options.intake ?? new IntakeGate({ limit: 4, maxQueue: 10_000 });
 
   const serve = async (req: HttpRequest, res: ServerResponse, match: RouteMatch): Promise<void> => {
+    let admitted = false;
     try {
       const wire = await toWireRequest(req, ctx.settings.issuer);
+      if (match.route.intake) {
+        if (!intake.tryEnter()) {
+          if (intake.full) throw new TemporarilyUnavailable('too many requests waiting; retry shortly');
+          await intake.wait();
+          admitted = true;
+          // A client that gave up while its request waited gets no work done for it.
+          if (res.destroyed || req.socket.destroyed) return;
+        }
+        admitted = true;
+      }
       sendWireResponse(res, await match.route.handle(ctx, wire, match.params));
     } catch (error) {
       if (res.headersSent) {
@@ -40,6 +59,8 @@ export function createProtocolListener(options: ProtocolListenerOptions) {
         return;
       }
       sendWireResponse(res, renderHttpError(error, logger));
+    } finally {
+      if (admitted) intake.leave();
     }
   };
 

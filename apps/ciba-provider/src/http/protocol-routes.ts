@@ -21,6 +21,8 @@ import {
 export interface ProtocolRoute {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
+  /** New work (see IntakeGate): admitted a few at a time under load. Default false. */
+  intake?: boolean;
   handle(ctx: ProviderContext, req: WireRequest, params: Readonly<Record<string, string>>): Promise<WireResponse>;
 }
 
@@ -36,11 +38,16 @@ const OWNER_DEVICE = PATHS.ownerDevice;
 export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
   { method: 'GET', path: PATHS.discovery, handle: (ctx, req) => handleDiscovery(ctx, req) },
   { method: 'GET', path: PATHS.jwks, handle: (ctx, req) => handleJwks(ctx, req) },
-  { method: 'POST', path: PATHS.backchannel, handle: (ctx, req) => handleBackchannelAuthentication(ctx, req) },
+  {
+    method: 'POST',
+    path: PATHS.backchannel,
+    intake: true,
+    handle: (ctx, req) => handleBackchannelAuthentication(ctx, req),
+  },
   { method: 'POST', path: PATHS.token, handle: (ctx, req) => handleToken(ctx, req) },
   { method: 'GET', path: PATHS.userinfo, handle: (ctx, req) => handleUserinfo(ctx, req) },
   { method: 'POST', path: PATHS.userinfo, handle: (ctx, req) => handleUserinfo(ctx, req) },
-  { method: 'POST', path: PATHS.registration, handle: (ctx, req) => handleRegistration(ctx, req) },
+  { method: 'POST', path: PATHS.registration, intake: true, handle: (ctx, req) => handleRegistration(ctx, req) },
   { method: 'POST', path: PATHS.introspection, handle: (ctx, req) => handleIntrospection(ctx, req) },
   { method: 'POST', path: PATHS.revocation, handle: (ctx, req) => handleRevocation(ctx, req) },
   { method: 'GET', path: `${OWNER_DEVICE}/requests`, handle: (ctx, req) => handleOwnerDeviceListRequests(ctx, req) },

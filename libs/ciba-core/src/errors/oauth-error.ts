@@ -139,6 +139,18 @@ export class TooManyRequests extends OAuthError {
   readonly code = 'too_many_requests';
   override readonly status = 429;
 }
+/**
+ * The provider cannot take the request now (overload); RFC 6749 §4.1.2.1's code, with
+ * HTTP 503 and `Retry-After` (RFC 9110 §10.2.3) telling the client when to try again.
+ */
+export class TemporarilyUnavailable extends OAuthError {
+  readonly code = 'temporarily_unavailable';
+  override readonly status = 503;
+  constructor(description?: string, retryAfterSeconds = 1) {
+    super(description);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
+}
 /** Anything unexpected: rendered with an error id, details logged, never exposed. */
 export class ServerError extends OAuthError {
   readonly code = 'server_error';
