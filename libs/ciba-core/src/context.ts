@@ -6,6 +6,7 @@ import type { HttpClient } from './ports/http-client.port';
 import type { OwnerNotifier } from './ports/owner-notifier.port';
 import type { Logger } from './ports/logger.port';
 import type { KeyRing } from './ports/key-ring.port';
+import type { OutboxMessage } from './domain/tokens';
 
 /** In-process signals (not the source of truth: the store is). */
 export interface ProviderSignals {
@@ -20,10 +21,22 @@ export interface ProviderSignals {
   /** A new request for owner `sub`: wakes long-polling owner devices. */
   ownerRequestCreated(sub: string): void;
   waitForOwnerRequest(sub: string, ms: number, abort?: AbortSignal): Promise<void>;
-  /** A message entered the outbox: wakes the delivery worker of this process at once. */
-  notificationQueued?(messageId: string): void;
+  /**
+   * A message entered the outbox: wakes the delivery worker of this process at once.
+   * `leased` is the message when it was written already leased to this process (see
+   * {@link ProviderSignals.deliversNotifications}): the worker sends it without taking
+   * the lease again.
+   */
+  notificationQueued?(messageId: string, leased?: OutboxMessage): void;
   /** Subscribe to `notificationQueued`; returns the unsubscribe function. */
-  onNotificationQueued?(listener: (messageId: string) => void): () => void;
+  onNotificationQueued?(listener: (messageId: string, leased?: OutboxMessage) => void): () => void;
+  /**
+   * True while a delivery worker of this process listens to `notificationQueued`: a
+   * message can then be written already leased to it, which saves the lease's own write
+   * and commit before the first attempt. Without a listener (another process, the admin
+   * CLI) messages are written due, for whichever worker scans first.
+   */
+  deliversNotifications?(): boolean;
 }
 
 /** Counters and histograms the core reports; the app binds them to Prometheus. */

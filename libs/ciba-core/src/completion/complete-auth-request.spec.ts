@@ -6,11 +6,14 @@ import type { KeyRing } from '../ports/key-ring.port';
 import { makeClient, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
 import type { AuthRequest } from '../domain/auth-request';
 import { Conflict, NotFound } from '../errors/oauth-error';
+import { attemptLeaseMs } from '../delivery/notification-message';
 import { completeAuthRequest, DEVICE_CREDENTIAL_ACR } from './complete-auth-request';
 
 describe('completeAuthRequest', () => {
   let ctx: TestContext;
   const queued: string[] = [];
+  const leasedMessages: unknown[] = [];
+  let unsubscribe: () => void;
   let keys: KeyRing;
 
   beforeAll(async () => {
@@ -22,7 +25,11 @@ describe('completeAuthRequest', () => {
     ctx = testContext();
     ctx.keys = keys;
     queued.length = 0;
-    ctx.signals.onNotificationQueued!((id) => queued.push(id));
+    leasedMessages.length = 0;
+    unsubscribe = ctx.signals.onNotificationQueued!((id, leased) => {
+      queued.push(id);
+      if (leased) leasedMessages.push(leased);
+    });
   });
 
   async function seed(patch: Partial<AuthRequest> = {}, clientPatch = {}): Promise<AuthRequest> {
@@ -136,8 +143,9 @@ describe('completeAuthRequest', () => {
     expect(JSON.parse(message.body)).toEqual({ auth_req_id: 'the-auth-req-id' });
   });
 
-  it('queues a ping callback on approval and wakes the delivery worker', async () => {
+  it('queues a ping callback on approval, leased to the delivery worker of this process, and wakes it', async () => {
     const request = await seed({ deliveryMode: 'ping' });
+    const leasedAt = ctx.clock.now();
     await approve(request);
     const [message] = await outbox();
     expect(message).toMatchObject({
@@ -146,11 +154,24 @@ describe('completeAuthRequest', () => {
       url: 'https://rp.example/cb',
       bearer: 'cnt-secret',
       status: 'pending',
-      attempts: 0,
+      // The first attempt's lease is written with the message: no other worker takes it meanwhile.
+      attempts: 1,
+      nextAttemptAt: leasedAt + attemptLeaseMs(ctx.settings),
     });
     // CIBA §10.2: the auth_req_id and nothing else.
     expect(JSON.parse(message.body)).toEqual({ auth_req_id: 'the-auth-req-id' });
     expect(queued).toEqual([message.id]);
+    expect(leasedMessages).toEqual([expect.objectContaining({ id: message.id, attempts: 1 })]);
+  });
+
+  it('queues a ping callback due at once when no delivery worker of this process listens', async () => {
+    unsubscribe();
+    const request = await seed({ deliveryMode: 'ping' });
+    const now = ctx.clock.now();
+    await approve(request);
+    const [message] = await outbox();
+    expect(message).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: now });
+    expect(queued).toEqual([]);
   });
 
   it('queues a ping callback on denial too', async () => {

@@ -1,8 +1,13 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
-import type { OutboxMessage } from '../domain/tokens';
-import { enqueueNotification, pingBody, pushErrorBody, pushTokenBody } from '../delivery/notification-message';
+import {
+  enqueueNotification,
+  pingBody,
+  pushErrorBody,
+  pushTokenBody,
+  type QueuedNotification,
+} from '../delivery/notification-message';
 import { Conflict, NotFound } from '../errors/oauth-error';
 import type { Stores } from '../ports/stores.port';
 import { encryptTokenResponse } from '../tokens/encrypt-token-response';
@@ -88,7 +93,8 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
   if (!outcome) throw new Conflict('the authentication request is no longer pending');
 
   ctx.signals.authRequestCompleted(request.id);
-  if (outcome.message) ctx.signals.notificationQueued?.(outcome.message.id);
+  if (outcome.message)
+    ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
   return outcome.request;
 }
 
@@ -98,7 +104,7 @@ async function deliver(
   request: AuthRequest,
   client: Client | undefined,
   now: number,
-): Promise<{ request: AuthRequest; message?: OutboxMessage }> {
+): Promise<{ request: AuthRequest; message?: QueuedNotification }> {
   const authReqId = request.deliveryAuthReqId ?? '';
   switch (request.deliveryMode) {
     case 'poll':

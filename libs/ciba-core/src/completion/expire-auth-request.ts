@@ -36,6 +36,7 @@ export async function expireAuthRequest(ctx: ProviderContext, request: AuthReque
     ctx.logger.warn('expired request could not be notified', { authRequestId: request.id, clientId: request.clientId });
   }
   ctx.signals.authRequestCompleted(request.id);
-  if (outcome.message) ctx.signals.notificationQueued?.(outcome.message.id);
+  if (outcome.message)
+    ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
   return true;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OutboxMessage } from '../domain/tokens';
+import { attemptLeaseMs } from './notification-message';
 import { NotificationDelivery } from './notification-delivery';
 import { testContext, type TestContext } from './testing.helper';
 
@@ -285,6 +286,49 @@ describe('NotificationDelivery', () => {
     ctx.signals.notificationQueued!(m.id);
     await until(async () => (await stored(m.id)).status === 'delivered');
     expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('sends a message written leased to this worker without taking the lease again', async () => {
+    const w = worker(ctx, { pollIntervalMs: 60_000 });
+    w.start();
+    await sleep(20); // let the initial scan finish
+    expect(ctx.signals.deliversNotifications!()).toBe(true);
+    const now = ctx.clock.now();
+    const m = await enqueue(listener.on('/preleased', status(204)), {
+      attempts: 1,
+      nextAttemptAt: now + attemptLeaseMs(ctx.settings),
+    });
+    const leases: string[] = [];
+    ctx.stores.outbox.lease = async (id) => {
+      leases.push(id);
+      return undefined;
+    };
+    ctx.signals.notificationQueued!(m.id, m);
+    await until(async () => (await stored(m.id)).status === 'delivered');
+    expect(leases).toEqual([]);
+    expect(listener.count('/preleased')).toBe(1);
+    expect(await stored(m.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('retries a leased message whose process stopped before sending once its lease runs out', async () => {
+    const now = ctx.clock.now();
+    // Written leased by a process that is gone: nobody takes it before the lease ends.
+    const m = await enqueue(listener.on('/orphan', status(204)), { attempts: 1, nextAttemptAt: now + 50 });
+    await worker().kick();
+    expect(listener.count('/orphan')).toBe(0);
+    await sleep(60);
+    await worker().kick();
+    expect(listener.count('/orphan')).toBe(1);
+    expect(await stored(m.id)).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('tells whether a delivery worker of this process listens', async () => {
+    expect(ctx.signals.deliversNotifications!()).toBe(false);
+    const w = worker(ctx, { pollIntervalMs: 60_000 });
+    w.start();
+    expect(ctx.signals.deliversNotifications!()).toBe(true);
+    await w.stop();
+    expect(ctx.signals.deliversNotifications!()).toBe(false);
   });
 
   it('waits for in-flight sends when stopped', async () => {

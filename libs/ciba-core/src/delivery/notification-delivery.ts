@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { OutboxMessage } from '../domain/tokens';
 import { RequestTimeoutError, ResponseTooLargeError } from '../infra/fetch-http-client';
 import type { Stores } from '../ports/stores.port';
+import { attemptLeaseMs } from './notification-message';
 
 /** Tuning of the outbox worker; policy (attempts, backoff, timeout) comes from settings. */
 export interface NotificationDeliveryOptions {
@@ -81,7 +82,7 @@ export class NotificationDelivery {
   /** Start the timer loop and listen for in-process wake-ups. Picks up messages left from before a restart. */
   start(): void {
     if (this.timer || this.stopped) return;
-    this.unsubscribe = this.ctx.signals.onNotificationQueued?.((id) => this.kick(id));
+    this.unsubscribe = this.ctx.signals.onNotificationQueued?.((id, leased) => void this.kick(id, leased));
     this.schedule(0);
   }
 
@@ -100,9 +101,9 @@ export class NotificationDelivery {
    * within milliseconds), or every due message. Never throws; returns when the attempts
    * it started have ended.
    */
-  kick(messageId?: string): Promise<void> {
+  kick(messageId?: string, leased?: OutboxMessage): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    return messageId ? this.track(this.attempt(messageId)).then(() => undefined) : this.scan();
+    return messageId ? this.track(this.attempt(messageId, leased)).then(() => undefined) : this.scan();
   }
 
   private schedule(delayMs: number): void {
@@ -150,8 +151,12 @@ export class NotificationDelivery {
     return guarded;
   }
 
-  /** One attempt at one message; false when it was not leased (not due, or taken elsewhere). */
-  private async attempt(messageId: string): Promise<boolean> {
+  /**
+   * One attempt at one message; false when it was not leased (not due, or taken
+   * elsewhere). `leased`: the message as written already leased to this worker (see
+   * enqueueNotification), sent without taking the lease again.
+   */
+  private async attempt(messageId: string, leased?: OutboxMessage): Promise<boolean> {
     if (this.stopped) return false;
     const { stores, clock, settings } = this.ctx;
     let sending = sendingByStores.get(stores);
@@ -160,9 +165,8 @@ export class NotificationDelivery {
     sending.add(messageId);
     try {
       const now = clock.now();
-      // The lease outlives the whole send, so nobody else picks the message meanwhile.
-      const until = now + settings.notificationTimeoutMs + 5000;
-      const message = await this.lease(messageId, now, until);
+      const message =
+        leased?.id === messageId ? leased : await this.lease(messageId, now, now + attemptLeaseMs(settings));
       if (!message) return false;
       const started = clock.now();
       const outcome = await this.send(message);

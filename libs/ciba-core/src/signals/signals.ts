@@ -1,5 +1,6 @@
 import type { ProviderSignals } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
+import type { OutboxMessage } from '../domain/tokens';
 import type { OwnerNotifier } from '../ports/owner-notifier.port';
 
 interface Waiter {
@@ -92,15 +93,16 @@ export interface InProcessSignals extends ProviderSignals {
 export function createSignals(): InProcessSignals {
   const completion = new WaiterMap();
   const owner = new WaiterMap();
-  const queuedListeners = new Set<(messageId: string) => void>();
+  const queuedListeners = new Set<(messageId: string, leased?: OutboxMessage) => void>();
   return {
     authRequestCompleted: (id) => completion.wake(id),
     waitForCompletion: (id, ms, abort) => completion.wait(id, ms, abort),
     ownerRequestCreated: (sub) => owner.wake(sub),
     waitForOwnerRequest: (sub, ms, abort) => owner.wait(sub, ms, abort),
-    notificationQueued(messageId) {
-      for (const listener of queuedListeners) listener(messageId);
+    notificationQueued(messageId, leased) {
+      for (const listener of queuedListeners) listener(messageId, leased);
     },
+    deliversNotifications: () => queuedListeners.size > 0,
     onNotificationQueued(listener) {
       queuedListeners.add(listener);
       return () => queuedListeners.delete(listener);

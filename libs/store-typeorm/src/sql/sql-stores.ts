@@ -166,8 +166,11 @@ class SqlOwnerStore implements OwnerStore {
     return row && this.devices.fromRow(row);
   }
   async listDevices(sub: string): Promise<OwnerDevice[]> {
-    const rows = await this.sql.all(`SELECT * FROM owner_devices WHERE sub = ? ORDER BY created_at, id`, [sub]);
-    return rows.map((r) => this.devices.fromRow(r));
+    // Read on every backchannel request (the default access policy), so cached like the rest.
+    const entry = await this.deviceCache.get(this.sql, `sub:${sub}`, async () => ({
+      rows: await this.sql.all(`SELECT * FROM owner_devices WHERE sub = ? ORDER BY created_at, id`, [sub]),
+    }));
+    return (entry?.['rows'] as Row[]).map((r) => this.devices.fromRow(r));
   }
 }
 
