@@ -2,6 +2,6 @@
 export interface Random {
   /** An unpadded base64url string of `bytes` random bytes. */
   token(bytes: number): string;
-  /** A UUID v4. */
+  /** A UUID naming a row (time-ordered v7 in production; never a secret). */
   uuid(): string;
 }

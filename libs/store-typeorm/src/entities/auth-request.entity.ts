@@ -2,8 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Row of `auth_requests` (CIBA §7). Property names follow the domain `AuthRequest`. */
 @Entity({ name: 'auth_requests' })
-@Index('idx_auth_requests_owner_pending', ['sub', 'status', 'expiresAt'])
-@Index('idx_auth_requests_status_expires', ['status', 'expiresAt'])
+// Pending rows only (migration AuthRequestPendingIndexes1769040000000).
+@Index('idx_auth_requests_pending_owner', ['sub', 'expiresAt'], { where: "status = 'pending'" })
+@Index('idx_auth_requests_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })
 export class AuthRequestEntity {
   @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
   @Index('uq_auth_requests_auth_req_id_hash', { unique: true })

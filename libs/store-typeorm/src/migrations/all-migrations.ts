@@ -2,6 +2,7 @@ import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migra
 import { AuthRequestApprovedAt1767830400000 } from './1767830400000-auth-request-approved-at.migration';
 import { AuditEventSequence1767830400001 } from './1767830400001-audit-event-sequence.migration';
 import { DeviceClients1768435200000 } from './1768435200000-device-clients.migration';
+import { AuthRequestPendingIndexes1769040000000 } from './1769040000000-auth-request-pending-indexes.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const ALL_MIGRATIONS = [
   AuthRequestApprovedAt1767830400000,
   AuditEventSequence1767830400001,
   DeviceClients1768435200000,
+  AuthRequestPendingIndexes1769040000000,
 ];

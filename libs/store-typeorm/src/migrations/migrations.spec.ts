@@ -19,6 +19,9 @@ const SEED = [
      expires_at, "interval", approved_by)
    VALUES ('ar-old', 'hash-old', 'client-a', 'sub-alice', 'openid', 'poll', 'approved', ${T0}, ${T0 + 60_000}, 2,
      'dev-1')`,
+  `INSERT INTO auth_requests (id, auth_req_id_hash, client_id, sub, scope, delivery_mode, status, created_at,
+     expires_at, "interval")
+   VALUES ('ar-pending', 'hash-pending', 'client-a', 'sub-alice', 'openid', 'ping', 'pending', ${T0}, ${T0 + 60_000}, 2)`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-b', ${T0}, 'auth_request.approved', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-a', ${T0}, 'auth_request.created', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-0', ${T0 - 1}, 'x.happened', 'ar-old')`,
@@ -64,6 +67,15 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       await stores.audit.append({ id: 'new-c', at: T0, type: 'auth_request.consumed', authRequestId: 'ar-old' });
       const ids = (await stores.audit.list({ authRequestId: 'ar-old' })).map((e) => e.id);
       expect(ids).toEqual(['old-0', 'old-a', 'old-b', 'new-z', 'new-c']);
+
+      // A request pending before the upgrade is found through the pending-only indexes.
+      expect((await stores.authRequests.listPendingForOwner('sub-alice', T0)).map((r) => r.id)).toEqual(['ar-pending']);
+      expect((await stores.authRequests.listExpiredPendingWithDelivery(T0 + 60_000, 10)).map((r) => r.id)).toEqual([
+        'ar-pending',
+      ]);
+      await stores.authRequests.transition('ar-pending', 'pending', { status: 'approved', authTime: T0 + 2 });
+      expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toEqual([]);
+      expect(await stores.authRequests.listExpiredPendingWithDelivery(T0 + 60_000, 10)).toEqual([]);
     } finally {
       await stores.close();
     }
@@ -82,6 +94,40 @@ describe('migrations on SQLite', () => {
   upgradeTests(() => {
     const file = path.join(dir, 'onboard.sqlite');
     return { seed: { type: 'better-sqlite3', database: file }, stores: { databaseUrl: `sqlite:${file}` } };
+  });
+
+  it("answers the owner's list and the expiry sweep from the pending-only indexes", async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    await stores.close();
+    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+    await db.initialize();
+    try {
+      const indexes = (
+        (await db.query(`SELECT name FROM sqlite_master WHERE tbl_name = 'auth_requests'`)) as { name: string }[]
+      ).map((r) => r.name);
+      expect(indexes).toEqual(
+        expect.arrayContaining(['idx_auth_requests_pending_owner', 'idx_auth_requests_pending_expiry']),
+      );
+      expect(indexes).not.toContain('idx_auth_requests_owner_pending');
+      expect(indexes).not.toContain('idx_auth_requests_status_expires');
+      const plan = async (sql: string, params: unknown[]) =>
+        ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(
+        await plan(
+          `SELECT * FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, id`,
+          ['s', 1],
+        ),
+      ).toContain('idx_auth_requests_pending_owner');
+      expect(
+        await plan(
+          `SELECT * FROM auth_requests WHERE status = 'pending' AND expires_at <= ? AND delivery_mode <> 'poll' ORDER BY expires_at, id LIMIT ?`,
+          [1, 10],
+        ),
+      ).toContain('idx_auth_requests_pending_expiry');
+    } finally {
+      await db.destroy();
+    }
   });
 });
 
