@@ -461,6 +461,60 @@ export function runStoreContract(
         expect(await stores.authRequests.findByAuthReqIdHash('hash-1')).toEqual(consumed);
       });
 
+      it('applies a guarded transition only when owner, client, expiry and DPoP key all match', async () => {
+        await stores.authRequests.create(authRequest());
+        const approve = { status: 'approved' as const };
+        const live = T0 + 1_000;
+        for (const guard of [
+          { sub: 'sub-bob' },
+          { clientId: 'client-b' },
+          { liveAt: T0 + 120_000 }, // expiresAt is not after it
+        ]) {
+          expect(await stores.authRequests.transition('ar-1', 'pending', approve, guard)).toBeUndefined();
+        }
+        expect((await stores.authRequests.find('ar-1'))?.status).toBe('pending');
+        const approved = await stores.authRequests.transition('ar-1', 'pending', approve, {
+          sub: 'sub-alice',
+          clientId: 'client-a',
+          liveAt: live,
+          dpopJktAllowed: null,
+        });
+        expect(approved?.status).toBe('approved');
+      });
+
+      it('finds the row of a guarded transition by its auth_req_id hash', async () => {
+        await stores.authRequests.create(authRequest({ status: 'approved' }));
+        await stores.authRequests.create(
+          authRequest({ id: 'ar-bound', authReqIdHash: 'hash-bound', status: 'approved', dpopJkt: 'jkt-1' }),
+        );
+        const consume = { status: 'consumed' as const, consumedAt: T0 + 7 };
+        expect(
+          await stores.authRequests.transition({ authReqIdHash: 'hash-missing' }, 'approved', consume),
+        ).toBeUndefined();
+        // Unbound requests pass whatever key is offered; bound ones only with their own key.
+        expect(
+          await stores.authRequests.transition({ authReqIdHash: 'hash-1' }, 'approved', consume, {
+            dpopJktAllowed: 'jkt-any',
+          }),
+        ).toMatchObject({ id: 'ar-1', status: 'consumed', consumedAt: T0 + 7 });
+        expect(
+          await stores.authRequests.transition({ authReqIdHash: 'hash-bound' }, 'approved', consume, {
+            dpopJktAllowed: null,
+          }),
+        ).toBeUndefined();
+        expect(
+          await stores.authRequests.transition({ authReqIdHash: 'hash-bound' }, 'approved', consume, {
+            dpopJktAllowed: 'jkt-2',
+          }),
+        ).toBeUndefined();
+        expect((await stores.authRequests.find('ar-bound'))?.status).toBe('approved');
+        expect(
+          await stores.authRequests.transition({ authReqIdHash: 'hash-bound' }, 'approved', consume, {
+            dpopJktAllowed: 'jkt-1',
+          }),
+        ).toMatchObject({ id: 'ar-bound', status: 'consumed' });
+      });
+
       it('refuses a transition whose expected status no longer holds, leaving the row unchanged', async () => {
         await stores.authRequests.create(authRequest({ status: 'denied' }));
         expect(await stores.authRequests.transition('ar-1', 'pending', { status: 'approved' })).toBeUndefined();
@@ -866,6 +920,30 @@ export function runStoreContract(
         expect((await stores.authRequests.find('ar-1'))?.status).toBe('pending');
         expect(await stores.outbox.find('ob-1')).toBeUndefined();
         expect(await stores.replay.consume('jti-tx', T0 + 1)).toBe(true);
+      });
+
+      it('reads committed clients inside a transaction, and its own change of one', async () => {
+        await stores.clients.save(client());
+        expect((await stores.clients.find('client-a'))?.clientName).toBe('Head unit'); // cached, if the store caches
+        await stores.transaction(async (tx) => {
+          expect((await tx.clients.find('client-a'))?.clientName).toBe('Head unit');
+          await tx.clients.save(client({ clientName: 'Renamed' }));
+          expect((await tx.clients.find('client-a'))?.clientName).toBe('Renamed');
+        });
+        expect((await stores.clients.find('client-a'))?.clientName).toBe('Renamed');
+      });
+
+      itRollsBack('keeps no trace of a rolled-back change of a client read inside the transaction', async () => {
+        await stores.clients.save(client());
+        await stores.clients.find('client-a');
+        await expect(
+          stores.transaction(async (tx) => {
+            await tx.clients.save(client({ clientName: 'Doomed' }));
+            expect((await tx.clients.find('client-a'))?.clientName).toBe('Doomed');
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect((await stores.clients.find('client-a'))?.clientName).toBe('Head unit');
       });
 
       itRollsBack('keeps concurrent work outside a transaction out of its rollback', async () => {

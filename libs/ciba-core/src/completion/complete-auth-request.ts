@@ -59,26 +59,20 @@ export interface CompleteAuthRequestInput {
  * const done = await completeAuthRequest(ctx, { id, sub, decision: 'approve', deviceId, acr: 'urn:onboard:acr:passkey' });
  */
 export async function completeAuthRequest(ctx: ProviderContext, input: CompleteAuthRequestInput): Promise<AuthRequest> {
-  const request = await ctx.stores.authRequests.find(input.id);
-  // Another owner's request is indistinguishable from a missing one.
-  if (!request || request.sub !== input.sub) throw new NotFound('no such authentication request');
   const now = ctx.clock.now();
-  if (request.status === 'pending' && request.expiresAt <= now) {
-    await expireAuthRequest(ctx, request);
-    throw new Conflict('the authentication request has expired');
-  }
-  if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);
-
-  const client = request.deliveryMode === 'poll' ? undefined : await ctx.stores.clients.find(request.clientId);
   const approve = input.decision === 'approve';
   const acr = input.acr ?? DEVICE_CREDENTIAL_ACR;
   const patch: Partial<AuthRequest> = approve
     ? { status: 'approved', authTime: now, approvedAt: now, acr, amr: input.amr, approvedBy: input.deviceId }
     : { status: 'denied', approvedAt: now, approvedBy: input.deviceId };
 
+  // Compare-and-set first: a pending, unexpired request of this owner moves in one
+  // statement, together with its audit event and notification. Anything else is
+  // explained below from what the store holds.
   const outcome = await ctx.stores.transaction(async (stores) => {
-    const updated = await stores.authRequests.transition(request.id, 'pending', patch);
-    if (!updated) return undefined; // lost the race to another device or to the sweeper
+    const updated = await stores.authRequests.transition(input.id, 'pending', patch, { sub: input.sub, liveAt: now });
+    if (!updated) return undefined;
+    const client = updated.deliveryMode === 'poll' ? undefined : await stores.clients.find(updated.clientId);
     await stores.audit.append({
       id: ctx.random.uuid(),
       at: now,
@@ -90,12 +84,26 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
     });
     return deliver(ctx, stores, updated, client, now);
   });
-  if (!outcome) throw new Conflict('the authentication request is no longer pending');
+  if (!outcome) return refuse(ctx, input, now);
 
-  ctx.signals.authRequestCompleted(request.id);
+  ctx.signals.authRequestCompleted(input.id);
   if (outcome.message)
     ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
   return outcome.request;
+}
+
+/** Why a decision could not be applied: not found, expired (the client is told) or already answered. */
+async function refuse(ctx: ProviderContext, input: CompleteAuthRequestInput, now: number): Promise<never> {
+  const request = await ctx.stores.authRequests.find(input.id);
+  // Another owner's request is indistinguishable from a missing one.
+  if (!request || request.sub !== input.sub) throw new NotFound('no such authentication request');
+  if (request.status === 'pending' && request.expiresAt <= now) {
+    await expireAuthRequest(ctx, request);
+    throw new Conflict('the authentication request has expired');
+  }
+  if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);
+  // Still pending and live: another decision won a race and was rolled back meanwhile.
+  throw new Conflict('the authentication request is no longer pending');
 }
 
 async function deliver(

@@ -1,10 +1,12 @@
 import type { ProviderContext } from '../context';
-import { CIBA_GRANT_TYPE } from '../domain/client';
+import type { AuthRequest } from '../domain/auth-request';
+import { CIBA_GRANT_TYPE, type Client } from '../domain/client';
 import { UnauthorizedClient } from '../errors/oauth-error';
 import { issueTokens, type TokenResponse } from '../tokens/issue-tokens';
 import { checkDpopBinding } from './ciba/check-dpop-binding';
 import { checkPollInterval } from './ciba/check-poll-interval';
 import { checkRequestState } from './ciba/check-request-state';
+import { consumeIfApproved, tokensIssued } from './ciba/consume-if-approved';
 import { consumeOnce } from './ciba/consume-once';
 import { findAuthRequest } from './ciba/find-auth-request';
 import { waitForDecision } from './ciba/wait-for-decision';
@@ -13,7 +15,9 @@ import type { GrantInput, TokenGrant } from './token-grant';
 /**
  * The CIBA grant, `urn:openid:params:grant-type:ciba` (CIBA §10.1), checked in the
  * spec's order: push clients refused → find → DPoP binding (dpop_jkt) → consumed / expired / denied →
- * pending (slow_down, long poll, authorization_pending) → consume once → issue.
+ * pending (slow_down, long poll, authorization_pending) → consume once → issue. An approved
+ * request is first tried in one compare-and-set (consumeIfApproved); only when that does not
+ * apply do the ordered checks run, so every error is the one the spec's order gives.
  */
 export const cibaGrant: TokenGrant = {
   grantType: CIBA_GRANT_TYPE,
@@ -23,28 +27,10 @@ export const cibaGrant: TokenGrant = {
       throw new UnauthorizedClient('push-mode clients must not use the CIBA grant at the token endpoint');
     }
     const startedAt = ctx.clock.now();
-    let request = await findAuthRequest(ctx, client, form);
-    checkDpopBinding(request, jkt);
-    if (checkRequestState(request, startedAt) === 'pending') {
-      await checkPollInterval(ctx, request, startedAt);
-      request = await waitForDecision(ctx, request, startedAt);
-    }
+    const consumed =
+      (await consumeIfApproved(ctx, client, form, jkt, startedAt)) ??
+      (await checkAndConsume(ctx, client, form, jkt, startedAt));
     const now = ctx.clock.now();
-    // Consumption is the point of issue: the audit event is written with it, in one
-    // transaction (one commit instead of two on the way to the tokens).
-    const consumed = await ctx.stores.transaction(async (stores) => {
-      const done = await consumeOnce({ ...ctx, stores }, request, now);
-      await stores.audit.append({
-        id: ctx.random.uuid(),
-        at: now,
-        type: 'tokens.issued',
-        clientId: client.clientId,
-        sub: done.sub,
-        authRequestId: done.id,
-        data: { grantType: CIBA_GRANT_TYPE, deliveryMode: done.deliveryMode, dpop: jkt !== undefined },
-      });
-      return done;
-    });
     const tokens = await issueTokens(ctx, {
       client,
       sub: consumed.sub,
@@ -62,3 +48,27 @@ export const cibaGrant: TokenGrant = {
     return tokens;
   },
 };
+
+/** The checks in the spec's order, then consumption: for every case the fast path does not take. */
+async function checkAndConsume(
+  ctx: ProviderContext,
+  client: Client,
+  form: Map<string, string>,
+  jkt: string | undefined,
+  startedAt: number,
+): Promise<AuthRequest> {
+  let request = await findAuthRequest(ctx, client, form);
+  checkDpopBinding(request, jkt);
+  if (checkRequestState(request, startedAt) === 'pending') {
+    await checkPollInterval(ctx, request, startedAt);
+    request = await waitForDecision(ctx, request, startedAt);
+  }
+  const now = ctx.clock.now();
+  // Consumption is the point of issue: the audit event is written with it, in one
+  // transaction (one commit instead of two on the way to the tokens).
+  return ctx.stores.transaction(async (stores) => {
+    const done = await consumeOnce({ ...ctx, stores }, request, now);
+    await stores.audit.append(tokensIssued(ctx, client, done, jkt, now));
+    return done;
+  });
+}

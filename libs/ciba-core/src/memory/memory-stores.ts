@@ -14,6 +14,7 @@ import type {
   RevocationStore,
   SigningKeyStore,
   Stores,
+  TransitionGuard,
 } from '../ports/stores.port';
 import { ExpiryIndex } from './expiry-index';
 
@@ -218,12 +219,14 @@ class MemoryAuthRequestStore implements AuthRequestStore {
   }
 
   async transition(
-    id: string,
+    key: string | { authReqIdHash: string },
     from: AuthRequest['status'],
     patch: Partial<AuthRequest>,
+    guard: TransitionGuard = {},
   ): Promise<AuthRequest | undefined> {
-    const current = this.rows.get(id);
-    if (!current || current.status !== from) return undefined;
+    const id = typeof key === 'string' ? key : this.byHash.get(key.authReqIdHash);
+    const current = id === undefined ? undefined : this.rows.get(id);
+    if (!id || !current || current.status !== from || !guardHolds(current, guard)) return undefined;
     const { id: _ignoredId, ...rest } = patch;
     const next = applyPatch(current, rest);
     this.unindex(current);
@@ -474,4 +477,15 @@ export function createMemoryStores(): Stores {
     close: async () => {},
   };
   return stores;
+}
+
+/** Every condition of a transition guard holds for `row`. */
+function guardHolds(row: AuthRequest, guard: TransitionGuard): boolean {
+  if (guard.sub !== undefined && row.sub !== guard.sub) return false;
+  if (guard.clientId !== undefined && row.clientId !== guard.clientId) return false;
+  if (guard.liveAt !== undefined && !(row.expiresAt > guard.liveAt)) return false;
+  if (guard.dpopJktAllowed !== undefined && row.dpopJkt !== undefined && row.dpopJkt !== guard.dpopJktAllowed) {
+    return false;
+  }
+  return true;
 }

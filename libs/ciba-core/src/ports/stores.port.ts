@@ -26,6 +26,18 @@ export interface OwnerStore {
   listDevices(sub: string): Promise<OwnerDevice[]>;
 }
 
+/** Extra conditions of {@link AuthRequestStore.transition}, all of which must hold. */
+export interface TransitionGuard {
+  /** The request belongs to this owner. */
+  sub?: string;
+  /** The request was made by this client. */
+  clientId?: string;
+  /** The request has not expired at this time (expiresAt > liveAt). */
+  liveAt?: number;
+  /** The request is bound to no DPoP key, or to this one (`null`: to none). */
+  dpopJktAllowed?: string | null;
+}
+
 export interface AuthRequestStore {
   create(request: AuthRequest): Promise<void>;
   find(id: string): Promise<AuthRequest | undefined>;
@@ -33,10 +45,17 @@ export interface AuthRequestStore {
   /** Pending, unexpired requests of an owner, oldest first. */
   listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]>;
   /**
-   * Compare-and-set: apply `patch` only if the row's status is still `from`.
-   * Returns the updated request, or undefined if the status had changed (lost race).
+   * Compare-and-set: apply `patch` only if the row's status is still `from` (and every
+   * condition of `guard` holds). `key` is the request's id or `{ authReqIdHash }`.
+   * Returns the updated request, or undefined if the status had changed (lost race) or
+   * a guard failed; the row is then unchanged.
    */
-  transition(id: string, from: AuthRequest['status'], patch: Partial<AuthRequest>): Promise<AuthRequest | undefined>;
+  transition(
+    key: string | { authReqIdHash: string },
+    from: AuthRequest['status'],
+    patch: Partial<AuthRequest>,
+    guard?: TransitionGuard,
+  ): Promise<AuthRequest | undefined>;
   /** Pending ping/push requests whose expiresAt <= now (to notify the client of expiry), oldest first. */
   listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]>;
   /** Record a poll (lastPolledAt / interval) without touching status. */

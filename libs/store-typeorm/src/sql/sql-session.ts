@@ -26,6 +26,12 @@ export interface SqlSession {
    * transaction: read caches may keep committed rows only while it stays the same.
    */
   externalVersion?(): number | undefined;
+  /**
+   * True for the session a transaction hands its callback. Read caches serve committed
+   * rows they already hold to it, but never keep what it reads (it may see its own
+   * uncommitted writes).
+   */
+  readonly inTransaction?: boolean;
 }
 
 interface TxScope {
@@ -321,6 +327,10 @@ export class SqliteSession implements SqlSession {
     };
     const session: SqlSession = {
       dialect: 'sqlite',
+      inTransaction: true,
+      // Cached committed rows stay valid inside the transaction: another connection's
+      // commit still changes the version; this transaction's own writes clear the caches.
+      externalVersion: () => (scope.active ? this.externalVersion() : undefined),
       all: (sql, params) => inside(sql, params, allStep),
       run: (sql, params) => inside(sql, params, runStep),
       transaction: (fn) => (scope.active ? this.savepoint(scope, () => fn(session)) : this.transaction(fn)),

@@ -16,6 +16,7 @@ import type {
   RevocationStore,
   SigningKeyRecord,
   SigningKeyStore,
+  TransitionGuard,
   Stores,
 } from '@onboard/ciba-core';
 import type { DataSource } from 'typeorm';
@@ -58,6 +59,8 @@ class ReadCache {
     }
     const hit = this.rows.get(key);
     if (hit) return hit;
+    // A transaction's read may see its own uncommitted writes: served, never kept.
+    if (sql.inTransaction) return load();
     const generation = this.generation;
     const row = await load();
     // Not cached if a write of this store ran meanwhile: the row may predate it.
@@ -198,21 +201,36 @@ class SqlAuthRequestStore implements AuthRequestStore {
     return rows.map((r) => this.map.fromRow(r));
   }
   async transition(
-    id: string,
+    key: string | { authReqIdHash: string },
     from: AuthRequest['status'],
     patch: Partial<AuthRequest>,
+    guard: TransitionGuard = {},
   ): Promise<AuthRequest | undefined> {
-    // Compare-and-set in one statement: the status guard decides the race.
-    const set = this.map.setClause(patch, ['id']);
-    if (set.sql === '') {
-      const current = await this.find(id);
-      return current?.status === from ? current : undefined;
+    // Compare-and-set in one statement: the status (and guard) conditions decide the race.
+    const where = [typeof key === 'string' ? 'id = ?' : 'auth_req_id_hash = ?', 'status = ?'];
+    const params: unknown[] = [typeof key === 'string' ? key : key.authReqIdHash, from];
+    if (guard.sub !== undefined) {
+      where.push('sub = ?');
+      params.push(guard.sub);
     }
-    const rows = await this.sql.all(`UPDATE auth_requests SET ${set.sql} WHERE id = ? AND status = ? RETURNING *`, [
-      ...set.params,
-      id,
-      from,
-    ]);
+    if (guard.clientId !== undefined) {
+      where.push('client_id = ?');
+      params.push(guard.clientId);
+    }
+    if (guard.liveAt !== undefined) {
+      where.push('expires_at > ?');
+      params.push(guard.liveAt);
+    }
+    if (guard.dpopJktAllowed !== undefined) {
+      where.push(guard.dpopJktAllowed === null ? 'dpop_jkt IS NULL' : '(dpop_jkt IS NULL OR dpop_jkt = ?)');
+      if (guard.dpopJktAllowed !== null) params.push(guard.dpopJktAllowed);
+    }
+    const set = this.map.setClause(patch, ['id']);
+    const sql =
+      set.sql === ''
+        ? `SELECT * FROM auth_requests WHERE ${where.join(' AND ')}`
+        : `UPDATE auth_requests SET ${set.sql} WHERE ${where.join(' AND ')} RETURNING *`;
+    const rows = await this.sql.all(sql, [...set.params, ...params]);
     return rows[0] && this.map.fromRow(rows[0]);
   }
   async listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]> {
