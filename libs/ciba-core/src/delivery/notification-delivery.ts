@@ -62,6 +62,7 @@ export class NotificationDelivery {
   private readonly maxBackoffMs: number;
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<boolean>>();
+  private readonly urlVerdicts = new Map<string, string | undefined>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
@@ -226,6 +227,15 @@ export class NotificationDelivery {
 
   /** https only; http only to loopback hosts in development (ping endpoint hardening). */
   private checkUrl(raw: string): string | undefined {
+    // A client's endpoint is the same for every message: judged once (bounded memo).
+    if (this.urlVerdicts.has(raw)) return this.urlVerdicts.get(raw);
+    const verdict = this.judgeUrl(raw);
+    if (this.urlVerdicts.size >= 1024) this.urlVerdicts.clear();
+    this.urlVerdicts.set(raw, verdict);
+    return verdict;
+  }
+
+  private judgeUrl(raw: string): string | undefined {
     let url: URL;
     try {
       url = new URL(raw);
@@ -283,10 +293,18 @@ export class NotificationDelivery {
   }
 }
 
+const origins = new Map<string, string | undefined>();
+
+/** The origin of a notification endpoint, for logs (bounded memo: one parse per endpoint). */
 function safeOrigin(raw: string): string | undefined {
+  if (origins.has(raw)) return origins.get(raw);
+  let origin: string | undefined;
   try {
-    return new URL(raw).origin;
+    origin = new URL(raw).origin;
   } catch {
-    return undefined;
+    origin = undefined;
   }
+  if (origins.size >= 1024) origins.clear();
+  origins.set(raw, origin);
+  return origin;
 }

@@ -34,6 +34,17 @@ function collectHeaders(res: IncomingMessage): Record<string, string> {
  * const res = await http.send({ url, method: 'POST', headers, body, timeoutMs: 5000, maxResponseBytes: 16384 });
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
+  // Notification endpoints repeat: each is parsed once (bounded memo; URLs are only read).
+  const urls = new Map<string, URL>();
+  const parsed = (raw: string): URL => {
+    let url = urls.get(raw);
+    if (!url) {
+      url = new URL(raw);
+      if (urls.size >= 1024) urls.clear();
+      urls.set(raw, url);
+    }
+    return url;
+  };
   const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256 };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   return {
@@ -41,7 +52,7 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
       return new Promise<OutboundResponse>((resolve, reject) => {
         let url: URL;
         try {
-          url = new URL(request.url);
+          url = parsed(request.url);
         } catch (error) {
           reject(error as Error);
           return;

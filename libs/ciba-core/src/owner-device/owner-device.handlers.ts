@@ -68,7 +68,8 @@ function requireMethod(req: WireRequest, method: 'GET' | 'POST' | 'PUT'): void {
 }
 
 function parseWait(req: WireRequest): number {
-  const raw = new URL(req.url, 'http://localhost').searchParams.getAll('wait');
+  const q = req.url.indexOf('?');
+  const raw = q === -1 ? [] : new URLSearchParams(req.url.slice(q + 1)).getAll('wait');
   if (raw.length === 0) return 0;
   if (raw.length > 1 || !/^\d{1,3}$/.test(raw[0])) throw new InvalidRequest('wait must be a whole number of seconds');
   return Math.min(Number(raw[0]), MAX_OWNER_DEVICE_WAIT_SECONDS);
@@ -89,11 +90,11 @@ export async function handleOwnerDeviceListRequests(ctx: ProviderContext, req: W
     const { owner } = await authenticateOwnerDevice(ctx, req);
     const wait = parseWait(req);
     // Register the waiter before reading, so a request created meanwhile is not missed.
-    const abort = new AbortController();
-    const woken = wait > 0 ? ctx.signals.waitForOwnerRequest(owner.sub, wait * 1000, abort.signal) : undefined;
+    const abort = wait > 0 ? new AbortController() : undefined;
+    const woken = abort ? ctx.signals.waitForOwnerRequest(owner.sub, wait * 1000, abort.signal) : undefined;
     let requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());
     if (requests.length > 0 || !woken) {
-      abort.abort();
+      abort?.abort();
     } else {
       await woken;
       requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());
