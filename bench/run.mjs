@@ -21,7 +21,8 @@
 //   --poll-flows N        BENCH_POLL_FLOWS       flows per `poll` run (500; sleep-bound)
 //   --repeats N           BENCH_REPEATS          runs of `ping` and `ping-think`; medians reported (3)
 //   --poll-repeats N      BENCH_POLL_REPEATS     runs of `poll` (1)
-//   --warmup N            BENCH_WARMUP           unmeasured flows before a `ping` run (200);
+//   --warmup N            BENCH_WARMUP           unmeasured flows before a `ping` run (1000: both
+//                                                providers' JIT-compiled code settles);
 //                                                other scenarios warm up with `concurrency` flows
 //   --think-ms N          BENCH_THINK_MS         owner think time in `ping-think` (500)
 //   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
@@ -69,7 +70,7 @@ function settings(argv, env) {
       flows: int('flows', 'BENCH_FLOWS', 2000),
       repeats,
       thinkMs: 0,
-      warmup: int('warmup', 'BENCH_WARMUP', 200),
+      warmup: int('warmup', 'BENCH_WARMUP', 1000),
     },
     'ping-think': {
       mode: 'ping',
