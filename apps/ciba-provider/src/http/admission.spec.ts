@@ -3,34 +3,67 @@ import { IntakeGate } from './admission';
 describe('IntakeGate', () => {
   it('admits up to its limit at once and queues the rest in arrival order', async () => {
     const gate = new IntakeGate({ limit: 2, maxQueue: 10 });
-    expect(gate.tryEnter()).toBe(true);
-    expect(gate.tryEnter()).toBe(true);
-    expect(gate.tryEnter()).toBe(false);
+    const a = gate.tryEnter()!;
+    const b = gate.tryEnter()!;
+    expect(a).toBeDefined();
+    expect(b).toBeDefined();
+    expect(gate.tryEnter()).toBeUndefined();
     const order: string[] = [];
-    const first = gate.wait().then(() => order.push('first'));
-    const second = gate.wait().then(() => order.push('second'));
+    const first = gate.wait().then((release) => (order.push('first'), release));
+    const second = gate.wait().then((release) => (order.push('second'), release));
     expect(gate.queued).toBe(2);
-    gate.leave();
-    await first;
+    a();
+    const releaseFirst = await first;
     expect(order).toEqual(['first']);
     expect(gate.active).toBe(2); // the slot passed to the waiter
-    gate.leave();
-    await second;
+    b();
+    const releaseSecond = await second;
     expect(order).toEqual(['first', 'second']);
-    gate.leave();
-    gate.leave();
+    releaseFirst();
+    releaseSecond();
     expect(gate.active).toBe(0);
-    expect(gate.tryEnter()).toBe(true);
+    expect(gate.tryEnter()).toBeDefined();
+  });
+
+  it('releases a slot once however often its release is called', () => {
+    const gate = new IntakeGate({ limit: 2, maxQueue: 10 });
+    const a = gate.tryEnter()!;
+    gate.tryEnter();
+    a();
+    a();
+    expect(gate.active).toBe(1);
   });
 
   it('does not let a newcomer overtake requests already waiting', async () => {
     const gate = new IntakeGate({ limit: 1, maxQueue: 10 });
-    expect(gate.tryEnter()).toBe(true);
+    const release = gate.tryEnter()!;
     const waiting = gate.wait();
-    gate.leave(); // the slot goes to the waiter, not to whoever asks next
-    expect(gate.tryEnter()).toBe(false);
+    release(); // the slot goes to the waiter, not to whoever asks next
+    expect(gate.tryEnter()).toBeUndefined();
     await waiting;
     expect(gate.active).toBe(1);
+  });
+
+  it('hands a slot on after maxHoldMs while its request is still running', async () => {
+    jest.useFakeTimers();
+    try {
+      const gate = new IntakeGate({ limit: 1, maxQueue: 10, maxHoldMs: 100 });
+      const slow = gate.tryEnter()!; // e.g. waiting on a client's jwks_uri
+      let admitted = false;
+      const next = gate.wait().then((release) => ((admitted = true), release));
+      jest.advanceTimersByTime(99);
+      await Promise.resolve();
+      expect(admitted).toBe(false);
+      jest.advanceTimersByTime(1);
+      const release = await next;
+      expect(admitted).toBe(true);
+      slow(); // the slow request ends later: its slot is already gone, nothing changes
+      expect(gate.active).toBe(1);
+      release();
+      expect(gate.active).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('reports full once maxQueue requests wait', () => {

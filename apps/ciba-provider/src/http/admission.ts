@@ -6,31 +6,35 @@
  * run at most `limit` at a time, the rest wait their turn in arrival order, and every
  * other request (token, owner decisions, userinfo, …) is never held back. Intake
  * requests beyond `maxQueue` waiting are refused at once (503, Retry-After) rather
- * than left to time out.
+ * than left to time out. A slot is handed on after `maxHoldMs` even if its request is
+ * still running (waiting on a client's jwks_uri, say), so one slow request cannot hold
+ * up the others for long.
  *
  * @example
  * const gate = new IntakeGate({ limit: 4, maxQueue: 10_000 });
- * if (!gate.tryEnter()) await gate.wait(); // or refuse when gate.full
- * try { … } finally { gate.leave(); }
+ * const release = gate.tryEnter() ?? (gate.full ? refuse() : await gate.wait());
+ * try { … } finally { release(); }
  */
 export class IntakeGate {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
   readonly limit: number;
   readonly maxQueue: number;
+  readonly maxHoldMs: number;
+  private running = 0;
+  private readonly waiting: Array<(release: () => void) => void> = [];
 
-  constructor(options: { limit: number; maxQueue: number }) {
+  constructor(options: { limit: number; maxQueue: number; maxHoldMs?: number }) {
     if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('limit must be a positive integer');
     this.limit = options.limit;
     this.maxQueue = options.maxQueue;
+    this.maxHoldMs = options.maxHoldMs ?? 250;
   }
 
-  /** Intake requests running now. */
+  /** Intake requests holding a slot now. */
   get active(): number {
     return this.running;
   }
 
-  /** Intake requests waiting for a turn. */
+  /** Intake requests waiting for a slot. */
   get queued(): number {
     return this.waiting.length;
   }
@@ -40,22 +44,31 @@ export class IntakeGate {
     return this.waiting.length >= this.maxQueue;
   }
 
-  /** Take a slot if one is free. */
-  tryEnter(): boolean {
-    if (this.running >= this.limit || this.waiting.length > 0) return false;
+  /** A slot now, as its release function, or undefined when none is free (or others wait). */
+  tryEnter(): (() => void) | undefined {
+    if (this.running >= this.limit || this.waiting.length > 0) return undefined;
     this.running++;
-    return true;
+    return this.slot();
   }
 
-  /** Wait for a slot (FIFO); the slot is held once this resolves. */
-  wait(): Promise<void> {
+  /** Wait for a slot (FIFO); resolves with its release function. */
+  wait(): Promise<() => void> {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Give the slot back; the longest-waiting request gets it. */
-  leave(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
+  /** A held slot: released once, by its request or by the hold timer, whichever comes first. */
+  private slot(): () => void {
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      const next = this.waiting.shift();
+      if (next) next(this.slot());
+      else this.running--;
+    };
+    const timer = setTimeout(release, this.maxHoldMs);
+    timer.unref();
+    return release;
   }
 }

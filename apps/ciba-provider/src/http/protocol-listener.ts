@@ -38,18 +38,17 @@ export function createProtocolListener(options: ProtocolListenerOptions) {
   const intake = options.intake ?? new IntakeGate({ limit: 4, maxQueue: 10_000 });
 
   const serve = async (req: HttpRequest, res: ServerResponse, match: RouteMatch): Promise<void> => {
-    let admitted = false;
+    let release: (() => void) | undefined;
     try {
       const wire = await toWireRequest(req, ctx.settings.issuer);
       if (match.route.intake) {
-        if (!intake.tryEnter()) {
+        release = intake.tryEnter();
+        if (!release) {
           if (intake.full) throw new TemporarilyUnavailable('too many requests waiting; retry shortly');
-          await intake.wait();
-          admitted = true;
+          release = await intake.wait();
           // A client that gave up while its request waited gets no work done for it.
           if (res.destroyed || req.socket.destroyed) return;
         }
-        admitted = true;
       }
       sendWireResponse(res, await match.route.handle(ctx, wire, match.params));
     } catch (error) {
@@ -60,7 +59,7 @@ export function createProtocolListener(options: ProtocolListenerOptions) {
       }
       sendWireResponse(res, renderHttpError(error, logger));
     } finally {
-      if (admitted) intake.leave();
+      release?.();
     }
   };
 
