@@ -68,12 +68,12 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   logger.info('database opened', { dialect: target.kind, ...(target.kind === 'sqlite' ? { file: target.file } : {}) });
   // Group commit: the writes of concurrent requests share one SQLite transaction (and its
   // WAL frames) instead of committing one by one; each still resolves only once committed.
-  const session =
-    target.kind === 'sqlite'
-      ? SqliteSession.fromDataSource(dataSource, { groupCommit: true })
-      : new PostgresSession(dataSource);
   const checkpointer: WalCheckpointer | undefined =
     target.kind === 'sqlite' && target.file !== ':memory:' ? startWalCheckpointer({ file: target.file }) : undefined;
+  const session =
+    target.kind === 'sqlite'
+      ? SqliteSession.fromDataSource(dataSource, { groupCommit: true, onCommit: checkpointer?.committed })
+      : new PostgresSession(dataSource);
   let closed = false;
   return createSqlStores(dataSource, session, async () => {
     if (closed) return;

@@ -32,7 +32,9 @@ describe('SqliteSession', () => {
     let db: TestDatabase;
     let session: SqliteSession;
     let commits: number;
+    let reported: number;
     beforeEach(() => {
+      reported = 0;
       db = new Database(':memory:');
       db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)');
       commits = 0;
@@ -42,7 +44,7 @@ describe('SqliteSession', () => {
         if (sql === 'COMMIT') commits++;
         return exec(sql);
       };
-      session = new SqliteSession(counting as never, { groupCommit: true });
+      session = new SqliteSession(counting as never, { groupCommit: true, onCommit: () => reported++ });
     });
     afterEach(() => db.close());
 
@@ -52,6 +54,7 @@ describe('SqliteSession', () => {
       expect(await Promise.all(writes)).toEqual([1, 1, 1]);
       expect(db.inTransaction).toBe(false);
       expect(commits).toBe(1);
+      expect(reported).toBe(1); // one commit reported (WAL checkpoints are scheduled by it)
     });
 
     it('fails only the write that failed, not the others of its group', async () => {

@@ -64,6 +64,8 @@ export interface SqliteSessionOptions {
    * savepoint (atomic on its own, resolved once the group is committed). Default false.
    */
   groupCommit?: boolean;
+  /** Called after each commit of this connection (e.g. to schedule WAL checkpoints). */
+  onCommit?: () => void;
 }
 
 /** Writes waiting for the group commit that contains them, and reads waiting for it to end. */
@@ -113,6 +115,7 @@ export class SqliteSession implements SqlSession {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
   private readonly groupCommit: boolean;
+  private readonly onCommit?: () => void;
   private locked = false;
   private waiters: Array<() => void> = [];
   /** The open group commit, if writes are waiting for one. */
@@ -127,6 +130,7 @@ export class SqliteSession implements SqlSession {
     options: SqliteSessionOptions = {},
   ) {
     this.groupCommit = options.groupCommit ?? false;
+    this.onCommit = options.onCommit;
   }
 
   static fromDataSource(dataSource: DataSource, options: SqliteSessionOptions = {}): SqliteSession {
@@ -175,6 +179,7 @@ export class SqliteSession implements SqlSession {
       group.settle(asError(err));
       return;
     }
+    this.onCommit?.();
     group.settle();
   }
 
@@ -188,11 +193,14 @@ export class SqliteSession implements SqlSession {
       throw asError(err);
     }
     if (!this.groupCommit) {
+      let result: R;
       try {
-        return step(stmt, bind(params));
+        result = step(stmt, bind(params));
       } catch (err) {
         throw asError(err);
       }
+      if (!stmt.readonly) this.onCommit?.(); // autocommitted
+      return result;
     }
     if (stmt.readonly) {
       // Never read what a pending group commit has not made durable yet.
@@ -239,6 +247,7 @@ export class SqliteSession implements SqlSession {
         throw err;
       }
       this.db.exec('COMMIT');
+      this.onCommit?.();
       return result;
     } finally {
       scope.active = false;

@@ -28,11 +28,36 @@ describe('startWalCheckpointer', () => {
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     for (let i = 0; i < 200; i++) insert.run('x'.repeat(1000));
     const before = statSync(file).size;
-    const checkpointer = startWalCheckpointer({ file, intervalMs: 20 });
+    const checkpointer = startWalCheckpointer({ file, commitsPerCheckpoint: 200, maxDelayMs: 60_000 });
     try {
+      for (let i = 0; i < 199; i++) checkpointer.committed();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(statSync(file).size).toBe(before); // not due yet: the worker was not woken
+      checkpointer.committed(); // the 200th commit
       const deadline = Date.now() + 5000;
       while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(statSync(file).size).toBeGreaterThan(before + 150 * 1000);
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it('checkpoints at the latest maxDelayMs after a lone commit', async () => {
+    const file = path.join(dir, 'db.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    for (let i = 0; i < 100; i++) insert.run('x'.repeat(1000));
+    const before = statSync(file).size;
+    const checkpointer = startWalCheckpointer({ file, commitsPerCheckpoint: 1000, maxDelayMs: 50 });
+    try {
+      checkpointer.committed();
+      const deadline = Date.now() + 5000;
+      while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(statSync(file).size).toBeGreaterThan(before + 75 * 1000);
     } finally {
       await checkpointer.stop();
       db.close();
