@@ -19,24 +19,34 @@ describe('startWalCheckpointer', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('copies committed WAL frames into the database file from its worker thread', async () => {
+  /** A WAL database holding `rows` rows of 1 kB in its WAL only (no automatic checkpoint). */
+  function walDatabase(rows: number): { file: string; db: TestDatabase; size: () => number } {
     const file = path.join(dir, 'db.sqlite');
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE t (v TEXT)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    for (let i = 0; i < 200; i++) insert.run('x'.repeat(1000));
-    const before = statSync(file).size;
+    for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
+    return { file, db, size: () => statSync(file).size };
+  }
+
+  async function grownBeyond(size: () => number, bytes: number): Promise<number> {
+    const deadline = Date.now() + 5000;
+    while (size() <= bytes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return size();
+  }
+
+  it('copies committed WAL frames into the database file from its worker thread, once enough commits are noted', async () => {
+    const { file, db, size } = walDatabase(200);
+    const before = size();
     const checkpointer = startWalCheckpointer({ file, commitsPerCheckpoint: 200, maxDelayMs: 60_000 });
     try {
       for (let i = 0; i < 199; i++) checkpointer.committed();
       await new Promise((r) => setTimeout(r, 100));
-      expect(statSync(file).size).toBe(before); // not due yet: the worker was not woken
+      expect(size()).toBe(before); // not due yet: the worker was not woken
       checkpointer.committed(); // the 200th commit
-      const deadline = Date.now() + 5000;
-      while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(statSync(file).size).toBeGreaterThan(before + 150 * 1000);
+      expect(await grownBeyond(size, before)).toBeGreaterThan(before + 150 * 1000);
     } finally {
       await checkpointer.stop();
       db.close();
@@ -44,20 +54,12 @@ describe('startWalCheckpointer', () => {
   });
 
   it('checkpoints at the latest maxDelayMs after a lone commit', async () => {
-    const file = path.join(dir, 'db.sqlite');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (v TEXT)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    for (let i = 0; i < 100; i++) insert.run('x'.repeat(1000));
-    const before = statSync(file).size;
+    const { file, db, size } = walDatabase(100);
+    const before = size();
     const checkpointer = startWalCheckpointer({ file, commitsPerCheckpoint: 1000, maxDelayMs: 50 });
     try {
       checkpointer.committed();
-      const deadline = Date.now() + 5000;
-      while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(statSync(file).size).toBeGreaterThan(before + 75 * 1000);
+      expect(await grownBeyond(size, before)).toBeGreaterThan(before + 75 * 1000);
     } finally {
       await checkpointer.stop();
       db.close();
