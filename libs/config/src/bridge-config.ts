@@ -1,4 +1,5 @@
-import { ConfigError, LOG_LEVELS, MIN_ADMIN_TOKEN_LENGTH, type LogLevel } from './config';
+import { MIN_ADMIN_TOKEN_LENGTH } from './config';
+import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
 
 /** Limits applied by the embedded broker (docs/protocol.md, "Limits"). */
 export interface BrokerLimits {
@@ -105,8 +106,6 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   messageRatePerDevicePerSecond: 10,
 };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
  * Parse and validate the bridge's environment into a {@link BridgeConfig}; with {@link loadConfig}
  * the only place the environment is read (STYLE §12). Throws {@link ConfigError} naming the
@@ -158,7 +157,7 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     },
     adminToken: token(env, 'BRIDGE_ADMIN_TOKEN'),
     providerConcurrency: number(env, 'BRIDGE_PROVIDER_CONCURRENCY', 16, 1, 256),
-    databaseUrl: databaseUrl(read(env, 'BRIDGE_DATABASE_URL') ?? 'sqlite:./data/bridge.sqlite'),
+    databaseUrl: databaseUrl('BRIDGE_DATABASE_URL', read(env, 'BRIDGE_DATABASE_URL') ?? 'sqlite:./data/bridge.sqlite'),
     clockToleranceSeconds: number(env, 'BRIDGE_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     logLevel: logLevel(env),
     limits: {
@@ -207,12 +206,6 @@ export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
 };
 
-/** A value, trimmed; empty counts as unset. */
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 function required(env: Env, name: string): string {
   const value = read(env, name);
   if (value === undefined) throw new ConfigError(name, 'is required');
@@ -236,14 +229,6 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   return value;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got '${raw}'`);
-}
-
 function token(env: Env, name: string): string | undefined {
   const value = read(env, name);
   // the value itself is never echoed: it is a secret
@@ -262,19 +247,6 @@ function url(raw: string, name: string, protocols: string[]): string {
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
   if (parsed.username || parsed.password) throw new ConfigError(name, 'must not contain credentials');
   return raw.replace(/\/+$/, '');
-}
-
-function databaseUrl(raw: string): string {
-  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
-  if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
-  throw new ConfigError('BRIDGE_DATABASE_URL', `expected sqlite:<file>, sqlite::memory: or postgres://…, got '${raw}'`);
-}
-
-function logLevel(env: Env): LogLevel {
-  const value = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(value))
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
-  return value as LogLevel;
 }
 
 /** Where the bridge admin CLI sends its requests. */

@@ -1,8 +1,8 @@
 import { defaultSettings, type ProviderSettings } from '@onboard/ciba-core';
 
-/** Log levels, most verbose first; `silent` drops everything. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
+
+export { ConfigError, LOG_LEVELS, type LogLevel } from './env-values';
 
 /** The provider's configuration, parsed and validated once at boot (STYLE §12). */
 export interface ProviderConfig {
@@ -29,26 +29,6 @@ export interface ProviderConfig {
   issuerDerived: boolean;
 }
 
-/** A configuration value is missing or malformed. The message names the variable. */
-export class ConfigError extends Error {
-  constructor(
-    /** The environment variable at fault. */
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** A value, trimmed; empty counts as unset. */
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -56,14 +36,6 @@ function integer(env: Env, name: string, fallback: number, min: number, max = Nu
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got '${raw}'`);
 }
 
 /** A comma- or whitespace-separated list. */
@@ -92,12 +64,6 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 function isLoopbackHttp(issuer: string): boolean {
   const url = new URL(issuer);
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-}
-
-function parseDatabaseUrl(raw: string): string {
-  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
-  if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
-  throw new ConfigError('DATABASE_URL', `expected sqlite:<file>, sqlite::memory: or postgres://…, got '${raw}'`);
 }
 
 function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenIssuers'] {
@@ -153,11 +119,7 @@ export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const host = read(env, 'HOST') ?? '127.0.0.1';
-  const databaseUrl = parseDatabaseUrl(read(env, 'DATABASE_URL') ?? 'sqlite:./data/onboard.sqlite');
-  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
-  }
+  const database = databaseUrl('DATABASE_URL', read(env, 'DATABASE_URL') ?? 'sqlite:./data/onboard.sqlite');
 
   const issuerRaw = read(env, 'ISSUER');
   const issuer = issuerRaw !== undefined ? parseIssuer('ISSUER', issuerRaw) : `http://localhost:${port}`;
@@ -202,8 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
   return {
     port,
     host,
-    databaseUrl,
-    logLevel: logLevel as LogLevel,
+    databaseUrl: database,
+    logLevel: logLevel(env),
     intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
     intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
     settings,
