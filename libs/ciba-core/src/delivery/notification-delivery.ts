@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { OutboxMessage } from '../domain/tokens';
 import { RequestTimeoutError, ResponseTooLargeError } from '../infra/fetch-http-client';
 import type { Stores } from '../ports/stores.port';
+import { boundedMemo } from '../infra/bounded-memo';
 import { attemptLeaseMs } from './notification-message';
 
 /** Tuning of the outbox worker; policy (attempts, backoff, timeout) comes from settings. */
@@ -62,7 +63,6 @@ export class NotificationDelivery {
   private readonly maxBackoffMs: number;
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<boolean>>();
-  private readonly urlVerdicts = new Map<string, string | undefined>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
@@ -226,14 +226,8 @@ export class NotificationDelivery {
   }
 
   /** https only; http only to loopback hosts in development (ping endpoint hardening). */
-  private checkUrl(raw: string): string | undefined {
-    // A client's endpoint is the same for every message: judged once (bounded memo).
-    if (this.urlVerdicts.has(raw)) return this.urlVerdicts.get(raw);
-    const verdict = this.judgeUrl(raw);
-    if (this.urlVerdicts.size >= 1024) this.urlVerdicts.clear();
-    this.urlVerdicts.set(raw, verdict);
-    return verdict;
-  }
+  // A client's endpoint is the same for every message: judged once.
+  private readonly checkUrl = boundedMemo((raw: string) => this.judgeUrl(raw));
 
   private judgeUrl(raw: string): string | undefined {
     let url: URL;
@@ -293,18 +287,11 @@ export class NotificationDelivery {
   }
 }
 
-const origins = new Map<string, string | undefined>();
-
-/** The origin of a notification endpoint, for logs (bounded memo: one parse per endpoint). */
-function safeOrigin(raw: string): string | undefined {
-  if (origins.has(raw)) return origins.get(raw);
-  let origin: string | undefined;
+/** The origin of a notification endpoint, for logs (one parse per endpoint). */
+const safeOrigin = boundedMemo((raw: string): string | undefined => {
   try {
-    origin = new URL(raw).origin;
+    return new URL(raw).origin;
   } catch {
-    origin = undefined;
+    return undefined;
   }
-  if (origins.size >= 1024) origins.clear();
-  origins.set(raw, origin);
-  return origin;
-}
+});

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { HttpClient, OutboundRequest, OutboundResponse } from '../ports/http-client.port';
+import { boundedMemo } from './bounded-memo';
 import { RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
 
 /** Options of {@link createNodeHttpClient}. */
@@ -34,17 +35,8 @@ function collectHeaders(res: IncomingMessage): Record<string, string> {
  * const res = await http.send({ url, method: 'POST', headers, body, timeoutMs: 5000, maxResponseBytes: 16384 });
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
-  // Notification endpoints repeat: each is parsed once (bounded memo; URLs are only read).
-  const urls = new Map<string, URL>();
-  const parsed = (raw: string): URL => {
-    let url = urls.get(raw);
-    if (!url) {
-      url = new URL(raw);
-      if (urls.size >= 1024) urls.clear();
-      urls.set(raw, url);
-    }
-    return url;
-  };
+  // Notification endpoints repeat: each is parsed once (the URLs are only read).
+  const parsed = boundedMemo((raw: string) => new URL(raw));
   const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256 };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   return {
