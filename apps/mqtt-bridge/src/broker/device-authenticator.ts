@@ -1,7 +1,7 @@
 import type { Clock, Logger } from '@onboard/ciba-core';
 import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
 import { certificateIdentifiesDevice, type PresentedCertificate } from '../devices/device-certificate';
-import type { DeviceDirectory } from '../devices/device-directory.port';
+import type { DeviceDirectory, DeviceRecord } from '../devices/device-directory.port';
 import type { ConnectReplayCache } from './connect-replay-cache';
 import type { BridgeMetrics, ConnectRefusal } from './bridge-metrics';
 
@@ -80,14 +80,8 @@ export class DeviceAuthenticator {
     // MQTT 3.1.1 carries a password only together with a user name [MQTT-3.1.2-22]: both are required.
     if (username !== clientId) return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
     if (!password || password.length === 0) return refuse(CONNACK.badUsernameOrPassword, 'missing_credential');
-    let record;
-    try {
-      record = await this.directory.find(clientId);
-    } catch (err) {
-      this.logger.error('device directory failed', { error: err instanceof Error ? err.message : 'unknown' });
-      return refuse(CONNACK.serverUnavailable, 'directory_unavailable');
-    }
-    if (!record) return refuse(CONNACK.badUsernameOrPassword, 'unknown_device');
+    const record = await this.findDevice(clientId);
+    if ('ok' in record) return record;
     let verified;
     try {
       verified = await verifyConnectCredential(password.toString('latin1'), {
@@ -102,12 +96,24 @@ export class DeviceAuthenticator {
       throw err;
     }
     // Status is checked after the signature, so that only the device itself learns it is disabled.
-    if (record.status === 'disabled') return refuse(CONNACK.notAuthorized, 'device_disabled');
-    if (record.status === 'revoked') return refuse(CONNACK.notAuthorized, 'device_revoked');
+    const inactive = statusRefusal(record);
+    if (inactive) return inactive;
     if (!(await this.replay.useOnce(`${clientId}:${verified.jti}`, verified.expiresAt))) {
       return refuse(CONNACK.badUsernameOrPassword, 'replayed_credential');
     }
     return { ok: true, device: { deviceId: clientId } };
+  }
+
+  /** The device's record, or the refusal when it is unknown or the directory fails. */
+  private async findDevice(clientId: string): Promise<DeviceRecord | AuthenticationOutcome> {
+    let record;
+    try {
+      record = await this.directory.find(clientId);
+    } catch (err) {
+      this.logger.error('device directory failed', { error: err instanceof Error ? err.message : 'unknown' });
+      return refuse(CONNACK.serverUnavailable, 'directory_unavailable');
+    }
+    return record ?? refuse(CONNACK.badUsernameOrPassword, 'unknown_device');
   }
 
   /** Mutual TLS (see `certificateIdentifiesDevice`): the same directory and status rules, no credential. */
@@ -118,22 +124,23 @@ export class DeviceAuthenticator {
   ): Promise<AuthenticationOutcome> {
     if (username !== undefined && username !== clientId)
       return refuse(CONNACK.badUsernameOrPassword, 'username_mismatch');
-    let record;
-    try {
-      record = await this.directory.find(clientId);
-    } catch (err) {
-      this.logger.error('device directory failed', { error: err instanceof Error ? err.message : 'unknown' });
-      return refuse(CONNACK.serverUnavailable, 'directory_unavailable');
-    }
-    if (!record) return refuse(CONNACK.badUsernameOrPassword, 'unknown_device');
+    const record = await this.findDevice(clientId);
+    if ('ok' in record) return record;
     if (!certificateIdentifiesDevice(certificate, clientId, record.publicJwks, this.clock.now()))
       return refuse(CONNACK.badUsernameOrPassword, 'certificate_mismatch');
-    if (record.status === 'disabled') return refuse(CONNACK.notAuthorized, 'device_disabled');
-    if (record.status === 'revoked') return refuse(CONNACK.notAuthorized, 'device_revoked');
+    const inactive = statusRefusal(record);
+    if (inactive) return inactive;
     return { ok: true, device: { deviceId: clientId } };
   }
 }
 
 function refuse(returnCode: (typeof CONNACK)[keyof typeof CONNACK], reason: ConnectRefusal): AuthenticationOutcome {
   return { ok: false, returnCode, reason };
+}
+
+/** A disabled or revoked device is refused whichever way it authenticated. */
+function statusRefusal(record: DeviceRecord): AuthenticationOutcome | undefined {
+  if (record.status === 'disabled') return refuse(CONNACK.notAuthorized, 'device_disabled');
+  if (record.status === 'revoked') return refuse(CONNACK.notAuthorized, 'device_revoked');
+  return undefined;
 }

@@ -250,11 +250,7 @@ export class SqliteSession implements SqlSession {
       this.onCommit?.();
       return result;
     } finally {
-      scope.active = false;
-      this.locked = false;
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
+      this.unlock(scope);
     }
   }
 
@@ -296,11 +292,7 @@ export class SqliteSession implements SqlSession {
       }
       this.db.exec('RELEASE tx');
     } finally {
-      scope.active = false;
-      this.locked = false;
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
+      this.unlock(scope);
       if (this.flushWhenUnlocked) {
         this.flushWhenUnlocked = false;
         if (this.group === group) this.flush();
@@ -361,6 +353,15 @@ export class SqliteSession implements SqlSession {
     } finally {
       scope.depth--;
     }
+  }
+
+  /** End a transaction's hold on the connection and let waiting statements in. */
+  private unlock(scope: TxScope): void {
+    scope.active = false;
+    this.locked = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 
   private waitForGate(): Promise<void> {

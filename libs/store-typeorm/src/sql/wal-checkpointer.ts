@@ -14,8 +14,6 @@ export interface WalCheckpointerOptions {
 export interface WalCheckpointer {
   /** Note one commit (cheap: the worker is woken only when a checkpoint is due). */
   committed(): void;
-  /** Checkpoint now, whatever the count. */
-  checkpoint(): void;
   /** Stop the worker and close its connection. */
   stop(): Promise<void>;
 }
@@ -91,7 +89,6 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckp
         timer.unref();
       }
     },
-    checkpoint,
     async stop() {
       if (timer) clearTimeout(timer);
       stopped = true;
