@@ -1,14 +1,7 @@
 import { join } from 'node:path';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import {
-  MqttHeadUnit,
-  createHeadUnit,
-  eventually,
-  registerHeadUnit,
-  startRelayBridge,
-  type TestBridge,
-} from '../support/bridge';
+import { MqttHeadUnit, connectHeadUnit, eventually, startRelayBridge, type TestBridge } from '../support/bridge';
 
 /** Long enough for a stray duplicate to arrive, short enough for the suite. */
 const SETTLE_MS = 300;
@@ -36,13 +29,7 @@ describe('delivery through the MQTT bridge', () => {
     removeTempDir(dir);
   });
 
-  async function connectedHeadUnit(): Promise<MqttHeadUnit> {
-    const unit = await createHeadUnit();
-    await registerHeadUnit(provider, bridge, unit);
-    const device = new MqttHeadUnit(unit, provider);
-    await device.connect(bridge.mqttUrl);
-    return device;
-  }
+  const connectedHeadUnit = () => connectHeadUnit(provider, bridge);
 
   const resultState = async (device: MqttHeadUnit, requestId: string) =>
     (await bridge.store.relays.find(device.unit.deviceId, requestId))?.state;

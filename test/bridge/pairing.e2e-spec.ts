@@ -3,7 +3,7 @@ import { createOwner, type TestOwner } from '../support/fixtures';
 import { get } from '../support/http';
 import { clientAssertion, dpopProof, generateTestKey, sha256b64u } from '../support/jose-helpers';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import { MqttHeadUnit, createHeadUnit, registerHeadUnit, startRelayBridge, type TestBridge } from '../support/bridge';
+import { MqttHeadUnit, connectHeadUnit, startRelayBridge, type TestBridge } from '../support/bridge';
 
 describe('pairing through the MQTT bridge', () => {
   let provider: TestProvider;
@@ -23,13 +23,7 @@ describe('pairing through the MQTT bridge', () => {
     removeTempDir(dir);
   });
 
-  async function connectedHeadUnit(): Promise<MqttHeadUnit> {
-    const unit = await createHeadUnit();
-    await registerHeadUnit(provider, bridge, unit);
-    const device = new MqttHeadUnit(unit, provider);
-    await device.connect(bridge.mqttUrl);
-    return device;
-  }
+  const connectedHeadUnit = () => connectHeadUnit(provider, bridge);
 
   it('delivers encrypted tokens to the device once the owner approves, with an ID token the device verifies', async () => {
     const device = await connectedHeadUnit();

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createHttpProviderClient } from '@onboard/bridge-core';
-import { PATHS, createFetchHttpClient, silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/ciba-core';
 import { loadBridgeConfig } from '@onboard/config';
 import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
 import { openBridgeStores } from '@onboard/store-typeorm';
@@ -11,7 +10,7 @@ import { NOTIFICATION_PATH } from '../../apps/mqtt-bridge/src/notify/notificatio
 import { externalBrokerUnderTest } from '../external-broker/mosquitto';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import { registerHeadUnit, type TestBridge, type TestHeadUnit } from '../support/bridge';
+import { registerHeadUnit, relayDependencies, type TestBridge, type TestHeadUnit } from '../support/bridge';
 
 /**
  * Issue 3 §6: the device client library works against any MQTT 3.1.1 broker. Here the bridge runs
@@ -45,17 +44,7 @@ describeWithBroker('device client library through Mosquitto (bridge in external-
       BRIDGE_MQTT_PORT: '0',
       BRIDGE_HOST: '127.0.0.1',
     });
-    bridge = await startBridge(config, {
-      directory: store.devices,
-      logger: silentLogger,
-      store,
-      http,
-      provider: createHttpProviderClient({
-        backchannelEndpoint: provider.at(PATHS.backchannel),
-        tokenEndpoint: provider.at(PATHS.token),
-        http: createFetchHttpClient(),
-      }),
-    });
+    bridge = await startBridge(config, relayDependencies(provider, store, http));
     const httpPort = await http.listen(0, '127.0.0.1');
     // registerHeadUnit needs only the registry and the notification URL of the bridge
     bridgeHandle = {

@@ -58,6 +58,21 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
+/** What startBridge needs to relay for `provider`: the store's device directory, silent logs, plain HTTP. */
+export function relayDependencies(provider: TestProvider, store: BridgeStore, http: BridgeHttpServer) {
+  return {
+    directory: store.devices,
+    logger: silentLogger,
+    store,
+    http,
+    provider: createHttpProviderClient({
+      backchannelEndpoint: provider.at(PATHS.backchannel),
+      tokenEndpoint: provider.at(PATHS.token),
+      http: createFetchHttpClient(),
+    }),
+  };
+}
+
 /**
  * Starts the bridge against an in-process provider. `databaseFile` and `httpPort` let a test
  * restart it on the same store and notification URL.
@@ -81,17 +96,7 @@ export async function startRelayBridge(
       ...config,
       limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000, ...options.limits },
     },
-    {
-      directory: store.devices,
-      logger: silentLogger,
-      store,
-      http,
-      provider: createHttpProviderClient({
-        backchannelEndpoint: provider.at(PATHS.backchannel),
-        tokenEndpoint: provider.at(PATHS.token),
-        http: createFetchHttpClient(),
-      }),
-    },
+    relayDependencies(provider, store, http),
   );
   const httpPort = await http.listen(options.httpPort ?? 0, '127.0.0.1');
   return {
@@ -279,6 +284,15 @@ export class MqttHeadUnit {
 }
 
 /** Polls `condition` every 10 ms until it holds or `timeoutMs` passes. */
+/** A fresh head-unit, registered with the bridge (and so at the provider) and connected over MQTT. */
+export async function connectHeadUnit(provider: TestProvider, bridge: TestBridge): Promise<MqttHeadUnit> {
+  const unit = await createHeadUnit();
+  await registerHeadUnit(provider, bridge, unit);
+  const device = new MqttHeadUnit(unit, provider);
+  await device.connect(bridge.mqttUrl);
+  return device;
+}
+
 export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await condition())) {
