@@ -88,6 +88,17 @@ describe('device client library with the real bridge and provider', () => {
 
   const bindingMessage = () => `PAIR-${randomBytes(3).toString('hex').toUpperCase()}`;
 
+  /** Asks for the owner's verification and waits until the bridge acknowledges it. */
+  async function acknowledgedVerification(client: DeviceClient, message: string) {
+    const handle = client.requestOwnerVerification({
+      loginHint: owner.email,
+      bindingMessage: message,
+      scope: 'openid',
+    });
+    await new Promise((resolve) => handle.on('ack', resolve));
+    return handle;
+  }
+
   async function userinfoWith(keys: DeviceKeyStore, accessToken: string) {
     const { kid: _kid, use: _use, alg, ...jwk } = signingKeyOf(await keys.getPublicJwks());
     // RFC 9449 §4.2, §7.1: a proof from the device key, with ath
@@ -128,12 +139,7 @@ describe('device client library with the real bridge and provider', () => {
   it('reports a denial as access_denied', async () => {
     const { client } = await headUnit();
     const message = bindingMessage();
-    const handle = client.requestOwnerVerification({
-      loginHint: owner.email,
-      bindingMessage: message,
-      scope: 'openid',
-    });
-    await new Promise((resolve) => handle.on('ack', resolve));
+    const handle = await acknowledgedVerification(client, message);
     await owner.device.deny(message);
     const err = (await handle.result.catch((e: unknown) => e)) as DeviceClientError;
     expect(err).toBeInstanceOf(DeviceClientError);
@@ -153,12 +159,7 @@ describe('device client library with the real bridge and provider', () => {
   it('refreshes over MQTT with a DPoP proof; the new access token works and the old refresh token is spent', async () => {
     const { client, keys } = await headUnit();
     const message = bindingMessage();
-    const handle = client.requestOwnerVerification({
-      loginHint: owner.email,
-      bindingMessage: message,
-      scope: 'openid',
-    });
-    await new Promise((resolve) => handle.on('ack', resolve));
+    const handle = await acknowledgedVerification(client, message);
     await owner.device.approve(message);
     const tokens = await handle.result;
     const refreshed = await client.refresh(tokens);
@@ -173,12 +174,7 @@ describe('device client library with the real bridge and provider', () => {
     const unclaimed: unknown[] = [];
     client.on('unclaimedResult', (r) => unclaimed.push(r));
     const message = bindingMessage();
-    const handle = client.requestOwnerVerification({
-      loginHint: owner.email,
-      bindingMessage: message,
-      scope: 'openid',
-    });
-    await new Promise((resolve) => handle.on('ack', resolve));
+    const handle = await acknowledgedVerification(client, message);
     const offline = new Promise((resolve) => client.once('offline', () => resolve(undefined)));
     expect(bridge.bridge.broker.disconnect(deviceId)).toBe(true);
     await offline;
@@ -201,12 +197,7 @@ describe('device client library with the real bridge and provider', () => {
     const unclaimed: unknown[] = [];
     client.on('unclaimedResult', (r) => unclaimed.push(r));
     const message = bindingMessage();
-    const handle = client.requestOwnerVerification({
-      loginHint: owner.email,
-      bindingMessage: message,
-      scope: 'openid',
-    });
-    await new Promise((resolve) => handle.on('ack', resolve));
+    const handle = await acknowledgedVerification(client, message);
     handle.cancel();
     await expect(handle.result).rejects.toMatchObject({ code: 'cancelled' });
     await new Promise((resolve) => setTimeout(resolve, 200)); // the cancel reaches the bridge
