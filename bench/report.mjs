@@ -1,5 +1,6 @@
 // Rendering benchmark results as a console table and as the markdown pasted into
 // docs/benchmarks.md.
+import { fmt } from './lib/settings.mjs';
 
 const NAMES = { onboard: 'Onboard', 'oidc-provider': 'node-oidc-provider' };
 const STEP_LABELS = {
@@ -11,11 +12,6 @@ const STEP_LABELS = {
   flow: 'whole flow',
 };
 
-const fmt = (value, digits = 1) => {
-  if (value === undefined || value === null || Number.isNaN(value)) return '–';
-  if (Math.abs(value) >= 1000) return value.toFixed(0);
-  return value.toFixed(digits);
-};
 const ratio = (ours, theirs) => {
   if (typeof ours !== 'number' || typeof theirs !== 'number' || theirs === 0) return '–';
   const r = ours / theirs;

@@ -39,29 +39,13 @@ import { PingListener, runFlows } from './load.mjs';
 import { medianOfRuns, summarizeRun } from './stats.mjs';
 import { startOidcProvider } from './targets/oidc-provider.mjs';
 import { startOnboard } from './targets/onboard.mjs';
+import { settingsReader } from './lib/settings.mjs';
 import { renderMarkdown, renderTable } from './report.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function settings(argv, env) {
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) continue;
-    const [key, inline] = arg.slice(2).split('=', 2);
-    flags[key] = inline ?? argv[++i];
-  }
-  const pick = (flag, variable, fallback) => flags[flag] ?? env[variable] ?? fallback;
-  const int = (flag, variable, fallback) => {
-    const value = Number(pick(flag, variable, fallback));
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${flag} / ${variable}: expected an integer`);
-    return value;
-  };
-  const list = (flag, variable, fallback) =>
-    String(pick(flag, variable, fallback))
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  const { pick, int, list } = settingsReader(argv, env);
   const concurrency = int('concurrency', 'BENCH_CONCURRENCY', 50);
   const repeats = int('repeats', 'BENCH_REPEATS', 3);
   const all = {

@@ -1,5 +1,6 @@
 // Rendering the vehicle-path results as a console table and as the markdown pasted into
 // docs/benchmarks.md ("The vehicle path").
+import { fmt } from '../lib/settings.mjs';
 
 const STEPS = {
   requestToAck: 'request → ack at head-unit',
@@ -11,11 +12,6 @@ const STEPS = {
   pairing: 'whole pairing',
 };
 
-const fmt = (value, digits = 1) => {
-  if (value === undefined || value === null || Number.isNaN(value)) return '–';
-  if (Math.abs(value) >= 1000) return value.toFixed(0);
-  return value.toFixed(digits);
-};
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 

@@ -39,25 +39,14 @@ import { median } from '../stats.mjs';
 import { runIdle, openFilesLimit } from './idle.mjs';
 import { createHeadUnits, pairingSteps, runPairings } from './pairing.mjs';
 import { renderMarkdown, renderTable } from './report.mjs';
+import { settingsReader } from '../lib/settings.mjs';
 import { startVehiclePath } from './targets.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const log = (text) => process.stderr.write(text);
 
 function settings(argv, env) {
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) continue;
-    const [key, inline] = arg.slice(2).split('=', 2);
-    flags[key] = inline ?? argv[++i];
-  }
-  const pick = (flag, variable, fallback) => flags[flag] ?? env[variable] ?? fallback;
-  const int = (flag, variable, fallback) => {
-    const value = Number(pick(flag, variable, fallback));
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${flag} / ${variable}: expected an integer`);
-    return value;
-  };
+  const { pick, int } = settingsReader(argv, env);
   const scenarios = String(pick('scenarios', 'BENCH_BRIDGE_SCENARIOS', 'latency,throughput,idle'))
     .split(',')
     .map((s) => s.trim())
