@@ -19,24 +19,31 @@
 //   --flows N             BENCH_FLOWS            flows per `ping` run (2000)
 //   --think-flows N       BENCH_THINK_FLOWS      flows per `ping-think` run (1000)
 //   --poll-flows N        BENCH_POLL_FLOWS       flows per `poll` run (500; sleep-bound)
-//   --repeats N           BENCH_REPEATS          runs of `ping` and `ping-think`; medians reported (3)
+//   --repeats N           BENCH_REPEATS          runs of `ping` and `ping-think`; medians reported (5)
 //   --poll-repeats N      BENCH_POLL_REPEATS     runs of `poll` (1)
-//   --warmup N            BENCH_WARMUP           unmeasured flows before a `ping` run (1000: both
-//                                                providers' JIT-compiled code settles);
-//                                                other scenarios warm up with `concurrency` flows
+//   --warmup N            BENCH_WARMUP           unmeasured saturated ping flows before every run (1000:
+//                                                both providers' JIT-compiled code settles, as in a
+//                                                long-running server); `ping-think` and `poll` then
+//                                                warm up with `concurrency` flows of their own kind
 //   --think-ms N          BENCH_THINK_MS         owner think time in `ping-think` (500)
 //   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
 //   --out FILE            BENCH_OUT              bench/results/latest.json
 //   --render FILE         print and re-write the tables of an earlier results file
 //
-// Set BENCH_VERBOSE=1 to see the providers' output.
+// Set BENCH_VERBOSE=1 to see the providers' output. Diagnosis only (they change what is
+// measured): BENCH_LOOP_DELAY=1 samples the event-loop delay of both processes,
+// BENCH_NODE_ARGS="--trace-gc …" passes Node.js flags to the providers, BENCH_CPU_PROF=<dir>
+// writes their CPU profiles.
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { PingListener, runFlows } from './load.mjs';
-import { medianOfRuns, summarizeRun } from './stats.mjs';
+import { threadCpuPerFlow } from './lib/child.mjs';
+import { takeLoopDelay } from './lib/child-stats.mjs';
+import { medianOfRuns, pairedRatios, summarizeRun } from './stats.mjs';
 import { startOidcProvider } from './targets/oidc-provider.mjs';
 import { startOnboard } from './targets/onboard.mjs';
 import { settingsReader } from './lib/settings.mjs';
@@ -47,14 +54,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function settings(argv, env) {
   const { pick, int, list } = settingsReader(argv, env);
   const concurrency = int('concurrency', 'BENCH_CONCURRENCY', 50);
-  const repeats = int('repeats', 'BENCH_REPEATS', 3);
+  const repeats = int('repeats', 'BENCH_REPEATS', 5);
+  const warmup = int('warmup', 'BENCH_WARMUP', 1000);
   const all = {
     ping: {
       mode: 'ping',
       flows: int('flows', 'BENCH_FLOWS', 2000),
       repeats,
       thinkMs: 0,
-      warmup: int('warmup', 'BENCH_WARMUP', 1000),
+      warmup,
     },
     'ping-think': {
       mode: 'ping',
@@ -62,6 +70,7 @@ function settings(argv, env) {
       repeats,
       thinkMs: int('think-ms', 'BENCH_THINK_MS', 500),
       warmup: concurrency,
+      jitWarmup: warmup,
     },
     poll: {
       mode: 'poll',
@@ -69,6 +78,7 @@ function settings(argv, env) {
       repeats: int('poll-repeats', 'BENCH_POLL_REPEATS', 1),
       thinkMs: int('poll-think-ms', 'BENCH_POLL_THINK_MS', 3000),
       warmup: concurrency,
+      jitWarmup: warmup,
     },
   };
   const chosen = list('scenarios', 'BENCH_SCENARIOS', 'ping,ping-think,poll');
@@ -81,6 +91,9 @@ function settings(argv, env) {
     out: resolve(ROOT, String(pick('out', 'BENCH_OUT', 'bench/results/latest.json'))),
   };
 }
+
+const generatorLoopDelay = process.env.BENCH_LOOP_DELAY ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+generatorLoopDelay?.enable();
 
 const STARTERS = { onboard: startOnboard, 'oidc-provider': startOidcProvider };
 
@@ -99,16 +112,29 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
     approveDelayMs: scenario.thinkMs,
   });
   try {
+    // A long-running provider has compiled its hot paths long before: the JIT warm-up runs
+    // saturated ping flows (same endpoints, no think time, a few seconds), then a round of
+    // the scenario's own flows.
+    if (scenario.jitWarmup > 0)
+      await runFlows(target, {
+        ...flowOptions(scenario.jitWarmup, `${scenarioKey}-j${repeat}`),
+        mode: 'ping',
+        approveDelayMs: 0,
+      });
     if (scenario.warmup > 0) await runFlows(target, flowOptions(scenario.warmup, `${scenarioKey}-w${repeat}`));
     const loadAverage = loadavg()[0];
     const before = await child.stats();
     const ticksBefore = child.procCpuTicks();
+    const threadsBefore = child.threadTicks();
     const generatorBefore = process.cpuUsage();
+    takeLoopDelay(generatorLoopDelay);
     const result = await runFlows(target, flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`));
     const generator = process.cpuUsage(generatorBefore);
     const ticksAfter = child.procCpuTicks();
+    const threadsAfter = child.threadTicks();
     const after = await child.stats();
-    const summary = summarizeRun({ result, before, after, ticksBefore, ticksAfter });
+    const threads = threadCpuPerFlow(threadsBefore, threadsAfter, result.completed);
+    const summary = summarizeRun({ result, before, after, ticksBefore, ticksAfter, threads });
     const interval = result.timelines.find((t) => t.interval !== undefined)?.interval;
     return {
       provider: providerKey,
@@ -124,10 +150,26 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       loadGeneratorCpuMsPerFlow: (generator.user + generator.system) / 1000 / Math.max(1, summary.completed),
       loadAverageBefore: loadAverage,
       ...summary,
+      // BENCH_LOOP_DELAY=1: event-loop delay of the provider and of the load generator.
+      providerLoopDelayMs: after.loopDelayMs,
+      generatorLoopDelayMs: takeLoopDelay(generatorLoopDelay),
     };
   } finally {
     await child.stop();
   }
+}
+
+/** "main 1.20 ms 3.1 wakeups, libuv-worker 0.02 ms 0.1 wakeups, …" per flow, busiest first. */
+function describeThreads(threads) {
+  if (!threads) return 'no per-thread figures';
+  return Object.entries(threads)
+    .filter(([, t]) => t.cpuMsPerFlow > 0 || t.wakeupsPerFlow > 0.05)
+    .sort((a, b) => b[1].cpuMsPerFlow - a[1].cpuMsPerFlow)
+    .map(
+      ([name, t]) =>
+        `${name} ${t.cpuMsPerFlow.toFixed(2)} ms ${t.wakeupsPerFlow.toFixed(1)} wakeups ${t.pageFaultsPerFlow.toFixed(1)} faults`,
+    )
+    .join(', ');
 }
 
 function machine() {
@@ -166,7 +208,12 @@ async function main() {
           const run = await measureOnce(providerKey, scenarioKey, scenario, repeat, config, ping);
           runs.push(run);
           process.stderr.write(
-            `${run.completed} flows, ${run.flowsPerSecond.toFixed(1)}/s, ${run.cpuMsPerFlow?.toFixed(2)} CPU ms/flow\n`,
+            `${run.completed} flows, ${run.flowsPerSecond.toFixed(1)}/s, ${run.cpuMsPerFlow?.toFixed(2)} CPU ms/flow` +
+              ` (${describeThreads(run.threads)})` +
+              (run.providerLoopDelayMs
+                ? ` loop delay p99: provider ${run.providerLoopDelayMs.p99.toFixed(1)} ms, generator ${run.generatorLoopDelayMs.p99.toFixed(1)} ms`
+                : '') +
+              '\n',
           );
         }
       }
@@ -176,8 +223,13 @@ async function main() {
   }
 
   const summary = {};
+  const paired = {};
   for (const scenarioKey of Object.keys(config.scenarios)) {
     summary[scenarioKey] = {};
+    const of = (providerKey) => runs.filter((r) => r.scenario === scenarioKey && r.provider === providerKey);
+    paired[scenarioKey] = {
+      flowsPerCpuSecond: pairedRatios(of('onboard'), of('oidc-provider'), 'flowsPerCpuSecond'),
+    };
     for (const providerKey of config.providers) {
       const mine = runs.filter((r) => r.scenario === scenarioKey && r.provider === providerKey);
       if (mine.length) {
@@ -194,6 +246,7 @@ async function main() {
     machine: machine(),
     config: { ...config, out: undefined },
     summary,
+    paired,
     runs,
   };
   mkdirSync(dirname(config.out), { recursive: true });

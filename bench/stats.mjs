@@ -31,6 +31,7 @@ function distribution(values) {
  * - approveCall: the owner device's approve call, sent -> response
  * - approvalToToken: approval sent -> tokens received by the client
  * - approvalToPing: approval sent -> ping received by the client (ping mode)
+ * - pingToToken: ping received -> tokens received (ping mode: the client's token request)
  * - flow: backchannel request sent -> tokens received
  */
 export function stepLatencies(timelines) {
@@ -41,12 +42,13 @@ export function stepLatencies(timelines) {
     approveCall: distribution(pick((t) => t.tApproveDone - t.tApproveSent)),
     approvalToToken: distribution(pick((t) => t.tToken - t.tApproveSent)),
     approvalToPing: distribution(pick((t) => (t.tPing === undefined ? undefined : t.tPing - t.tApproveSent))),
+    pingToToken: distribution(pick((t) => (t.tPing === undefined ? undefined : t.tToken - t.tPing))),
     flow: distribution(pick((t) => t.tToken - t.t0)),
   };
 }
 
 /** Scalar figures of one measured run. */
-export function summarizeRun({ result, before, after, ticksBefore, ticksAfter, clockTicksPerSecond = 100 }) {
+export function summarizeRun({ result, before, after, ticksBefore, ticksAfter, threads, clockTicksPerSecond = 100 }) {
   const cpuUs = after.cpuUserUs + after.cpuSystemUs - (before.cpuUserUs + before.cpuSystemUs);
   const cpuMs = cpuUs / 1000;
   const { completed } = result;
@@ -66,8 +68,32 @@ export function summarizeRun({ result, before, after, ticksBefore, ticksAfter, c
     flowsPerCpuSecond: cpuMs ? completed / (cpuMs / 1000) : undefined,
     peakRssMiB: after.maxRssKb / 1024,
     tokenRequestsPerFlow: polls.length ? polls.reduce((a, b) => a + b, 0) / polls.length : undefined,
+    // Where the CPU went (/proc/<pid>/task, in clock ticks): the main thread (JavaScript, the
+    // SQLite calls, the sockets) and all other threads (V8's GC and compiler helpers, worker threads).
+    mainThreadCpuMsPerFlow: threads?.main?.cpuMsPerFlow,
+    otherThreadsCpuMsPerFlow: threads
+      ? Object.entries(threads)
+          .filter(([name]) => name !== 'main')
+          .reduce((sum, [, t]) => sum + t.cpuMsPerFlow, 0)
+      : undefined,
+    threads,
     steps: stepLatencies(result.timelines),
   };
+}
+
+/**
+ * Ours-over-theirs ratios of one figure, run by run: repeat i of one provider against repeat
+ * i of the other, which ran right before or after it. The machine's load drifts between runs,
+ * and a pair shares most of it, so the median of the pairs' ratios is steadier than the
+ * ratio of the two medians. Returns { median, min, max, ratios } or undefined.
+ */
+export function pairedRatios(oursRuns, theirsRuns, key) {
+  const byRepeat = new Map(theirsRuns.map((r) => [r.repeat, r[key]]));
+  const ratios = oursRuns
+    .map((r) => (typeof r[key] === 'number' && byRepeat.get(r.repeat) ? r[key] / byRepeat.get(r.repeat) : undefined))
+    .filter((v) => v !== undefined && Number.isFinite(v));
+  if (ratios.length === 0) return undefined;
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), ratios };
 }
 
 /** Median over repeats of every scalar (and every step p50/p99) of a list of run summaries. */
@@ -86,6 +112,8 @@ export function medianOfRuns(runs) {
     failedTotal: runs.reduce((sum, r) => sum + Object.values(r.failed).reduce((a, b) => a + b, 0), 0),
     flowsPerSecond: scalar('flowsPerSecond'),
     cpuMsPerFlow: scalar('cpuMsPerFlow'),
+    mainThreadCpuMsPerFlow: scalar('mainThreadCpuMsPerFlow'),
+    otherThreadsCpuMsPerFlow: scalar('otherThreadsCpuMsPerFlow'),
     flowsPerCpuSecond: scalar('flowsPerCpuSecond'),
     peakRssMiB: scalar('peakRssMiB'),
     tokenRequestsPerFlow: scalar('tokenRequestsPerFlow'),

@@ -1,6 +1,6 @@
 // Parent side of a provider child process: fork, wait for a message, ask for stats, stop.
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A forked provider process and its IPC channel. */
 export class ProviderProcess {
@@ -15,6 +15,8 @@ export class ProviderProcess {
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each provider process there.
       execArgv: [
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+        // BENCH_NODE_ARGS="--trace-gc …": extra Node.js flags for every provider process.
+        ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean) : []),
         ...execArgv,
       ],
       stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe', 'ipc'],
@@ -72,6 +74,11 @@ export class ProviderProcess {
     return procCpuTicks(this.pid);
   }
 
+  /** CPU ticks and context switches per thread name, from /proc/<pid>/task (Linux only). */
+  threadTicks() {
+    return procThreadTicks(this.pid);
+  }
+
   async stop() {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     try {
@@ -95,4 +102,51 @@ export function procCpuTicks(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Per thread name (main thread, libuv pool, V8 workers, worker threads): utime + stime in
+ * clock ticks and voluntary context switches (each one a sleep and a wake-up), summed over
+ * the threads of that name. Undefined where /proc is not readable.
+ */
+export function procThreadTicks(pid) {
+  try {
+    const byName = {};
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat;
+      let status;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      } catch {
+        continue; // the thread ended between readdir and read
+      }
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const entry = (byName[name] ??= { ticks: 0, wakeups: 0, faults: 0, threads: 0 });
+      entry.ticks += Number(fields[11]) + Number(fields[12]);
+      entry.faults += Number(fields[7]); // minflt: page faults served without I/O
+      entry.wakeups += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      entry.threads += 1;
+    }
+    return byName;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The difference of two procThreadTicks() readings, in CPU ms and wake-ups per flow. */
+export function threadCpuPerFlow(before, after, flows, clockTicksPerSecond = 100) {
+  if (!before || !after || !flows) return undefined;
+  const out = {};
+  for (const [name, end] of Object.entries(after)) {
+    const start = before[name] ?? { ticks: 0, wakeups: 0, faults: 0 };
+    out[name] = {
+      threads: end.threads,
+      cpuMsPerFlow: ((end.ticks - start.ticks) * 1000) / clockTicksPerSecond / flows,
+      wakeupsPerFlow: (end.wakeups - start.wakeups) / flows,
+      pageFaultsPerFlow: (end.faults - start.faults) / flows,
+    };
+  }
+  return out;
 }

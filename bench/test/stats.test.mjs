@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import { UnboundedMemoryAdapter } from '../lib/unbounded-memory-adapter.mjs';
-import { median, medianOfRuns, percentile, stepLatencies, summarizeRun } from '../stats.mjs';
+import { median, medianOfRuns, pairedRatios, percentile, stepLatencies, summarizeRun } from '../stats.mjs';
 
 test('percentile uses the nearest rank, so p99 of 100 samples is the 99th smallest', () => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -97,4 +97,38 @@ test('consume marks the stored payload as consumed', async () => {
   await adapter.upsert('c1', { n: 1 }, 60);
   await adapter.consume('c1');
   assert.equal(typeof (await adapter.find('c1')).consumed, 'number');
+});
+
+test('paired ratios divide each run by the other provider run of the same repeat', () => {
+  const ours = [
+    { repeat: 0, flowsPerCpuSecond: 600 },
+    { repeat: 1, flowsPerCpuSecond: 450 },
+    { repeat: 2, flowsPerCpuSecond: 700 },
+  ];
+  const theirs = [
+    { repeat: 2, flowsPerCpuSecond: 500 },
+    { repeat: 0, flowsPerCpuSecond: 400 },
+    { repeat: 1, flowsPerCpuSecond: 300 },
+  ];
+  const pairs = pairedRatios(ours, theirs, 'flowsPerCpuSecond');
+  assert.deepEqual(pairs.ratios, [1.5, 1.5, 1.4]);
+  assert.equal(pairs.median, 1.5);
+  assert.equal(pairs.min, 1.4);
+  assert.equal(pairs.max, 1.5);
+  assert.equal(pairedRatios(ours, [], 'flowsPerCpuSecond'), undefined);
+});
+
+test('a run summary splits the CPU time into the main thread and the other threads', () => {
+  const summary = summarizeRun({
+    result: { completed: 2, failed: {}, ownerDeviceErrors: 0, wallMs: 1000, timelines: [] },
+    before: { cpuUserUs: 0, cpuSystemUs: 0, maxRssKb: 1024 },
+    after: { cpuUserUs: 4_000, cpuSystemUs: 0, maxRssKb: 1024 },
+    threads: {
+      main: { cpuMsPerFlow: 1.5, wakeupsPerFlow: 0, pageFaultsPerFlow: 0 },
+      node: { cpuMsPerFlow: 0.3, wakeupsPerFlow: 1, pageFaultsPerFlow: 0 },
+      'libuv-worker': { cpuMsPerFlow: 0.2, wakeupsPerFlow: 0, pageFaultsPerFlow: 0 },
+    },
+  });
+  assert.equal(summary.mainThreadCpuMsPerFlow, 1.5);
+  assert.equal(summary.otherThreadsCpuMsPerFlow, 0.5);
 });
