@@ -9,7 +9,8 @@ export class ReplayEntity {
 
 /** Row of `outbox`: a ping/push delivery (CIBA §10.2, §10.3). */
 @Entity({ name: 'outbox' })
-@Index('idx_outbox_status_next_attempt_at', ['status', 'nextAttemptAt'])
+// Pending rows only (migration AppendOnlyAuditPendingOutbox1769644800000).
+@Index('idx_outbox_pending_next_attempt_at', ['nextAttemptAt'], { where: "status = 'pending'" })
 export class OutboxEntity {
   @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
   @Column({ name: 'auth_request_id', type: 'text' }) authRequestId: string;
@@ -26,9 +27,10 @@ export class OutboxEntity {
 
 /**
  * Row of `audit_events`. `seq` is assigned by the database on insert (an identity
- * column in PostgreSQL, the AUTOINCREMENT rowid in SQLite): it orders events with
- * the same `at` by insertion. It is storage-only (`insert: false`), never mapped
- * into the domain `AuditEvent`.
+ * column in PostgreSQL, the rowid in SQLite): it orders events with the same `at` by
+ * insertion. It is storage-only (`insert: false`), never mapped into the domain
+ * `AuditEvent`. In SQLite `seq` is the primary key and `id` is not indexed (migration
+ * AppendOnlyAuditPendingOutbox1769644800000); the store never looks events up by `id`.
  */
 @Entity({ name: 'audit_events' })
 @Index('idx_audit_events_at_seq', ['at', 'seq'])

@@ -3,6 +3,7 @@ import { AuthRequestApprovedAt1767830400000 } from './1767830400000-auth-request
 import { AuditEventSequence1767830400001 } from './1767830400001-audit-event-sequence.migration';
 import { DeviceClients1768435200000 } from './1768435200000-device-clients.migration';
 import { AuthRequestPendingIndexes1769040000000 } from './1769040000000-auth-request-pending-indexes.migration';
+import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS = [
   AuditEventSequence1767830400001,
   DeviceClients1768435200000,
   AuthRequestPendingIndexes1769040000000,
+  AppendOnlyAuditPendingOutbox1769644800000,
 ];

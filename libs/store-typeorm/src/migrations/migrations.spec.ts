@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { openStores, type OpenStoresOptions } from '../open-stores';
 import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from '../testing/postgres-test';
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migration';
+import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
 
@@ -25,6 +26,11 @@ const SEED = [
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-b', ${T0}, 'auth_request.approved', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-a', ${T0}, 'auth_request.created', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-0', ${T0 - 1}, 'x.happened', 'ar-old')`,
+  ...['ob-pending', 'ob-delivered'].map(
+    (id) => `INSERT INTO outbox (id, auth_request_id, client_id, url, bearer, body, attempts, next_attempt_at, status,
+       created_at)
+     VALUES ('${id}', 'ar-old', 'client-a', 'https://rp.example/cb', 'bearer', '{}', 1, ${T0}, '${id.slice(3)}', ${T0})`,
+  ),
 ];
 
 async function seedInitialSchema(options: DataSourceOptions): Promise<void> {
@@ -76,10 +82,55 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       await stores.authRequests.transition('ar-pending', 'pending', { status: 'approved', authTime: T0 + 2 });
       expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toEqual([]);
       expect(await stores.authRequests.listExpiredPendingWithDelivery(T0 + 60_000, 10)).toEqual([]);
+
+      // The outbox backlog is found through the pending-only index; a delivered message leaves it.
+      expect((await stores.outbox.due(T0, 10)).map((m) => m.id)).toEqual(['ob-pending']);
+      await stores.outbox.update('ob-pending', { status: 'delivered' });
+      expect(await stores.outbox.due(T0, 10)).toEqual([]);
     } finally {
       await stores.close();
     }
   });
+
+  it('reverts the newest migration with its rows and applies it again', async () => {
+    const target = open();
+    await seedInitialSchema(target.seed);
+    const ids = ['old-0', 'old-a', 'old-b', 'new-1'];
+    let stores = await openStores(target.stores);
+    try {
+      await stores.audit.append({ id: 'new-1', at: T0, type: 'tokens.issued', authRequestId: 'ar-old' });
+    } finally {
+      await stores.close();
+    }
+    await undoLastMigration(target.seed);
+    stores = await openStores(target.stores);
+    try {
+      // Reapplied on open: the rows, their order and the outbox backlog survive both ways.
+      expect((await stores.audit.list({ authRequestId: 'ar-old' })).map((e) => e.id)).toEqual(ids);
+      await stores.audit.append({ id: 'new-2', at: T0, type: 'tokens.issued', authRequestId: 'ar-old' });
+      expect((await stores.audit.list({ authRequestId: 'ar-old' })).map((e) => e.id)).toEqual([...ids, 'new-2']);
+      expect((await stores.outbox.due(T0, 10)).map((m) => m.id)).toEqual(['ob-pending']);
+    } finally {
+      await stores.close();
+    }
+  });
+}
+
+/** Runs the newest migration's `down` on a database the stores have migrated. */
+async function undoLastMigration(options: DataSourceOptions): Promise<void> {
+  const dataSource = new DataSource({
+    ...options,
+    entities: [],
+    migrations: ALL_MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+  } as DataSourceOptions);
+  await dataSource.initialize();
+  try {
+    await dataSource.undoLastMigration({ transaction: 'all' });
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 describe('migrations on SQLite', () => {
@@ -129,7 +180,103 @@ describe('migrations on SQLite', () => {
       await db.destroy();
     }
   });
+
+  it('appends audit events to the rowid and three query indexes, and every flow statement finds its index', async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    await stores.close();
+    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+    await db.initialize();
+    try {
+      // No AUTOINCREMENT (no sqlite_sequence row rewritten per insert), no unique index on `id`.
+      expect(await tableSql(db, 'audit_events')).toMatch(/seq INTEGER PRIMARY KEY,/);
+      expect(await tableSql(db, 'audit_events')).not.toMatch(/AUTOINCREMENT|UNIQUE/);
+      expect(await indexNames(db, 'audit_events')).toEqual([
+        'idx_audit_events_at_seq',
+        'idx_audit_events_auth_request_id',
+        'idx_audit_events_sub',
+      ]);
+      expect(await indexNames(db, 'outbox')).toEqual([
+        'idx_outbox_pending_next_attempt_at',
+        'sqlite_autoindex_outbox_1',
+      ]);
+      const plan = async (sql: string, params: unknown[]) =>
+        ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map((r) => r.detail).join('; ');
+      // audit.list: each filter by its own index, the unfiltered list in (at, seq) order.
+      expect(await plan(`SELECT * FROM audit_events WHERE sub = ? ORDER BY at, seq LIMIT ?`, ['s', 10])).toContain(
+        'idx_audit_events_sub',
+      );
+      expect(
+        await plan(`SELECT * FROM audit_events WHERE auth_request_id = ? ORDER BY at, seq LIMIT ?`, ['a', 10]),
+      ).toContain('idx_audit_events_auth_request_id');
+      expect(await plan(`SELECT * FROM audit_events ORDER BY at, seq LIMIT ?`, [10])).toContain(
+        'idx_audit_events_at_seq',
+      );
+      // outbox.due: the pending-only index.
+      expect(
+        await plan(
+          `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at, id LIMIT ?`,
+          [1, 10],
+        ),
+      ).toContain('idx_outbox_pending_next_attempt_at');
+      // The grant's consume-once by auth_req_id hash, and the retention sweep, which deletes
+      // requests of every status and so still needs the full `expires_at` index.
+      expect(
+        await plan(`UPDATE auth_requests SET status = ? WHERE auth_req_id_hash = ? AND status = ?`, ['c', 'h', 'a']),
+      ).toContain('uq_auth_requests_auth_req_id_hash');
+      expect(await plan(`DELETE FROM auth_requests WHERE expires_at < ?`, [1])).toContain(
+        'idx_auth_requests_expires_at',
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("the newest migration's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    try {
+      await stores.audit.append({ id: 'e-1', at: T0, type: 'x.happened', sub: 'sub-alice' });
+      await stores.audit.append({ id: 'e-2', at: T0, type: 'x.happened', sub: 'sub-alice' });
+    } finally {
+      await stores.close();
+    }
+    await undoLastMigration({ type: 'better-sqlite3', database: file });
+    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+    await db.initialize();
+    try {
+      expect(await tableSql(db, 'audit_events')).toMatch(
+        /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,
+      );
+      expect(await indexNames(db, 'outbox')).toEqual([
+        'idx_outbox_status_next_attempt_at',
+        'sqlite_autoindex_outbox_1',
+      ]);
+      // The copied rows keep their numbers and the sequence continues after them.
+      expect(await db.query(`SELECT seq, id FROM audit_events ORDER BY seq`)).toEqual([
+        { seq: 1, id: 'e-1' },
+        { seq: 2, id: 'e-2' },
+      ]);
+      expect(await db.query(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'`)).toEqual([{ seq: 2 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
+
+async function tableSql(db: DataSource, table: string): Promise<string> {
+  const [row] = (await db.query(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, [table])) as {
+    sql: string;
+  }[];
+  return row.sql;
+}
+
+async function indexNames(db: DataSource, table: string): Promise<string[]> {
+  const rows = (await db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name`, [
+    table,
+  ])) as { name: string }[];
+  return rows.map((r) => r.name);
+}
 
 describePostgres('migrations on PostgreSQL', (url) => {
   const schemas: string[] = [];
