@@ -168,6 +168,8 @@ export class PingListener {
 class OwnerDevices {
   approvals = new Map(); // binding message -> { sentAt, doneAt }
   errors = 0;
+  listCalls = 0;
+  emptyLists = 0;
   #abort = new AbortController();
   #loops = [];
 
@@ -208,6 +210,8 @@ class OwnerDevices {
         await sleep(50);
         continue;
       }
+      this.listCalls++;
+      if ((list.requests ?? []).length === 0) this.emptyLists++;
       const fresh = (list.requests ?? []).filter((request) => !seen.has(request.id));
       // A list of requests already answered can only be a race with our own approval
       // (or a provider that keeps answered requests listed): pause instead of spinning.
@@ -353,6 +357,10 @@ export async function runFlows(target, options) {
     completed: timelines.length,
     failed: Object.fromEntries(failures),
     ownerDeviceErrors: devices.errors,
+    // Owner-device list calls per flow (a long poll answered with the new request, then the
+    // next long poll), and how many came back empty (long polls that timed out or raced).
+    deviceListsPerFlow: devices.listCalls / Math.max(1, timelines.length),
+    emptyDeviceListsPerFlow: devices.emptyLists / Math.max(1, timelines.length),
     timelines,
   };
 }

@@ -57,6 +57,8 @@ export function summarizeRun({ result, before, after, ticksBefore, ticksAfter, t
     completed,
     failed: result.failed,
     ownerDeviceErrors: result.ownerDeviceErrors,
+    deviceListsPerFlow: result.deviceListsPerFlow,
+    emptyDeviceListsPerFlow: result.emptyDeviceListsPerFlow,
     wallMs: result.wallMs,
     flowsPerSecond: completed / (result.wallMs / 1000),
     cpuMs,
@@ -65,6 +67,8 @@ export function summarizeRun({ result, before, after, ticksBefore, ticksAfter, t
         ? ((ticksAfter - ticksBefore) * 1000) / clockTicksPerSecond
         : undefined,
     cpuMsPerFlow: completed ? cpuMs / completed : undefined,
+    // The kernel's share (system time: sockets, file writes, page faults, futexes).
+    systemCpuMsPerFlow: completed ? (after.cpuSystemUs - before.cpuSystemUs) / 1000 / completed : undefined,
     flowsPerCpuSecond: cpuMs ? completed / (cpuMs / 1000) : undefined,
     peakRssMiB: after.maxRssKb / 1024,
     tokenRequestsPerFlow: polls.length ? polls.reduce((a, b) => a + b, 0) / polls.length : undefined,
