@@ -106,6 +106,8 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
     target: {
       name: 'Onboard',
       issuer,
+      // The provider's SQLite file (WAL: readable while the provider runs), for diagnosis.
+      databaseFile: join(dataDir, 'onboard.sqlite'),
       setupVia,
       backchannelEndpoint: discovery.backchannel_authentication_endpoint,
       tokenEndpoint: discovery.token_endpoint,
