@@ -1,13 +1,14 @@
-import type {
-  AuditEvent,
-  AuthRequest,
-  Client,
-  OutboxMessage,
-  Owner,
-  OwnerDevice,
-  RefreshTokenRecord,
-  SigningKeyRecord,
-  Stores,
+import {
+  uuidV7,
+  type AuditEvent,
+  type AuthRequest,
+  type Client,
+  type OutboxMessage,
+  type Owner,
+  type OwnerDevice,
+  type RefreshTokenRecord,
+  type SigningKeyRecord,
+  type Stores,
 } from '@onboard/ciba-core';
 
 /** What a backend can promise beyond the ports' signatures. */
@@ -746,6 +747,64 @@ export function runStoreContract(
           outboxMessage({ id: 'b', attempts: 1, nextAttemptAt: T0 + 500, lastError: 'HTTP 503' }),
         );
         expect((await stores.outbox.find('a'))?.status).toBe('delivered');
+      });
+    });
+
+    describe('OutboxStore.deleteFinished', () => {
+      /** A message queued at `at`, with the time-ordered id the provider gives it. */
+      const queuedAt = (at: number, patch: Partial<OutboxMessage> = {}): OutboxMessage =>
+        outboxMessage({ id: uuidV7(at), createdAt: at, nextAttemptAt: at, ...patch });
+      const enqueue = async (messages: OutboxMessage[]) => {
+        for (const message of messages) await stores.outbox.enqueue(message);
+      };
+
+      it('deletes delivered and failed messages created before the cutoff and keeps later ones', async () => {
+        const delivered = queuedAt(T0 - 3_000, { status: 'delivered', attempts: 1 });
+        const failed = queuedAt(T0 - 2_000, { status: 'failed', attempts: 1, lastError: 'HTTP 401' });
+        const atCutoff = queuedAt(T0, { status: 'delivered' });
+        const later = queuedAt(T0 + 1, { status: 'failed' });
+        await enqueue([delivered, failed, atCutoff, later]);
+        expect(await stores.outbox.deleteFinished(T0, 10)).toBe(2);
+        expect(await stores.outbox.find(delivered.id)).toBeUndefined();
+        expect(await stores.outbox.find(failed.id)).toBeUndefined();
+        expect(await stores.outbox.find(atCutoff.id)).toEqual(atCutoff);
+        expect(await stores.outbox.find(later.id)).toEqual(later);
+        expect(await stores.outbox.deleteFinished(T0, 10)).toBe(0);
+      });
+
+      it('never deletes a pending message, however old and whatever its id', async () => {
+        const pending = [
+          queuedAt(T0 - 86_400_000),
+          queuedAt(T0 - 5_000, { attempts: 3, nextAttemptAt: T0 + 60_000, lastError: 'HTTP 503' }),
+          // Random (v4) ids written by earlier versions: below every UUIDv7 bound, and above.
+          outboxMessage({ id: '00000000-0000-4000-8000-000000000000', createdAt: 1, nextAttemptAt: 1 }),
+          outboxMessage({ id: 'ffffffff-ffff-4fff-bfff-ffffffffffff', createdAt: 1, nextAttemptAt: 1 }),
+        ];
+        await enqueue(pending);
+        expect(await stores.outbox.deleteFinished(T0, 100)).toBe(0);
+        expect(await stores.outbox.deleteFinished(Number.MAX_SAFE_INTEGER, 100)).toBe(0);
+        for (const message of pending) expect(await stores.outbox.find(message.id)).toEqual(message);
+      });
+
+      it('deletes a message once it has finished, not while it was pending', async () => {
+        const message = queuedAt(T0 - 1_000);
+        await stores.outbox.enqueue(message);
+        expect(await stores.outbox.deleteFinished(T0, 10)).toBe(0);
+        await stores.outbox.update(message.id, { status: 'delivered', attempts: 1 });
+        expect(await stores.outbox.deleteFinished(T0, 10)).toBe(1);
+        expect(await stores.outbox.find(message.id)).toBeUndefined();
+      });
+
+      it('deletes at most `limit` messages per call, oldest first', async () => {
+        const messages = [T0 - 4_000, T0 - 3_000, T0 - 2_000].map((at) => queuedAt(at, { status: 'delivered' }));
+        await enqueue([...messages].reverse());
+        expect(await stores.outbox.deleteFinished(T0, 0)).toBe(0);
+        expect(await stores.outbox.deleteFinished(T0, 2)).toBe(2);
+        expect(await stores.outbox.find(messages[0].id)).toBeUndefined();
+        expect(await stores.outbox.find(messages[1].id)).toBeUndefined();
+        expect(await stores.outbox.find(messages[2].id)).toEqual(messages[2]);
+        expect(await stores.outbox.deleteFinished(T0, 2)).toBe(1);
+        expect(await stores.outbox.find(messages[2].id)).toBeUndefined();
       });
     });
 

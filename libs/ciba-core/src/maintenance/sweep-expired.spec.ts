@@ -2,6 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { createKeyRing } from '../keys/key-ring';
 import { makeClient, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
 import type { AuthRequest } from '../domain/auth-request';
+import type { OutboxMessage } from '../domain/tokens';
 import { Maintenance, sweepExpired } from './sweep-expired';
 
 describe('sweepExpired', () => {
@@ -79,6 +80,64 @@ describe('sweepExpired', () => {
     expect(result.deletedAuthRequests).toBe(1);
     expect(result.deletedReplayMarkers).toBe(1);
     expect(await ctx.stores.authRequests.find(request.id)).toBeUndefined();
+  });
+
+  const queue = async (status: OutboxMessage['status'], count = 1) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = ctx.random.uuid();
+      await ctx.stores.outbox.enqueue({
+        id,
+        authRequestId: 'ar-1',
+        clientId: 'client-1',
+        url: 'https://rp.example/cb',
+        bearer: 'cnt',
+        body: '{"auth_req_id":"x"}',
+        attempts: status === 'pending' ? 0 : 1,
+        nextAttemptAt: ctx.clock.now(),
+        status,
+        createdAt: ctx.clock.now(),
+      });
+      ids.push(id);
+    }
+    return ids;
+  };
+
+  it('deletes delivered and failed outbox messages after the retention period, never pending ones', async () => {
+    const [delivered] = await queue('delivered');
+    const [failed] = await queue('failed');
+    const [pending] = await queue('pending');
+    ctx.advance(3600_000);
+    expect((await sweepExpired(ctx)).deletedOutboxMessages).toBe(0);
+    ctx.advance(1);
+    expect((await sweepExpired(ctx)).deletedOutboxMessages).toBe(2);
+    expect(await ctx.stores.outbox.find(delivered)).toBeUndefined();
+    expect(await ctx.stores.outbox.find(failed)).toBeUndefined();
+    expect((await ctx.stores.outbox.find(pending))?.status).toBe('pending');
+    expect(ctx.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'maintenance sweep',
+        fields: expect.objectContaining({ deletedOutboxMessages: 2 }),
+      }),
+    );
+  });
+
+  it('keeps outbox messages for a configured retention', async () => {
+    await queue('delivered');
+    ctx.advance(60_001);
+    expect((await sweepExpired(ctx, { retentionMs: 60_001 })).deletedOutboxMessages).toBe(0);
+    expect((await sweepExpired(ctx, { retentionMs: 60_000 })).deletedOutboxMessages).toBe(1);
+  });
+
+  it('clears a backlog larger than one sweep allows over several sweeps, in bounded batches', async () => {
+    await queue('delivered', 25);
+    const deleteFinished = jest.spyOn(ctx.stores.outbox, 'deleteFinished');
+    ctx.advance(3600_001);
+    expect((await sweepExpired(ctx, { deleteBatchSize: 2 })).deletedOutboxMessages).toBe(20);
+    expect(deleteFinished).toHaveBeenCalledTimes(10);
+    expect(deleteFinished.mock.calls.every(([, limit]) => limit === 2)).toBe(true);
+    expect((await sweepExpired(ctx, { deleteBatchSize: 2 })).deletedOutboxMessages).toBe(5);
+    expect((await sweepExpired(ctx, { deleteBatchSize: 2 })).deletedOutboxMessages).toBe(0);
   });
 });
 

@@ -9,21 +9,37 @@ export interface SweepResult {
   deletedReplayMarkers: number;
   deletedRefreshTokens: number;
   deletedRevocations: number;
+  /** Delivered and failed ping/push messages deleted from the outbox. */
+  deletedOutboxMessages: number;
 }
 
 export interface SweepOptions {
-  /** How long an expired auth request is kept for audit and for `expired_token` answers (ms). Default 1 hour. */
+  /**
+   * How long an expired auth request is kept for audit and for `expired_token` answers,
+   * and a delivered or failed ping/push message after it was queued (ms). Default 1 hour.
+   */
   retentionMs?: number;
   /** Max ping/push requests expired per sweep. Default 500. */
   batchSize?: number;
+  /**
+   * Max finished outbox messages deleted by one statement. A sweep repeats the statement
+   * until one deletes fewer, at most 10 times; a larger backlog is cleared over several
+   * sweeps. Default 1000 (10,000 per sweep, 2,000/s at the 5 s interval).
+   */
+  deleteBatchSize?: number;
 }
+
+/** Outbox delete statements per sweep at most (see {@link SweepOptions.deleteBatchSize}). */
+const MAX_DELETE_BATCHES = 10;
 
 /**
  * One maintenance pass. First, ping/push requests still pending past `expiresAt` are
  * expired and their clients told (ping: the callback, CIBA §10.2; push: the §12 error
  * payload with `expired_token`). Then rows past their lifetime are deleted through the
  * stores' expiry indexes (no full scans): auth requests expired longer than the
- * retention, replay markers, refresh tokens and revocation entries.
+ * retention, replay markers, refresh tokens and revocation entries. Last, delivered and
+ * failed outbox messages queued longer ago than the retention are deleted in bounded
+ * batches (pending ones never are).
  *
  * @example
  * const result = await sweepExpired(ctx);
@@ -31,6 +47,7 @@ export interface SweepOptions {
 export async function sweepExpired(ctx: ProviderContext, options: SweepOptions = {}): Promise<SweepResult> {
   const retentionMs = options.retentionMs ?? 3600_000;
   const batchSize = options.batchSize ?? 500;
+  const deleteBatchSize = options.deleteBatchSize ?? 1000;
   const now = ctx.clock.now();
   let expired = 0;
   for (const request of await ctx.stores.authRequests.listExpiredPendingWithDelivery(now, batchSize)) {
@@ -49,9 +66,27 @@ export async function sweepExpired(ctx: ProviderContext, options: SweepOptions =
     deletedReplayMarkers: await ctx.stores.replay.deleteExpired(now),
     deletedRefreshTokens: await ctx.stores.refreshTokens.deleteExpired(now),
     deletedRevocations: await ctx.stores.revocations.deleteExpired(now),
+    deletedOutboxMessages: await deleteFinishedOutboxMessages(ctx, now - retentionMs, deleteBatchSize),
   };
   if (Object.values(result).some((n) => n > 0)) ctx.logger.info('maintenance sweep', { ...result });
   return result;
+}
+
+/**
+ * Deletes finished outbox messages queued before `before`, batch after batch, until a
+ * batch comes back short or {@link MAX_DELETE_BATCHES} have run. Between batches the
+ * event loop gets a turn: with SQLite every statement runs synchronously, and requests
+ * should not wait behind the whole backlog.
+ */
+async function deleteFinishedOutboxMessages(ctx: ProviderContext, before: number, batchSize: number): Promise<number> {
+  let deleted = 0;
+  for (let batch = 0; batch < MAX_DELETE_BATCHES; batch++) {
+    if (batch > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const n = await ctx.stores.outbox.deleteFinished(before, batchSize);
+    deleted += n;
+    if (n === 0 || n < batchSize) break;
+  }
+  return deleted;
 }
 
 /**

@@ -27,6 +27,20 @@ describe('ExpiryIndex', () => {
     expect(index.popDue(51, (k, t) => at.get(k) === t)).toEqual(['x']);
   });
 
+  it('pops at most `limit` current keys and leaves the rest for the next call', () => {
+    const index = new ExpiryIndex();
+    const at = new Map([
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+    ]);
+    for (const [key, t] of at) index.add(key, t);
+    index.add('stale', 5);
+    expect(index.popDue(100, (k, t) => at.get(k) === t, 2)).toEqual(['a', 'b']);
+    expect(index.size).toBe(1);
+    expect(index.popDue(100, (k, t) => at.get(k) === t, 2)).toEqual(['c']);
+  });
+
   it('stays ordered under many random insertions', () => {
     const index = new ExpiryIndex();
     const times = Array.from({ length: 500 }, (_, i) => (i * 7919) % 1000);

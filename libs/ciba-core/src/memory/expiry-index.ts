@@ -31,11 +31,12 @@ export class ExpiryIndex {
 
   /**
    * Remove and return the keys whose expiry is strictly before `before` and
-   * for which `isCurrent(key, at)` holds (stale pairs are discarded).
+   * for which `isCurrent(key, at)` holds (stale pairs are discarded), earliest
+   * first. At most `limit` keys are returned; later due pairs stay for the next call.
    */
-  popDue(before: number, isCurrent: (key: string, at: number) => boolean): string[] {
+  popDue(before: number, isCurrent: (key: string, at: number) => boolean, limit = Infinity): string[] {
     const due: string[] = [];
-    while (this.heap.length > 0 && this.heap[0].at < before) {
+    while (this.heap.length > 0 && this.heap[0].at < before && due.length < limit) {
       const top = this.pop();
       if (isCurrent(top.key, top.at)) due.push(top.key);
     }

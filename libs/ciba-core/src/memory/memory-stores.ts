@@ -28,6 +28,7 @@ import { ExpiryIndex } from './expiry-index';
  *  - listPendingForOwner: createdAt, then id;
  *  - listExpiredPendingWithDelivery: expiresAt, then id;
  *  - outbox.due: nextAttemptAt, then createdAt, then id;
+ *  - outbox.deleteFinished: createdAt (the SQL stores: id, which is time-ordered);
  *  - audit.list: at, then insertion order.
  */
 
@@ -387,11 +388,14 @@ class MemorySigningKeyStore implements SigningKeyStore {
 class MemoryOutboxStore implements OutboxStore {
   private readonly rows = new Map<string, OutboxMessage>();
   private readonly pending = new Set<string>();
+  /** Delivered and failed messages by createdAt, for the retention sweep. */
+  private readonly finished = new ExpiryIndex();
 
   async enqueue(message: OutboxMessage): Promise<void> {
     if (this.rows.has(message.id)) throw new Error('outbox message id already exists');
     this.rows.set(message.id, copy(message));
     if (message.status === 'pending') this.pending.add(message.id);
+    else this.finished.add(message.id, message.createdAt);
   }
 
   async due(now: number, limit: number): Promise<OutboxMessage[]> {
@@ -417,8 +421,12 @@ class MemoryOutboxStore implements OutboxStore {
     const { id: _ignoredId, ...rest } = patch;
     const next = applyPatch(row, rest);
     this.rows.set(id, next);
-    if (next.status === 'pending') this.pending.add(id);
-    else this.pending.delete(id);
+    if (next.status === 'pending') {
+      this.pending.add(id);
+    } else {
+      this.pending.delete(id);
+      if (row.status === 'pending' || row.createdAt !== next.createdAt) this.finished.add(id, next.createdAt);
+    }
   }
 
   async lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined> {
@@ -428,6 +436,22 @@ class MemoryOutboxStore implements OutboxStore {
     const next = { ...row, attempts: row.attempts + 1, nextAttemptAt: until };
     this.rows.set(id, next);
     return copy(next);
+  }
+
+  async deleteFinished(before: number, limit: number): Promise<number> {
+    // A message finished, set pending again and finished again has two pairs in the index:
+    // deleting it during the check makes the second one stale, so it is counted once.
+    const deleted = this.finished.popDue(
+      before,
+      (id, createdAt) => {
+        const row = this.rows.get(id);
+        if (!row || row.status === 'pending' || row.createdAt !== createdAt) return false;
+        this.rows.delete(id);
+        return true;
+      },
+      Math.max(0, limit),
+    );
+    return deleted.length;
   }
 }
 

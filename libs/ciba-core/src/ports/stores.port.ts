@@ -112,6 +112,14 @@ export interface OutboxStore {
    * message, exactly one wins.
    */
   lease(id: string, now: number, until: number): Promise<OutboxMessage | undefined>;
+  /**
+   * Retention: delete up to `limit` finished messages (`delivered` or `failed`) created
+   * before `before`, oldest first, and return how many. Pending messages are never
+   * deleted, however old. The SQL stores find them by primary-key range (ids are UUIDv7,
+   * time-ordered) instead of an index of their own, so a message whose id is not a UUIDv7
+   * minted before `before` (earlier versions used random UUIDs) may be kept longer.
+   */
+  deleteFinished(before: number, limit: number): Promise<number>;
 }
 
 /** Audit trail of security events (request created, approved, denied, tokens issued…). */

@@ -232,6 +232,31 @@ describe('migrations on SQLite', () => {
     }
   });
 
+  it('deletes finished outbox messages through a primary-key range, not a table scan', async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    await stores.close();
+    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+    await db.initialize();
+    try {
+      // The statement of SqlOutboxStore.deleteFinished: no index beyond the primary key, which
+      // both the batch's subquery and the delete walk as a range.
+      const rows = (await db.query(
+        `EXPLAIN QUERY PLAN DELETE FROM outbox WHERE id <= (
+           SELECT max(id) FROM (
+             SELECT id FROM outbox WHERE id < ? AND status <> 'pending' AND created_at < ? ORDER BY id LIMIT ?
+           ) AS batch
+         ) AND status <> 'pending' AND created_at < ?`,
+        ['01900000-0000-0000-0000-000000000000', T0, 1000, T0],
+      )) as { detail: string }[];
+      const plan = rows.map((r) => r.detail);
+      expect(plan.filter((d) => d === 'SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (id<?)')).toHaveLength(2);
+      expect(plan.join('; ')).not.toMatch(/SCAN|TEMP B-TREE/);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("the newest migration's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
     const file = path.join(dir, 'onboard.sqlite');
     const stores = await openStores({ databaseUrl: `sqlite:${file}` });

@@ -384,6 +384,40 @@ class SqlOutboxStore implements OutboxStore {
     );
     return rows[0] && this.map.fromRow(rows[0]);
   }
+  async deleteFinished(before: number, limit: number): Promise<number> {
+    // A range of the primary key, which sorts UUIDv7 ids by the time they were minted: no
+    // other index is written per message for this sweep. One bounded statement at a time,
+    // so a large backlog holds the write lock only briefly, batch after batch. Rows written
+    // by earlier versions have random (v4) ids that may sort anywhere, inside the range or
+    // not: `status <> 'pending'`, checked on the very row deleted, is what guarantees that
+    // no pending message is ever deleted, and `created_at` that no finished message goes
+    // before its time.
+    // The batch is bounded by its last id (the largest of the first `limit` matches), not
+    // by `id IN (subquery)`: PostgreSQL may plan `IN` as a hash join over a sequential scan
+    // of the whole table (it did at 200,000 rows), while a range walks the primary key from
+    // its start to the batch's last id on both databases. The same filter on the same
+    // snapshot matches exactly the subquery's rows, so at most `limit`.
+    return this.sql.run(
+      `DELETE FROM outbox WHERE id <= (
+         SELECT max(id) FROM (
+           SELECT id FROM outbox WHERE id < ? AND status <> 'pending' AND created_at < ? ORDER BY id LIMIT ?
+         ) AS batch
+       ) AND status <> 'pending' AND created_at < ?`,
+      [uuidV7Floor(before), before, Math.max(0, limit), before],
+    );
+  }
+}
+
+/**
+ * The smallest UUID (as text) of time `ms`: every UUIDv7 minted before `ms` sorts below it,
+ * every one minted at or after `ms` above (48-bit Unix-ms prefix, RFC 9562 §5.7; lower-case
+ * hex as `uuidV7` in libs/ciba-core/src/infra/node-random.ts writes it).
+ */
+function uuidV7Floor(ms: number): string {
+  const hex = Math.min(Math.max(0, Math.floor(ms)), 0xffff_ffff_ffff)
+    .toString(16)
+    .padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
 class SqlAuditStore implements AuditStore {
