@@ -750,6 +750,39 @@ export function runStoreContract(
       });
     });
 
+    describe('OutboxStore.nextDueAt', () => {
+      it('is undefined while no message is pending', async () => {
+        expect(await stores.outbox.nextDueAt()).toBeUndefined();
+        await stores.outbox.enqueue(outboxMessage({ id: 'done', status: 'delivered' }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'gave-up', status: 'failed', nextAttemptAt: T0 - 10 }));
+        expect(await stores.outbox.nextDueAt()).toBeUndefined();
+      });
+
+      it('is the earliest next attempt among pending messages, due already or not', async () => {
+        await stores.outbox.enqueue(outboxMessage({ id: 'later', nextAttemptAt: T0 + 20 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'first', nextAttemptAt: T0 + 10 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'done', nextAttemptAt: T0, status: 'delivered' }));
+        expect(await stores.outbox.nextDueAt()).toBe(T0 + 10);
+        await stores.outbox.enqueue(outboxMessage({ id: 'overdue', nextAttemptAt: T0 - 5 }));
+        expect(await stores.outbox.nextDueAt()).toBe(T0 - 5);
+      });
+
+      it('follows leases, rescheduled retries and finished messages', async () => {
+        await stores.outbox.enqueue(outboxMessage({ id: 'a', nextAttemptAt: T0 }));
+        await stores.outbox.enqueue(outboxMessage({ id: 'b', nextAttemptAt: T0 + 100 }));
+        await stores.outbox.lease('a', T0, T0 + 30_000);
+        expect(await stores.outbox.nextDueAt()).toBe(T0 + 100);
+        await stores.outbox.update('b', { status: 'delivered' });
+        expect(await stores.outbox.nextDueAt()).toBe(T0 + 30_000);
+        await stores.outbox.update('a', { nextAttemptAt: T0 + 400, lastError: 'HTTP 503' });
+        expect(await stores.outbox.nextDueAt()).toBe(T0 + 400);
+        await stores.outbox.update('a', { status: 'failed' });
+        expect(await stores.outbox.nextDueAt()).toBeUndefined();
+        await stores.outbox.update('a', { status: 'pending', nextAttemptAt: T0 + 7 });
+        expect(await stores.outbox.nextDueAt()).toBe(T0 + 7);
+      });
+    });
+
     describe('OutboxStore.deleteFinished', () => {
       /** A message queued at `at`, with the time-ordered id the provider gives it. */
       const queuedAt = (at: number, patch: Partial<OutboxMessage> = {}): OutboxMessage =>

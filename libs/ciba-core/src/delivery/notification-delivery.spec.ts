@@ -331,6 +331,67 @@ describe('NotificationDelivery', () => {
     expect(ctx.signals.deliversNotifications!()).toBe(false);
   });
 
+  /** Counts the worker's scans: each one reads the due messages once. */
+  const countScans = (c: TestContext = ctx) => {
+    const counter = { scans: 0 };
+    const due = c.stores.outbox.due.bind(c.stores.outbox);
+    c.stores.outbox.due = (now, limit) => {
+      counter.scans++;
+      return due(now, limit);
+    };
+    return counter;
+  };
+
+  it('sleeps while nothing is pending, scanning once per idle interval', async () => {
+    const counter = countScans();
+    worker(ctx, { pollIntervalMs: 10, idleIntervalMs: 200 }).start();
+    await sleep(450);
+    // At 0, 200 and 400 ms (a 10 ms poll would have scanned about 40 times).
+    expect(counter.scans).toBeGreaterThanOrEqual(2);
+    expect(counter.scans).toBeLessThanOrEqual(4);
+  });
+
+  it('finds a message written by another process within the idle interval', async () => {
+    worker(ctx, { pollIntervalMs: 10, idleIntervalMs: 100 }).start();
+    await sleep(20); // let the initial scan finish
+    // Written straight to the store, with no signal to this worker.
+    const m = await enqueue(listener.on('/elsewhere', status(204)));
+    await until(async () => (await stored(m.id)).status === 'delivered', 1000);
+  });
+
+  it('wakes when the earliest pending message comes due, however long the idle interval', async () => {
+    const now = ctx.clock.now();
+    // Leased by a process that is gone: due again once the lease runs out.
+    const m = await enqueue(listener.on('/lapsed', status(204)), { attempts: 1, nextAttemptAt: now + 150 });
+    worker(ctx, { pollIntervalMs: 10, idleIntervalMs: 60_000 }).start();
+    await until(async () => (await stored(m.id)).status === 'delivered', 2000);
+    expect(listener.hits.find((h) => h.path === '/lapsed')!.at - now).toBeGreaterThanOrEqual(140);
+  });
+
+  it('attempts a retry it recorded at the retry time, not after the idle interval', async () => {
+    const w = worker(ctx, { pollIntervalMs: 60_000, idleIntervalMs: 60_000 });
+    w.start();
+    await sleep(20); // let the initial scan finish
+    const m = await enqueue(listener.on('/retry-soon', status(503), status(204)));
+    ctx.signals.notificationQueued!(m.id);
+    // Backoff 10-20 ms: far sooner than either interval.
+    await until(async () => (await stored(m.id)).status === 'delivered', 1000);
+    expect(listener.count('/retry-soon')).toBe(2);
+  });
+
+  it('scans no more often than the poll interval while a message stays due', async () => {
+    await enqueue(listener.on('/stuck', status(204)));
+    // Due, but every lease is lost to another process that never moves it on.
+    ctx.stores.outbox.lease = async () => undefined;
+    const counter = countScans();
+    worker(ctx, { pollIntervalMs: 100, idleIntervalMs: 1000 }).start();
+    await sleep(350);
+    // At 0, 100, 200 and 300 ms, plus or minus timer slack.
+    expect(counter.scans).toBeGreaterThanOrEqual(2);
+    expect(counter.scans).toBeLessThanOrEqual(5);
+    expect(listener.count('/stuck')).toBe(0);
+  });
+
   it('waits for in-flight sends when stopped', async () => {
     const m = await enqueue(listener.on('/inflight', (res) => setTimeout(() => res.writeHead(204).end(), 100)));
     const w = worker();

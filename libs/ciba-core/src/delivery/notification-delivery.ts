@@ -7,8 +7,19 @@ import { attemptLeaseMs } from './notification-message';
 
 /** Tuning of the outbox worker; policy (attempts, backoff, timeout) comes from settings. */
 export interface NotificationDeliveryOptions {
-  /** How often the timer loop looks for due messages (ms). Default 1000. */
+  /**
+   * Shortest time from the end of one timer scan to the next (ms), however soon the
+   * earliest pending message is due: bounds the scan rate when messages stay due (taken
+   * by another worker meanwhile). A retry this worker records, and a message handed to it
+   * through `ctx.signals`, are attempted at their due time regardless. Default 1000.
+   */
   pollIntervalMs?: number;
+  /**
+   * Longest sleep between two timer scans while nothing is due sooner (ms): messages
+   * written or leased by other processes sharing the database, and leases left by a
+   * process that died, are found within it. Default 5000 (at least `pollIntervalMs`).
+   */
+  idleIntervalMs?: number;
   /** Messages read per `due` query. Default 32. */
   batchSize?: number;
   /** Largest response body read from a notification endpoint. Default 16 KiB. */
@@ -50,6 +61,12 @@ function isLoopbackHost(hostname: string): boolean {
  *    timeout) so a second worker does not send the same message meanwhile.
  * Bodies and bearer tokens are never logged.
  *
+ * The worker sleeps until it has a reason to wake: after each timer scan it sets its
+ * timer to the earliest `nextAttemptAt` among pending messages (`outbox.nextDueAt()`),
+ * no sooner than `pollIntervalMs` and no later than `idleIntervalMs`; a retry it records
+ * brings the timer forward to the retry's due time. An idle provider's worker wakes once
+ * per `idleIntervalMs`.
+ *
  * @example
  * const delivery = new NotificationDelivery(ctx);
  * delivery.start();          // timer loop + wake-ups from ctx.signals
@@ -58,13 +75,17 @@ function isLoopbackHost(hostname: string): boolean {
  */
 export class NotificationDelivery {
   private readonly pollIntervalMs: number;
+  private readonly idleIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxResponseBytes: number;
   private readonly maxBackoffMs: number;
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<boolean>>();
   private timer?: NodeJS.Timeout;
+  /** When the armed timer fires (clock time); Infinity while none is armed. */
+  private timerAt = Infinity;
   private unsubscribe?: () => void;
+  private started = false;
   private stopped = false;
   private scanning?: Promise<void>;
   private rescan = false;
@@ -74,6 +95,7 @@ export class NotificationDelivery {
     options: NotificationDeliveryOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.idleIntervalMs = Math.max(this.pollIntervalMs, options.idleIntervalMs ?? 5000);
     this.batchSize = options.batchSize ?? 32;
     this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
@@ -82,9 +104,10 @@ export class NotificationDelivery {
 
   /** Start the timer loop and listen for in-process wake-ups. Picks up messages left from before a restart. */
   start(): void {
-    if (this.timer || this.stopped) return;
+    if (this.started || this.stopped) return;
+    this.started = true;
     this.unsubscribe = this.ctx.signals.onNotificationQueued?.((id, leased) => void this.kick(id, leased));
-    this.schedule(0);
+    this.wakeAt(this.ctx.clock.now());
   }
 
   /** Stop the loop and wait for in-flight sends. Idempotent. */
@@ -92,6 +115,7 @@ export class NotificationDelivery {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = Infinity;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -104,16 +128,46 @@ export class NotificationDelivery {
    */
   kick(messageId?: string, leased?: OutboxMessage): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    return messageId ? this.track(this.attempt(messageId, leased)).then(() => undefined) : this.scan();
+    if (!messageId) return this.scan();
+    return this.track(this.attempt(messageId, leased)).then(async (sent) => {
+      // Not sent (held elsewhere, or the attempt broke off): the timer must not sleep past it.
+      if (!sent) await this.wakeAtNextDue(0);
+    });
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.scan().finally(() => this.schedule(this.pollIntervalMs));
-    }, delayMs);
+  /**
+   * Make the timer fire at `at` (clock time) at the latest. Only a started worker has a
+   * timer; a later `at` than the armed one leaves it as it is.
+   */
+  private wakeAt(at: number): void {
+    if (!this.started || this.stopped || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - this.ctx.clock.now()));
     // The HTTP server keeps the process alive; the worker alone must not.
     this.timer.unref();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    void this.scan().finally(() => this.wakeAtNextDue(this.pollIntervalMs));
+  }
+
+  /**
+   * Arm the timer for the earliest pending message, at least `minDelayMs` and at most
+   * `idleIntervalMs` from now. Should the store fail, it retries after the idle interval.
+   */
+  private async wakeAtNextDue(minDelayMs: number): Promise<void> {
+    if (!this.started || this.stopped) return;
+    let next: number | undefined;
+    try {
+      next = await this.ctx.stores.outbox.nextDueAt();
+    } catch (error) {
+      this.ctx.logger.error('outbox scan failed', { errorMessage: (error as Error).message });
+    }
+    const now = this.ctx.clock.now();
+    this.wakeAt(Math.min(now + this.idleIntervalMs, Math.max(now + minDelayMs, next ?? Infinity)));
   }
 
   /** One pass over due messages; concurrent callers share it and trigger one more pass. */
@@ -271,6 +325,7 @@ export class NotificationDelivery {
     if (outcome.kind === 'retry' && message.attempts < settings.notificationMaxAttempts) {
       const delay = Math.min(this.maxBackoffMs, Math.max(this.backoffMs(message.attempts), outcome.retryAfterMs ?? 0));
       await stores.outbox.update(message.id, { nextAttemptAt: now + delay, lastError: outcome.reason });
+      this.wakeAt(now + delay);
       logger.warn('notification attempt failed, will retry', { ...fields, reason: outcome.reason, retryInMs: delay });
       return;
     }

@@ -82,6 +82,56 @@ describe('sweepExpired', () => {
     expect(await ctx.stores.authRequests.find(request.id)).toBeUndefined();
   });
 
+  it('deletes expired requests, replay markers, refresh tokens and revocations in one transaction', async () => {
+    const { stores } = ctx;
+    let transactions = 0;
+    let open = 0;
+    const transaction = stores.transaction;
+    stores.transaction = async (fn) => {
+      transactions++;
+      open++;
+      try {
+        return await transaction(fn);
+      } finally {
+        open--;
+      }
+    };
+    // Which deletes ran, and whether inside the transaction.
+    const deletes: string[] = [];
+    const note =
+      <A extends unknown[]>(name: string, run: (...args: A) => Promise<number>) =>
+      (...args: A) => {
+        deletes.push(`${name}${open > 0 ? ' (in transaction)' : ''}`);
+        return run(...args);
+      };
+    stores.authRequests.deleteExpired = note(
+      'auth requests',
+      stores.authRequests.deleteExpired.bind(stores.authRequests),
+    );
+    stores.replay.deleteExpired = note('replay markers', stores.replay.deleteExpired.bind(stores.replay));
+    stores.refreshTokens.deleteExpired = note(
+      'refresh tokens',
+      stores.refreshTokens.deleteExpired.bind(stores.refreshTokens),
+    );
+    stores.revocations.deleteExpired = note('revocations', stores.revocations.deleteExpired.bind(stores.revocations));
+    stores.outbox.deleteFinished = note('outbox', stores.outbox.deleteFinished.bind(stores.outbox));
+    await seed({ deliveryMode: 'poll' });
+    await stores.replay.consume('jti-1', ctx.clock.now() + 500);
+    ctx.advance(1001 + 3600_000);
+
+    const result = await sweepExpired(ctx);
+
+    expect(result).toMatchObject({ deletedAuthRequests: 1, deletedReplayMarkers: 1 });
+    expect(transactions).toBe(1);
+    expect(deletes).toEqual([
+      'auth requests (in transaction)',
+      'replay markers (in transaction)',
+      'refresh tokens (in transaction)',
+      'revocations (in transaction)',
+      'outbox',
+    ]);
+  });
+
   const queue = async (status: OutboxMessage['status'], count = 1) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {

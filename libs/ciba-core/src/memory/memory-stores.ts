@@ -410,6 +410,16 @@ class MemoryOutboxStore implements OutboxStore {
       .map(copy);
   }
 
+  async nextDueAt(): Promise<number | undefined> {
+    // A walk over the pending set: it is as small as the backlog.
+    let earliest: number | undefined;
+    for (const id of this.pending) {
+      const at = this.rows.get(id)!.nextAttemptAt;
+      if (earliest === undefined || at < earliest) earliest = at;
+    }
+    return earliest;
+  }
+
   async find(id: string): Promise<OutboxMessage | undefined> {
     const row = this.rows.get(id);
     return row && copy(row);

@@ -102,6 +102,12 @@ export interface OutboxStore {
   enqueue(message: OutboxMessage): Promise<void>;
   /** Pending messages due at or before `now`, oldest first. */
   due(now: number, limit: number): Promise<OutboxMessage[]>;
+  /**
+   * The earliest `nextAttemptAt` among pending messages (due or not, leased or not), or
+   * undefined when none is pending: when a worker next has something to do. The SQL
+   * stores read it from the pending-only index, without a table scan.
+   */
+  nextDueAt(): Promise<number | undefined>;
   find(id: string): Promise<OutboxMessage | undefined>;
   update(id: string, patch: Partial<OutboxMessage>): Promise<void>;
   /**

@@ -366,6 +366,14 @@ class SqlOutboxStore implements OutboxStore {
     );
     return rows.map((r) => this.map.fromRow(r));
   }
+  async nextDueAt(): Promise<number | undefined> {
+    // One lookup at the start of the partial index idx_outbox_pending_next_attempt_at
+    // (SQLite's min() optimization, PostgreSQL's index-only scan): no table scan.
+    const [row] = await this.sql.all(`SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`, []);
+    const at = row?.['at'];
+    // PostgreSQL returns BIGINT as text.
+    return at === null || at === undefined ? undefined : Number(at);
+  }
   async find(id: string): Promise<OutboxMessage | undefined> {
     const [row] = await this.sql.all(`SELECT * FROM outbox WHERE id = ?`, [id]);
     return row && this.map.fromRow(row);
