@@ -148,12 +148,7 @@ describe('migrations on SQLite', () => {
   });
 
   it("answers the owner's list and the expiry sweep from the pending-only indexes", async () => {
-    const file = path.join(dir, 'onboard.sqlite');
-    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
-    await stores.close();
-    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
-    await db.initialize();
-    try {
+    await withMigratedSqlite(path.join(dir, 'onboard.sqlite'), async (db) => {
       const indexes = (
         (await db.query(`SELECT name FROM sqlite_master WHERE tbl_name = 'auth_requests'`)) as { name: string }[]
       ).map((r) => r.name);
@@ -162,8 +157,7 @@ describe('migrations on SQLite', () => {
       );
       expect(indexes).not.toContain('idx_auth_requests_owner_pending');
       expect(indexes).not.toContain('idx_auth_requests_status_expires');
-      const plan = async (sql: string, params: unknown[]) =>
-        ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const plan = (sql: string, params: unknown[]) => queryPlan(db, sql, params);
       expect(
         await plan(
           `SELECT * FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, id`,
@@ -176,18 +170,11 @@ describe('migrations on SQLite', () => {
           [1, 10],
         ),
       ).toContain('idx_auth_requests_pending_expiry');
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   it('appends audit events to the rowid and three query indexes, and every flow statement finds its index', async () => {
-    const file = path.join(dir, 'onboard.sqlite');
-    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
-    await stores.close();
-    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
-    await db.initialize();
-    try {
+    await withMigratedSqlite(path.join(dir, 'onboard.sqlite'), async (db) => {
       // No AUTOINCREMENT (no sqlite_sequence row rewritten per insert), no unique index on `id`.
       expect(await tableSql(db, 'audit_events')).toMatch(/seq INTEGER PRIMARY KEY,/);
       expect(await tableSql(db, 'audit_events')).not.toMatch(/AUTOINCREMENT|UNIQUE/);
@@ -200,8 +187,7 @@ describe('migrations on SQLite', () => {
         'idx_outbox_pending_next_attempt_at',
         'sqlite_autoindex_outbox_1',
       ]);
-      const plan = async (sql: string, params: unknown[]) =>
-        ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const plan = (sql: string, params: unknown[]) => queryPlan(db, sql, params);
       // audit.list: each filter by its own index, the unfiltered list in (at, seq) order.
       expect(await plan(`SELECT * FROM audit_events WHERE sub = ? ORDER BY at, seq LIMIT ?`, ['s', 10])).toContain(
         'idx_audit_events_sub',
@@ -227,18 +213,11 @@ describe('migrations on SQLite', () => {
       expect(await plan(`DELETE FROM auth_requests WHERE expires_at < ?`, [1])).toContain(
         'idx_auth_requests_expires_at',
       );
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   it('deletes finished outbox messages through a primary-key range, not a table scan', async () => {
-    const file = path.join(dir, 'onboard.sqlite');
-    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
-    await stores.close();
-    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
-    await db.initialize();
-    try {
+    await withMigratedSqlite(path.join(dir, 'onboard.sqlite'), async (db) => {
       // The statement of SqlOutboxStore.deleteFinished: no index beyond the primary key, which
       // both the batch's subquery and the delete walk as a range.
       const rows = (await db.query(
@@ -252,9 +231,7 @@ describe('migrations on SQLite', () => {
       const plan = rows.map((r) => r.detail);
       expect(plan.filter((d) => d === 'SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (id<?)')).toHaveLength(2);
       expect(plan.join('; ')).not.toMatch(/SCAN|TEMP B-TREE/);
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   it("the newest migration's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
@@ -267,9 +244,7 @@ describe('migrations on SQLite', () => {
       await stores.close();
     }
     await undoLastMigration({ type: 'better-sqlite3', database: file });
-    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
-    await db.initialize();
-    try {
+    await withRawSqlite(file, async (db) => {
       expect(await tableSql(db, 'audit_events')).toMatch(
         /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,
       );
@@ -283,11 +258,34 @@ describe('migrations on SQLite', () => {
         { seq: 2, id: 'e-2' },
       ]);
       expect(await db.query(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'`)).toEqual([{ seq: 2 }]);
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 });
+
+/** Runs `fn` over a raw connection to `file` (no entities), closed afterwards. */
+async function withRawSqlite<T>(file: string, fn: (db: DataSource) => Promise<T>): Promise<T> {
+  const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+  await db.initialize();
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** A fresh SQLite file migrated by the stores' own open path, then opened raw for `fn`. */
+async function withMigratedSqlite<T>(file: string, fn: (db: DataSource) => Promise<T>): Promise<T> {
+  const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+  await stores.close();
+  return withRawSqlite(file, fn);
+}
+
+/** SQLite's query plan of one statement, its details joined with '; '. */
+async function queryPlan(db: DataSource, sql: string, params: unknown[]): Promise<string> {
+  return ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[])
+    .map((r) => r.detail)
+    .join('; ');
+}
 
 async function tableSql(db: DataSource, table: string): Promise<string> {
   const [row] = (await db.query(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, [table])) as {
