@@ -11,6 +11,7 @@ import {
   type RelayOutcome,
   type RelayRecord,
 } from '@onboard/bridge-core';
+import { Conditions } from '../sql/conditions';
 import type { Row, SqlSession } from '../sql/sql-session';
 
 const DEVICE_COLUMNS = 'device_id, public_jwks, status, created_at, updated_at';
@@ -45,21 +46,10 @@ class SqlDeviceRegistry implements DeviceRegistry {
   }
 
   async list(query: DeviceListQuery = {}): Promise<DeviceRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.after !== undefined) {
-      where.push('device_id > ?');
-      params.push(query.after);
-    }
-    params.push(Math.min(Math.max(query.limit ?? 100, 1), MAX_DEVICE_PAGE));
+    const where = new Conditions().ifSet(query.status, 'status = ?').ifSet(query.after, 'device_id > ?');
     const rows = await this.sql.all(
-      `SELECT ${DEVICE_COLUMNS} FROM bridge_devices ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY device_id LIMIT ?`,
-      params,
+      `SELECT ${DEVICE_COLUMNS} FROM bridge_devices${where.clause()} ORDER BY device_id LIMIT ?`,
+      [...where.params, Math.min(Math.max(query.limit ?? 100, 1), MAX_DEVICE_PAGE)],
     );
     return rows.map(toDevice);
   }

@@ -25,6 +25,7 @@ import { ClientEntity } from '../entities/client.entity';
 import { AuditEventEntity, OutboxEntity } from '../entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from '../entities/owner.entity';
 import { RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
+import { Conditions } from './conditions';
 import type { Row, SqlSession } from './sql-session';
 import { TableMapper } from './table-mapper';
 
@@ -207,30 +208,23 @@ class SqlAuthRequestStore implements AuthRequestStore {
     guard: TransitionGuard = {},
   ): Promise<AuthRequest | undefined> {
     // Compare-and-set in one statement: the status (and guard) conditions decide the race.
-    const where = [typeof key === 'string' ? 'id = ?' : 'auth_req_id_hash = ?', 'status = ?'];
-    const params: unknown[] = [typeof key === 'string' ? key : key.authReqIdHash, from];
-    if (guard.sub !== undefined) {
-      where.push('sub = ?');
-      params.push(guard.sub);
-    }
-    if (guard.clientId !== undefined) {
-      where.push('client_id = ?');
-      params.push(guard.clientId);
-    }
-    if (guard.liveAt !== undefined) {
-      where.push('expires_at > ?');
-      params.push(guard.liveAt);
-    }
-    if (guard.dpopJktAllowed !== undefined) {
-      where.push(guard.dpopJktAllowed === null ? 'dpop_jkt IS NULL' : '(dpop_jkt IS NULL OR dpop_jkt = ?)');
-      if (guard.dpopJktAllowed !== null) params.push(guard.dpopJktAllowed);
-    }
+    const where = new Conditions()
+      .add(
+        typeof key === 'string' ? 'id = ?' : 'auth_req_id_hash = ?',
+        typeof key === 'string' ? key : key.authReqIdHash,
+      )
+      .add('status = ?', from)
+      .ifSet(guard.sub, 'sub = ?')
+      .ifSet(guard.clientId, 'client_id = ?')
+      .ifSet(guard.liveAt, 'expires_at > ?');
+    if (guard.dpopJktAllowed === null) where.add('dpop_jkt IS NULL');
+    else where.ifSet(guard.dpopJktAllowed, '(dpop_jkt IS NULL OR dpop_jkt = ?)');
     const set = this.map.setClause(patch, ['id']);
     const sql =
       set.sql === ''
-        ? `SELECT * FROM auth_requests WHERE ${where.join(' AND ')}`
-        : `UPDATE auth_requests SET ${set.sql} WHERE ${where.join(' AND ')} RETURNING *`;
-    const rows = await this.sql.all(sql, [...set.params, ...params]);
+        ? `SELECT * FROM auth_requests WHERE ${where.sql}`
+        : `UPDATE auth_requests SET ${set.sql} WHERE ${where.sql} RETURNING *`;
+    const rows = await this.sql.all(sql, [...set.params, ...where.params]);
     return rows[0] && this.map.fromRow(rows[0]);
   }
   async listExpiredPendingWithDelivery(now: number, limit: number): Promise<AuthRequest[]> {
@@ -437,17 +431,9 @@ class SqlAuditStore implements AuditStore {
     await this.sql.run(this.map.insertSql, this.map.toParams(event));
   }
   async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.authRequestId !== undefined) {
-      where.push('auth_request_id = ?');
-      params.push(filter.authRequestId);
-    }
-    if (filter.sub !== undefined) {
-      where.push('sub = ?');
-      params.push(filter.sub);
-    }
-    let sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at, seq`;
+    const where = new Conditions().ifSet(filter.authRequestId, 'auth_request_id = ?').ifSet(filter.sub, 'sub = ?');
+    let sql = `SELECT * FROM audit_events${where.clause()} ORDER BY at, seq`;
+    const params = [...where.params];
     if (filter.limit !== undefined) {
       sql += ' LIMIT ?';
       params.push(Math.max(0, filter.limit));
