@@ -29,22 +29,24 @@ export const basicAuth = ({ clientId, clientSecret }) =>
   'Basic ' + Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
 
 // The load generator shares the machine with the provider it measures: what it can compute
-// once (a client's Authorization header, an endpoint's parsed URL) it computes once.
+// once (a client's Authorization header, an origin's host and port) it computes once.
 const basicAuthOf = new WeakMap();
 const cachedBasicAuth = (client) => {
   let header = basicAuthOf.get(client);
   if (header === undefined) basicAuthOf.set(client, (header = basicAuth(client)));
   return header;
 };
-const parsedUrls = new Map();
+const hosts = new Map(); // origin -> { hostname, port }
+/** node:http request options for an absolute http URL; each origin is parsed once. */
 function requestTarget(url) {
-  let target = parsedUrls.get(url);
-  if (target === undefined) {
-    const parsed = new URL(url);
-    target = { hostname: parsed.hostname, port: parsed.port, path: `${parsed.pathname}${parsed.search}` };
-    if (parsedUrls.size < 10_000) parsedUrls.set(url, target);
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  const origin = slash === -1 ? url : url.slice(0, slash);
+  let host = hosts.get(origin);
+  if (host === undefined) {
+    const parsed = new URL(origin);
+    hosts.set(origin, (host = { hostname: parsed.hostname, port: parsed.port }));
   }
-  return target;
+  return { ...host, path: slash === -1 ? '/' : url.slice(slash) };
 }
 
 // One keep-alive pool for every request of the run: 50 flows and 50 owner devices.

@@ -79,14 +79,13 @@ export async function sweepExpired(ctx: ProviderContext, options: SweepOptions =
 
 /**
  * Deletes finished outbox messages queued before `before`, batch after batch, until a
- * batch comes back short or {@link MAX_DELETE_BATCHES} have run. Between batches the
- * event loop gets a turn: with SQLite every statement runs synchronously, and requests
- * should not wait behind the whole backlog.
+ * batch comes back short or {@link MAX_DELETE_BATCHES} have run. Each batch is a write
+ * of its own that resolves once committed (with SQLite, at the end of its event-loop
+ * turn), so requests are served between batches rather than behind the whole backlog.
  */
 async function deleteFinishedOutboxMessages(ctx: ProviderContext, before: number, batchSize: number): Promise<number> {
   let deleted = 0;
   for (let batch = 0; batch < MAX_DELETE_BATCHES; batch++) {
-    if (batch > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const n = await ctx.stores.outbox.deleteFinished(before, batchSize);
     deleted += n;
     if (n === 0 || n < batchSize) break;
