@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { PingListener, runFlows } from './load.mjs';
 import { settingsReader } from './lib/settings.mjs';
 import { percentile } from './stats.mjs';
+import { recordGcEvents, recordStalls, takeGcEvents, takeStalls } from './lib/child-stats.mjs';
 import { startOnboard } from './targets/onboard.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,12 +33,38 @@ const warmup = int('warmup', 'BENCH_WARMUP', 1000);
 const thinkMs = int('think-ms', 'BENCH_THINK_MS', 0);
 const concurrency = int('concurrency', 'BENCH_CONCURRENCY', 50);
 
+// Garbage collections of both processes, so slow flows can be matched with pauses.
+process.env.BENCH_GC_EVENTS = '1';
+recordGcEvents();
+if (process.env.BENCH_STALLS) recordStalls();
+
 const ping = new PingListener();
 ping.port = await ping.start();
 const { target, process: child } = await startOnboard({ owners: concurrency, pingPort: ping.port, root: ROOT });
 try {
-  await runFlows(target, { mode: 'ping', flows: warmup, concurrency, ping, tag: 'w', approveDelayMs: 0 });
-  const run = await runFlows(target, { mode: 'ping', flows, concurrency, ping, tag: 'm', approveDelayMs: thinkMs });
+  // One closed loop: the warm-up flows lead into the measured ones (see runFlows); the
+  // collections and stalls of both processes are taken from the window's start.
+  const run = await runFlows(target, {
+    mode: 'ping',
+    flows,
+    concurrency,
+    ping,
+    tag: 'm',
+    approveDelayMs: thinkMs,
+    warmupFlows: warmup,
+    coolDownFlows: concurrency,
+    onWindowStart: () => {
+      takeGcEvents();
+      takeStalls();
+      return child.gcEvents();
+    },
+  });
+  const gc = { provider: await child.gcEvents(), generator: takeGcEvents() };
+  const stalls = { provider: gc.provider.stalls ?? [], generator: takeStalls() };
+  // Only what happened inside the window.
+  const windowFrom = performance.timeOrigin + Math.min(...run.timelines.map((t) => t.t0));
+  for (const list of [gc.provider, gc.generator, stalls.provider, stalls.generator])
+    list.splice(0, list.length, ...list.filter((e) => e.at >= windowFrom));
 
   const Database = require('better-sqlite3');
   const db = new Database(target.databaseFile, { readonly: true, fileMustExist: true });
@@ -88,6 +115,118 @@ try {
     const slow = slowest.reduce((sum, i) => sum + values[i], 0) / slowest.length;
     console.log(
       `${name.padEnd(20)} ${[50, 90, 99].map((p) => percentile(sorted, p).toFixed(1).padStart(6)).join(' ')} ${slow.toFixed(1).padStart(6)}`,
+    );
+  }
+
+  // Garbage collections inside each flow's approval -> token window, in either process.
+  const overlap = (events, from, to) => {
+    let ms = 0;
+    for (const e of events) ms += Math.max(0, Math.min(to, e.at + e.ms) - Math.max(from, e.at));
+    return ms;
+  };
+  const windows = run.timelines
+    .filter((t) => t.tPing !== undefined && t.tApproveSent !== undefined)
+    .map((t) => ({ total: t.tToken - t.tApproveSent, from: origin + t.tApproveSent, to: origin + t.tToken }));
+  windows.sort((a, b) => b.total - a.total);
+  const describe = (label, list) => {
+    const provider = list.map((w) => overlap(gc.provider, w.from, w.to));
+    const generator = list.map((w) => overlap(gc.generator, w.from, w.to));
+    const share = (values) => ((100 * values.filter((v) => v > 0).length) / Math.max(1, values.length)).toFixed(0);
+    const mean = (values) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
+    console.log(
+      `${label.padEnd(20)} provider GC in ${share(provider).padStart(3)} % (mean ${mean(provider)} ms), load generator GC in ${share(generator).padStart(3)} % (mean ${mean(generator)} ms)`,
+    );
+  };
+  const gcSummary = (name, events) => {
+    const durations = events.map((e) => e.ms).sort((a, b) => a - b);
+    const span = (run.wallMs || 1) / 1000;
+    console.log(
+      `${name.padEnd(20)} ${events.length} collections (${(events.length / span).toFixed(1)}/s), ms p50 ${percentile(durations, 50).toFixed(1)} p99 ${percentile(durations, 99).toFixed(1)} max ${(durations.at(-1) ?? 0).toFixed(1)}, ${(durations.reduce((a, b) => a + b, 0) / span / 10).toFixed(1)} % of wall time`,
+    );
+  };
+  console.log('garbage collection (BENCH_GC_EVENTS):');
+  gcSummary('  provider', gc.provider);
+  gcSummary('  load generator', gc.generator);
+  describe('  all flows', windows);
+  describe('  slowest 2 %', windows.slice(0, Math.max(1, Math.ceil(windows.length * 0.02))));
+  if (process.env.BENCH_GC_DETAIL) {
+    const kinds = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak callbacks' };
+    const hit = new Map();
+    for (const w of windows.slice(0, Math.max(1, Math.ceil(windows.length * 0.02))))
+      for (const e of gc.provider) if (e.at < w.to && e.at + e.ms > w.from) hit.set(e, (hit.get(e) ?? 0) + 1);
+    for (const [e, n] of hit)
+      console.log(
+        `  provider ${kinds[e.kind] ?? e.kind} GC of ${e.ms.toFixed(1)} ms overlaps ${n} of the slowest flows`,
+      );
+    const byKind = {};
+    for (const e of gc.provider) (byKind[kinds[e.kind] ?? e.kind] ??= []).push(e.ms.toFixed(1));
+    console.log('  provider collections by kind:', JSON.stringify(byKind));
+    const t0 = Math.min(...windows.map((w) => w.from));
+    for (const skip of [500, 1000, 2000]) {
+      const later = windows
+        .filter((w) => w.from - t0 >= skip)
+        .map((w) => w.total)
+        .sort((a, b) => a - b);
+      console.log(
+        `  approval -> token p99 of flows approved ${skip} ms or more into the run: ${percentile(later, 99).toFixed(1)} (${later.length} flows)`,
+      );
+    }
+    const buckets = new Map();
+    for (const w of windows) {
+      const b = Math.floor((w.from - t0) / 250);
+      const entry = buckets.get(b) ?? { n: 0, slow: 0 };
+      entry.n++;
+      if (w.total > 30) entry.slow++;
+      buckets.set(b, entry);
+    }
+    console.log(
+      '  flows over 30 ms per 250 ms of the run: ' +
+        [...buckets.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([, e]) => e.slow)
+          .join(' '),
+    );
+    const fmt = (list, from, to) =>
+      list
+        .filter((e) => e.at >= from && e.at < to)
+        .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)}${e.kind ? ',' + e.kind : ''})`)
+        .join(' ');
+    for (const [b, e] of buckets) {
+      if (b * 250 < 1500 || e.slow < 10) continue;
+      const from = t0 + b * 250 - 100;
+      const to = t0 + b * 250 + 350;
+      console.log(`  episode at ${b * 250} ms, ${e.slow} of ${e.n} flows over 30 ms:`);
+      console.log(`    provider stalls ${fmt(stalls.provider, from, to)}`);
+      console.log(`    provider GCs    ${fmt(gc.provider, from, to)}`);
+      console.log(`    generator stalls ${fmt(stalls.generator, from, to)}`);
+      console.log(`    generator GCs   ${fmt(gc.generator, from, to)}`);
+      const slowIn = windows.filter((w) => w.from >= from + 100 && w.from < to - 100 && w.total > 30);
+      console.log(`    slow flows ${slowIn.map((w) => `${(w.from - t0).toFixed(0)}:${w.total.toFixed(0)}`).join(' ')}`);
+    }
+    console.log('  slowest flows (approval sent at ms into the run: total ms):');
+    console.log(
+      '  ' +
+        windows
+          .slice(0, 40)
+          .sort((a, b) => a.from - b.from)
+          .map((w) => `${(w.from - t0).toFixed(0)}:${w.total.toFixed(0)}`)
+          .join(' '),
+    );
+    for (const [name, list] of Object.entries(stalls))
+      if (list.length)
+        console.log(
+          `  ${name} stalls at: ` +
+            list
+              .filter((e) => e.at >= t0)
+              .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)})`)
+              .join(' '),
+        );
+    console.log(
+      '  provider GCs at: ' +
+        gc.provider
+          .filter((e) => e.at >= t0)
+          .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)})`)
+          .join(' '),
     );
   }
 } finally {

@@ -162,23 +162,30 @@ export class PingListener {
   }
 }
 
+/** The flow number in a bench binding message (`BENCH-<tag>-<n>`). */
+const flowNumber = (bindingMessage) => Number(bindingMessage.slice(bindingMessage.lastIndexOf('-') + 1));
+
 /**
  * A simulated owner device per owner: long-polls the owner-device list and approves each
- * request it has not seen yet. Approval times are recorded by binding message, which is
- * unique per flow, so they can be matched to the client's timeline.
+ * request it has not seen yet. Approval times are recorded by the flow number in the
+ * binding message, which is unique per flow, so they can be matched to the client's
+ * timeline; they go into preallocated arrays rather than an object per flow, so the load
+ * generator's heap does not grow during a run (its own collections would show up in the
+ * latencies it measures).
  */
 class OwnerDevices {
-  approvals = new Map(); // binding message -> { sentAt, doneAt }
   errors = 0;
   listCalls = 0;
   emptyLists = 0;
   #abort = new AbortController();
   #loops = [];
 
-  constructor(target, { waitSeconds, approveDelayMs }) {
+  constructor(target, { waitSeconds, approveDelayMs, flows }) {
     this.target = target;
     this.waitSeconds = waitSeconds;
     this.approveDelayMs = approveDelayMs;
+    this.sentAt = new Float64Array(flows).fill(NaN);
+    this.doneAt = new Float64Array(flows).fill(NaN);
   }
 
   start() {
@@ -195,7 +202,9 @@ class OwnerDevices {
   async #loop(owner) {
     const signal = this.#abort.signal;
     const authorization = `Bearer ${owner.deviceCredential}`;
-    const seen = new Set();
+    // The requests of the last list, so each is approved once; replaced by every list, so it
+    // stays as small as the list.
+    let seen = new Set();
     while (!signal.aborted) {
       let list;
       try {
@@ -214,16 +223,17 @@ class OwnerDevices {
       }
       this.listCalls++;
       if ((list.requests ?? []).length === 0) this.emptyLists++;
-      const fresh = (list.requests ?? []).filter((request) => !seen.has(request.id));
+      const requests = list.requests ?? [];
+      const fresh = requests.filter((request) => !seen.has(request.id));
+      seen = new Set(requests.map((request) => request.id));
       // A list of requests already answered can only be a race with our own approval
       // (or a provider that keeps answered requests listed): pause instead of spinning.
       if (fresh.length === 0) await sleep(5);
       for (const request of fresh) {
-        seen.add(request.id);
         // Think time drawn uniformly from [0.5, 1.5] x the mean, so owners do not answer in lockstep.
         if (this.approveDelayMs > 0) await sleep(this.approveDelayMs * (0.5 + Math.random()));
-        const record = { sentAt: now(), doneAt: undefined };
-        this.approvals.set(request.binding_message, record);
+        const n = flowNumber(request.binding_message);
+        this.sentAt[n] = now();
         try {
           const res = await exchange(`${this.target.ownerDeviceRequests}/${encodeURIComponent(request.id)}/approve`, {
             method: 'POST',
@@ -232,7 +242,7 @@ class OwnerDevices {
           });
           const text = res.text;
           if (res.status >= 300) throw new FlowError('owner-device approve', `${res.status} ${text}`);
-          record.doneAt = now();
+          this.doneAt[n] = now();
         } catch (err) {
           if (signal.aborted) return;
           this.errors++;
@@ -310,59 +320,124 @@ async function pollFlow(target, owner, bindingMessage, _ping, timeoutMs) {
 }
 
 /**
- * Runs `flows` complete flows with `concurrency` workers; worker i acts for owner i, whose
- * device approves. Returns one timeline per completed flow plus error counts.
+ * Runs complete flows with `concurrency` workers in one closed loop; worker i acts for owner
+ * i, whose device approves. The loop runs `warmupFlows` unmeasured flows, then the `flows`
+ * measured ones, then `coolDownFlows` unmeasured ones, without pausing between them: the
+ * measured flows see the loop in its steady state, neither the wave of 50 flows started at
+ * once that a fresh loop begins with nor the drain at its end. The measurement window opens
+ * when the first measured flow starts (`onWindowStart` is called then) and closes when the
+ * first cool-down flow starts (`onWindowEnd`), or, without cool-down flows, when the last
+ * flow completes; in between, the providers do the work of `flows` flows. The hooks may
+ * return promises, awaited at the end and returned as `windowStart` and `windowEnd`.
+ *
+ * Returns one timeline per completed measured flow plus error counts.
  *
  * @param {Target} target
  * @param {{ mode: 'poll'|'ping', flows: number, concurrency: number, ping?: PingListener,
- *   tag: string, approveDelayMs?: number, flowTimeoutMs?: number }} options
+ *   tag: string, approveDelayMs?: number, flowTimeoutMs?: number, warmupFlows?: number,
+ *   coolDownFlows?: number, onWindowStart?: () => unknown, onWindowEnd?: () => unknown }} options
  */
 export async function runFlows(target, options) {
   const { mode, flows, concurrency, ping, tag } = options;
   if (target.owners.length < concurrency) throw new Error(`target has ${target.owners.length} owners < ${concurrency}`);
+  const warmupFlows = options.warmupFlows ?? 0;
+  const coolDownFlows = options.coolDownFlows ?? 0;
+  const total = warmupFlows + flows + coolDownFlows;
   const flowTimeoutMs = options.flowTimeoutMs ?? 60_000;
-  const devices = new OwnerDevices(target, { waitSeconds: 20, approveDelayMs: options.approveDelayMs ?? 0 });
+  const devices = new OwnerDevices(target, {
+    waitSeconds: 20,
+    approveDelayMs: options.approveDelayMs ?? 0,
+    flows: total,
+  });
   devices.start();
   const run = mode === 'ping' ? pingFlow : pollFlow;
-  const results = [];
+  // The measured flows' timelines, one slot per flow in preallocated arrays.
+  const timeline = {
+    t0: new Float64Array(flows),
+    tAck: new Float64Array(flows),
+    tPing: new Float64Array(flows).fill(NaN),
+    tToken: new Float64Array(flows),
+    polls: new Uint16Array(flows),
+    interval: new Float64Array(flows).fill(NaN),
+    done: new Uint8Array(flows),
+  };
   const failures = new Map();
+  const warmupFailures = new Map();
   let next = 0;
-  const started = now();
+  let windowStart;
+  let windowEnd;
+  let hookStart;
+  let hookEnd;
   const worker = async (w) => {
     const owner = target.owners[w];
     // With a think time, stagger the workers' first requests over one think time, so the
     // flows in flight are spread out rather than sent as one wave.
     if (options.approveDelayMs > 0) await sleep(Math.random() * options.approveDelayMs);
-    while (next < flows) {
+    while (next < total) {
       const n = next++;
-      const bindingMessage = `BENCH-${tag}-${n}`;
+      if (n === warmupFlows) {
+        windowStart = now();
+        hookStart = options.onWindowStart?.();
+      } else if (n === warmupFlows + flows) {
+        windowEnd = now();
+        hookEnd = options.onWindowEnd?.();
+      }
+      const measured = n >= warmupFlows && n < warmupFlows + flows;
       try {
-        const timeline = await run(target, owner, bindingMessage, ping, flowTimeoutMs);
-        results.push({ bindingMessage, ...timeline });
+        const result = await run(target, owner, `BENCH-${tag}-${n}`, ping, flowTimeoutMs);
+        if (measured) {
+          const i = n - warmupFlows;
+          timeline.t0[i] = result.t0;
+          timeline.tAck[i] = result.tAck;
+          if (result.tPing !== undefined) timeline.tPing[i] = result.tPing;
+          timeline.tToken[i] = result.tToken;
+          timeline.polls[i] = result.polls;
+          if (result.interval !== undefined) timeline.interval[i] = result.interval;
+          timeline.done[i] = 1;
+        }
       } catch (err) {
+        const counts = measured ? failures : warmupFailures;
         const key = err.step ?? 'other';
-        failures.set(key, (failures.get(key) ?? 0) + 1);
-        if ([...failures.values()].reduce((a, b) => a + b, 0) <= 5)
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        if ([...failures.values(), ...warmupFailures.values()].reduce((a, b) => a + b, 0) <= 5)
           console.error(`[${target.name}] ${process.env.BENCH_VERBOSE ? err.stack : err.message}`);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  const finished = now();
+  if (windowEnd === undefined) {
+    windowEnd = now();
+    hookEnd = options.onWindowEnd?.();
+  }
   await devices.stop();
-  const timelines = results.map((r) => {
-    const approval = devices.approvals.get(r.bindingMessage);
-    return { ...r, tApproveSent: approval?.sentAt, tApproveDone: approval?.doneAt };
-  });
+  const timelines = [];
+  for (let i = 0; i < flows; i++) {
+    if (!timeline.done[i]) continue;
+    const n = i + warmupFlows;
+    timelines.push({
+      bindingMessage: `BENCH-${tag}-${n}`,
+      t0: timeline.t0[i],
+      tAck: timeline.tAck[i],
+      tPing: Number.isNaN(timeline.tPing[i]) ? undefined : timeline.tPing[i],
+      tToken: timeline.tToken[i],
+      polls: timeline.polls[i],
+      interval: Number.isNaN(timeline.interval[i]) ? undefined : timeline.interval[i],
+      tApproveSent: Number.isNaN(devices.sentAt[n]) ? undefined : devices.sentAt[n],
+      tApproveDone: Number.isNaN(devices.doneAt[n]) ? undefined : devices.doneAt[n],
+    });
+  }
   return {
-    wallMs: finished - started,
+    wallMs: windowEnd - (windowStart ?? windowEnd),
     completed: timelines.length,
     failed: Object.fromEntries(failures),
+    warmupFailed: Object.fromEntries(warmupFailures),
     ownerDeviceErrors: devices.errors,
     // Owner-device list calls per flow (a long poll answered with the new request, then the
     // next long poll), and how many came back empty (long polls that timed out or raced).
-    deviceListsPerFlow: devices.listCalls / Math.max(1, timelines.length),
-    emptyDeviceListsPerFlow: devices.emptyLists / Math.max(1, timelines.length),
+    deviceListsPerFlow: devices.listCalls / Math.max(1, total),
+    emptyDeviceListsPerFlow: devices.emptyLists / Math.max(1, total),
+    windowStart: await hookStart,
+    windowEnd: await hookEnd,
     timelines,
   };
 }

@@ -113,26 +113,51 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
   });
   try {
     // A long-running provider has compiled its hot paths long before: the JIT warm-up runs
-    // saturated ping flows (same endpoints, no think time, a few seconds), then a round of
-    // the scenario's own flows.
-    if (scenario.jitWarmup > 0)
+    // saturated ping flows (same endpoints, no think time, a few seconds). In `ping` they are
+    // the first flows of the measured loop itself; the other scenarios run them first, then
+    // the scenario's own warm-up flows lead into the measured ones in one loop.
+    const separateJitWarmup = scenario.jitWarmup > 0 && (scenario.mode !== 'ping' || scenario.thinkMs > 0);
+    if (separateJitWarmup)
       await runFlows(target, {
         ...flowOptions(scenario.jitWarmup, `${scenarioKey}-j${repeat}`),
         mode: 'ping',
         approveDelayMs: 0,
       });
-    if (scenario.warmup > 0) await runFlows(target, flowOptions(scenario.warmup, `${scenarioKey}-w${repeat}`));
     const loadAverage = loadavg()[0];
-    const before = await child.stats();
-    const ticksBefore = child.procCpuTicks();
-    const threadsBefore = child.threadTicks();
-    const generatorBefore = process.cpuUsage();
-    takeLoopDelay(generatorLoopDelay);
-    const result = await runFlows(target, flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`));
-    const generator = process.cpuUsage(generatorBefore);
-    const ticksAfter = child.procCpuTicks();
-    const threadsAfter = child.threadTicks();
-    const after = await child.stats();
+    // Readings at both ends of the measurement window (see runFlows): the synchronous ones
+    // at once, the provider's own report over IPC as soon as it answers.
+    const reading = () => {
+      const taken = {
+        ticks: child.procCpuTicks(),
+        threads: child.threadTicks(),
+        generator: process.cpuUsage(),
+        generatorLoopDelay: takeLoopDelay(generatorLoopDelay),
+      };
+      return child.stats().then((stats) => ({ ...taken, stats }));
+    };
+    const result = await runFlows(target, {
+      ...flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`),
+      warmupFlows: scenario.warmup + (scenario.jitWarmup > 0 && !separateJitWarmup ? scenario.jitWarmup : 0),
+      coolDownFlows: config.concurrency,
+      onWindowStart: reading,
+      onWindowEnd: reading,
+    });
+    const {
+      stats: before,
+      ticks: ticksBefore,
+      threads: threadsBefore,
+      generator: generatorBefore,
+    } = result.windowStart;
+    const {
+      stats: after,
+      ticks: ticksAfter,
+      threads: threadsAfter,
+      generatorLoopDelay: generatorDelay,
+    } = result.windowEnd;
+    const generatorCpu = {
+      user: result.windowEnd.generator.user - generatorBefore.user,
+      system: result.windowEnd.generator.system - generatorBefore.system,
+    };
     const threads = threadCpuPerFlow(threadsBefore, threadsAfter, result.completed);
     const summary = summarizeRun({ result, before, after, ticksBefore, ticksAfter, threads });
     const interval = result.timelines.find((t) => t.interval !== undefined)?.interval;
@@ -147,12 +172,12 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       setupVia: target.setupVia,
       // The load generator (this process) shares the machine: its CPU and the load
       // average before the run help to read the wall-clock figures.
-      loadGeneratorCpuMsPerFlow: (generator.user + generator.system) / 1000 / Math.max(1, summary.completed),
+      loadGeneratorCpuMsPerFlow: (generatorCpu.user + generatorCpu.system) / 1000 / Math.max(1, summary.completed),
       loadAverageBefore: loadAverage,
       ...summary,
       // BENCH_LOOP_DELAY=1: event-loop delay of the provider and of the load generator.
       providerLoopDelayMs: after.loopDelayMs,
-      generatorLoopDelayMs: takeLoopDelay(generatorLoopDelay),
+      generatorLoopDelayMs: generatorDelay,
     };
   } finally {
     await child.stop();

@@ -6,12 +6,53 @@
 // gives, at microsecond resolution. process.resourceUsage().maxRSS is the peak
 // resident set size since the process started, in KiB.
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 
 // BENCH_LOOP_DELAY=1: sample the event loop's delay (a 10 ms timer, so only for diagnosis:
 // it wakes an idle process 100 times a second). Reset by every stats request.
 const loopDelay = process.env.BENCH_LOOP_DELAY ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
 loopDelay?.enable();
+
+// BENCH_GC_EVENTS=1: record every garbage collection (wall-clock start and duration, ms,
+// kind), so a slow flow can be matched with the pauses of either process. Taken (and
+// cleared) by a `{ type: 'gc-events' }` request.
+let gcEvents;
+export function recordGcEvents() {
+  if (gcEvents) return;
+  gcEvents = [];
+  const origin = performance.timeOrigin;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      gcEvents.push({ at: origin + entry.startTime, ms: entry.duration, kind: entry.detail?.kind });
+  }).observe({ entryTypes: ['gc'] });
+}
+if (process.env.BENCH_GC_EVENTS) recordGcEvents();
+export function takeGcEvents() {
+  const events = gcEvents ?? [];
+  if (gcEvents) gcEvents = [];
+  return events;
+}
+
+// BENCH_STALLS=1: a 2 ms timer notes every gap over 10 ms (wall-clock start, length in ms):
+// the event loop was busy or the process was not scheduled. Diagnosis only (it wakes the
+// process 500 times a second). Taken with the garbage collections.
+let stalls;
+export function recordStalls() {
+  if (stalls) return;
+  stalls = [];
+  let last = performance.timeOrigin + performance.now();
+  setInterval(() => {
+    const at = performance.timeOrigin + performance.now();
+    if (at - last > 10) stalls.push({ at: last, ms: at - last });
+    last = at;
+  }, 2).unref();
+}
+if (process.env.BENCH_STALLS) recordStalls();
+export function takeStalls() {
+  const events = stalls ?? [];
+  if (stalls) stalls = [];
+  return events;
+}
 
 /**
  * p50 / p99 / max of the event loop's delay since the last call, in ms (undefined unless
@@ -51,6 +92,8 @@ export function serveStats(onStop = async () => {}) {
   process.on('message', async (message) => {
     if (message?.type === 'stats') {
       process.send({ type: 'stats', seq: message.seq, stats: snapshot() });
+    } else if (message?.type === 'gc-events') {
+      process.send({ type: 'gc-events', events: takeGcEvents(), stalls: takeStalls() });
     } else if (message?.type === 'stop') {
       await onStop();
       process.exit(0);

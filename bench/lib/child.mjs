@@ -79,6 +79,14 @@ export class ProviderProcess {
     return procThreadTicks(this.pid);
   }
 
+  /** The child's garbage collections since the last call (BENCH_GC_EVENTS=1; lib/child-stats.mjs). */
+  async gcEvents() {
+    const reply = this.waitFor(['gc-events'], 10_000);
+    this.child.send({ type: 'gc-events' });
+    const { events, stalls } = await reply;
+    return Object.assign(events, { stalls });
+  }
+
   async stop() {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     try {
