@@ -1,15 +1,18 @@
 // The load generator: complete CIBA flows (backchannel request -> owner approval through
-// the owner-device API -> tokens at the client) in poll or ping mode, driven with
-// node:http over keep-alive connections against any provider described by a `target`
-// (see bench/targets/*.mjs). Only the target's setup differs between providers; the
-// client, the owner device and the timing are the same code. node:http rather than
-// fetch: undici's web streams, Headers and AbortSignal cost the load generator about
-// twice the CPU per flow, on the same two cores as the provider it measures.
+// the owner-device API -> tokens at the client) in poll or ping mode, driven over
+// keep-alive HTTP/1.1 connections against any provider described by a `target` (see
+// bench/targets/*.mjs). Only the target's setup differs between providers; the client,
+// the owner device and the timing are the same code. The load generator shares the two
+// cores with the provider it measures, so it speaks HTTP through lib/lean-http.mjs, a
+// small client and server over node:net: fetch (undici) cost it about twice the CPU of
+// node:http, and node:http's objects about twice that of lib/lean-http.mjs, whose own
+// garbage collections then showed up in the latencies it measured.
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createLeanServer, HttpPool } from './lib/lean-http.mjs';
 
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 const now = () => performance.now();
@@ -50,30 +53,11 @@ function requestTarget(url) {
 }
 
 // One keep-alive pool for every request of the run: 50 flows and 50 owner devices.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 512 });
+const pool = new HttpPool();
 
 /** One HTTP exchange over the shared keep-alive pool: resolves with the status and the body text. */
 function exchange(url, { method = 'GET', headers = {}, body, signal } = {}) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      {
-        ...requestTarget(url),
-        method,
-        agent,
-        signal,
-        headers: payload ? { ...headers, 'content-length': payload.length } : headers,
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return pool.request({ ...requestTarget(url), method, headers, body, signal });
 }
 
 async function postForm(url, form, authorization) {
@@ -100,44 +84,45 @@ class FlowError extends Error {
 }
 
 /**
- * The client's notification endpoint for ping mode (CIBA §10.2): a plain node:http
- * listener on 127.0.0.1. Each flow registers its client_notification_token before it
+ * The client's notification endpoint for ping mode (CIBA §10.2): a keep-alive HTTP/1.1
+ * listener on 127.0.0.1 (lib/lean-http.mjs). Each flow registers its client_notification_token before it
  * sends the backchannel request; a ping carrying that bearer token resolves the flow's
  * promise at once (the 204 is written first), and the flow then calls the token endpoint.
  */
 export class PingListener {
   #waiters = new Map();
   #server;
+  #connections;
   received = 0;
   unexpected = 0;
 
   async start() {
-    this.#server = http.createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        const arrivedAt = now();
-        const auth = req.headers.authorization ?? '';
-        const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-        const waiter = this.#waiters.get(token);
-        res.writeHead(waiter ? 204 : 401);
-        res.end();
-        if (!waiter) {
-          this.unexpected++;
-          return;
-        }
-        this.received++;
-        this.#waiters.delete(token);
-        let authReqId;
-        try {
-          authReqId = JSON.parse(Buffer.concat(chunks).toString('utf8')).auth_req_id;
-        } catch {
-          authReqId = undefined;
-        }
-        waiter({ arrivedAt, authReqId });
-      });
+    this.#server = createLeanServer(({ headers, body }) => {
+      const arrivedAt = now();
+      const auth = headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      const waiter = this.#waiters.get(token);
+      if (!waiter) {
+        this.unexpected++;
+        return 401;
+      }
+      this.received++;
+      this.#waiters.delete(token);
+      let authReqId;
+      try {
+        authReqId = JSON.parse(body.toString('utf8')).auth_req_id;
+      } catch {
+        authReqId = undefined;
+      }
+      // The 204 is written as soon as this returns, before the flow goes on.
+      queueMicrotask(() => waiter({ arrivedAt, authReqId }));
+      return 204;
     });
-    this.#server.keepAliveTimeout = 60_000;
+    this.#connections = new Set();
+    this.#server.on('connection', (socket) => {
+      this.#connections.add(socket);
+      socket.on('close', () => this.#connections.delete(socket));
+    });
     await new Promise((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     return this.#server.address().port;
   }
@@ -157,7 +142,7 @@ export class PingListener {
   }
 
   async stop() {
-    this.#server.closeAllConnections?.();
+    for (const socket of this.#connections ?? []) socket.destroy();
     await new Promise((resolve) => this.#server.close(resolve));
   }
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Summarises a V8 .cpuprofile (written with BENCH_CPU_PROF=<dir>): self time per
 // function and per package/file group, heaviest first.
-//   node bench/profile-summary.mjs <file.cpuprofile> [top=30]
+//   node bench/profile-summary.mjs <file.cpuprofile> [top=30] [last-ms]
+// With last-ms, only the samples of the profile's last last-ms milliseconds (for example
+// the measured flows of a run, after its warm-up).
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, lastArg] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [top]');
   process.exit(2);
@@ -13,8 +15,12 @@ const top = Number(topArg ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map();
+const from = lastArg ? profile.endTime - Number(lastArg) * 1000 : -Infinity;
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   const dt = profile.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < from) continue;
   selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + dt);
 }
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
