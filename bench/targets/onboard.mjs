@@ -48,6 +48,13 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'warn',
     ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'true',
+    // Diagnosis: BENCH_ONBOARD_ENV="INTAKE_CONCURRENCY=2 …" adds provider settings.
+    ...Object.fromEntries(
+      (process.env.BENCH_ONBOARD_ENV ?? '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   };
   const child = new ProviderProcess(SERVER, { label: 'onboard', env: { NODE_ENV: 'production' }, cwd: root });
   child.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
