@@ -7,6 +7,7 @@ import type { OwnerNotifier } from './ports/owner-notifier.port';
 import type { Logger } from './ports/logger.port';
 import type { KeyRing } from './ports/key-ring.port';
 import type { OutboxMessage } from './domain/tokens';
+import type { WaitCancellation } from './signals/wait-cancellation';
 
 /** In-process signals (not the source of truth: the store is). */
 export interface ProviderSignals {
@@ -14,13 +15,13 @@ export interface ProviderSignals {
   authRequestCompleted(id: string): void;
   /**
    * Resolve when `id` completes or after `ms`, whichever first. The waiter is registered
-   * synchronously, so a caller may start waiting before it re-reads the store; `abort`
+   * synchronously, so a caller may start waiting before it re-reads the store; `cancel`
    * releases the waiter early (e.g. the store already shows a final state).
    */
-  waitForCompletion(id: string, ms: number, abort?: AbortSignal): Promise<void>;
+  waitForCompletion(id: string, ms: number, cancel?: WaitCancellation): Promise<void>;
   /** A new request for owner `sub`: wakes long-polling owner devices. */
   ownerRequestCreated(sub: string): void;
-  waitForOwnerRequest(sub: string, ms: number, abort?: AbortSignal): Promise<void>;
+  waitForOwnerRequest(sub: string, ms: number, cancel?: WaitCancellation): Promise<void>;
   /**
    * A message entered the outbox: wakes the delivery worker of this process at once.
    * `leased` is the message when it was written already leased to this process (see

@@ -40,6 +40,7 @@ export { providerMetadata } from './discovery/provider-metadata';
 
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
+export * from './signals/wait-cancellation';
 export * from './infra/fetch-http-client';
 export * from './infra/node-http-client';
 export * from './infra/node-random';

@@ -5,6 +5,7 @@ import { setOwnerUserCode } from '../admin/admin';
 import { completeAuthRequest } from '../completion/complete-auth-request';
 import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
 import { parseJsonBody } from '../http/parse-body';
+import { WaitCancellation } from '../signals/wait-cancellation';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import type { WireRequest, WireResponse } from '../wire/wire';
 import { authenticateOwnerDevice } from './authenticate-owner-device';
@@ -90,11 +91,11 @@ export async function handleOwnerDeviceListRequests(ctx: ProviderContext, req: W
     const { owner } = await authenticateOwnerDevice(ctx, req);
     const wait = parseWait(req);
     // Register the waiter before reading, so a request created meanwhile is not missed.
-    const abort = wait > 0 ? new AbortController() : undefined;
-    const woken = abort ? ctx.signals.waitForOwnerRequest(owner.sub, wait * 1000, abort.signal) : undefined;
+    const cancellation = wait > 0 ? new WaitCancellation() : undefined;
+    const woken = cancellation ? ctx.signals.waitForOwnerRequest(owner.sub, wait * 1000, cancellation) : undefined;
     let requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());
     if (requests.length > 0 || !woken) {
-      abort?.abort();
+      cancellation?.cancel();
     } else {
       await woken;
       requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());

@@ -1,4 +1,5 @@
 import { createSignals, signalsOwnerNotifier } from './signals';
+import { WaitCancellation } from './wait-cancellation';
 import type { AuthRequest } from '../domain/auth-request';
 
 describe('createSignals', () => {
@@ -30,21 +31,38 @@ describe('createSignals', () => {
     expect(signals.waiterCount().owner).toBe(0);
   });
 
-  it('removes a waiter when its abort signal fires', async () => {
+  it('removes a waiter when its wait is cancelled, and resolves it', async () => {
     const signals = createSignals();
-    const ac = new AbortController();
-    const woke = signals.waitForOwnerRequest('alice', 60_000, ac.signal);
-    ac.abort();
+    const cancellation = new WaitCancellation();
+    const woke = signals.waitForOwnerRequest('alice', 60_000, cancellation);
+    expect(signals.waiterCount().owner).toBe(1);
+    cancellation.cancel();
     await woke;
     expect(signals.waiterCount().owner).toBe(0);
+    cancellation.cancel(); // a second call does nothing
+    expect(cancellation.cancelled).toBe(true);
   });
 
-  it('resolves at once for an already aborted signal without registering', async () => {
+  it('resolves at once for an already cancelled wait without registering', async () => {
     const signals = createSignals();
-    const ac = new AbortController();
-    ac.abort();
-    await signals.waitForCompletion('r1', 60_000, ac.signal);
+    const cancellation = new WaitCancellation();
+    cancellation.cancel();
+    await signals.waitForCompletion('r1', 60_000, cancellation);
     expect(signals.waiterCount().completion).toBe(0);
+  });
+
+  it('leaves a cancellation inert once its waiter was woken', async () => {
+    const signals = createSignals();
+    const cancellation = new WaitCancellation();
+    const woke = signals.waitForOwnerRequest('dave', 60_000, cancellation);
+    signals.ownerRequestCreated('dave');
+    await woke;
+    // A new waiter for the same owner is not released by the old cancellation.
+    const next = signals.waitForOwnerRequest('dave', 60_000);
+    cancellation.cancel();
+    expect(signals.waiterCount().owner).toBe(1);
+    signals.ownerRequestCreated('dave');
+    await next;
   });
 
   it('wakes every waiter of one owner at once', async () => {

@@ -2,25 +2,25 @@ import type { ProviderSignals } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { OutboxMessage } from '../domain/tokens';
 import type { OwnerNotifier } from '../ports/owner-notifier.port';
+import type { WaitCancellation } from './wait-cancellation';
 
 interface Waiter {
   resolve: () => void;
   timer: NodeJS.Timeout;
-  abort?: AbortSignal;
-  onAbort?: () => void;
+  cancel?: WaitCancellation;
 }
 
 /**
  * One map of waiter sets keyed by id. A waiter is removed when it is woken, when its
- * timeout fires and when its AbortSignal aborts, so an idle key never stays in the map.
+ * timeout fires and when its wait is cancelled, so an idle key never stays in the map.
  * Each waiter costs one closure and one Node timer (timers with the same duration share
  * a list inside Node), so thousands of concurrent long polls are cheap.
  */
 class WaiterMap {
   private readonly waiters = new Map<string, Set<Waiter>>();
 
-  wait(key: string, ms: number, abort?: AbortSignal): Promise<void> {
-    if (abort?.aborted || ms <= 0) return Promise.resolve();
+  wait(key: string, ms: number, cancel?: WaitCancellation): Promise<void> {
+    if (cancel?.cancelled || ms <= 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let set = this.waiters.get(key);
       if (!set) {
@@ -29,15 +29,12 @@ class WaiterMap {
       }
       const waiter: Waiter = {
         resolve,
-        abort,
+        cancel,
         timer: setTimeout(() => this.release(key, waiter), ms),
       };
       // A long poll must never keep the process alive on its own.
       waiter.timer.unref();
-      if (abort) {
-        waiter.onAbort = () => this.release(key, waiter);
-        abort.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      cancel?.onCancel(() => this.release(key, waiter));
       set.add(waiter);
     });
   }
@@ -68,7 +65,7 @@ class WaiterMap {
 
   private settle(waiter: Waiter): void {
     clearTimeout(waiter.timer);
-    if (waiter.abort && waiter.onAbort) waiter.abort.removeEventListener('abort', waiter.onAbort);
+    waiter.cancel?.onCancel(undefined);
     waiter.resolve();
   }
 }
@@ -96,9 +93,9 @@ export function createSignals(): InProcessSignals {
   const queuedListeners = new Set<(messageId: string, leased?: OutboxMessage) => void>();
   return {
     authRequestCompleted: (id) => completion.wake(id),
-    waitForCompletion: (id, ms, abort) => completion.wait(id, ms, abort),
+    waitForCompletion: (id, ms, cancel) => completion.wait(id, ms, cancel),
     ownerRequestCreated: (sub) => owner.wake(sub),
-    waitForOwnerRequest: (sub, ms, abort) => owner.wait(sub, ms, abort),
+    waitForOwnerRequest: (sub, ms, cancel) => owner.wait(sub, ms, cancel),
     notificationQueued(messageId, leased) {
       for (const listener of queuedListeners) listener(messageId, leased);
     },
