@@ -43,6 +43,7 @@ export * from './signals/signals';
 export * from './signals/wait-cancellation';
 export * from './infra/fetch-http-client';
 export * from './infra/node-http-client';
+export * from './infra/lean-http-client';
 export * from './infra/node-random';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';

@@ -2,7 +2,7 @@ import {
   Maintenance,
   NotificationDelivery,
   createKeyRing,
-  createNodeHttpClient,
+  createLeanHttpClient,
   createSignals,
   nodeRandom,
   signalsOwnerNotifier,
@@ -78,7 +78,9 @@ export async function createProviderRuntime(
       stores,
       clock,
       random: overrides.random ?? nodeRandom,
-      http: overrides.http ?? createNodeHttpClient(),
+      // Outbound pings, pushes and key fetches (https verified against Node's CA store,
+      // NODE_EXTRA_CA_CERTS included).
+      http: overrides.http ?? createLeanHttpClient(),
       // Default owner notification: wake the owner's devices long-polling this process.
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,

@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { HttpClient } from '../ports/http-client.port';
 import { createFetchHttpClient, RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
 import { createNodeHttpClient } from './node-http-client';
+import { createLeanHttpClient } from './lean-http-client';
 import { nodeRandom, uuidV7 } from './node-random';
 
 describe.each<[string, () => HttpClient]>([
   ['createFetchHttpClient', createFetchHttpClient],
   ['createNodeHttpClient', createNodeHttpClient],
+  ['createLeanHttpClient', createLeanHttpClient],
 ])('%s', (_name, createClient) => {
   let server: Server;
   let base: string;
