@@ -142,24 +142,21 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       onWindowStart: reading,
       onWindowEnd: reading,
     });
-    const {
-      stats: before,
-      ticks: ticksBefore,
-      threads: threadsBefore,
-      generator: generatorBefore,
-    } = result.windowStart;
-    const {
-      stats: after,
-      ticks: ticksAfter,
-      threads: threadsAfter,
-      generatorLoopDelay: generatorDelay,
-    } = result.windowEnd;
+    // The two readings that bound the measurement window.
+    const [start, end] = [result.windowStart, result.windowEnd];
     const generatorCpu = {
-      user: result.windowEnd.generator.user - generatorBefore.user,
-      system: result.windowEnd.generator.system - generatorBefore.system,
+      user: end.generator.user - start.generator.user,
+      system: end.generator.system - start.generator.system,
     };
-    const threads = threadCpuPerFlow(threadsBefore, threadsAfter, result.completed);
-    const summary = summarizeRun({ result, before, after, ticksBefore, ticksAfter, threads });
+    const threads = threadCpuPerFlow(start.threads, end.threads, result.completed);
+    const summary = summarizeRun({
+      result,
+      before: start.stats,
+      after: end.stats,
+      ticksBefore: start.ticks,
+      ticksAfter: end.ticks,
+      threads,
+    });
     const interval = result.timelines.find((t) => t.interval !== undefined)?.interval;
     return {
       provider: providerKey,
@@ -176,8 +173,8 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       loadAverageBefore: loadAverage,
       ...summary,
       // BENCH_LOOP_DELAY=1: event-loop delay of the provider and of the load generator.
-      providerLoopDelayMs: after.loopDelayMs,
-      generatorLoopDelayMs: generatorDelay,
+      providerLoopDelayMs: end.stats.loopDelayMs,
+      generatorLoopDelayMs: end.generatorLoopDelay,
     };
   } finally {
     await child.stop();
