@@ -56,11 +56,12 @@ try {
     onWindowStart: () => {
       takeGcEvents();
       takeStalls();
-      return child.gcEvents();
+      return child.pauses();
     },
   });
-  const gc = { provider: await child.gcEvents(), generator: takeGcEvents() };
-  const stalls = { provider: gc.provider.stalls ?? [], generator: takeStalls() };
+  const providerPauses = await child.pauses();
+  const gc = { provider: providerPauses.gc, generator: takeGcEvents() };
+  const stalls = { provider: providerPauses.stalls, generator: takeStalls() };
   // Only what happened inside the window.
   const windowFrom = performance.timeOrigin + Math.min(...run.timelines.map((t) => t.t0));
   for (const list of [gc.provider, gc.generator, stalls.provider, stalls.generator])
@@ -150,27 +151,9 @@ try {
   describe('  all flows', windows);
   describe('  slowest 2 %', windows.slice(0, Math.max(1, Math.ceil(windows.length * 0.02))));
   if (process.env.BENCH_GC_DETAIL) {
-    const kinds = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak callbacks' };
-    const hit = new Map();
-    for (const w of windows.slice(0, Math.max(1, Math.ceil(windows.length * 0.02))))
-      for (const e of gc.provider) if (e.at < w.to && e.at + e.ms > w.from) hit.set(e, (hit.get(e) ?? 0) + 1);
-    for (const [e, n] of hit)
-      console.log(
-        `  provider ${kinds[e.kind] ?? e.kind} GC of ${e.ms.toFixed(1)} ms overlaps ${n} of the slowest flows`,
-      );
-    const byKind = {};
-    for (const e of gc.provider) (byKind[kinds[e.kind] ?? e.kind] ??= []).push(e.ms.toFixed(1));
-    console.log('  provider collections by kind:', JSON.stringify(byKind));
+    // Episodes: 250 ms stretches of the run with ten or more flows over 30 ms, printed with
+    // the collections and (BENCH_STALLS=1) the event-loop stalls of both processes around them.
     const t0 = Math.min(...windows.map((w) => w.from));
-    for (const skip of [500, 1000, 2000]) {
-      const later = windows
-        .filter((w) => w.from - t0 >= skip)
-        .map((w) => w.total)
-        .sort((a, b) => a - b);
-      console.log(
-        `  approval -> token p99 of flows approved ${skip} ms or more into the run: ${percentile(later, 99).toFixed(1)} (${later.length} flows)`,
-      );
-    }
     const buckets = new Map();
     for (const w of windows) {
       const b = Math.floor((w.from - t0) / 250);
@@ -179,55 +162,23 @@ try {
       if (w.total > 30) entry.slow++;
       buckets.set(b, entry);
     }
-    console.log(
-      '  flows over 30 ms per 250 ms of the run: ' +
-        [...buckets.entries()]
-          .sort((a, b) => a[0] - b[0])
-          .map(([, e]) => e.slow)
-          .join(' '),
-    );
-    const fmt = (list, from, to) =>
+    const perBucket = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+    console.log(`  flows over 30 ms per 250 ms of the run: ${perBucket.map(([, e]) => e.slow).join(' ')}`);
+    const around = (list, from, to) =>
       list
         .filter((e) => e.at >= from && e.at < to)
         .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)}${e.kind ? ',' + e.kind : ''})`)
         .join(' ');
-    for (const [b, e] of buckets) {
-      if (b * 250 < 1500 || e.slow < 10) continue;
+    for (const [b, e] of perBucket) {
+      if (e.slow < 10) continue;
       const from = t0 + b * 250 - 100;
       const to = t0 + b * 250 + 350;
-      console.log(`  episode at ${b * 250} ms, ${e.slow} of ${e.n} flows over 30 ms:`);
-      console.log(`    provider stalls ${fmt(stalls.provider, from, to)}`);
-      console.log(`    provider GCs    ${fmt(gc.provider, from, to)}`);
-      console.log(`    generator stalls ${fmt(stalls.generator, from, to)}`);
-      console.log(`    generator GCs   ${fmt(gc.generator, from, to)}`);
-      const slowIn = windows.filter((w) => w.from >= from + 100 && w.from < to - 100 && w.total > 30);
-      console.log(`    slow flows ${slowIn.map((w) => `${(w.from - t0).toFixed(0)}:${w.total.toFixed(0)}`).join(' ')}`);
+      console.log(`  episode at ${b * 250} ms, ${e.slow} of ${e.n} flows over 30 ms (at ms(length, GC kind)):`);
+      console.log(`    provider stalls  ${around(stalls.provider, from, to)}`);
+      console.log(`    provider GCs     ${around(gc.provider, from, to)}`);
+      console.log(`    generator stalls ${around(stalls.generator, from, to)}`);
+      console.log(`    generator GCs    ${around(gc.generator, from, to)}`);
     }
-    console.log('  slowest flows (approval sent at ms into the run: total ms):');
-    console.log(
-      '  ' +
-        windows
-          .slice(0, 40)
-          .sort((a, b) => a.from - b.from)
-          .map((w) => `${(w.from - t0).toFixed(0)}:${w.total.toFixed(0)}`)
-          .join(' '),
-    );
-    for (const [name, list] of Object.entries(stalls))
-      if (list.length)
-        console.log(
-          `  ${name} stalls at: ` +
-            list
-              .filter((e) => e.at >= t0)
-              .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)})`)
-              .join(' '),
-        );
-    console.log(
-      '  provider GCs at: ' +
-        gc.provider
-          .filter((e) => e.at >= t0)
-          .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)})`)
-          .join(' '),
-    );
   }
 } finally {
   await child.stop();

@@ -15,7 +15,7 @@ loopDelay?.enable();
 
 // BENCH_GC_EVENTS=1: record every garbage collection (wall-clock start and duration, ms,
 // kind), so a slow flow can be matched with the pauses of either process. Taken (and
-// cleared) by a `{ type: 'gc-events' }` request.
+// cleared) by a `{ type: 'pauses' }` request.
 let gcEvents;
 export function recordGcEvents() {
   if (gcEvents) return;
@@ -92,8 +92,8 @@ export function serveStats(onStop = async () => {}) {
   process.on('message', async (message) => {
     if (message?.type === 'stats') {
       process.send({ type: 'stats', seq: message.seq, stats: snapshot() });
-    } else if (message?.type === 'gc-events') {
-      process.send({ type: 'gc-events', events: takeGcEvents(), stalls: takeStalls() });
+    } else if (message?.type === 'pauses') {
+      process.send({ type: 'pauses', gc: takeGcEvents(), stalls: takeStalls() });
     } else if (message?.type === 'stop') {
       await onStop();
       process.exit(0);

@@ -79,12 +79,15 @@ export class ProviderProcess {
     return procThreadTicks(this.pid);
   }
 
-  /** The child's garbage collections since the last call (BENCH_GC_EVENTS=1; lib/child-stats.mjs). */
-  async gcEvents() {
-    const reply = this.waitFor(['gc-events'], 10_000);
-    this.child.send({ type: 'gc-events' });
-    const { events, stalls } = await reply;
-    return Object.assign(events, { stalls });
+  /**
+   * The child's garbage collections and event-loop stalls since the last call
+   * (BENCH_GC_EVENTS=1, BENCH_STALLS=1; lib/child-stats.mjs).
+   */
+  async pauses() {
+    const reply = this.waitFor(['pauses'], 10_000);
+    this.child.send({ type: 'pauses' });
+    const { gc, stalls } = await reply;
+    return { gc, stalls };
   }
 
   async stop() {

@@ -199,13 +199,9 @@ class Connection {
         if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw new HttpProtocolError('malformed chunk size');
         const size = parseInt(sizeText, 16);
         if (size === 0) {
-          // Last chunk: trailers (ignored) end with an empty line.
+          // Last chunk: trailers (ignored) end with an empty line; without trailers that
+          // empty line follows the size line at once (end === lineEnd).
           const end = this.buffer.indexOf(HEAD_END, lineEnd);
-          const bare = this.buffer.length >= lineEnd + 4 && this.buffer.subarray(lineEnd, lineEnd + 4).equals(HEAD_END);
-          if (bare) {
-            this.buffer = this.buffer.subarray(lineEnd + 4);
-            return this.complete();
-          }
           if (end === -1) {
             if (this.buffer.length > this.maxHeaderBytes) throw new HttpProtocolError('trailers too large');
             return;
