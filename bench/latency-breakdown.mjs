@@ -167,7 +167,10 @@ try {
     const around = (list, from, to) =>
       list
         .filter((e) => e.at >= from && e.at < to)
-        .map((e) => `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)}${e.kind ? ',' + e.kind : ''})`)
+        .map(
+          (e) =>
+            `${(e.at - t0).toFixed(0)}(${e.ms.toFixed(1)}${e.kind ? ',' + e.kind : ''}${e.runMs !== undefined ? `,run ${e.runMs.toFixed(1)},wait ${e.waitMs.toFixed(1)}` : ''})`,
+        )
         .join(' ');
     for (const [b, e] of perBucket) {
       if (e.slow < 10) continue;

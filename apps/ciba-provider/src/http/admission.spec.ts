@@ -74,6 +74,45 @@ describe('IntakeGate', () => {
     expect(gate.full).toBe(true);
   });
 
+  it('runs one intake request at a time while a finishing request is served, then hands freed slots on', async () => {
+    const gate = new IntakeGate({ limit: 3, maxQueue: 10 });
+    const a = gate.tryEnter()!;
+    const finished = gate.finishing(); // a token request arrives
+    expect(gate.currentLimit).toBe(1);
+    expect(gate.tryEnter()).toBeUndefined(); // one is already running
+    const admitted: string[] = [];
+    const b = gate.wait().then((release) => (admitted.push('b'), release));
+    const c = gate.wait().then((release) => (admitted.push('c'), release));
+    a(); // a's slot goes to b: one at a time
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(admitted).toEqual(['b']);
+    expect(gate.active).toBe(1);
+    finished(); // the token request was answered: c may run beside b
+    finished(); // once only
+    const releaseB = await b;
+    const releaseC = await c;
+    expect(admitted).toEqual(['b', 'c']);
+    expect(gate.active).toBe(2);
+    expect(gate.currentLimit).toBe(3);
+    releaseB();
+    releaseC();
+    expect(gate.active).toBe(0);
+  });
+
+  it('keeps one intake request running while finishing requests never stop', async () => {
+    const gate = new IntakeGate({ limit: 2, maxQueue: 10 });
+    const busy = gate.finishing();
+    const first = gate.tryEnter(); // nothing running: one is admitted even now
+    expect(first).toBeDefined();
+    const next = gate.wait();
+    first!();
+    const release = await next; // and the next one after it
+    expect(gate.active).toBe(1);
+    release();
+    busy();
+  });
+
   it('refuses a limit below one', () => {
     expect(() => new IntakeGate({ limit: 0, maxQueue: 1 })).toThrow(RangeError);
   });

@@ -10,6 +10,12 @@
  * still running (waiting on a client's jwks_uri, say), so one slow request cannot hold
  * up the others for long.
  *
+ * While a request that finishes started work is being served (a token request, an
+ * owner's approval or denial: see {@link IntakeGate.finishing}), intake runs one request
+ * at a time instead of `limit`: the CPU goes to the flows whose owner is waiting first,
+ * and one intake request still makes progress, so a steady stream of token requests
+ * cannot starve new ones.
+ *
  * @example
  * const gate = new IntakeGate({ limit: 4, maxQueue: 10_000 });
  * const release = gate.tryEnter() ?? (gate.full ? refuse() : await gate.wait());
@@ -20,6 +26,8 @@ export class IntakeGate {
   readonly maxQueue: number;
   readonly maxHoldMs: number;
   private running = 0;
+  /** Finishing requests being served now. */
+  private finishingNow = 0;
   private readonly waiting: Array<(release: () => void) => void> = [];
 
   constructor(options: { limit: number; maxQueue: number; maxHoldMs?: number }) {
@@ -44,11 +52,32 @@ export class IntakeGate {
     return this.waiting.length >= this.maxQueue;
   }
 
+  /** How many intake requests may run now: `limit`, or one while finishing requests are served. */
+  get currentLimit(): number {
+    return this.finishingNow > 0 ? 1 : this.limit;
+  }
+
   /** A slot now, as its release function, or undefined when none is free (or others wait). */
   tryEnter(): (() => void) | undefined {
-    if (this.running >= this.limit || this.waiting.length > 0) return undefined;
+    if (this.running >= this.currentLimit || this.waiting.length > 0) return undefined;
     this.running++;
     return this.slot();
+  }
+
+  /**
+   * Note a finishing request (one that completes a flow already started) until the
+   * returned function is called, once it has been answered. Meanwhile intake runs one
+   * request at a time; slots freed meanwhile are handed on when the last one ends.
+   */
+  finishing(): () => void {
+    this.finishingNow++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.finishingNow--;
+      this.pump();
+    };
   }
 
   /** Wait for a slot (FIFO); resolves with its release function. */
@@ -63,12 +92,19 @@ export class IntakeGate {
       if (!held) return;
       held = false;
       clearTimeout(timer);
-      const next = this.waiting.shift();
-      if (next) next(this.slot());
-      else this.running--;
+      this.running--;
+      this.pump();
     };
     const timer = setTimeout(release, this.maxHoldMs);
     timer.unref();
     return release;
+  }
+
+  /** Hand free slots to waiters, oldest first. */
+  private pump(): void {
+    while (this.running < this.currentLimit && this.waiting.length > 0) {
+      this.running++;
+      this.waiting.shift()!(this.slot());
+    }
   }
 }

@@ -113,4 +113,46 @@ describe('protocol listener admission (real HTTP)', () => {
     intake.releaseOne();
     expect((await next).status).toBe(200);
   });
+
+  it('runs intake one request at a time while a finishing request (token, owner decision) is served', async () => {
+    const finishing = new Held();
+    const more = new Held();
+    const gate = new IntakeGate({ limit: 2, maxQueue: 10 });
+    const routes: ProtocolRoute[] = [
+      { method: 'POST', path: '/intake', intake: true, handle: () => more.handle() },
+      { method: 'POST', path: '/finish', finishing: true, handle: () => finishing.handle() },
+    ];
+    const own = createServer(
+      createProtocolListener({
+        ctx: { settings: { issuer: 'http://localhost' } } as ProviderContext,
+        logger: createJsonLogger({ level: 'silent' }),
+        metrics: createPrometheusMetrics(),
+        fallback: (_req, res) => res.writeHead(404).end(),
+        router: new ProtocolRouter(routes),
+        intake: gate,
+      }),
+    );
+    await new Promise<void>((r) => own.listen(0, '127.0.0.1', r));
+    const ownBase = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+    try {
+      const finish = post(ownBase, '/finish');
+      await until(() => finishing.started === 1);
+      const first = post(ownBase, '/intake');
+      await until(() => more.started === 1);
+      const second = post(ownBase, '/intake'); // the limit is two, but a finishing request is being served
+      await until(() => gate.queued === 1);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(more.started).toBe(1);
+      finishing.releaseOne();
+      expect((await finish).status).toBe(200);
+      await until(() => more.started === 2); // answered: the second runs beside the first
+      more.releaseOne();
+      more.releaseOne();
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+    } finally {
+      own.closeAllConnections();
+      await new Promise((r) => own.close(r));
+    }
+  });
 });

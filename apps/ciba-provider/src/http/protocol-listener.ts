@@ -39,6 +39,7 @@ export function createProtocolListener(options: ProtocolListenerOptions) {
 
   const serve = async (req: HttpRequest, res: ServerResponse, match: RouteMatch): Promise<void> => {
     let release: (() => void) | undefined;
+    const finished = match.route.finishing ? intake.finishing() : undefined;
     try {
       const wire = await toWireRequest(req, ctx.settings.issuer);
       if (match.route.intake) {
@@ -60,6 +61,7 @@ export function createProtocolListener(options: ProtocolListenerOptions) {
       sendWireResponse(res, renderHttpError(error, logger));
     } finally {
       release?.();
+      finished?.();
     }
   };
 

@@ -41,4 +41,19 @@ describe('ProtocolRouter', () => {
     const keys = PROTOCOL_ROUTES.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  it('marks new work as intake and what completes a started flow as finishing, nothing as both', () => {
+    const marked = (flag: 'intake' | 'finishing') =>
+      PROTOCOL_ROUTES.filter((r) => r[flag])
+        .map((r) => `${r.method} ${r.path}`)
+        .sort();
+    expect(marked('intake')).toEqual([`POST ${PATHS.backchannel}`, `POST ${PATHS.registration}`].sort());
+    expect(marked('finishing')).toEqual(
+      [
+        `POST ${PATHS.token}`,
+        `POST ${PATHS.ownerDevice}/requests/:id/approve`,
+        `POST ${PATHS.ownerDevice}/requests/:id/deny`,
+      ].sort(),
+    );
+  });
 });

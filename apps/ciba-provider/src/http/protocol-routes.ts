@@ -23,6 +23,8 @@ export interface ProtocolRoute {
   path: string;
   /** New work (see IntakeGate): admitted a few at a time under load. Default false. */
   intake?: boolean;
+  /** Completes a flow already started (see IntakeGate.finishing): intake yields to it. Default false. */
+  finishing?: boolean;
   handle(ctx: ProviderContext, req: WireRequest, params: Readonly<Record<string, string>>): Promise<WireResponse>;
 }
 
@@ -44,7 +46,7 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
     intake: true,
     handle: (ctx, req) => handleBackchannelAuthentication(ctx, req),
   },
-  { method: 'POST', path: PATHS.token, handle: (ctx, req) => handleToken(ctx, req) },
+  { method: 'POST', path: PATHS.token, finishing: true, handle: (ctx, req) => handleToken(ctx, req) },
   { method: 'GET', path: PATHS.userinfo, handle: (ctx, req) => handleUserinfo(ctx, req) },
   { method: 'POST', path: PATHS.userinfo, handle: (ctx, req) => handleUserinfo(ctx, req) },
   { method: 'POST', path: PATHS.registration, intake: true, handle: (ctx, req) => handleRegistration(ctx, req) },
@@ -59,11 +61,13 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
   {
     method: 'POST',
     path: `${OWNER_DEVICE}/requests/:id/approve`,
+    finishing: true,
     handle: (ctx, req, { id }) => handleOwnerDeviceDecision(ctx, req, id, 'approve'),
   },
   {
     method: 'POST',
     path: `${OWNER_DEVICE}/requests/:id/deny`,
+    finishing: true,
     handle: (ctx, req, { id }) => handleOwnerDeviceDecision(ctx, req, id, 'deny'),
   },
   { method: 'PUT', path: `${OWNER_DEVICE}/user-code`, handle: (ctx, req) => handleOwnerDeviceSetUserCode(ctx, req) },

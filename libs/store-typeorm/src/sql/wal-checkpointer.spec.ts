@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,46 @@ describe('startWalCheckpointer', () => {
       db.close();
     }
   });
+
+  /** The nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+  function niceOf(tid: string | number): number {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  }
+  function threadNiceValues(): number[] {
+    return readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        return [niceOf(tid)];
+      } catch {
+        return []; // the thread ended meanwhile
+      }
+    });
+  }
+
+  const onLinux = process.platform === 'linux';
+  if (!onLinux) console.log("skipped: the checkpoint thread's nice value is set on Linux only");
+  (onLinux ? it : it.skip)(
+    'runs its worker thread at the nice value asked for, the rest of the process unchanged',
+    async () => {
+      const file = path.join(dir, 'db.sqlite');
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      expect(threadNiceValues()).not.toContain(7);
+      const mainBefore = niceOf(process.pid);
+      const checkpointer = startWalCheckpointer({ file, nice: 7 });
+      try {
+        const deadline = Date.now() + 5000;
+        while (!threadNiceValues().includes(7) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const values = threadNiceValues();
+        expect(values.filter((v) => v === 7)).toHaveLength(1);
+        // The main thread (thread id = process id) keeps the process's priority.
+        expect(niceOf(process.pid)).toBe(mainBefore);
+      } finally {
+        await checkpointer.stop();
+        db.close();
+      }
+    },
+  );
 
   it('stops its worker when asked', async () => {
     const file = path.join(dir, 'db.sqlite');
