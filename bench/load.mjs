@@ -89,7 +89,10 @@ class FlowError extends Error {
  * promise at once (the 204 is written first), and the flow then calls the token endpoint.
  */
 export class PingListener {
-  #waiters = new Map();
+  // Waiters by notification token in a plain object, not a Map: a Map with steady churn is
+  // rehashed into a new table every few dozen flows, and each old table links to the next,
+  // which kept the waiters of earlier flows alive through young-generation collections.
+  #waiters = Object.create(null);
   #server;
   #connections;
   received = 0;
@@ -100,13 +103,13 @@ export class PingListener {
       const arrivedAt = now();
       const auth = headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      const waiter = this.#waiters.get(token);
+      const waiter = this.#waiters[token];
       if (!waiter) {
         this.unexpected++;
         return 401;
       }
       this.received++;
-      this.#waiters.delete(token);
+      delete this.#waiters[token];
       let authReqId;
       try {
         authReqId = JSON.parse(body.toString('utf8')).auth_req_id;
@@ -130,13 +133,13 @@ export class PingListener {
   expect(token, timeoutMs) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#waiters.delete(token);
+        delete this.#waiters[token];
         reject(new FlowError('ping', `no ping within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#waiters.set(token, (value) => {
+      this.#waiters[token] = (value) => {
         clearTimeout(timer);
         resolve(value);
-      });
+      };
     });
   }
 
@@ -164,9 +167,8 @@ class OwnerDevices {
   // One AbortController per owner device, not one for all: node:events' EventTarget leaves a
   // removed listener's links to its neighbours in place, so on one signal shared by 50 long
   // polls each removed listener kept the next one alive, and with it that request's closures,
-  // promises and buffers. The chain outlived every young-generation collection (four fifths
-  // of what survived one was promoted), and the load generator's old generation grew by
-  // 3 MB/s. With one long poll per signal at a time, no listener has a neighbour.
+  // promises and buffers, through young-generation collections (see docs/benchmarks.md, the
+  // sixth pass). With one long poll per signal at a time, no listener has a neighbour.
   #aborts = [];
   #loops = [];
 
