@@ -54,9 +54,11 @@ export function recordStalls() {
   stalls = [];
   let last = performance.timeOrigin + performance.now();
   let lastSched = readSchedstat();
+  // Where the file is missing (not Linux) it is not looked for again 500 times a second.
+  const sample = lastSched ? readSchedstat : () => undefined;
   setInterval(() => {
     const at = performance.timeOrigin + performance.now();
-    const sched = readSchedstat();
+    const sched = sample();
     if (at - last > 10) {
       const stall = { at: last, ms: at - last };
       if (sched && lastSched) {

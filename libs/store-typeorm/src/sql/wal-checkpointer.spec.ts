@@ -66,11 +66,12 @@ describe('startWalCheckpointer', () => {
     }
   });
 
-  /** The nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+  /** A thread's nice value (Linux: /proc/self/task/<tid>/stat, field 19). */
   function niceOf(tid: string | number): number {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   }
+  /** The nice values of this process's threads. */
   function threadNiceValues(): number[] {
     return readdirSync('/proc/self/task').flatMap((tid) => {
       try {

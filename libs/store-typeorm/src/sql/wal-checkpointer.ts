@@ -8,7 +8,11 @@ export interface WalCheckpointerOptions {
   commitsPerCheckpoint?: number;
   /** …and at the latest this long after the first of them (ms). Default 1000. */
   maxDelayMs?: number;
-  /** The worker thread's nice value on Linux (0 = the process's own priority). Default 10. */
+  /**
+   * The worker thread's nice value on Linux, as `nice` reports it (not added to the
+   * process's). Where it may not be set (a lower value without the privilege), the thread
+   * keeps the process's. Default 10.
+   */
   nice?: number;
 }
 
