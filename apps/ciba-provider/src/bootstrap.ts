@@ -9,6 +9,8 @@ import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
 import { IntakeGate } from './http/admission';
+import { registerIntakeGauges } from './http/intake-metrics';
+import { IntakePacer } from './http/intake-pacer';
 import { createProtocolListener } from './http/protocol-listener';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
@@ -69,8 +71,14 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   const server = app.getHttpServer() as Server;
   const nestApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
-  const intake = new IntakeGate({ limit: config.intakeConcurrency, maxQueue: config.intakeQueueLimit });
+  const pacer = config.intakePacing !== undefined ? new IntakePacer({ headroom: config.intakePacing }) : undefined;
+  const intake = new IntakeGate({
+    limit: config.intakeConcurrency,
+    maxQueue: config.intakeQueueLimit,
+    pacer,
+  });
   server.on('request', createProtocolListener({ ctx, logger, metrics, fallback: nestApp, intake }));
+  registerIntakeGauges(metrics, intake, pacer);
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   let url = '';

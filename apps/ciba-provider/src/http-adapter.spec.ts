@@ -58,6 +58,14 @@ describe('ciba-provider HTTP adapter', () => {
     expect(text).toMatch(/onboard_http_requests_total\{route="\/health",method="GET",status="200"\} \d+/);
   });
 
+  it('reports intake admission in its metrics: nothing running or waiting when idle', async () => {
+    const text = await (await fetch(`${provider.url}/metrics`)).text();
+    expect(text).toMatch(/^onboard_intake_running 0$/m);
+    expect(text).toMatch(/^onboard_intake_waiting 0$/m);
+    // Pacing is on by default but limits nothing on an idle provider.
+    expect(text).toMatch(/^onboard_intake_pacing_rate \+Inf$/m);
+  });
+
   it('serves the OpenAPI document as JSON with this provider as server', async () => {
     const res = await fetch(`${provider.url}/openapi.json`);
     expect(res.status).toBe(200);

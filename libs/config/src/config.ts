@@ -20,6 +20,12 @@ export interface ProviderConfig {
   intakeConcurrency: number;
   /** Intake requests that may wait for a turn; beyond it they get 503 temporarily_unavailable. */
   intakeQueueLimit: number;
+  /**
+   * Intake pacing while the provider is busy: new intake may be admitted at most this
+   * factor faster than the peak rate of the last second (see IntakePacer); undefined
+   * when pacing is off.
+   */
+  intakePacing?: number;
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
   /**
@@ -103,6 +109,20 @@ function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenI
 export const DEFAULT_INTAKE_CONCURRENCY = 4;
 /** Default INTAKE_QUEUE_LIMIT. */
 export const DEFAULT_INTAKE_QUEUE_LIMIT = 10_000;
+/** Default INTAKE_PACING: measured in docs/benchmarks.md (admission under load). */
+export const DEFAULT_INTAKE_PACING = 1.15;
+
+/** INTAKE_PACING: `off`, or the headroom factor (a number above 1 and at most 10). */
+function intakePacing(env: Env): number | undefined {
+  const name = 'INTAKE_PACING';
+  const raw = read(env, name);
+  if (raw === undefined) return DEFAULT_INTAKE_PACING;
+  if (/^(off|false|0)$/i.test(raw)) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected 'off' or a number above 1, got '${raw}'`);
+  const value = Number(raw);
+  if (value <= 1 || value > 10) throw new ConfigError(name, `must be above 1 and at most 10, got ${value}`);
+  return value;
+}
 
 /** Shortest admin token accepted: it guards the whole admin API. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -168,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     logLevel: logLevel(env),
     intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
     intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
+    intakePacing: intakePacing(env),
     settings,
     issuerDerived: issuerRaw === undefined,
   };
@@ -187,6 +208,8 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
     'backchannel and registration requests served at once; more wait so flows already started finish first (default 4)',
   INTAKE_QUEUE_LIMIT:
     'backchannel and registration requests that may wait; beyond it 503 temporarily_unavailable (default 10000)',
+  INTAKE_PACING:
+    'while the provider is busy, admit backchannel and registration requests at most this factor faster than their peak rate of the last second (default 1.15; off disables)',
   CIBA_POLL_INTERVAL: 'advertised poll interval in seconds (default 2)',
   CIBA_LONG_POLL_SECONDS: 'how long a token request for a pending request may wait (default 25; 0 disables)',
   CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',

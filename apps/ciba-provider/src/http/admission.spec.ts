@@ -1,4 +1,5 @@
 import { IntakeGate } from './admission';
+import { IntakePacer } from './intake-pacer';
 
 describe('IntakeGate', () => {
   it('admits up to its limit at once and queues the rest in arrival order', async () => {
@@ -115,5 +116,64 @@ describe('IntakeGate', () => {
 
   it('refuses a limit below one', () => {
     expect(() => new IntakeGate({ limit: 0, maxQueue: 1 })).toThrow(RangeError);
+  });
+
+  describe('with a pacer', () => {
+    /** A gate whose pacer runs on Jest's fake clock and always sees a busy provider. */
+    function pacedGate() {
+      const pacer = new IntakePacer({
+        headroom: 2,
+        windowMs: 100,
+        burstMs: 1,
+        minRate: 100,
+        now: () => Date.now(),
+        utilization: () => 1,
+      });
+      return new IntakeGate({ limit: 4, maxQueue: 10, pacer });
+    }
+
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('holds intake back while the pacer has no admission due, even with slots free', () => {
+      const gate = pacedGate();
+      jest.advanceTimersByTime(100); // a busy window without admissions: paced at the minimum, 100/s
+      expect(gate.tryEnter()).toBeDefined(); // the bucket's one admission
+      expect(gate.tryEnter()).toBeUndefined(); // a slot is free, but the next admission is 10 ms away
+      expect(gate.active).toBe(1);
+    });
+
+    it('hands the next admission to a waiting request once it is due', async () => {
+      const gate = pacedGate();
+      jest.advanceTimersByTime(100);
+      const first = gate.tryEnter()!;
+      expect(gate.tryEnter()).toBeUndefined();
+      let admitted = false;
+      const next = gate.wait().then((release) => ((admitted = true), release));
+      await jest.advanceTimersByTimeAsync(9);
+      expect(admitted).toBe(false);
+      await jest.advanceTimersByTimeAsync(1); // 10 ms after the first: due, without any other event
+      const release = await next;
+      expect(admitted).toBe(true);
+      expect(gate.active).toBe(2);
+      first();
+      release();
+      expect(gate.active).toBe(0);
+    });
+
+    it('does not hand a freed slot to a waiting request before the pacer allows', async () => {
+      const gate = pacedGate();
+      jest.advanceTimersByTime(100);
+      const first = gate.tryEnter()!;
+      let admitted = false;
+      const next = gate.wait().then((release) => ((admitted = true), release));
+      first(); // the slot is free at once, the next admission is not
+      await Promise.resolve();
+      expect(admitted).toBe(false);
+      expect(gate.active).toBe(0);
+      await jest.advanceTimersByTimeAsync(10);
+      (await next)();
+      expect(admitted).toBe(true);
+    });
   });
 });

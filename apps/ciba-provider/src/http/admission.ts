@@ -1,3 +1,5 @@
+import type { IntakePacer } from './intake-pacer';
+
 /**
  * Admission of new work under load. A CIBA flow in flight has an owner who has
  * already approved, or a client about to collect its tokens; a new backchannel
@@ -16,6 +18,10 @@
  * and one intake request still makes progress, so a steady stream of token requests
  * cannot starve new ones.
  *
+ * With an {@link IntakePacer}, a waiting intake request is also admitted only when the
+ * pacer has an admission due: while the provider is busy, intake then arrives at an even
+ * rate instead of in bursts (see IntakePacer for why).
+ *
  * @example
  * const gate = new IntakeGate({ limit: 4, maxQueue: 10_000 });
  * const release = gate.tryEnter() ?? (gate.full ? refuse() : await gate.wait());
@@ -29,12 +35,16 @@ export class IntakeGate {
   /** Finishing requests being served now. */
   private finishingNow = 0;
   private readonly waiting: Array<(release: () => void) => void> = [];
+  private readonly pacer?: IntakePacer;
+  /** Set while a timer waits for the pacer's next admission. */
+  private pacingTimer?: NodeJS.Timeout;
 
-  constructor(options: { limit: number; maxQueue: number; maxHoldMs?: number }) {
+  constructor(options: { limit: number; maxQueue: number; maxHoldMs?: number; pacer?: IntakePacer }) {
     if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('limit must be a positive integer');
     this.limit = options.limit;
     this.maxQueue = options.maxQueue;
     this.maxHoldMs = options.maxHoldMs ?? 250;
+    this.pacer = options.pacer;
   }
 
   /** Intake requests holding a slot now. */
@@ -59,7 +69,7 @@ export class IntakeGate {
 
   /** A slot now, as its release function, or undefined when none is free (or others wait). */
   tryEnter(): (() => void) | undefined {
-    if (this.running >= this.currentLimit || this.waiting.length > 0) return undefined;
+    if (this.running >= this.currentLimit || this.waiting.length > 0 || !this.paced()) return undefined;
     this.running++;
     return this.slot();
   }
@@ -100,11 +110,28 @@ export class IntakeGate {
     return release;
   }
 
-  /** Hand free slots to waiters, oldest first. */
+  /** Hand free slots to waiters, oldest first, as the pacer allows. */
   private pump(): void {
-    while (this.running < this.currentLimit && this.waiting.length > 0) {
+    while (this.running < this.currentLimit && this.waiting.length > 0 && this.paced()) {
       this.running++;
       this.waiting.shift()!(this.slot());
     }
+  }
+
+  /** True when the pacer (if any) has an admission due; otherwise a timer pumps once it has. */
+  private paced(): boolean {
+    if (!this.pacer || this.pacer.tryTake()) return true;
+    if (!this.pacingTimer) {
+      this.pacingTimer = setTimeout(
+        () => {
+          this.pacingTimer = undefined;
+          this.pump();
+        },
+        Math.max(1, Math.ceil(this.pacer.delayMs())),
+      );
+      // Waiting requests keep their sockets, and the server the process, alive.
+      this.pacingTimer.unref();
+    }
+    return false;
   }
 }
