@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** CIBA §7.1: the token is at most 1024 characters; longer bearer values are refused unhashed. */
 export const MAX_NOTIFICATION_TOKEN_LENGTH = 1024;
@@ -8,7 +8,7 @@ export const MAX_NOTIFICATION_TOKEN_LENGTH = 1024;
  * hash, so neither a stolen database nor the time a lookup takes reveals the token.
  */
 export function hashNotificationToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 /** Constant-time comparison of two token hashes. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Identity of a relayed message's content, so that a request id reused for other content is
@@ -6,5 +6,5 @@ import { createHash } from 'node:crypto';
  * (a retry may carry a fresh client assertion), a refresh by its refresh token.
  */
 export function fingerprint(content: string): string {
-  return createHash('sha256').update(content).digest('base64url');
+  return hash('sha256', content, 'base64url');
 }

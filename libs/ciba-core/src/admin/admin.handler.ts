@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
@@ -22,7 +22,7 @@ import {
   setOwnerUserCode,
 } from './admin';
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 /**
  * Guard of the admin API: `Authorization: Bearer <adminToken>`, compared in constant

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner } from '../domain/owner';
+import { sha256Base64url } from '../tokens/token-hashes';
 
 /** CIBA §7.3 / §14: auth_req_id entropy; 32 random bytes = 256 bits, unpadded base64url. */
 const AUTH_REQ_ID_BYTES = 32;
@@ -35,7 +35,7 @@ export async function createAuthRequest(
   const mode = input.client.backchannelTokenDeliveryMode;
   const request: AuthRequest = {
     id: ctx.random.uuid(),
-    authReqIdHash: createHash('sha256').update(authReqId).digest('base64url'),
+    authReqIdHash: sha256Base64url(authReqId),
     clientId: input.client.clientId,
     sub: input.owner.sub,
     scope: input.scope,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
@@ -97,6 +97,6 @@ export async function processRequestObject(
   if (!fresh) throw new InvalidRequest('request object was already used (jti replay)');
   return {
     params: new Map(Object.entries(payload)),
-    requestObjectHash: createHash('sha256').update(request).digest('base64url'),
+    requestObjectHash: hash('sha256', request, 'base64url'),
   };
 }

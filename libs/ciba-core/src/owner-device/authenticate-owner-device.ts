@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { InvalidToken } from '../errors/oauth-error';
@@ -12,7 +12,7 @@ import type { WireRequest } from '../wire/wire';
  * const credentialHash = hashCredential(credential);
  */
 export function hashCredential(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 /** The bearer token of an `Authorization: Bearer …` header (RFC 6750 §2.1), or undefined. */

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import { InvalidToken } from '../errors/oauth-error';
 import type { WireRequest } from '../wire/wire';
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 /** The Bearer token of the Authorization header (RFC 6750 §2.1), if any. */
 export function bearerToken(req: WireRequest): string | undefined {
