@@ -7,6 +7,7 @@
 // accurate to about a millisecond.
 //
 //   node bench/latency-breakdown.mjs [--flows 2000] [--warmup 1000] [--think-ms 0] [--concurrency 50]
+//                                    [--load-generator auto|native|node] [--pin auto|on|off]
 //
 // Steps reported (p50 / p90 / p99, and their mean over the slowest 2 % of flows):
 //   approval in        approve call sent -> the provider runs it (queueing before the handler)
@@ -18,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-import { PingListener, runFlows } from './load.mjs';
+import { openLoadGenerator } from './lib/load-generators.mjs';
 import { settingsReader } from './lib/settings.mjs';
 import { percentile } from './stats.mjs';
 import { recordGcEvents, recordStalls, takeGcEvents, takeStalls } from './lib/child-stats.mjs';
@@ -27,7 +28,7 @@ import { startOnboard } from './targets/onboard.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-const { int } = settingsReader(process.argv.slice(2), process.env);
+const { int, pick } = settingsReader(process.argv.slice(2), process.env);
 const flows = int('flows', 'BENCH_FLOWS', 2000);
 const warmup = int('warmup', 'BENCH_WARMUP', 1000);
 const thinkMs = int('think-ms', 'BENCH_THINK_MS', 0);
@@ -38,17 +39,27 @@ process.env.BENCH_GC_EVENTS = '1';
 recordGcEvents();
 if (process.env.BENCH_STALLS) recordStalls();
 
-const ping = new PingListener();
-ping.port = await ping.start();
-const { target, process: child } = await startOnboard({ owners: concurrency, pingPort: ping.port, root: ROOT });
+const loadGenerator = await openLoadGenerator({
+  setting: pick('load-generator', 'BENCH_LOAD_GENERATOR', 'auto'),
+  pin: pick('pin', 'BENCH_PIN', 'auto'),
+});
+if (loadGenerator.note) console.error(loadGenerator.note);
+const native = loadGenerator.kind === 'native';
+console.log(
+  `load generator: ${loadGenerator.kind}; ${loadGenerator.pinning.off ? `not pinned (${loadGenerator.pinning.off})` : `provider on CPU ${loadGenerator.pinning.provider}, load generator on CPU ${loadGenerator.pinning.generator}`}`,
+);
+const { target, process: child } = await startOnboard({
+  owners: concurrency,
+  pingPort: loadGenerator.pingPort,
+  root: ROOT,
+});
 try {
   // One closed loop: the warm-up flows lead into the measured ones (see runFlows); the
   // collections and stalls of both processes are taken from the window's start.
-  const run = await runFlows(target, {
+  const run = await loadGenerator.run(target, {
     mode: 'ping',
     flows,
     concurrency,
-    ping,
     tag: 'm',
     approveDelayMs: thinkMs,
     warmupFlows: warmup,
@@ -60,8 +71,9 @@ try {
     },
   });
   const providerPauses = await child.pauses();
-  const gc = { provider: providerPauses.gc, generator: takeGcEvents() };
-  const stalls = { provider: providerPauses.stalls, generator: takeStalls() };
+  // The native load generator has no garbage collector; this process only waits for it.
+  const gc = { provider: providerPauses.gc, generator: native ? [] : takeGcEvents() };
+  const stalls = { provider: providerPauses.stalls, generator: native ? [] : takeStalls() };
   // Only what happened inside the window.
   const windowFrom = performance.timeOrigin + Math.min(...run.timelines.map((t) => t.t0));
   for (const list of [gc.provider, gc.generator, stalls.provider, stalls.generator])
@@ -139,6 +151,12 @@ try {
     );
   };
   const gcSummary = (name, events) => {
+    if (events.length === 0) {
+      console.log(
+        `${name.padEnd(20)} none${native && name.includes('generator') ? ' (native: no garbage collector)' : ''}`,
+      );
+      return;
+    }
     const durations = events.map((e) => e.ms).sort((a, b) => a - b);
     const span = (run.wallMs || 1) / 1000;
     console.log(
@@ -185,5 +203,5 @@ try {
   }
 } finally {
   await child.stop();
-  await ping.stop();
+  await loadGenerator.stop();
 }

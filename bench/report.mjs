@@ -142,10 +142,24 @@ export function renderTable(results) {
   return parts.join('\n') + '\n';
 }
 
+/** Which load generator ran and how the processes were placed (results before these settings: the JavaScript one, unpinned). */
+function setupLine(config) {
+  const generator =
+    config.loadGenerator === 'native' ? 'native (bench/native/loadgen.c)' : 'JavaScript (bench/load.mjs)';
+  const pinning = config.pinning;
+  const placed =
+    pinning && !pinning.off
+      ? `provider pinned to CPU ${pinning.provider}, load generator to CPU ${pinning.generator}`
+      : `not pinned${pinning?.off ? ` (${pinning.off})` : ''}`;
+  return `Load generator: ${generator}; ${placed}.`;
+}
+
 export function renderMarkdown(results) {
   const m = results.machine;
   const lines = [
     `Measured ${results.generatedAt.slice(0, 10)} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node.js ${m.node}, Linux ${m.kernel}; run took ${results.durationSeconds} s.`,
+    '',
+    setupLine(results.config),
     '',
   ];
   for (const [key, modeSummary] of Object.entries(results.summary)) {

@@ -27,6 +27,10 @@
 //                                                warm up with `concurrency` flows of their own kind
 //   --think-ms N          BENCH_THINK_MS         owner think time in `ping-think` (500)
 //   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
+//   --load-generator K    BENCH_LOAD_GENERATOR   auto (native where a C compiler builds
+//                                                bench/native/loadgen.c, else node) | native | node
+//   --pin MODE            BENCH_PIN              auto (Linux with 2+ CPUs: the provider on CPU 0,
+//                                                the load generator on the others) | on | off
 //   --out FILE            BENCH_OUT              bench/results/latest.json
 //   --render FILE         print and re-write the tables of an earlier results file
 //
@@ -40,8 +44,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-import { PingListener, runFlows } from './load.mjs';
 import { threadCpuPerFlow } from './lib/child.mjs';
+import { openLoadGenerator } from './lib/load-generators.mjs';
 import { takeLoopDelay } from './lib/child-stats.mjs';
 import { medianOfRuns, pairedRatios, summarizeRun } from './stats.mjs';
 import { startOidcProvider } from './targets/oidc-provider.mjs';
@@ -88,6 +92,8 @@ function settings(argv, env) {
     concurrency,
     scenarios: Object.fromEntries(chosen.map((key) => [key, all[key]])),
     providers: list('providers', 'BENCH_PROVIDERS', 'onboard,oidc-provider'),
+    loadGenerator: String(pick('load-generator', 'BENCH_LOAD_GENERATOR', 'auto')),
+    pin: String(pick('pin', 'BENCH_PIN', 'auto')),
     out: resolve(ROOT, String(pick('out', 'BENCH_OUT', 'bench/results/latest.json'))),
   };
 }
@@ -97,17 +103,16 @@ generatorLoopDelay?.enable();
 
 const STARTERS = { onboard: startOnboard, 'oidc-provider': startOidcProvider };
 
-async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, ping) {
+async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, generator) {
   const { target, process: child } = await STARTERS[providerKey]({
     owners: config.concurrency,
-    pingPort: ping.port,
+    pingPort: generator.pingPort,
     root: ROOT,
   });
   const flowOptions = (flows, tag) => ({
     mode: scenario.mode,
     flows,
     concurrency: config.concurrency,
-    ping,
     tag,
     approveDelayMs: scenario.thinkMs,
   });
@@ -118,7 +123,7 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
     // the scenario's own warm-up flows lead into the measured ones in one loop.
     const separateJitWarmup = scenario.jitWarmup > 0 && (scenario.mode !== 'ping' || scenario.thinkMs > 0);
     if (separateJitWarmup)
-      await runFlows(target, {
+      await generator.run(target, {
         ...flowOptions(scenario.jitWarmup, `${scenarioKey}-j${repeat}`),
         mode: 'ping',
         approveDelayMs: 0,
@@ -130,12 +135,12 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
       const taken = {
         ticks: child.procCpuTicks(),
         threads: child.threadTicks(),
-        generator: process.cpuUsage(),
+        generator: generator.cpuUsage(),
         generatorLoopDelay: takeLoopDelay(generatorLoopDelay),
       };
       return child.stats().then((stats) => ({ ...taken, stats }));
     };
-    const result = await runFlows(target, {
+    const result = await generator.run(target, {
       ...flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`),
       warmupFlows: scenario.warmup + (scenario.jitWarmup > 0 && !separateJitWarmup ? scenario.jitWarmup : 0),
       coolDownFlows: config.concurrency,
@@ -144,10 +149,11 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, p
     });
     // The two readings that bound the measurement window.
     const [start, end] = [result.windowStart, result.windowEnd];
-    const generatorCpu = {
-      user: end.generator.user - start.generator.user,
-      system: end.generator.system - start.generator.system,
-    };
+    // The load generator's CPU: the native one reports its own at the window's edges.
+    const [cpuStart, cpuEnd] = result.generatorCpu
+      ? [result.generatorCpu.start, result.generatorCpu.end]
+      : [start.generator, end.generator];
+    const generatorCpu = { user: cpuEnd.user - cpuStart.user, system: cpuEnd.system - cpuStart.system };
     const threads = threadCpuPerFlow(start.threads, end.threads, result.completed);
     const summary = summarizeRun({
       result,
@@ -216,8 +222,14 @@ async function main() {
   const renderAt = process.argv.indexOf('--render');
   if (renderAt >= 0) return render(resolve(process.argv[renderAt + 1]));
   const config = settings(process.argv.slice(2), process.env);
-  const ping = new PingListener();
-  ping.port = await ping.start();
+  const generator = await openLoadGenerator({ setting: config.loadGenerator, pin: config.pin });
+  if (generator.note) process.stderr.write(`${generator.note}\n`);
+  process.stderr.write(
+    `load generator: ${generator.kind}; ` +
+      (generator.pinning.off
+        ? `not pinned (${generator.pinning.off})\n`
+        : `provider on CPU ${generator.pinning.provider}, load generator on CPU ${generator.pinning.generator}\n`),
+  );
   const started = Date.now();
   const runs = [];
   try {
@@ -227,7 +239,7 @@ async function main() {
         const order = repeat % 2 === 0 ? config.providers : [...config.providers].reverse();
         for (const providerKey of order) {
           process.stderr.write(`${scenarioKey} #${repeat + 1}/${scenario.repeats} ${providerKey} ... `);
-          const run = await measureOnce(providerKey, scenarioKey, scenario, repeat, config, ping);
+          const run = await measureOnce(providerKey, scenarioKey, scenario, repeat, config, generator);
           runs.push(run);
           process.stderr.write(
             `${run.completed} flows, ${run.flowsPerSecond.toFixed(1)}/s, ${run.cpuMsPerFlow?.toFixed(2)} CPU ms/flow` +
@@ -241,7 +253,7 @@ async function main() {
       }
     }
   } finally {
-    await ping.stop();
+    await generator.stop();
   }
 
   const summary = {};
@@ -266,7 +278,12 @@ async function main() {
     generatedAt: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     machine: machine(),
-    config: { ...config, out: undefined },
+    config: {
+      ...config,
+      out: undefined,
+      loadGenerator: generator.kind,
+      pinning: generator.pinning.off ? { off: generator.pinning.off } : generator.pinning,
+    },
     summary,
     paired,
     runs,

@@ -2,9 +2,14 @@
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
+import { pinProcess } from './cpu-pinning.mjs';
+
 /** A forked provider process and its IPC channel. */
 export class ProviderProcess {
   #seq = 0;
+
+  /** CPUs (a taskset list) every provider process is pinned to, or undefined (see lib/cpu-pinning.mjs). */
+  static cpus;
 
   /** @param {string} modulePath @param {{ env?: NodeJS.ProcessEnv, cwd?: string, label: string, execArgv?: string[] }} options */
   constructor(modulePath, { env, cwd, label, execArgv = [] }) {
@@ -21,6 +26,19 @@ export class ProviderProcess {
       ],
       stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe', 'ipc'],
     });
+    const cpus = ProviderProcess.cpus;
+    if (cpus !== undefined) {
+      pinProcess(this.child.pid, cpus);
+      // Once more when the provider first reports (ready or failed): threads it started while
+      // booting, before the first pinning reached them, are pinned too.
+      this.child.once('message', () => {
+        try {
+          pinProcess(this.child.pid, cpus);
+        } catch {
+          /* it has exited meanwhile: nothing left to pin */
+        }
+      });
+    }
     this.stderr = '';
     this.child.stderr.on('data', (chunk) => {
       const text = chunk.toString('utf8');

@@ -1,0 +1,41 @@
+// Checks of lib/cpu-pinning.mjs: the plan, and that a pinned process's threads stay on the
+// CPUs it was pinned to.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism, platform } from 'node:os';
+import test from 'node:test';
+
+import { pinningPlan, pinProcess } from '../lib/cpu-pinning.mjs';
+
+test('pinning can be turned off', () => {
+  assert.deepEqual(pinningPlan('off'), { off: 'turned off (--pin off)' });
+});
+
+test('the provider gets CPU 0 and the load generator the others, where pinning is possible', (t) => {
+  const plan = pinningPlan('auto');
+  if (plan.off) return t.skip(`no pinning here: ${plan.off}`);
+  assert.equal(plan.provider, '0');
+  const cpus = availableParallelism();
+  assert.equal(plan.generator, cpus === 2 ? '1' : `1-${cpus - 1}`);
+});
+
+test('a pinned process and every one of its threads run only on the CPUs given', async (t) => {
+  const plan = pinningPlan('auto');
+  if (plan.off) return t.skip(`no pinning here: ${plan.off}`);
+  assert.equal(platform(), 'linux');
+  // A Node process has several threads (V8's platform workers, libuv) from its first moments.
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    pinProcess(child.pid, plan.generator);
+    const tasks = readdirSync(`/proc/${child.pid}/task`);
+    assert.ok(tasks.length > 1, 'expected several threads');
+    for (const tid of tasks) {
+      const status = readFileSync(`/proc/${child.pid}/task/${tid}/status`, 'utf8');
+      assert.match(status, new RegExp(`^Cpus_allowed_list:\\s+${plan.generator}$`, 'm'));
+    }
+  } finally {
+    child.kill();
+  }
+});
