@@ -7,7 +7,7 @@
 // accurate to about a millisecond.
 //
 //   node bench/latency-breakdown.mjs [--flows 2000] [--warmup 1000] [--think-ms 0] [--concurrency 50]
-//                                    [--load-generator auto|native|node] [--pin auto|on|off]
+//                                    [--load-generator auto|native|node] [--pin off|auto|on]
 //
 // Steps reported (p50 / p90 / p99, and their mean over the slowest 2 % of flows):
 //   approval in        approve call sent -> the provider runs it (queueing before the handler)
@@ -41,7 +41,7 @@ if (process.env.BENCH_STALLS) recordStalls();
 
 const loadGenerator = await openLoadGenerator({
   setting: pick('load-generator', 'BENCH_LOAD_GENERATOR', 'auto'),
-  pin: pick('pin', 'BENCH_PIN', 'auto'),
+  pin: pick('pin', 'BENCH_PIN', 'off'),
 });
 if (loadGenerator.note) console.error(loadGenerator.note);
 const native = loadGenerator.kind === 'native';

@@ -29,8 +29,12 @@
 //   --poll-think-ms N     BENCH_POLL_THINK_MS    owner think time in `poll` (3000)
 //   --load-generator K    BENCH_LOAD_GENERATOR   auto (native where a C compiler builds
 //                                                bench/native/loadgen.c, else node) | native | node
-//   --pin MODE            BENCH_PIN              auto (Linux with 2+ CPUs: the provider on CPU 0,
-//                                                the load generator on the others) | on | off
+//   --pin MODE            BENCH_PIN              off | auto (Linux with 2+ CPUs and taskset: the
+//                                                provider on CPU 0, the load generator on the
+//                                                others) | on (as auto, but fails where it cannot)
+//                                                Off by default: pinned, each provider's GC
+//                                                helper threads share its one CPU, which costs
+//                                                node-oidc-provider latency (docs/benchmarks.md)
 //   --out FILE            BENCH_OUT              bench/results/latest.json
 //   --render FILE         print and re-write the tables of an earlier results file
 //
@@ -93,7 +97,7 @@ function settings(argv, env) {
     scenarios: Object.fromEntries(chosen.map((key) => [key, all[key]])),
     providers: list('providers', 'BENCH_PROVIDERS', 'onboard,oidc-provider'),
     loadGenerator: String(pick('load-generator', 'BENCH_LOAD_GENERATOR', 'auto')),
-    pin: String(pick('pin', 'BENCH_PIN', 'auto')),
+    pin: String(pick('pin', 'BENCH_PIN', 'off')),
     out: resolve(ROOT, String(pick('out', 'BENCH_OUT', 'bench/results/latest.json'))),
   };
 }
