@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-import { openLoadGenerator } from './lib/load-generators.mjs';
+import { describeSetup, openLoadGenerator } from './lib/load-generators.mjs';
 import { settingsReader } from './lib/settings.mjs';
 import { percentile } from './stats.mjs';
 import { recordGcEvents, recordStalls, takeGcEvents, takeStalls } from './lib/child-stats.mjs';
@@ -45,9 +45,7 @@ const loadGenerator = await openLoadGenerator({
 });
 if (loadGenerator.note) console.error(loadGenerator.note);
 const native = loadGenerator.kind === 'native';
-console.log(
-  `load generator: ${loadGenerator.kind}; ${loadGenerator.pinning.off ? `not pinned (${loadGenerator.pinning.off})` : `provider on CPU ${loadGenerator.pinning.provider}, load generator on CPU ${loadGenerator.pinning.generator}`}`,
-);
+console.log(describeSetup(loadGenerator));
 const { target, process: child } = await startOnboard({
   owners: concurrency,
   pingPort: loadGenerator.pingPort,

@@ -49,7 +49,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { threadCpuPerFlow } from './lib/child.mjs';
-import { openLoadGenerator } from './lib/load-generators.mjs';
+import { describeSetup, openLoadGenerator } from './lib/load-generators.mjs';
 import { takeLoopDelay } from './lib/child-stats.mjs';
 import { medianOfRuns, pairedRatios, summarizeRun } from './stats.mjs';
 import { startOidcProvider } from './targets/oidc-provider.mjs';
@@ -228,12 +228,7 @@ async function main() {
   const config = settings(process.argv.slice(2), process.env);
   const generator = await openLoadGenerator({ setting: config.loadGenerator, pin: config.pin });
   if (generator.note) process.stderr.write(`${generator.note}\n`);
-  process.stderr.write(
-    `load generator: ${generator.kind}; ` +
-      (generator.pinning.off
-        ? `not pinned (${generator.pinning.off})\n`
-        : `provider on CPU ${generator.pinning.provider}, load generator on CPU ${generator.pinning.generator}\n`),
-  );
+  process.stderr.write(`${describeSetup(generator)}\n`);
   const started = Date.now();
   const runs = [];
   try {
@@ -286,7 +281,7 @@ async function main() {
       ...config,
       out: undefined,
       loadGenerator: generator.kind,
-      pinning: generator.pinning.off ? { off: generator.pinning.off } : generator.pinning,
+      pinning: generator.pinning,
     },
     summary,
     paired,

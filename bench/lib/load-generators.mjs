@@ -18,7 +18,7 @@ import { NativeLoadGenerator, nativeLoadGeneratorAvailable } from './native-load
  *   run: (target: object, options: object) => Promise<object>,
  *   cpuUsage: () => { user: number, system: number } | undefined, stop: () => Promise<void> }>}
  */
-export async function openLoadGenerator({ setting = 'auto', pin = 'auto' } = {}) {
+export async function openLoadGenerator({ setting = 'auto', pin = 'off' } = {}) {
   if (!['auto', 'native', 'node'].includes(setting)) throw new Error(`unknown load generator '${setting}'`);
   const pinning = pinningPlan(pin);
   if (!pinning.off) {
@@ -62,4 +62,12 @@ export async function openLoadGenerator({ setting = 'auto', pin = 'auto' } = {})
     cpuUsage: () => process.cpuUsage(),
     stop: () => ping.stop(),
   };
+}
+
+/** One line for the console: which load generator runs and where the processes are placed. */
+export function describeSetup({ kind, pinning }) {
+  const placed = pinning.off
+    ? `not pinned (${pinning.off})`
+    : `provider on CPU ${pinning.provider}, load generator on CPU ${pinning.generator}`;
+  return `load generator: ${kind}; ${placed}`;
 }
