@@ -379,6 +379,25 @@ describe('NotificationDelivery', () => {
     expect(listener.count('/retry-soon')).toBe(2);
   });
 
+  it('attempts a retry at its time when the timer fires early by the provider clock', async () => {
+    ctx = testContext(
+      { notificationBackoffMs: 400, notificationMaxAttempts: 4, notificationTimeoutMs: 1000 },
+      { realClock: true },
+    );
+    const w = worker(ctx, { pollIntervalMs: 60_000, idleIntervalMs: 60_000, jitter: () => 0 });
+    w.start();
+    await sleep(20); // let the initial scan finish
+    const m = await enqueue(listener.on('/retry-early', status(503), status(204)));
+    ctx.signals.notificationQueued!(m.id);
+    // Backoff 400 ms with no jitter: the retry is recorded due 200 ms after the failure.
+    await until(async () => (await stored(m.id)).lastError !== undefined, 1000);
+    // The provider clock now runs 150 ms behind the timers' clock: the retry timer fires
+    // while, by the provider clock, the message is not yet due.
+    ctx.advance(-150);
+    await until(async () => (await stored(m.id)).status === 'delivered', 2000);
+    expect(listener.count('/retry-early')).toBe(2);
+  });
+
   it('scans no more often than the poll interval while a message stays due', async () => {
     await enqueue(listener.on('/stuck', status(204)));
     // Due, but every lease is lost to another process that never moves it on.

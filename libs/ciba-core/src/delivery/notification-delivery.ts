@@ -149,8 +149,13 @@ export class NotificationDelivery {
   }
 
   private onTimer(): void {
+    const armedFor = this.timerAt;
     this.timer = undefined;
     this.timerAt = Infinity;
+    // Timers run on the event loop's clock, which can be milliseconds behind ctx.clock when
+    // the timer was armed in a long turn: fired before its time by ctx.clock, a scan would
+    // find nothing due and then sleep a whole poll interval past the message. Wait the rest.
+    if (armedFor > this.ctx.clock.now()) return this.wakeAt(armedFor);
     void this.scan().finally(() => this.wakeAtNextDue(this.pollIntervalMs));
   }
 
