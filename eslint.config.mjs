@@ -1,6 +1,8 @@
 // ESLint flat config. Besides style, it enforces the layering rules of the
 // architecture: libs/ never import @nestjs/*, and libraries are imported only
-// through their alias root (@onboard/<lib>), never by deep path.
+// through their alias root (@onboard/<lib>), never by deep path. The test
+// authenticator (@onboard/soft-authenticator) imports no other library, and no
+// production code imports it (specs, test/, bench/ and device-sim/ may).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,6 +10,16 @@ const deepImports = {
   group: ['@onboard/*/*', '**/libs/*/src/*', '**/libs/*/src/**'],
   message: 'Import libraries through their alias root (@onboard/<lib>), never by deep path.',
 };
+const libPatterns = [
+  { group: ['@nestjs/*'], message: 'libs/ is framework-free: no @nestjs/* imports (STYLE §1).' },
+  { group: ['@onboard/*/*'], message: deepImports.message },
+  { group: ['**/apps/**'], message: 'libs/ never import from apps/.' },
+];
+const softAuthenticator = {
+  group: ['@onboard/soft-authenticator'],
+  message: 'The test authenticator is for specs, test/, bench/ and device-sim/ only, never production code.',
+};
+const testFiles = ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.spec-helper.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**', '**/*.mjs', '**/*.js'] },
@@ -24,14 +36,27 @@ export default tseslint.config(
   },
   {
     files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: libPatterns }] },
+  },
+  {
+    files: ['apps/**/*.ts'],
+    ignores: testFiles,
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, softAuthenticator] }] },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    ignores: [...testFiles, 'libs/soft-authenticator/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...libPatterns, softAuthenticator] }] },
+  },
+  {
+    files: ['libs/soft-authenticator/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*'], message: 'libs/ is framework-free: no @nestjs/* imports (STYLE §1).' },
-            { group: ['@onboard/*/*'], message: deepImports.message },
-            { group: ['**/apps/**'], message: 'libs/ never import from apps/.' },
+            ...libPatterns,
+            { group: ['@onboard/*', '**/libs/**'], message: 'soft-authenticator imports no other library.' },
           ],
         },
       ],

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Dependency rule check (STYLE §1, §4): fails when a file under libs/ imports
 // @nestjs/* or anything under apps/, or when any file deep-imports a library
-// (@onboard/<lib>/<path> or a relative path into libs/<lib>/src/...).
+// (@onboard/<lib>/<path> or a relative path into libs/<lib>/src/...). The test
+// authenticator libs/soft-authenticator imports no other library (the server
+// libraries least of all), and only specs, test/, bench/ and device-sim/ import it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const skip = new Set(['node_modules', 'dist', 'coverage', 'data', '.git']);
@@ -42,6 +44,21 @@ for (const file of files) {
     if (spec.startsWith('.') && intoLib && intoLib[1] !== ownLib) {
       problems.push(`${rel}: relative import into libs/${intoLib[1]} (use @onboard/${intoLib[1]})`);
     }
+    if (ownLib === 'soft-authenticator') {
+      const outside =
+        spec.startsWith('.') && !relative(root, resolve(dirname(file), spec)).startsWith('libs/soft-authenticator/');
+      // its own name appears only in the TSDoc examples the import pattern also matches
+      if ((spec.startsWith('@onboard/') && spec !== '@onboard/soft-authenticator') || outside)
+        problems.push(`${rel}: imports ${spec} (soft-authenticator imports no other library)`);
+    }
+    const isTest = /\.(spec|e2e-spec|spec-helper)\.ts$/.test(rel);
+    if (
+      spec === '@onboard/soft-authenticator' &&
+      (rel.startsWith('apps/') || inLib) &&
+      !isTest &&
+      ownLib !== 'soft-authenticator'
+    )
+      problems.push(`${rel}: imports ${spec} (a test authenticator: only specs, test/, bench/ and device-sim/ may)`);
   }
 }
 if (problems.length) {
