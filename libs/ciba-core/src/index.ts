@@ -44,6 +44,8 @@ export * from './signals/wait-cancellation';
 export * from './infra/fetch-http-client';
 export * from './infra/node-http-client';
 export * from './infra/lean-http-client';
+export * from './infra/outbound-guard';
+export * from './infra/outbound-policy';
 export * from './infra/node-random';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';

@@ -1,4 +1,4 @@
-import { defaultSettings, type ProviderSettings } from '@onboard/ciba-core';
+import { createOutboundGuard, defaultSettings, parseCidr, type ProviderSettings } from '@onboard/ciba-core';
 
 import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
 
@@ -105,6 +105,45 @@ function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenI
   });
 }
 
+/** OUTBOUND_ALLOW_CIDRS: CIDR ranges (or single addresses) outbound requests may reach. */
+function outboundAllowCidrs(env: Env): string[] {
+  const name = 'OUTBOUND_ALLOW_CIDRS';
+  return (list(env, name) ?? []).map((entry) => {
+    try {
+      return parseCidr(entry);
+    } catch (error) {
+      throw new ConfigError(name, (error as Error).message);
+    }
+  });
+}
+
+/**
+ * A trusted issuer's jwks_uri whose host the outbound policy refuses would fail at every
+ * fetch: refused at start-up instead, naming the entry.
+ */
+function checkIssuerTargets(settings: ProviderSettings): void {
+  const guard = createOutboundGuard({
+    allowLoopback: settings.allowLoopbackHttpNotifications,
+    allowCidrs: settings.outboundAllowCidrs,
+  });
+  settings.loginHintTokenIssuers.forEach((entry, index) => {
+    if (entry.jwksUri === undefined) return;
+    let host: string;
+    try {
+      host = new URL(entry.jwksUri).hostname;
+    } catch {
+      throw new ConfigError('LOGIN_HINT_TOKEN_ISSUERS', `entry ${index}: jwks_uri is not a URL`);
+    }
+    const reason = guard.checkHost(host);
+    if (reason !== undefined) {
+      throw new ConfigError(
+        'LOGIN_HINT_TOKEN_ISSUERS',
+        `entry ${index}: jwks_uri host ${host} is ${reason}; allow its range in OUTBOUND_ALLOW_CIDRS`,
+      );
+    }
+  });
+}
+
 /** Default INTAKE_CONCURRENCY: measured in docs/benchmarks.md (admission under load). */
 export const DEFAULT_INTAKE_CONCURRENCY = 4;
 /** Default INTAKE_QUEUE_LIMIT. */
@@ -168,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     requestObjectMaxLifetime: integer(env, 'REQUEST_OBJECT_MAX_LIFETIME', base.requestObjectMaxLifetime, 1, 3600),
     fapiCiba: boolean(env, 'FAPI_CIBA', base.fapiCiba),
     allowLoopbackHttpNotifications: boolean(env, 'ALLOW_LOOPBACK_HTTP_NOTIFICATIONS', isLoopbackHttp(issuer)),
+    outboundAllowCidrs: outboundAllowCidrs(env),
     loginHintTokenIssuers: parseLoginHintTokenIssuers(env),
     initialAccessTokens: list(env, 'INITIAL_ACCESS_TOKENS') ?? base.initialAccessTokens,
     ...(adminToken !== undefined ? { adminToken } : {}),
@@ -178,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
     notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
   };
+  checkIssuerTargets(settings);
   if (settings.defaultExpiry > settings.maxExpiry) {
     throw new ConfigError('CIBA_DEFAULT_EXPIRY', `must not exceed CIBA_MAX_EXPIRY (${settings.maxExpiry})`);
   }
@@ -221,7 +262,9 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   REQUEST_OBJECT_MAX_LIFETIME: 'max exp - nbf of a signed request, seconds (default and max 3600)',
   FAPI_CIBA: 'true to enforce the FAPI-CIBA profile for every client (default false)',
   ALLOW_LOOPBACK_HTTP_NOTIFICATIONS:
-    'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
+    'allow outbound requests to loopback (localhost, 127.0.0.0/8, ::1), http:// included: ping/push endpoints and jwks_uri (default true for an http://localhost issuer)',
+  OUTBOUND_ALLOW_CIDRS:
+    'comma-separated CIDR ranges outbound requests may reach although private (e.g. the bridge push endpoint 10.20.0.0/16); metadata addresses stay refused',
   LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwks_uri"|"jwks"}]',
   INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
   ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
