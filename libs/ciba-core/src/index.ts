@@ -19,6 +19,7 @@ export * from './context';
 export * from './paths';
 export * from './http/render-http';
 export * from './http/parse-body';
+export * from './http/security-headers';
 
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
 export { authenticateClient } from './client-auth/authenticate-client';

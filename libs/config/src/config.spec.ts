@@ -127,6 +127,24 @@ describe('loadConfig', () => {
     expect(error.message).toContain(problem);
   });
 
+  it('has no operator listener unless ADMIN_PORT is set; ADMIN_HOST defaults to loopback', () => {
+    expect(loadConfig({}).operatorListener).toBeUndefined();
+    expect(loadConfig({ ADMIN_PORT: '4100' }).operatorListener).toEqual({ port: 4100, host: '127.0.0.1' });
+    expect(loadConfig({ ADMIN_PORT: '4100', ADMIN_HOST: '10.1.2.3' }).operatorListener).toEqual({
+      port: 4100,
+      host: '10.1.2.3',
+    });
+    expect(configError({ ADMIN_PORT: '4000' }).message).toContain('must differ from PORT');
+    expect(configError({ ADMIN_PORT: 'x' }).variable).toBe('ADMIN_PORT');
+    expect(configError({ ADMIN_HOST: '0.0.0.0' }).message).toContain('needs ADMIN_PORT');
+  });
+
+  it('takes METRICS_TOKEN of at least 16 characters', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(16) }).metricsToken).toBe('m'.repeat(16));
+    expect(configError({ METRICS_TOKEN: 'short' }).variable).toBe('METRICS_TOKEN');
+  });
+
   it('parses OUTBOUND_ALLOW_CIDRS into normalised ranges, a bare address as a single-address range', () => {
     expect(loadConfig({}).settings.outboundAllowCidrs).toEqual([]);
     expect(

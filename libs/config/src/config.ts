@@ -26,6 +26,13 @@ export interface ProviderConfig {
    * when pacing is off.
    */
   intakePacing?: number;
+  /**
+   * A listener of its own for the admin API and /metrics (ADMIN_PORT, ADMIN_HOST); undefined:
+   * they are served on the main listener.
+   */
+  operatorListener?: { port: number; host: string };
+  /** Bearer token /metrics requires (METRICS_TOKEN); undefined: /metrics is open. */
+  metricsToken?: string;
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
   /**
@@ -163,6 +170,18 @@ function intakePacing(env: Env): number | undefined {
   return value;
 }
 
+/** ADMIN_PORT (and ADMIN_HOST, default 127.0.0.1): the operator listener, off unless set. */
+function parseOperatorListener(env: Env, mainPort: number): { port: number; host: string } | undefined {
+  const host = read(env, 'ADMIN_HOST');
+  if (read(env, 'ADMIN_PORT') === undefined) {
+    if (host !== undefined) throw new ConfigError('ADMIN_HOST', 'needs ADMIN_PORT');
+    return undefined;
+  }
+  const port = integer(env, 'ADMIN_PORT', 0, 0, 65535);
+  if (port !== 0 && port === mainPort) throw new ConfigError('ADMIN_PORT', `must differ from PORT (${mainPort})`);
+  return { port, host: host ?? '127.0.0.1' };
+}
+
 /** Shortest admin token accepted: it guards the whole admin API. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -186,6 +205,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
 
   const scopes = list(env, 'SCOPES_SUPPORTED') ?? base.scopesSupported;
   if (!scopes.includes('openid')) throw new ConfigError('SCOPES_SUPPORTED', "must include 'openid'"); // CIBA §7.1
+
+  const operatorListener = parseOperatorListener(env, port);
+  const metricsToken = read(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
 
   const adminToken = read(env, 'ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
@@ -230,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
     intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
     intakePacing: intakePacing(env),
+    ...(operatorListener !== undefined ? { operatorListener } : {}),
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     settings,
     issuerDerived: issuerRaw === undefined,
   };
@@ -268,6 +295,10 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwks_uri"|"jwks"}]',
   INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
   ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
+  ADMIN_PORT:
+    'serve the admin API and /metrics on this port only, not on PORT (default: unset, the main listener serves them)',
+  ADMIN_HOST: 'interface of the ADMIN_PORT listener (default 127.0.0.1)',
+  METRICS_TOKEN: `bearer token /metrics requires (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; default: unset, open)`,
   BINDING_MESSAGE_MAX_LENGTH: 'characters (default 120)',
   SCOPES_SUPPORTED: 'comma-separated scopes (must include openid)',
   ACR_VALUES_SUPPORTED: 'comma-separated acr values, strongest first',
