@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runBridgeAdminCli } from '../../apps/mqtt-bridge/src/admin/bridge-admin-cli';
 import { startProvider, type TestProvider } from '../support/provider';
@@ -58,6 +59,25 @@ describe('bridge admin CLI over the admin HTTP API', () => {
     expect(listed.out).toMatch(new RegExp(`^${id}-f3\\tactive\\t`, 'm'));
     const revoked = await cli('devices', 'list', '--status', 'revoked');
     expect(revoked.out.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^${id}-f2\\t`))]);
+  });
+
+  it('names the URL and the cause when the bridge cannot be reached', async () => {
+    // a port that was free a moment ago: nothing listens there
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    let err = '';
+    const code = await runBridgeAdminCli(['devices', 'list'], {
+      stdout: () => {},
+      stderr: (t) => void (err += t),
+      env: { BRIDGE_ADMIN_URL: `http://127.0.0.1:${port}`, BRIDGE_ADMIN_TOKEN: api.adminToken },
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      `error: cannot reach http://127.0.0.1:${port}/admin/v1/devices: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    );
+    expect(err).not.toContain(api.adminToken);
   });
 
   it('prints the error of a refused operation and the usage for a bad command', async () => {

@@ -166,6 +166,9 @@ describe('bridge admin API: device registration and revocation', () => {
       const unreachable = await dead.call('POST', '/admin/v1/devices', body);
       expect(unreachable.status).toBe(503);
       expect(unreachable.json.error).toBe('provider_unreachable');
+      // names what could not be reached and why, not just "fetch failed"
+      expect(unreachable.json.error_description).toContain('cannot reach http://127.0.0.1:1/admin/v1/clients: ');
+      expect(unreachable.json.error_description).not.toContain('fetch failed');
       expect(await refusing.registry.find(device.deviceId)).toBeUndefined();
       expect(await dead.registry.find(device.deviceId)).toBeUndefined();
     } finally {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PATHS } from '@onboard/ciba-core';
 import { createProviderApp, type ProviderApp } from '../../apps/ciba-provider/src/bootstrap';
+import type { ProviderOverrides } from '../../apps/ciba-provider/src/providers/provider-runtime';
 import { closeHttpAgent, get } from './http';
 
 type BootedApp = ProviderApp;
@@ -15,6 +16,10 @@ export interface StartOptions {
   databaseFile?: string;
   /** Use `sqlite::memory:` instead of a temp file. */
   inMemory?: boolean;
+  /** Resolve outbound host names with this instead of the system resolver. */
+  resolve?: ProviderOverrides['resolve'];
+  /** Receive the provider's log lines (LOG_LEVEL applies; the default is silent). */
+  logWrite?: (line: string) => void;
 }
 
 /** A provider booted in-process for a test file. */
@@ -70,7 +75,12 @@ export async function startProvider(options: StartOptions = {}): Promise<TestPro
     NOTIFICATION_TIMEOUT_MS: '2000',
     ...options.env,
   };
-  const booted = await createProviderApp({ env, shutdownHooks: false });
+  const booted = await createProviderApp({
+    env,
+    shutdownHooks: false,
+    resolve: options.resolve,
+    logWrite: options.logWrite,
+  });
   const url = booted.url.replace(/\/+$/, '');
   const res = await get(url + PATHS.discovery);
   const issuer: string = booted.issuer;

@@ -80,3 +80,46 @@ describe('all-in-one start', () => {
     expect(await connack(url, { clientId: deviceId, username: deviceId, password: await credential() })).toBe(5);
   });
 });
+
+describe('all-in-one start with the admin APIs and metrics on listeners of their own', () => {
+  let all: AllInOne;
+  let banner = '';
+  beforeAll(async () => {
+    all = await startAllInOne(
+      {
+        PORT: '0',
+        ADMIN_PORT: '0',
+        DATABASE_URL: 'sqlite::memory:',
+        BRIDGE_DATABASE_URL: 'sqlite::memory:',
+        BRIDGE_MQTT_PORT: '0',
+        BRIDGE_HOST: '127.0.0.1',
+        BRIDGE_HTTP_PORT: '0',
+        BRIDGE_ADMIN_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      { write: (text) => void (banner += text) },
+    );
+  });
+  afterAll(() => all.close());
+
+  it('registers a device through the bridge admin listener, which reaches the provider admin listener', async () => {
+    expect(banner).toContain(`provider admin API and /metrics  ${all.provider.adminUrl}`);
+    expect(banner).toContain(`bridge admin API and /metrics    ${all.bridge.adminUrl}`);
+    const sig = await generateKeyPair('ES256');
+    const enc = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519' });
+    const jwks = {
+      keys: [
+        { ...(await exportJWK(sig.publicKey)), use: 'sig', alg: 'ES256' },
+        { ...(await exportJWK(enc.publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW' },
+      ],
+    };
+    const register = (base: string) =>
+      fetch(`${base}/admin/v1/devices`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${all.tokens.bridge}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ device_id: `hu-${randomUUID().slice(0, 8)}`, jwks }),
+      });
+    expect((await register(all.bridge.httpUrl)).status).toBe(404);
+    expect((await register(all.bridge.adminUrl!)).status).toBe(201);
+  });
+});

@@ -51,7 +51,7 @@ export async function startAllInOne(
     bridge = await createBridgeApp({
       ...bridgeConfig,
       // the bridge talks to this provider, with its admin token
-      provider: { url: provider.url, adminToken: providerToken },
+      provider: { url: provider.url, adminToken: providerToken, adminUrl: provider.adminUrl ?? provider.url },
     });
   } catch (err) {
     await provider.close();
@@ -62,7 +62,9 @@ export async function startAllInOne(
     [
       'Onboard all-in-one is running',
       `  provider  ${provider.issuer}  (discovery: ${provider.issuer}/.well-known/openid-configuration)`,
-      `  bridge    mqtt://localhost:${mqttPort}  and  ${bridge.httpUrl}  (notifications, /admin/v1/devices, /health, /metrics)`,
+      `  bridge    mqtt://localhost:${mqttPort}  and  ${bridge.httpUrl}  (notifications, ${bridge.adminUrl ? '/health' : '/admin/v1/devices, /health, /metrics'})`,
+      ...(provider.adminUrl ? [`  provider admin API and /metrics  ${provider.adminUrl}`] : []),
+      ...(bridge.adminUrl ? [`  bridge admin API and /metrics    ${bridge.adminUrl}`] : []),
       ...(generated.length > 0
         ? [
             '  generated admin tokens (shown once; set them in the environment to keep them):',

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ProviderContext } from '@onboard/ciba-core';
 import { loadConfig, type ProviderConfig } from '@onboard/config';
 import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
@@ -11,6 +12,7 @@ import { NestJsonLogger } from './http/nest-logger';
 import { IntakeGate } from './http/admission';
 import { registerIntakeGauges } from './http/intake-metrics';
 import { IntakePacer } from './http/intake-pacer';
+import { createOperatorListener } from './http/operator-listener';
 import { createProtocolListener } from './http/protocol-listener';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
@@ -34,6 +36,8 @@ export interface ProviderApp {
   app: INestApplication;
   /** Base URL the server listens on, e.g. http://127.0.0.1:43121 (empty if not listening). */
   url: string;
+  /** Base URL of the operator listener (admin API, /metrics) when ADMIN_PORT is set, else undefined. */
+  adminUrl?: string;
   /** The issuer; every endpoint URL in discovery is issuer + path. */
   issuer: string;
   ctx: ProviderContext;
@@ -57,7 +61,7 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   const logger =
     options.logger ??
     createJsonLogger({ level: config.logLevel, write: options.logWrite, base: { service: 'ciba-provider' } });
-  const app = await NestFactory.create(AppModule.forRoot(config, { ...options, logger }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { ...options, logger }), {
     bodyParser: false,
     logger: new NestJsonLogger(logger),
     routeResolutionStrategy: 'specificity',
@@ -65,6 +69,8 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     // Long-polling token requests must not hold shutdown for their full wait.
     forceCloseConnections: true,
   });
+  // No X-Powered-By: the security headers are set by the listeners (protocol-listener.ts).
+  app.disable('x-powered-by');
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
   // Protocol endpoints are served by the listener itself; the rest goes to the Nest app.
@@ -77,24 +83,59 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     maxQueue: config.intakeQueueLimit,
     pacer,
   });
-  server.on('request', createProtocolListener({ ctx, logger, metrics, fallback: nestApp, intake }));
+  const operatorRoutesElsewhere = config.operatorListener !== undefined;
+  server.on(
+    'request',
+    createProtocolListener({ ctx, logger, metrics, fallback: nestApp, intake, operatorRoutesElsewhere }),
+  );
   registerIntakeGauges(metrics, intake, pacer);
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   let url = '';
+  let operator: Server | undefined;
+  const close = async () => {
+    if (operator?.listening) {
+      const closed = new Promise((resolve) => operator!.close(resolve));
+      operator.closeAllConnections();
+      await closed;
+    }
+    await app.close();
+  };
+  let adminUrl: string | undefined;
   if (options.listen !== false) {
     try {
       await app.listen(config.port, config.host);
+      if (config.operatorListener) {
+        // The admin API and /metrics on a port of their own, kept off the public network.
+        const issuer = ctx.settings.issuer;
+        operator = createServer(createOperatorListener({ issuer, logger, metrics, fallback: nestApp }));
+        adminUrl = await listen(operator, config.operatorListener.port, config.operatorListener.host);
+      }
     } catch (error) {
-      await app.close();
+      await close();
       throw error;
     }
-    const address = app.getHttpServer().address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    url = `http://${host}:${address.port}`;
-    if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${address.port}`;
+    url = baseUrl(app.getHttpServer() as Server);
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${port}`;
   } else {
     await app.init();
   }
-  return { app, url, issuer: ctx.settings.issuer, ctx, metrics, close: () => app.close() };
+  return { app, url, adminUrl, issuer: ctx.settings.issuer, ctx, metrics, close };
+}
+
+function baseUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(baseUrl(server));
+    });
+  });
 }

@@ -4,7 +4,11 @@ import { createProviderApp } from './bootstrap';
 /** `node dist/apps/ciba-provider/src/main.js`: configure from the environment, listen, log the URL. */
 async function main(): Promise<void> {
   const provider = await createProviderApp({ processMetrics: true });
-  provider.ctx.logger.info('provider listening', { url: provider.url, issuer: provider.issuer });
+  provider.ctx.logger.info('provider listening', {
+    url: provider.url,
+    issuer: provider.issuer,
+    ...(provider.adminUrl ? { adminUrl: provider.adminUrl } : {}),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -19,6 +19,7 @@ export * from './context';
 export * from './paths';
 export * from './http/render-http';
 export * from './http/parse-body';
+export * from './http/security-headers';
 
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
 export { authenticateClient } from './client-auth/authenticate-client';
@@ -44,6 +45,8 @@ export * from './signals/wait-cancellation';
 export * from './infra/fetch-http-client';
 export * from './infra/node-http-client';
 export * from './infra/lean-http-client';
+export * from './infra/outbound-guard';
+export * from './infra/outbound-policy';
 export * from './infra/node-random';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';

@@ -19,8 +19,17 @@ export interface ProviderSettings {
   requestObjectMaxLifetime: number;
   /** Enforce FAPI-CIBA for every client. */
   fapiCiba: boolean;
-  /** Allow http:// notification endpoints on loopback hosts (development only). */
+  /**
+   * Allow loopback targets (localhost, 127.0.0.0/8, ::1) for outbound requests, and http://
+   * notification endpoints and jwks_uri on them (development and same-host setups only).
+   */
   allowLoopbackHttpNotifications: boolean;
+  /**
+   * Address ranges (CIDR) outbound requests may reach although they are private, link-local,
+   * unique-local…: the operator's own network (e.g. the bridge's push endpoint). Cloud
+   * metadata addresses stay refused.
+   */
+  outboundAllowCidrs: string[];
   /** Trusted issuers of login_hint_token. */
   loginHintTokenIssuers: { issuer: string; jwksUri?: string; jwks?: { keys: Record<string, unknown>[] } }[];
   /** Initial access tokens that guard Dynamic Client Registration (RFC 7591 §3). */
@@ -54,6 +63,7 @@ export const defaultSettings = (issuer: string): ProviderSettings => ({
   requestObjectMaxLifetime: 3600,
   fapiCiba: false,
   allowLoopbackHttpNotifications: false,
+  outboundAllowCidrs: [],
   loginHintTokenIssuers: [],
   initialAccessTokens: [],
   bindingMessageMaxLength: 120,

@@ -61,6 +61,22 @@ describe('loadBridgeConfig', () => {
     expect(config.provider.url).toBe('https://op.example');
   });
 
+  it('serves the admin API and /metrics on BRIDGE_ADMIN_PORT only when it is set, and takes a metrics token', () => {
+    expect(loadBridgeConfig({}).adminHttp).toBeUndefined();
+    expect(loadBridgeConfig({}).metricsToken).toBeUndefined();
+    const config = loadBridgeConfig({ BRIDGE_ADMIN_PORT: '4101', BRIDGE_METRICS_TOKEN: 'm'.repeat(16) });
+    expect(config.adminHttp).toEqual({ port: 4101, host: '127.0.0.1' });
+    expect(config.metricsToken).toBe('m'.repeat(16));
+    expect(loadBridgeConfig({}).provider.adminUrl).toBeUndefined();
+    expect(loadBridgeConfig({ PROVIDER_ADMIN_URL: 'http://127.0.0.1:4100/' }).provider.adminUrl).toBe(
+      'http://127.0.0.1:4100',
+    );
+    expect(failure({ PROVIDER_ADMIN_URL: 'ftp://x' }).variable).toBe('PROVIDER_ADMIN_URL');
+    expect(failure({ BRIDGE_ADMIN_PORT: '4001' }).message).toContain('must differ from BRIDGE_HTTP_PORT');
+    expect(failure({ BRIDGE_ADMIN_HOST: '0.0.0.0' }).message).toContain('needs BRIDGE_ADMIN_PORT');
+    expect(failure({ BRIDGE_METRICS_TOKEN: 'short' }).message).toContain('BRIDGE_METRICS_TOKEN');
+  });
+
   it('stops with a message naming the variable on a bad value, never echoing a token', () => {
     expect(failure({ BRIDGE_MQTT_PORT: '70000' }).variable).toBe('BRIDGE_MQTT_PORT');
     expect(failure({ BRIDGE_MQTTS_PORT: '8883' }).variable).toBe('BRIDGE_TLS_CERT_FILE');

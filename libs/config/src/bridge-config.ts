@@ -73,10 +73,20 @@ export interface BridgeConfig {
   externalBroker?: ExternalBrokerConfig;
   /** The bridge's HTTP listener: CIBA notifications, admin API, /health, /metrics. */
   http: { port: number; host: string };
+  /**
+   * A listener of its own for the admin API and /metrics (BRIDGE_ADMIN_PORT,
+   * BRIDGE_ADMIN_HOST); undefined: the HTTP listener serves them.
+   */
+  adminHttp?: { port: number; host: string };
+  /** Bearer token /metrics requires (BRIDGE_METRICS_TOKEN); undefined: /metrics is open. */
+  metricsToken?: string;
   /** Base URL under which the provider reaches this bridge (the notification endpoint's origin). */
   publicUrl: string;
-  /** The OpenID provider the bridge relays to. */
-  provider: { url: string; adminToken?: string };
+  /**
+   * The OpenID provider the bridge relays to; `adminUrl` is where its admin API answers
+   * (PROVIDER_ADMIN_URL, for a provider with ADMIN_PORT; default `url`).
+   */
+  provider: { url: string; adminToken?: string; adminUrl?: string };
   /** Bearer token of the bridge's admin API; unset disables the API. */
   adminToken?: string;
   /** Provider admin calls made at once during a bulk import. */
@@ -121,6 +131,14 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
   const wsPort = port(env, 'BRIDGE_WS_PORT');
   const httpPort = port(env, 'BRIDGE_HTTP_PORT') ?? 4001;
   const brokerUrl = read(env, 'BRIDGE_BROKER_URL');
+  const adminPort = port(env, 'BRIDGE_ADMIN_PORT');
+  const adminHost = read(env, 'BRIDGE_ADMIN_HOST');
+  if (adminPort === undefined && adminHost !== undefined)
+    throw new ConfigError('BRIDGE_ADMIN_HOST', 'needs BRIDGE_ADMIN_PORT');
+  if (adminPort !== undefined && adminPort !== 0 && adminPort === httpPort) {
+    throw new ConfigError('BRIDGE_ADMIN_PORT', `must differ from BRIDGE_HTTP_PORT (${httpPort})`);
+  }
+  const metricsToken = token(env, 'BRIDGE_METRICS_TOKEN');
   const caFile = read(env, 'BRIDGE_TLS_CA_FILE');
   return {
     audience: read(env, 'BRIDGE_AUDIENCE') ?? 'urn:onboard:mqtt-bridge',
@@ -147,6 +165,8 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
             clientId: read(env, 'BRIDGE_BROKER_CLIENT_ID') ?? 'onboard-bridge',
           },
     http: { port: httpPort, host: read(env, 'BRIDGE_HTTP_HOST') ?? '127.0.0.1' },
+    ...(adminPort !== undefined ? { adminHttp: { port: adminPort, host: adminHost ?? '127.0.0.1' } } : {}),
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     publicUrl: url(read(env, 'BRIDGE_PUBLIC_URL') ?? `http://localhost:${httpPort}`, 'BRIDGE_PUBLIC_URL', [
       'http:',
       'https:',
@@ -154,6 +174,7 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     provider: {
       url: url(read(env, 'PROVIDER_URL') ?? 'http://localhost:4000', 'PROVIDER_URL', ['http:', 'https:']),
       adminToken: token(env, 'PROVIDER_ADMIN_TOKEN'),
+      ...optionalUrl(env, 'PROVIDER_ADMIN_URL', 'adminUrl'),
     },
     adminToken: token(env, 'BRIDGE_ADMIN_TOKEN'),
     providerConcurrency: number(env, 'BRIDGE_PROVIDER_CONCURRENCY', 16, 1, 256),
@@ -193,9 +214,14 @@ export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   BRIDGE_BROKER_CLIENT_ID: 'MQTT client id of the bridge at the external broker (default onboard-bridge)',
   BRIDGE_HTTP_PORT: 'HTTP port: /ciba/notify, /admin/v1/devices, /health, /metrics (default 4001)',
   BRIDGE_HTTP_HOST: 'interface of the HTTP listener (default 127.0.0.1)',
+  BRIDGE_ADMIN_PORT:
+    'serve the admin API and /metrics on this port only, not on BRIDGE_HTTP_PORT (default: unset, the HTTP listener serves them)',
+  BRIDGE_ADMIN_HOST: 'interface of the BRIDGE_ADMIN_PORT listener (default 127.0.0.1)',
+  BRIDGE_METRICS_TOKEN: `bearer token /metrics requires (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; default: unset, open)`,
   BRIDGE_PUBLIC_URL: 'URL the provider reaches the bridge at (default http://localhost:<BRIDGE_HTTP_PORT>)',
   PROVIDER_URL: 'the OpenID provider (default http://localhost:4000)',
   PROVIDER_ADMIN_TOKEN: "the provider's ADMIN_TOKEN, used to register and disable devices as clients",
+  PROVIDER_ADMIN_URL: "the provider's admin API when it has a listener of its own (ADMIN_PORT; default PROVIDER_URL)",
   BRIDGE_ADMIN_TOKEN: `bearer token of the bridge admin API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
   BRIDGE_PROVIDER_CONCURRENCY: 'provider admin calls in parallel during an import (default 16)',
   BRIDGE_DATABASE_URL: 'sqlite:<file> (default sqlite:./data/bridge.sqlite), sqlite::memory: or postgres://…',
@@ -235,6 +261,11 @@ function token(env: Env, name: string): string | undefined {
   if (value !== undefined && value.length < MIN_ADMIN_TOKEN_LENGTH)
     throw new ConfigError(name, `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
   return value;
+}
+
+function optionalUrl(env: Env, name: string, key: 'adminUrl'): { adminUrl?: string } {
+  const raw = read(env, name);
+  return raw === undefined ? {} : { [key]: url(raw, name, ['http:', 'https:']) };
 }
 
 function url(raw: string, name: string, protocols: string[]): string {

@@ -127,6 +127,62 @@ describe('loadConfig', () => {
     expect(error.message).toContain(problem);
   });
 
+  it('has no operator listener unless ADMIN_PORT is set; ADMIN_HOST defaults to loopback', () => {
+    expect(loadConfig({}).operatorListener).toBeUndefined();
+    expect(loadConfig({ ADMIN_PORT: '4100' }).operatorListener).toEqual({ port: 4100, host: '127.0.0.1' });
+    expect(loadConfig({ ADMIN_PORT: '4100', ADMIN_HOST: '10.1.2.3' }).operatorListener).toEqual({
+      port: 4100,
+      host: '10.1.2.3',
+    });
+    expect(configError({ ADMIN_PORT: '4000' }).message).toContain('must differ from PORT');
+    expect(configError({ ADMIN_PORT: 'x' }).variable).toBe('ADMIN_PORT');
+    expect(configError({ ADMIN_HOST: '0.0.0.0' }).message).toContain('needs ADMIN_PORT');
+  });
+
+  it('takes METRICS_TOKEN of at least 16 characters', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(16) }).metricsToken).toBe('m'.repeat(16));
+    expect(configError({ METRICS_TOKEN: 'short' }).variable).toBe('METRICS_TOKEN');
+  });
+
+  it('parses OUTBOUND_ALLOW_CIDRS into normalised ranges, a bare address as a single-address range', () => {
+    expect(loadConfig({}).settings.outboundAllowCidrs).toEqual([]);
+    expect(
+      loadConfig({ OUTBOUND_ALLOW_CIDRS: '10.20.0.0/16, fd12:3456:0::/48 192.168.1.10' }).settings.outboundAllowCidrs,
+    ).toEqual(['10.20.0.0/16', 'fd12:3456::/48', '192.168.1.10/32']);
+  });
+
+  it.each(['10.0.0.0/33', 'bridge.internal', '10.0.0/8'])(
+    'rejects OUTBOUND_ALLOW_CIDRS=%s naming the entry',
+    (value) => {
+      const error = configError({ OUTBOUND_ALLOW_CIDRS: value });
+      expect(error.variable).toBe('OUTBOUND_ALLOW_CIDRS');
+      expect(error.message).toContain(value);
+    },
+  );
+
+  it('refuses a trusted issuer whose jwks_uri host the outbound policy refuses, unless its range is allowed', () => {
+    const issuers = (jwksUri: string) => JSON.stringify([{ issuer: 'https://hints.example.com', jwks_uri: jwksUri }]);
+    const https = { ISSUER: 'https://id.example.com' };
+    const error = configError({ ...https, LOGIN_HINT_TOKEN_ISSUERS: issuers('https://10.1.2.3/jwks') });
+    expect(error.variable).toBe('LOGIN_HINT_TOKEN_ISSUERS');
+    expect(error.message).toContain('entry 0: jwks_uri host 10.1.2.3 is a private address');
+    expect(
+      configError({ ...https, LOGIN_HINT_TOKEN_ISSUERS: issuers('https://metadata.google.internal/x') }).message,
+    ).toContain('cloud metadata');
+    expect(
+      loadConfig({
+        ...https,
+        OUTBOUND_ALLOW_CIDRS: '10.1.0.0/16',
+        LOGIN_HINT_TOKEN_ISSUERS: issuers('https://10.1.2.3/j'),
+      }).settings.loginHintTokenIssuers,
+    ).toHaveLength(1);
+    // loopback with a development issuer
+    expect(
+      loadConfig({ LOGIN_HINT_TOKEN_ISSUERS: issuers('http://127.0.0.1:9/j') }).settings.loginHintTokenIssuers,
+    ).toHaveLength(1);
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],

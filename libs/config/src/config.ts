@@ -1,4 +1,4 @@
-import { defaultSettings, type ProviderSettings } from '@onboard/ciba-core';
+import { createOutboundGuard, defaultSettings, parseCidr, type ProviderSettings } from '@onboard/ciba-core';
 
 import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
 
@@ -26,6 +26,13 @@ export interface ProviderConfig {
    * when pacing is off.
    */
   intakePacing?: number;
+  /**
+   * A listener of its own for the admin API and /metrics (ADMIN_PORT, ADMIN_HOST); undefined:
+   * they are served on the main listener.
+   */
+  operatorListener?: { port: number; host: string };
+  /** Bearer token /metrics requires (METRICS_TOKEN); undefined: /metrics is open. */
+  metricsToken?: string;
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
   /**
@@ -105,6 +112,45 @@ function parseLoginHintTokenIssuers(env: Env): ProviderSettings['loginHintTokenI
   });
 }
 
+/** OUTBOUND_ALLOW_CIDRS: CIDR ranges (or single addresses) outbound requests may reach. */
+function outboundAllowCidrs(env: Env): string[] {
+  const name = 'OUTBOUND_ALLOW_CIDRS';
+  return (list(env, name) ?? []).map((entry) => {
+    try {
+      return parseCidr(entry);
+    } catch (error) {
+      throw new ConfigError(name, (error as Error).message);
+    }
+  });
+}
+
+/**
+ * A trusted issuer's jwks_uri whose host the outbound policy refuses would fail at every
+ * fetch: refused at start-up instead, naming the entry.
+ */
+function checkIssuerTargets(settings: ProviderSettings): void {
+  const guard = createOutboundGuard({
+    allowLoopback: settings.allowLoopbackHttpNotifications,
+    allowCidrs: settings.outboundAllowCidrs,
+  });
+  settings.loginHintTokenIssuers.forEach((entry, index) => {
+    if (entry.jwksUri === undefined) return;
+    let host: string;
+    try {
+      host = new URL(entry.jwksUri).hostname;
+    } catch {
+      throw new ConfigError('LOGIN_HINT_TOKEN_ISSUERS', `entry ${index}: jwks_uri is not a URL`);
+    }
+    const reason = guard.checkHost(host);
+    if (reason !== undefined) {
+      throw new ConfigError(
+        'LOGIN_HINT_TOKEN_ISSUERS',
+        `entry ${index}: jwks_uri host ${host} is ${reason}; allow its range in OUTBOUND_ALLOW_CIDRS`,
+      );
+    }
+  });
+}
+
 /** Default INTAKE_CONCURRENCY: measured in docs/benchmarks.md (admission under load). */
 export const DEFAULT_INTAKE_CONCURRENCY = 4;
 /** Default INTAKE_QUEUE_LIMIT. */
@@ -122,6 +168,18 @@ function intakePacing(env: Env): number | undefined {
   const value = Number(raw);
   if (value <= 1 || value > 10) throw new ConfigError(name, `must be above 1 and at most 10, got ${value}`);
   return value;
+}
+
+/** ADMIN_PORT (and ADMIN_HOST, default 127.0.0.1): the operator listener, off unless set. */
+function parseOperatorListener(env: Env, mainPort: number): { port: number; host: string } | undefined {
+  const host = read(env, 'ADMIN_HOST');
+  if (read(env, 'ADMIN_PORT') === undefined) {
+    if (host !== undefined) throw new ConfigError('ADMIN_HOST', 'needs ADMIN_PORT');
+    return undefined;
+  }
+  const port = integer(env, 'ADMIN_PORT', 0, 0, 65535);
+  if (port !== 0 && port === mainPort) throw new ConfigError('ADMIN_PORT', `must differ from PORT (${mainPort})`);
+  return { port, host: host ?? '127.0.0.1' };
 }
 
 /** Shortest admin token accepted: it guards the whole admin API. */
@@ -148,6 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
   const scopes = list(env, 'SCOPES_SUPPORTED') ?? base.scopesSupported;
   if (!scopes.includes('openid')) throw new ConfigError('SCOPES_SUPPORTED', "must include 'openid'"); // CIBA §7.1
 
+  const operatorListener = parseOperatorListener(env, port);
+  const metricsToken = read(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
+
   const adminToken = read(env, 'ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError('ADMIN_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
@@ -168,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     requestObjectMaxLifetime: integer(env, 'REQUEST_OBJECT_MAX_LIFETIME', base.requestObjectMaxLifetime, 1, 3600),
     fapiCiba: boolean(env, 'FAPI_CIBA', base.fapiCiba),
     allowLoopbackHttpNotifications: boolean(env, 'ALLOW_LOOPBACK_HTTP_NOTIFICATIONS', isLoopbackHttp(issuer)),
+    outboundAllowCidrs: outboundAllowCidrs(env),
     loginHintTokenIssuers: parseLoginHintTokenIssuers(env),
     initialAccessTokens: list(env, 'INITIAL_ACCESS_TOKENS') ?? base.initialAccessTokens,
     ...(adminToken !== undefined ? { adminToken } : {}),
@@ -178,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
     notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
   };
+  checkIssuerTargets(settings);
   if (settings.defaultExpiry > settings.maxExpiry) {
     throw new ConfigError('CIBA_DEFAULT_EXPIRY', `must not exceed CIBA_MAX_EXPIRY (${settings.maxExpiry})`);
   }
@@ -189,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
     intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
     intakePacing: intakePacing(env),
+    ...(operatorListener !== undefined ? { operatorListener } : {}),
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     settings,
     issuerDerived: issuerRaw === undefined,
   };
@@ -221,10 +289,16 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   REQUEST_OBJECT_MAX_LIFETIME: 'max exp - nbf of a signed request, seconds (default and max 3600)',
   FAPI_CIBA: 'true to enforce the FAPI-CIBA profile for every client (default false)',
   ALLOW_LOOPBACK_HTTP_NOTIFICATIONS:
-    'allow http:// ping/push endpoints on loopback (default true for an http://localhost issuer)',
+    'allow outbound requests to loopback (localhost, 127.0.0.0/8, ::1), http:// included: ping/push endpoints and jwks_uri (default true for an http://localhost issuer)',
+  OUTBOUND_ALLOW_CIDRS:
+    'comma-separated CIDR ranges outbound requests may reach although private (e.g. the bridge push endpoint 10.20.0.0/16); metadata addresses stay refused',
   LOGIN_HINT_TOKEN_ISSUERS: 'JSON array of trusted login_hint_token issuers [{"issuer","jwks_uri"|"jwks"}]',
   INITIAL_ACCESS_TOKENS: 'comma-separated tokens that guard Dynamic Client Registration',
   ADMIN_TOKEN: `bearer token for the admin HTTP API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
+  ADMIN_PORT:
+    'serve the admin API and /metrics on this port only, not on PORT (default: unset, the main listener serves them)',
+  ADMIN_HOST: 'interface of the ADMIN_PORT listener (default 127.0.0.1)',
+  METRICS_TOKEN: `bearer token /metrics requires (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; default: unset, open)`,
   BINDING_MESSAGE_MAX_LENGTH: 'characters (default 120)',
   SCOPES_SUPPORTED: 'comma-separated scopes (must include openid)',
   ACR_VALUES_SUPPORTED: 'comma-separated acr values, strongest first',

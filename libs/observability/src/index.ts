@@ -2,3 +2,4 @@
 export * from './redact';
 export * from './json-logger';
 export * from './prometheus-metrics';
+export * from './metrics-endpoint';

@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { PATHS } from '@onboard/ciba-core';
-import type { PrometheusMetrics } from '@onboard/observability';
+import type { ProviderConfig } from '@onboard/config';
+import { metricsResponse, type PrometheusMetrics } from '@onboard/observability';
 import { checkHealth } from '../providers/health';
 import { openApiResponse } from '../providers/openapi-document';
-import { OPENAPI_DOCUMENT, PROVIDER_METRICS } from '../providers/tokens';
-import { sendWireResponse as send, type HttpResponse } from '../http/wire';
+import { OPENAPI_DOCUMENT, PROVIDER_CONFIG, PROVIDER_METRICS } from '../providers/tokens';
+import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
 import { WireController } from './wire.controller';
 
 /** Operations endpoints: health, Prometheus metrics, the OpenAPI document. */
@@ -13,6 +14,7 @@ export class OpsController extends WireController {
   constructor(
     @Inject(PROVIDER_METRICS) private readonly metrics: PrometheusMetrics,
     @Inject(OPENAPI_DOCUMENT) private readonly openapi: Record<string, unknown>,
+    @Inject(PROVIDER_CONFIG) private readonly config: ProviderConfig,
   ) {
     super();
   }
@@ -23,9 +25,14 @@ export class OpsController extends WireController {
   }
 
   @Get(PATHS.metrics)
-  async prometheus(@Res() res: HttpResponse) {
-    const { contentType, body } = await this.metrics.render();
-    send(res, { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body });
+  async prometheus(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    send(
+      res,
+      await metricsResponse(this.metrics, {
+        authorization: req.headers.authorization,
+        token: this.config.metricsToken,
+      }),
+    );
   }
 
   @Get(PATHS.openapi)

@@ -3,6 +3,8 @@ import {
   NotificationDelivery,
   createKeyRing,
   createLeanHttpClient,
+  createOutboundGuard,
+  outboundPolicy,
   createSignals,
   nodeRandom,
   signalsOwnerNotifier,
@@ -10,6 +12,7 @@ import {
   type Clock,
   type HttpClient,
   type NotificationDeliveryOptions,
+  type OutboundGuardOptions,
   type OwnerNotifier,
   type SweepOptions,
   type ProviderContext,
@@ -32,6 +35,11 @@ export interface ProviderOverrides {
   clock?: Clock;
   random?: Random;
   http?: HttpClient;
+  /**
+   * Resolve host names of outbound requests with this instead of the system resolver (tests
+   * standing in for DNS). Ignored when `http` is given.
+   */
+  resolve?: OutboundGuardOptions['resolve'];
   notifier?: OwnerNotifier;
   /** Use this logger instead of a JSON logger on stdout at LOG_LEVEL. */
   logger?: JsonLogger;
@@ -73,14 +81,29 @@ export async function createProviderRuntime(
     const clock = overrides.clock ?? systemClock;
     const signals = createSignals();
     const keys = await createKeyRing(stores.signingKeys, clock, config.settings);
+    // Outbound requests never reach the deployment's own network unless the operator allows
+    // it (ALLOW_LOOPBACK_HTTP_NOTIFICATIONS, OUTBOUND_ALLOW_CIDRS): the SSRF guard at the
+    // connect step, on literal and resolved addresses alike.
+    const guard = createOutboundGuard(outboundPolicy(config.settings), {
+      resolve: overrides.resolve,
+      onRefused: (refusal) => {
+        // The host and address only: never the URL's path or query, nor the request.
+        logger.warn('outbound request refused', {
+          host: refusal.host,
+          address: refusal.address,
+          reason: refusal.reason,
+        });
+        metrics.outcome('outbound', 'refused');
+      },
+    });
     const ctx: ProviderContext = {
       settings: config.settings,
       stores,
       clock,
       random: overrides.random ?? nodeRandom,
       // Outbound pings, pushes and key fetches (https verified against Node's CA store,
-      // NODE_EXTRA_CA_CERTS included).
-      http: overrides.http ?? createLeanHttpClient(),
+      // NODE_EXTRA_CA_CERTS included), through the outbound guard.
+      http: overrides.http ?? createLeanHttpClient({ guard }),
       // Default owner notification: wake the owner's devices long-polling this process.
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,

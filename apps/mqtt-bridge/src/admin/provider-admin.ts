@@ -1,3 +1,5 @@
+import { describeFetchFailure } from './fetch-failure';
+
 /** A provider admin API call failed; `status` 0 means the provider could not be reached. */
 export class ProviderAdminError extends Error {
   constructor(
@@ -77,7 +79,7 @@ export class HttpProviderAdmin implements ProviderAdmin {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw new ProviderAdminError(0, 'provider_unreachable', err instanceof Error ? err.message : undefined);
+      throw new ProviderAdminError(0, 'provider_unreachable', describeFetchFailure(providerUrl + path, err));
     }
     const text = await res.text();
     if (res.ok) return;

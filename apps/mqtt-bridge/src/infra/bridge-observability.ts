@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { createPrometheusMetrics, type PrometheusMetrics } from '@onboard/observability';
+import { createPrometheusMetrics, metricsResponse, type PrometheusMetrics } from '@onboard/observability';
 import type { BridgeMetricsSnapshot } from '../broker/bridge-metrics';
 import { json, type BridgeHttpServer } from './http-server';
 
@@ -83,22 +83,31 @@ export type HealthCheck = () => Promise<boolean> | boolean;
 
 /**
  * Registers `GET /health` (200 `{status: "ok"}` when every check passes, else 503 naming the
- * failing checks) and `GET /metrics` (Prometheus text exposition) on the bridge's HTTP listener.
+ * failing checks) and `GET /metrics` (Prometheus text exposition, behind `metricsToken` when
+ * set) on the bridge's HTTP listener.
  */
 export function registerOpsRoutes(
   http: BridgeHttpServer,
   metrics: PrometheusMetrics,
   checks: Record<string, HealthCheck> = {},
+  metricsToken?: string,
 ): void {
+  registerHealthRoute(http, checks);
+  registerMetricsRoute(http, metrics, metricsToken);
+}
+
+/** `GET /metrics`: the Prometheus text exposition; with `token`, only for `Bearer <token>`. */
+export function registerMetricsRoute(http: BridgeHttpServer, metrics: PrometheusMetrics, token?: string): void {
+  http.route('GET', '/metrics', (req) => metricsResponse(metrics, { authorization: req.headers.authorization, token }));
+}
+
+/** `GET /health`: 200 `{status: "ok"}` when every check passes, else 503 naming the failing checks. */
+export function registerHealthRoute(http: BridgeHttpServer, checks: Record<string, HealthCheck> = {}): void {
   http.route('GET', '/health', async () => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => [name, await Promise.resolve(check()).catch(() => false)]),
     );
     const failing = results.filter(([, ok]) => !ok).map(([name]) => name as string);
     return failing.length === 0 ? json(200, { status: 'ok' }) : json(503, { status: 'unavailable', failing });
-  });
-  http.route('GET', '/metrics', async () => {
-    const { contentType, body } = await metrics.render();
-    return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body };
   });
 }

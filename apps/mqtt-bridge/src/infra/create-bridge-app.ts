@@ -7,7 +7,7 @@ import { DeviceAdmin } from '../admin/device-admin';
 import { registerDeviceAdminRoutes } from '../admin/device-admin.routes';
 import { HttpProviderAdmin } from '../admin/provider-admin';
 import { startBridge, type RunningBridge } from '../create-bridge';
-import { createBridgeMetrics, registerOpsRoutes } from './bridge-observability';
+import { createBridgeMetrics, registerHealthRoute, registerMetricsRoute } from './bridge-observability';
 import { BridgeHttpServer } from './http-server';
 import { createBridgeHttpProviderClient } from './provider-endpoints';
 
@@ -28,6 +28,8 @@ export interface BridgeApp {
   store: BridgeStore;
   /** Base URL of the HTTP listener, e.g. http://127.0.0.1:4001. */
   httpUrl: string;
+  /** Base URL of the admin listener (admin API, /metrics) when BRIDGE_ADMIN_PORT is set, else undefined. */
+  adminUrl?: string;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -35,7 +37,8 @@ export interface BridgeApp {
 /**
  * Boots the whole bridge from its config: opens the store (device registry and request ledger),
  * finds the provider's endpoints, builds the HTTP listener (`/ciba/notify`, `/admin/v1/devices`
- * when BRIDGE_ADMIN_TOKEN is set, `/health`, `/metrics`), and starts the MQTT side.
+ * when BRIDGE_ADMIN_TOKEN is set, `/health`, `/metrics`; the admin API and `/metrics` on a
+ * listener of their own with BRIDGE_ADMIN_PORT), and starts the MQTT side.
  *
  * @example
  * const app = await createBridgeApp(loadBridgeConfig(process.env));
@@ -52,10 +55,12 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   };
   try {
-    const http = new BridgeHttpServer({
-      logger,
-      onRequest: (route, method, status, ms) => metrics.httpRequest(route, method, status, ms),
-    });
+    const https = config.publicUrl.startsWith('https:');
+    const onRequest = (route: string, method: string, status: number, ms: number) =>
+      metrics.httpRequest(route, method, status, ms);
+    const http = new BridgeHttpServer({ logger, https, onRequest });
+    // With BRIDGE_ADMIN_PORT, the admin API and /metrics live on a listener of their own.
+    const adminHttp = config.adminHttp ? new BridgeHttpServer({ logger, https, onRequest }) : http;
     const metrics = createBridgeMetrics(
       {
         snapshot: () => bridge?.metrics.snapshot() ?? emptySnapshot,
@@ -63,26 +68,38 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
       },
       options.processMetrics,
     );
-    registerOpsRoutes(http, metrics, {
+    const checks = {
       bridge: () => bridge !== undefined,
       // external-broker mode: the subscription at the broker is up
       broker: () => bridge?.external === undefined || bridge.external.connected,
-    });
+    };
+    registerHealthRoute(http, checks);
+    if (adminHttp !== http) registerHealthRoute(adminHttp, checks);
+    registerMetricsRoute(adminHttp, metrics, config.metricsToken);
     const port = await http.listen(config.http.port, config.http.host);
     closers.push(() => http.close());
+    let adminUrl: string | undefined;
+    if (config.adminHttp && adminHttp !== http) {
+      const adminPort = await adminHttp.listen(config.adminHttp.port, config.adminHttp.host);
+      closers.push(() => adminHttp.close());
+      adminUrl = baseUrl(config.adminHttp.host, adminPort);
+    }
     // A derived public URL with port 0 (tests) becomes the bound port.
     const publicUrl = config.publicUrl === 'http://localhost:0' ? `http://localhost:${port}` : config.publicUrl;
     if (config.adminToken) {
       const admin = new DeviceAdmin({
         registry: store.devices,
-        provider: new HttpProviderAdmin({ providerUrl: config.provider.url, adminToken: config.provider.adminToken }),
+        provider: new HttpProviderAdmin({
+          providerUrl: config.provider.adminUrl ?? config.provider.url,
+          adminToken: config.provider.adminToken,
+        }),
         connections: { disconnect: (deviceId) => bridge?.broker.disconnect(deviceId) },
         clock,
         logger,
         notificationEndpoint: `${publicUrl}${NOTIFY_PATH}`,
         concurrency: config.providerConcurrency,
       });
-      registerDeviceAdminRoutes(http, admin, config.adminToken);
+      registerDeviceAdminRoutes(adminHttp, admin, config.adminToken);
     }
     // node:http with keep-alive: the relay's backchannel and token calls cost a fraction of the
     // CPU undici's fetch spends on them (`npm run bench:bridge` profile); a burst of head-units
@@ -91,14 +108,20 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
     const provider = await createBridgeHttpProviderClient(config.provider.url, providerHttp, logger);
     bridge = await startBridge(config, { directory: store.devices, logger, clock, store, provider, http });
     closers.push(() => bridge!.close());
-    const httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-    logger.info('bridge http listening', { url: httpUrl, admin: config.adminToken !== undefined });
-    return { bridge, http, store, httpUrl, logger, close: closeAll };
+    const httpUrl = baseUrl(config.http.host, port);
+    logger.info('bridge http listening', {
+      url: httpUrl,
+      admin: config.adminToken !== undefined,
+      ...(adminUrl ? { adminUrl } : {}),
+    });
+    return { bridge, http, store, httpUrl, adminUrl, logger, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
 }
+
+const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** The notification endpoint's path (registered by the relay's notification route). */
 const NOTIFY_PATH = '/ciba/notify';

@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@onboard/ciba-core';
+import { securityHeaders, type Logger } from '@onboard/ciba-core';
 
 /** A request as a route handler sees it. */
 export interface BridgeHttpRequest {
@@ -59,6 +59,8 @@ interface Route {
 
 export interface BridgeHttpServerOptions {
   logger: Logger;
+  /** Reached over https (BRIDGE_PUBLIC_URL): responses carry Strict-Transport-Security. */
+  https?: boolean;
   /** Called once per request with the route template (never the raw path), for metrics. */
   onRequest?(route: string, method: string, status: number, ms: number): void;
 }
@@ -69,7 +71,9 @@ export interface BridgeHttpServerOptions {
  * Routes are `METHOD /literal/:param/...`; a segment is a parameter only when it starts with `:`
  * (so `/admin/v1/devices:import` is a literal). Unknown paths get 404, a known path with another
  * method 405 with `Allow`. A handler that throws an {@link HttpError} gets its status; anything
- * else becomes 500 `server_error` with an error id that is also logged.
+ * else becomes 500 `server_error` with an error id that is also logged. Every response carries
+ * the security headers of `securityHeaders` (nosniff, no-referrer, an API CSP, DENY framing,
+ * no-store unless the route says otherwise, HSTS when reached over https).
  *
  * @example
  * const http = new BridgeHttpServer({ logger });
@@ -79,8 +83,11 @@ export interface BridgeHttpServerOptions {
 export class BridgeHttpServer {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
+  private readonly securityHeaders: Readonly<Record<string, string>>;
 
-  constructor(private readonly options: BridgeHttpServerOptions) {}
+  constructor(private readonly options: BridgeHttpServerOptions) {
+    this.securityHeaders = securityHeaders({ https: options.https ?? false });
+  }
 
   /** Registers a route; a second registration of the same method and template is an error. */
   route(method: string, template: string, handler: BridgeHttpHandler): void {
@@ -178,7 +185,8 @@ export class BridgeHttpServer {
   }
 
   private send(res: ServerResponse, response: BridgeHttpResponse): void {
-    const headers: Record<string, string> = { ...response.headers };
+    // The security headers on every response; a route's own headers (cache-control) win.
+    const headers: Record<string, string> = { ...this.securityHeaders, ...response.headers };
     let body: string | Buffer | undefined;
     if (response.body === undefined || typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
       body = response.body;

@@ -2,6 +2,7 @@ import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, 
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { HttpClient } from '../ports/http-client.port';
+import { OutboundTargetRefused } from '../infra/outbound-guard';
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 
@@ -69,6 +70,8 @@ async function fetchKeySet(ctx: ProviderContext, uri: string): Promise<RemoteEnt
     body = JSON.parse(res.body);
   } catch (err) {
     if (err instanceof KeySetUnavailable) throw err;
+    // The outbound policy refused the host or what it resolves to (SSRF guard).
+    if (err instanceof OutboundTargetRefused) throw new KeySetUnavailable(`jwks_uri refused: ${err.reason}`);
     throw new KeySetUnavailable('jwks_uri could not be fetched');
   }
   if (!isKeySet(body)) throw new KeySetUnavailable('jwks_uri did not return a JWK Set');

@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { OutboxMessage } from '../domain/tokens';
 import { RequestTimeoutError, ResponseTooLargeError } from '../infra/fetch-http-client';
+import { OutboundTargetRefused } from '../infra/outbound-guard';
 import type { Stores } from '../ports/stores.port';
 import { boundedMemo } from '../infra/bounded-memo';
 import { attemptLeaseMs } from './notification-message';
@@ -50,6 +51,8 @@ function isLoopbackHost(hostname: string): boolean {
  * notifications. Messages live in `stores.outbox`, so a message enqueued before a
  * restart is delivered after it. Rules:
  *  - https only; http only to loopback hosts when `allowLoopbackHttpNotifications`;
+ *  - an endpoint the outbound guard of ctx.http refuses (private, loopback, metadata…
+ *    address, literal or resolved) fails at once, never retried;
  *  - redirects are never followed (a 3xx fails the message);
  *  - 2xx is delivered (CIBA expects 204, any 2xx is accepted);
  *  - 401 fails at once, never retried (CIBA conformance: no retry after 401);
@@ -263,6 +266,8 @@ export class NotificationDelivery {
       return this.classify(response.status, response.headers['retry-after']);
     } catch (error) {
       if (error instanceof ResponseTooLargeError) return { kind: 'failed', reason: 'response too large' };
+      // The outbound policy refused the endpoint's host or an address it resolves to: not retried.
+      if (error instanceof OutboundTargetRefused) return { kind: 'failed', reason: error.message };
       if (error instanceof RequestTimeoutError) return { kind: 'retry', reason: 'timeout' };
       return { kind: 'retry', reason: `network error: ${(error as Error).message}`.slice(0, 200) };
     }

@@ -5,14 +5,17 @@ import { createFetchHttpClient, RequestTimeoutError, ResponseTooLargeError } fro
 import { createNodeHttpClient } from './node-http-client';
 import { createLeanHttpClient } from './lean-http-client';
 import { nodeRandom, uuidV7 } from './node-random';
+import { OutboundTargetRefused, createOutboundGuard, type OutboundGuard } from './outbound-guard';
 
-describe.each<[string, () => HttpClient]>([
+describe.each<[string, (options?: { guard?: OutboundGuard }) => HttpClient]>([
   ['createFetchHttpClient', createFetchHttpClient],
   ['createNodeHttpClient', createNodeHttpClient],
   ['createLeanHttpClient', createLeanHttpClient],
 ])('%s', (_name, createClient) => {
   let server: Server;
   let base: string;
+  let port: number;
+  let connections = 0;
   const received: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
 
   beforeAll(async () => {
@@ -46,8 +49,10 @@ describe.each<[string, () => HttpClient]>([
         }
       });
     });
+    server.on('connection', () => connections++);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -103,6 +108,47 @@ describe.each<[string, () => HttpClient]>([
     const started = Date.now();
     await expect(send('/slow', { timeoutMs: 100 })).rejects.toBeInstanceOf(RequestTimeoutError);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  describe('with an outbound guard', () => {
+    // Names of these tests' own: 'rebind.test' resolves to this machine, as a DNS rebinding
+    // attacker's name would; 'bridge.test' too, but the operator allows its range.
+    const resolve = async (name: string) => {
+      if (name === 'rebind.test' || name === 'bridge.test') return [{ address: '127.0.0.1', family: 4 }];
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    };
+    const strict = createOutboundGuard({ allowLoopback: false, allowCidrs: [] }, { resolve });
+    const get = (guarded: HttpClient, url: string) =>
+      guarded.send({ url, method: 'POST', headers: {}, body: '{}', timeoutMs: 1000, maxResponseBytes: 1024 });
+
+    it.each([
+      ['a loopback address', () => `${base}/ok`],
+      ['a bracketed IPv4-mapped loopback address', () => `http://[::ffff:127.0.0.1]:${port}/ok`],
+      ['the IPv6 loopback address', () => `http://[::1]:${port}/ok`],
+      ['the metadata service address', () => 'http://169.254.169.254/latest/meta-data/'],
+      ['a private address', () => 'http://10.0.0.1/'],
+      ['a metadata service name', () => 'http://metadata.google.internal/computeMetadata/v1/'],
+      ['localhost', () => `http://localhost:${port}/ok`],
+    ])('refuses %s before connecting', async (_what, url) => {
+      const before = connections;
+      await expect(get(createClient({ guard: strict }), url())).rejects.toBeInstanceOf(OutboundTargetRefused);
+      expect(connections).toBe(before);
+    });
+
+    it('refuses a name that resolves to a loopback address at the connect step (DNS rebinding)', async () => {
+      const before = connections;
+      const attempt = get(createClient({ guard: strict }), `http://rebind.test:${port}/ok`);
+      await expect(attempt).rejects.toBeInstanceOf(OutboundTargetRefused);
+      await expect(attempt).rejects.toMatchObject({ host: 'rebind.test', address: '127.0.0.1' });
+      expect(connections).toBe(before);
+    });
+
+    it('connects through its lookup to a name in an allowed range', async () => {
+      const allowing = createOutboundGuard({ allowLoopback: false, allowCidrs: ['127.0.0.0/8'] }, { resolve });
+      const res = await get(createClient({ guard: allowing }), `http://bridge.test:${port}/ok`);
+      expect(res.status).toBe(200);
+      expect(received[received.length - 1].headers.host).toBe(`bridge.test:${port}`);
+    });
   });
 
   it('throws on a refused connection', async () => {

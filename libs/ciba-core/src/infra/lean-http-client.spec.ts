@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { OutboundRequest } from '../ports/http-client.port';
 import { HttpProtocolError, createLeanHttpClient } from './lean-http-client';
 import { ResponseTooLargeError } from './fetch-http-client';
+import { OutboundTargetRefused, createOutboundGuard } from './outbound-guard';
 
 /** A raw TCP server answering each request with `answer(requestText, connectionNumber)`. */
 async function rawServer(answer: (request: string, connection: number, socket: Socket) => string | undefined) {
@@ -232,6 +233,16 @@ describe('createLeanHttpClient', () => {
           const trusted = createLeanHttpClient({ ca: readFileSync(join(dir, 'ca.pem')) });
           expect((await trusted.send(request(`https://localhost:${port}/`))).body).toBe('secure');
           expect((await trusted.send(request(`https://127.0.0.1:${port}/`))).body).toBe('secure');
+          // The guard's lookup on the TLS path: localhost resolved by the system resolver.
+          const guarded = (allowLoopback: boolean) =>
+            createLeanHttpClient({
+              ca: readFileSync(join(dir, 'ca.pem')),
+              guard: createOutboundGuard({ allowLoopback, allowCidrs: [] }),
+            });
+          expect((await guarded(true).send(request(`https://localhost:${port}/`))).body).toBe('secure');
+          await expect(guarded(false).send(request(`https://localhost:${port}/`))).rejects.toBeInstanceOf(
+            OutboundTargetRefused,
+          );
           // Without the CA the certificate is not trusted.
           await expect(createLeanHttpClient().send(request(`https://localhost:${port}/`))).rejects.toThrow(
             /certificate/i,

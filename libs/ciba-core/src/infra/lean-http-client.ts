@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { HttpClient, OutboundRequest, OutboundResponse } from '../ports/http-client.port';
 import { boundedMemo } from './bounded-memo';
 import { RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
+import type { OutboundGuard } from './outbound-guard';
 
 /** Options of {@link createLeanHttpClient}. */
 export interface LeanHttpClientOptions {
@@ -14,6 +15,11 @@ export interface LeanHttpClientOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Largest response head accepted (bytes, default 16 KiB). */
   maxHeaderBytes?: number;
+  /**
+   * Refuse targets the deployment does not allow (private, loopback, metadata…): a literal
+   * address before connecting, a name on every address it resolves to. Absent: no check.
+   */
+  guard?: OutboundGuard;
 }
 
 /** The peer broke HTTP/1.1 (bad status line, framing or headers). */
@@ -306,6 +312,7 @@ class ConnectionPool {
  * header names are lower-case (repeated headers joined with ", "), network failures,
  * timeouts and responses that break HTTP/1.1 framing throw. https verifies the server's
  * certificate against Node's CA store (plus `ca`) and its name (SNI for host names).
+ * With a `guard`, a target it refuses throws OutboundTargetRefused before any byte is sent.
  *
  * Why not node:http: the request is written as one buffer and the response parsed from
  * the socket's bytes, without ClientRequest, IncomingMessage, the Agent's bookkeeping and
@@ -326,6 +333,8 @@ export function createLeanHttpClient(options: LeanHttpClientOptions = {}): HttpC
     // URL keeps IPv6 literals in brackets; sockets want them bare.
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = Number(url.port || (secure ? 443 : 80));
+    // A literal address is never looked up: the guard checked it in send(); names go through its lookup.
+    const lookup = options.guard?.lookup;
     const socket = secure
       ? tlsConnect({
           host,
@@ -333,8 +342,9 @@ export function createLeanHttpClient(options: LeanHttpClientOptions = {}): HttpC
           servername: isIP(host) ? undefined : host,
           ALPNProtocols: ['http/1.1'],
           ...(options.ca ? { ca: options.ca } : {}),
+          ...(lookup ? { lookup } : {}),
         })
-      : netConnect({ host, port });
+      : netConnect({ host, port, ...(lookup ? { lookup } : {}) });
     return new Connection(socket, origin, pool, maxHeaderBytes);
   };
 
@@ -349,6 +359,7 @@ export function createLeanHttpClient(options: LeanHttpClientOptions = {}): HttpC
             throw new TypeError(`unsupported protocol ${url.protocol}`);
           }
           if (url.username || url.password) throw new TypeError('credentials in the URL are not sent');
+          options.guard?.assertHost(url.hostname);
           if (!TOKEN.test(request.method)) throw new TypeError('invalid method');
           let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
           for (const [name, value] of Object.entries(request.headers)) {

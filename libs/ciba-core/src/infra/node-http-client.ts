@@ -3,11 +3,17 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { HttpClient, OutboundRequest, OutboundResponse } from '../ports/http-client.port';
 import { boundedMemo } from './bounded-memo';
 import { RequestTimeoutError, ResponseTooLargeError } from './fetch-http-client';
+import type { OutboundGuard } from './outbound-guard';
 
 /** Options of {@link createNodeHttpClient}. */
 export interface NodeHttpClientOptions {
   /** Idle keep-alive sockets kept per origin (default 256, Node's default). */
   maxFreeSockets?: number;
+  /**
+   * Refuse targets the deployment does not allow (private, loopback, metadata…): a literal
+   * address before connecting, a name on every address it resolves to. Absent: no check.
+   */
+  guard?: OutboundGuard;
 }
 
 function collectHeaders(res: IncomingMessage): Record<string, string> {
@@ -25,7 +31,8 @@ function collectHeaders(res: IncomingMessage): Record<string, string> {
  * comes back as is; CIBA conformance fails an OP that follows one from the
  * notification endpoint), one timeout covers connect, headers and body, the body is
  * read up to `maxResponseBytes` and the connection dropped beyond it, header names are
- * lower-case, network failures and timeouts throw.
+ * lower-case, network failures and timeouts throw. With a `guard`, a target it refuses
+ * throws OutboundTargetRefused before any byte is sent.
  *
  * Measured with `npm run bench:provider`: undici's fetch (WHATWG streams, AbortSignal,
  * Headers objects) cost several times more CPU per ping than a plain request.
@@ -37,7 +44,13 @@ function collectHeaders(res: IncomingMessage): Record<string, string> {
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
   // Notification endpoints repeat: each is parsed once (the URLs are only read).
   const parsed = boundedMemo((raw: string) => new URL(raw));
-  const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256 };
+  const guard = options.guard;
+  // The agents hand `lookup` to net.connect for every new socket (a literal address skips it).
+  const agentOptions = {
+    keepAlive: true,
+    maxFreeSockets: options.maxFreeSockets ?? 256,
+    ...(guard ? { lookup: guard.lookup } : {}),
+  };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   return {
     send(request: OutboundRequest): Promise<OutboundResponse> {
@@ -45,6 +58,7 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
         let url: URL;
         try {
           url = parsed(request.url);
+          guard?.assertHost(url.hostname);
         } catch (error) {
           reject(error as Error);
           return;

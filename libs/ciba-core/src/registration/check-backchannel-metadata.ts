@@ -2,7 +2,14 @@ import type { DeliveryMode } from '../domain/client';
 import { InvalidClientMetadata, InvalidRedirectUri } from '../errors/oauth-error';
 import type { ProviderSettings } from '../settings';
 import { FAPI_JWS_ALGS, isAsymmetricAlg } from '../client-auth/algorithms';
-import { optionalBoolean, optionalString, optionalStringArray, urlProblem, type RawMetadata } from './metadata-values';
+import {
+  optionalBoolean,
+  optionalString,
+  optionalStringArray,
+  outboundTargetProblem,
+  urlProblem,
+  type RawMetadata,
+} from './metadata-values';
 
 const MODES: readonly DeliveryMode[] = ['poll', 'ping', 'push'];
 
@@ -16,7 +23,8 @@ export interface BackchannelMetadata {
 
 /**
  * CIBA §4 client metadata: `backchannel_token_delivery_mode` (REQUIRED),
- * `backchannel_client_notification_endpoint` (REQUIRED for ping/push, https),
+ * `backchannel_client_notification_endpoint` (REQUIRED for ping/push, https, not a
+ * refused outbound target),
  * `backchannel_authentication_request_signing_alg` (asymmetric, never none),
  * `backchannel_user_code_parameter`. FAPI-CIBA §5.2.2: no push, a signing alg
  * registered and PS256/ES256. `redirect_uris` are unused by CIBA but validated when sent.
@@ -37,7 +45,8 @@ export function checkBackchannelMetadata(
     throw new InvalidClientMetadata(`backchannel_client_notification_endpoint is required for ${mode} mode`);
   }
   if (notificationEndpoint !== undefined) {
-    const problem = urlProblem(notificationEndpoint, settings);
+    // The provider POSTs to it: no target inside the deployment's network (SSRF).
+    const problem = outboundTargetProblem(notificationEndpoint, settings) ?? urlProblem(notificationEndpoint, settings);
     if (problem) throw new InvalidClientMetadata(`backchannel_client_notification_endpoint ${problem}`);
   }
 

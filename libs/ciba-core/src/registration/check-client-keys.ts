@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { InvalidClientMetadata } from '../errors/oauth-error';
 import type { ProviderSettings } from '../settings';
-import { optionalString, urlProblem, type RawMetadata } from './metadata-values';
+import { optionalString, outboundTargetProblem, urlProblem, type RawMetadata } from './metadata-values';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const REQUIRED_MEMBERS: Record<string, string[]> = { EC: ['crv', 'x', 'y'], RSA: ['n', 'e'], OKP: ['crv', 'x'] };
@@ -42,7 +42,8 @@ export function checkClientKeys(
   const hasJwks = raw.jwks !== undefined && raw.jwks !== null;
   if (jwksUri !== undefined && hasJwks) throw new InvalidClientMetadata('jwks and jwks_uri must not both be present');
   if (jwksUri !== undefined) {
-    const problem = urlProblem(jwksUri, settings);
+    // The provider fetches it: no target inside the deployment's network (SSRF).
+    const problem = outboundTargetProblem(jwksUri, settings) ?? urlProblem(jwksUri, settings);
     if (problem) throw new InvalidClientMetadata(`jwks_uri ${problem}`);
     return { jwksUri };
   }

@@ -1,5 +1,6 @@
 import type { ProviderSettings } from '../settings';
 import { InvalidClientMetadata } from '../errors/oauth-error';
+import { outboundGuardFor } from '../infra/outbound-policy';
 
 /** Raw RFC 7591 client metadata as posted (JSON object). */
 export type RawMetadata = Record<string, unknown>;
@@ -52,4 +53,22 @@ export function urlProblem(value: string, settings: ProviderSettings): string | 
     return undefined;
   }
   return 'must use https';
+}
+
+/**
+ * Why the provider must not send requests to the URL `value` (server-side request forgery):
+ * its host is an address literal the outbound policy refuses (private, loopback, link-local,
+ * unique-local, IPv4-mapped, metadata…), `localhost`, or a cloud metadata name. A host name
+ * is checked again on each address it resolves to when the provider connects. Returns an
+ * error text, or undefined when acceptable (or not a URL: urlProblem says so).
+ */
+export function outboundTargetProblem(value: string, settings: ProviderSettings): string | undefined {
+  let host: string;
+  try {
+    host = new URL(value).hostname;
+  } catch {
+    return undefined;
+  }
+  const reason = outboundGuardFor(settings).checkHost(host);
+  return reason === undefined ? undefined : `must not target ${host}: ${reason}`;
 }
