@@ -75,3 +75,4 @@ export * from './memory/memory-stores';
 // --- guessing and flooding limits ---
 export * from './limits/flexible-limit-store';
 export * from './limits/limits';
+export * from './limits/source-failures';

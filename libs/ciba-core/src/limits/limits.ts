@@ -1,8 +1,7 @@
 import type { ProviderContext } from '../context';
 import { RateLimited } from '../errors/oauth-error';
 import type { LimitStore, Limiter } from '../ports/limit-store.port';
-import type { Stores } from '../ports/stores.port';
-import { createMemoryLimitStore } from './flexible-limit-store';
+import { SourceFailures } from './source-failures';
 
 /**
  * The guessing and flooding limits of the provider (README, "Limits"), each a rule of the
@@ -62,27 +61,22 @@ export function clientOwnerRequestLimiter(ctx: ProviderContext): Limiter {
   });
 }
 
-function authLimiter(limits: LimitStore, ctx: ProviderContext, kind: AuthKind): Limiter {
+/** Failed authentications of each kind per source, for each store (see {@link SourceFailures}). */
+const sourceFailures = new WeakMap<LimitStore, Map<string, SourceFailures>>();
+function failuresOf(ctx: ProviderContext, kind: AuthKind): SourceFailures {
   const l = ctx.settings.limits;
-  return limits.limiter({
+  let byRule = sourceFailures.get(ctx.stores.limits);
+  if (!byRule) sourceFailures.set(ctx.stores.limits, (byRule = new Map()));
+  const rule = {
     name: AUTH_LIMIT[kind],
     points: l.authFailuresPerSource,
     windowSeconds: l.authFailureWindowSeconds,
     blockSeconds: l.authBlockSeconds,
-  });
-}
-
-/**
- * Failures this process has seen, per store: a source with none here is not looked up in
- * the shared store on every authenticated request (no database read on the hot path). A
- * source blocked by other replicas is refused here once it has failed here once, so a
- * blocked source gains at most one attempt per replica.
- */
-const seenHere = new WeakMap<Stores['limits'], LimitStore>();
-function seen(ctx: ProviderContext): LimitStore {
-  let store = seenHere.get(ctx.stores.limits);
-  if (!store) seenHere.set(ctx.stores.limits, (store = createMemoryLimitStore()));
-  return store;
+  };
+  const id = `${rule.name}/${rule.points}/${rule.windowSeconds}/${rule.blockSeconds}`;
+  let failures = byRule.get(id);
+  if (!failures) byRule.set(id, (failures = new SourceFailures(ctx.stores.limits.limiter(rule))));
+  return failures;
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -100,9 +94,7 @@ export const untilIso = (ctx: ProviderContext, retryAfterMs: number) =>
  */
 export async function refuseBlockedSource(ctx: ProviderContext, kind: AuthKind, source: string | undefined) {
   if (source === undefined) return;
-  const local = await authLimiter(seen(ctx), ctx, kind).check(source);
-  if (local.remaining === ctx.settings.limits.authFailuresPerSource) return;
-  const state = await authLimiter(ctx.stores.limits, ctx, kind).check(source);
+  const state = await failuresOf(ctx, kind).check(source);
   if (state.allowed) return;
   ctx.metrics.limit?.(AUTH_LIMIT[kind], 'refused');
   throw new RateLimited(
@@ -126,8 +118,7 @@ export async function countAuthFailure(
     ctx.logger.warn('authentication failed', { kind, ...fields });
     return;
   }
-  await authLimiter(seen(ctx), ctx, kind).consume(source);
-  const state = await authLimiter(ctx.stores.limits, ctx, kind).consume(source);
+  const state = await failuresOf(ctx, kind).fail(source);
   ctx.logger.warn('authentication failed', {
     kind,
     source,
