@@ -3,7 +3,7 @@ import { createMemoryLimitStore } from './flexible-limit-store';
 
 /**
  * Failed authentications per source address, over a shared {@link Limiter} (its rule:
- * `points` failures per window, then `blockSeconds` refused). Checking a source that never
+ * `points` failures within the window block the source for `blockSeconds`). Checking a source that never
  * failed in this process reads nothing from the shared store, so the authenticated requests
  * of the hot path cost no database read; a source blocked by other replicas is refused here
  * once it has failed here once (a blocked source gains at most one attempt per replica).
@@ -27,9 +27,10 @@ export class SourceFailures {
     return this.shared.check(source);
   }
 
-  /** Count one failure of `source`; refused once it is over the limit (it is then blocked). */
+  /** Count one failure of `source`; the one that reaches `points` blocks it (refused from then on). */
   async fail(source: string): Promise<LimitState> {
     await this.seenHere.consume(source);
-    return this.shared.consume(source);
+    const state = await this.shared.consume(source);
+    return state.allowed && state.remaining === 0 ? this.shared.block(source) : state;
   }
 }
