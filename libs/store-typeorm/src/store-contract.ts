@@ -415,7 +415,12 @@ export function runStoreContract(
 
       it('pages an owner’s pending requests newest first, from a cursor on', async () => {
         const now = T0 + 1_000;
-        for (const [id, at] of [['a', 10], ['c', 20], ['b', 20], ['d', 30]] as const) {
+        for (const [id, at] of [
+          ['a', 10],
+          ['c', 20],
+          ['b', 20],
+          ['d', 30],
+        ] as const) {
           await stores.authRequests.create(authRequest({ id, authReqIdHash: `h-${id}`, createdAt: T0 + at }));
         }
         await stores.authRequests.create(authRequest({ id: 'gone', authReqIdHash: 'h-gone', expiresAt: now }));

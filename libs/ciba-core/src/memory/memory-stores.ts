@@ -225,7 +225,9 @@ class MemoryAuthRequestStore implements AuthRequestStore {
     const newestFirst = (await this.listPendingForOwner(sub, now)).reverse();
     const { before } = page;
     const after = before
-      ? newestFirst.filter((r) => r.createdAt < before.createdAt || (r.createdAt === before.createdAt && r.id < before.id))
+      ? newestFirst.filter(
+          (r) => r.createdAt < before.createdAt || (r.createdAt === before.createdAt && r.id < before.id),
+        )
       : newestFirst;
     return after.slice(0, Math.max(0, page.limit));
   }

@@ -208,7 +208,12 @@ class SqlAuthRequestStore implements AuthRequestStore {
     // owner's pending maximum), so sorting them newest first costs nothing.
     const where = new Conditions().add('sub = ?', sub).add(`status = 'pending'`).add('expires_at > ?', now);
     if (page.before) {
-      where.add('(created_at < ? OR (created_at = ? AND id < ?))', page.before.createdAt, page.before.createdAt, page.before.id);
+      where.add(
+        '(created_at < ? OR (created_at = ? AND id < ?))',
+        page.before.createdAt,
+        page.before.createdAt,
+        page.before.id,
+      );
     }
     const rows = await this.sql.all(
       `SELECT * FROM auth_requests WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
@@ -221,7 +226,8 @@ class SqlAuthRequestStore implements AuthRequestStore {
       // PostgreSQL: concurrent creations for one owner (any replica) take turns here; each
       // counts after the one before it committed (READ COMMITTED reads per statement).
       // SQLite: a transaction holds the one connection, and the file's write lock.
-      if (tx.dialect === 'postgres') await tx.all(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`pending:${request.sub}`]);
+      if (tx.dialect === 'postgres')
+        await tx.all(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`pending:${request.sub}`]);
       const [row] = await tx.all(
         `SELECT count(*) AS pending FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ?`,
         [request.sub, now],
