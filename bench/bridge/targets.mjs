@@ -103,6 +103,8 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
           LOG_LEVEL: 'warn',
           // the bridge's notification endpoint is plain HTTP on loopback
           ALLOW_LOOPBACK_HTTP_NOTIFICATIONS: 'true',
+          // each head-unit asks its owner over and over: lift the per-client-and-owner rate (docs/limits.md)
+          CLIENT_OWNER_REQUEST_LIMIT: '1000000',
         },
       },
     });

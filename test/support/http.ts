@@ -16,6 +16,8 @@ export interface RawRequest {
   body?: string | Buffer;
   /** Abort after this many ms (default 30 s). */
   timeoutMs?: number;
+  /** Send from this local address (another loopback address, e.g. 127.0.0.2, is another source). */
+  localAddress?: string;
 }
 
 /** Keep-alive agent shared by the feature tests; destroyed by `closeHttpAgent`. */
@@ -50,7 +52,7 @@ function sendOnce(req: RawRequest): Promise<HttpResult> {
         port: url.port,
         path: url.pathname + url.search,
         headers,
-        agent,
+        ...(req.localAddress ? { localAddress: req.localAddress, agent: false } : { agent }),
       },
       (res) => {
         const chunks: Buffer[] = [];

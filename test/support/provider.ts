@@ -22,6 +22,18 @@ export interface StartOptions {
   logWrite?: (line: string) => void;
 }
 
+/** The limits the other tests run under (README, "Limits"); test/limits sets them back. */
+export const RELAXED_LIMITS: Readonly<Record<string, string>> = {
+  OWNER_PENDING_LIMIT: '100000',
+  CLIENT_OWNER_REQUEST_LIMIT: '100000',
+  AUTH_FAILURES_PER_SOURCE: '100000',
+};
+
+/** The limits at their defaults (for {@link StartOptions.env}). */
+export const DEFAULT_LIMITS_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.keys(RELAXED_LIMITS).map((name) => [name, '']),
+);
+
 /** A provider booted in-process for a test file. */
 export interface TestProvider {
   /** Base URL (the issuer, once discovery confirms it). */
@@ -73,6 +85,10 @@ export async function startProvider(options: StartOptions = {}): Promise<TestPro
     NOTIFICATION_BACKOFF_MS: '50',
     NOTIFICATION_MAX_ATTEMPTS: '4',
     NOTIFICATION_TIMEOUT_MS: '2000',
+    // Most tests place many requests for one owner from one client, and some send many
+    // wrong credentials from 127.0.0.1: the limits are relaxed here, and test/limits runs
+    // them at their defaults (an empty value is unset: the default applies).
+    ...RELAXED_LIMITS,
     ...options.env,
   };
   const booted = await createProviderApp({

@@ -69,6 +69,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     logger: deps.logger,
     metrics,
     replayCache: deps.replayCache,
+    limits: deps.store?.limits,
   });
   // External-broker mode: no embedded aedes; the same dispatcher and handlers get the messages.
   const external = config.externalBroker

@@ -8,6 +8,7 @@ import type { Logger } from './ports/logger.port';
 import type { KeyRing } from './ports/key-ring.port';
 import type { OutboxMessage } from './domain/tokens';
 import type { WaitCancellation } from './signals/wait-cancellation';
+import type { LimitEvent, LimitName } from './limits/limits';
 
 /** In-process signals (not the source of truth: the store is). */
 export interface ProviderSignals {
@@ -44,8 +45,10 @@ export interface ProviderSignals {
 export interface Metrics {
   outcome(endpoint: string, outcome: string): void;
   observe(name: 'approval_to_token_ms' | 'notification_delivery_ms', ms: number): void;
+  /** An event of a guessing or flooding limit (see limits/limits.ts): both labels come from fixed sets. */
+  limit?(name: LimitName, event: LimitEvent): void;
 }
-export const noMetrics: Metrics = { outcome() {}, observe() {} };
+export const noMetrics: Metrics = { outcome() {}, observe() {}, limit() {} };
 
 /** Everything the protocol core needs, bound once by the composition root. */
 export interface ProviderContext {

@@ -13,6 +13,7 @@ export * from './ports/http-client.port';
 export * from './ports/owner-notifier.port';
 export * from './ports/logger.port';
 export * from './ports/key-ring.port';
+export * from './ports/limit-store.port';
 export * from './wire/wire';
 export * from './settings';
 export * from './context';
@@ -73,3 +74,8 @@ export * from './resource/jwks.handler';
 
 // --- in-memory stores ---
 export * from './memory/memory-stores';
+
+// --- guessing and flooding limits ---
+export * from './limits/flexible-limit-store';
+export * from './limits/limits';
+export * from './limits/source-failures';

@@ -1,3 +1,35 @@
+/** Limits on guessing and flooding (README, "Limits"). Counts and seconds. */
+export interface LimitSettings {
+  /** Wrong user codes for one owner before the owner's user code is locked. */
+  userCodeMaxFailures: number;
+  /** How long a user code stays locked, and the window its failures are counted in. */
+  userCodeLockSeconds: number;
+  /** Wrong user codes one client may send (for any owners) per userCodeLockSeconds before its user codes are refused. */
+  userCodeClientMaxFailures: number;
+  /** Pending requests an owner may have at once (approval fatigue). */
+  ownerPendingMax: number;
+  /** New requests one client may place on one owner per clientOwnerWindowSeconds. */
+  clientOwnerRequests: number;
+  clientOwnerWindowSeconds: number;
+  /** Failed authentications (client, owner device, admin token) one source address may make per authFailureWindowSeconds. */
+  authFailuresPerSource: number;
+  authFailureWindowSeconds: number;
+  /** How long a source over that limit is refused. */
+  authBlockSeconds: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<LimitSettings> = {
+  userCodeMaxFailures: 5,
+  userCodeLockSeconds: 900,
+  userCodeClientMaxFailures: 50,
+  ownerPendingMax: 20,
+  clientOwnerRequests: 10,
+  clientOwnerWindowSeconds: 60,
+  authFailuresPerSource: 20,
+  authFailureWindowSeconds: 300,
+  authBlockSeconds: 900,
+};
+
 /** Provider policy, parsed once from the environment by @onboard/config. Times in seconds. */
 export interface ProviderSettings {
   /** Issuer identifier (no trailing slash); endpoints are issuer + path. */
@@ -48,6 +80,8 @@ export interface ProviderSettings {
   notificationTimeoutMs: number;
   /** RFC 9396 §14: accepted authorization_details types; absent = any type (advertised only when set). */
   authorizationDetailsTypesSupported?: string[];
+  /** Limits on guessing and flooding. */
+  limits: LimitSettings;
 }
 
 export const defaultSettings = (issuer: string): ProviderSettings => ({
@@ -72,4 +106,5 @@ export const defaultSettings = (issuer: string): ProviderSettings => ({
   notificationMaxAttempts: 8,
   notificationBackoffMs: 500,
   notificationTimeoutMs: 5000,
+  limits: { ...DEFAULT_LIMITS },
 });

@@ -26,6 +26,13 @@ export interface BrokerLimits {
   /** Messages a device may publish: burst and sustained rate; the excess is dropped. */
   messageBurstPerDevice: number;
   messageRatePerDevicePerSecond: number;
+  /**
+   * Refused connect credentials one remote address may send per authFailureWindowSeconds;
+   * beyond it the address gets CONNACK 3 for authBlockSeconds (README, "Limits").
+   */
+  authFailuresPerSource: number;
+  authFailureWindowSeconds: number;
+  authBlockSeconds: number;
 }
 
 /** The MQTT-over-TLS listener. */
@@ -114,6 +121,9 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   connectRatePerClientIdPerSecond: 0.2,
   messageBurstPerDevice: 40,
   messageRatePerDevicePerSecond: 10,
+  authFailuresPerSource: 20,
+  authFailureWindowSeconds: 300,
+  authBlockSeconds: 900,
 };
 
 /**
@@ -192,6 +202,18 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
         1e6,
       ),
       connectBurstPerIp: number(env, 'BRIDGE_CONNECT_BURST_PER_IP', DEFAULT_BROKER_LIMITS.connectBurstPerIp, 1, 1e6),
+      authFailuresPerSource: integer(
+        env,
+        'BRIDGE_AUTH_FAILURES_PER_SOURCE',
+        DEFAULT_BROKER_LIMITS.authFailuresPerSource,
+      ),
+      authFailureWindowSeconds: integer(
+        env,
+        'BRIDGE_AUTH_FAILURE_WINDOW',
+        DEFAULT_BROKER_LIMITS.authFailureWindowSeconds,
+        86_400,
+      ),
+      authBlockSeconds: integer(env, 'BRIDGE_AUTH_BLOCK_SECONDS', DEFAULT_BROKER_LIMITS.authBlockSeconds, 30 * 86_400),
     },
   };
 }
@@ -224,6 +246,11 @@ export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   PROVIDER_ADMIN_URL: "the provider's admin API when it has a listener of its own (ADMIN_PORT; default PROVIDER_URL)",
   BRIDGE_ADMIN_TOKEN: `bearer token of the bridge admin API (at least ${MIN_ADMIN_TOKEN_LENGTH} characters; unset disables it)`,
   BRIDGE_PROVIDER_CONCURRENCY: 'provider admin calls in parallel during an import (default 16)',
+  BRIDGE_AUTH_FAILURES_PER_SOURCE:
+    'refused MQTT connect credentials and wrong admin tokens one address may send per BRIDGE_AUTH_FAILURE_WINDOW (default 20)',
+  BRIDGE_AUTH_FAILURE_WINDOW: 'seconds (default 300)',
+  BRIDGE_AUTH_BLOCK_SECONDS:
+    'how long an address over BRIDGE_AUTH_FAILURES_PER_SOURCE gets CONNACK 3 and 429 from the admin API (default 900)',
   BRIDGE_DATABASE_URL: 'sqlite:<file> (default sqlite:./data/bridge.sqlite), sqlite::memory: or postgres://…',
   BRIDGE_CLOCK_TOLERANCE_SECONDS: 'clock skew accepted on connect credentials (default 30)',
   BRIDGE_MAX_PACKET_BYTES: 'largest MQTT packet (default 32768)',
@@ -253,6 +280,16 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   if (!Number.isFinite(value) || value < min || value > max)
     throw new ConfigError(name, `must be a number between ${min} and ${max}, got '${raw}'`);
   return value;
+}
+
+/** A whole number from 1 to `max`. */
+function integer(env: Env, name: string, fallback: number, max = 1_000_000_000): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new ConfigError(name, `expected a whole number from 1 to ${max}, got '${raw}'`);
+  }
+  return Number(raw);
 }
 
 function token(env: Env, name: string): string | undefined {

@@ -234,4 +234,47 @@ describe('loadConfig', () => {
       'a-long-enough-admin-token',
     );
   });
+
+  it('reads the guessing and flooding limits, with the documented defaults', () => {
+    expect(loadConfig({}).settings.limits).toEqual({
+      userCodeMaxFailures: 5,
+      userCodeLockSeconds: 900,
+      userCodeClientMaxFailures: 50,
+      ownerPendingMax: 20,
+      clientOwnerRequests: 10,
+      clientOwnerWindowSeconds: 60,
+      authFailuresPerSource: 20,
+      authFailureWindowSeconds: 300,
+      authBlockSeconds: 900,
+    });
+    const limits = loadConfig({
+      USER_CODE_MAX_FAILURES: '3',
+      USER_CODE_LOCK_SECONDS: '60',
+      USER_CODE_CLIENT_MAX_FAILURES: '7',
+      OWNER_PENDING_LIMIT: '5',
+      CLIENT_OWNER_REQUEST_LIMIT: '1000000',
+      CLIENT_OWNER_REQUEST_WINDOW: '10',
+      AUTH_FAILURES_PER_SOURCE: '8',
+      AUTH_FAILURE_WINDOW: '30',
+      AUTH_BLOCK_SECONDS: '45',
+    }).settings.limits;
+    expect(limits).toEqual({
+      userCodeMaxFailures: 3,
+      userCodeLockSeconds: 60,
+      userCodeClientMaxFailures: 7,
+      ownerPendingMax: 5,
+      clientOwnerRequests: 1_000_000,
+      clientOwnerWindowSeconds: 10,
+      authFailuresPerSource: 8,
+      authFailureWindowSeconds: 30,
+      authBlockSeconds: 45,
+    });
+  });
+
+  it('refuses a limit of zero or a malformed one, naming the variable', () => {
+    expect(() => loadConfig({ OWNER_PENDING_LIMIT: '0' })).toThrow(/^OWNER_PENDING_LIMIT: must be between 1 and/);
+    expect(() => loadConfig({ USER_CODE_MAX_FAILURES: 'five' })).toThrow(
+      /^USER_CODE_MAX_FAILURES: expected an integer/,
+    );
+  });
 });

@@ -1,4 +1,10 @@
-import { createOutboundGuard, defaultSettings, parseCidr, type ProviderSettings } from '@onboard/ciba-core';
+import {
+  createOutboundGuard,
+  defaultSettings,
+  parseCidr,
+  type LimitSettings,
+  type ProviderSettings,
+} from '@onboard/ciba-core';
 
 import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
 
@@ -182,6 +188,30 @@ function parseOperatorListener(env: Env, mainPort: number): { port: number; host
   return { port, host: host ?? '127.0.0.1' };
 }
 
+const DAY = 86_400;
+const MAX_COUNT = 1_000_000_000;
+
+/** The guessing and flooding limits (README, "Limits"). */
+function parseLimits(env: Env, base: LimitSettings): LimitSettings {
+  return {
+    userCodeMaxFailures: integer(env, 'USER_CODE_MAX_FAILURES', base.userCodeMaxFailures, 1, 1000),
+    userCodeLockSeconds: integer(env, 'USER_CODE_LOCK_SECONDS', base.userCodeLockSeconds, 1, 30 * DAY),
+    userCodeClientMaxFailures: integer(
+      env,
+      'USER_CODE_CLIENT_MAX_FAILURES',
+      base.userCodeClientMaxFailures,
+      1,
+      MAX_COUNT,
+    ),
+    ownerPendingMax: integer(env, 'OWNER_PENDING_LIMIT', base.ownerPendingMax, 1, MAX_COUNT),
+    clientOwnerRequests: integer(env, 'CLIENT_OWNER_REQUEST_LIMIT', base.clientOwnerRequests, 1, MAX_COUNT),
+    clientOwnerWindowSeconds: integer(env, 'CLIENT_OWNER_REQUEST_WINDOW', base.clientOwnerWindowSeconds, 1, DAY),
+    authFailuresPerSource: integer(env, 'AUTH_FAILURES_PER_SOURCE', base.authFailuresPerSource, 1, MAX_COUNT),
+    authFailureWindowSeconds: integer(env, 'AUTH_FAILURE_WINDOW', base.authFailureWindowSeconds, 1, DAY),
+    authBlockSeconds: integer(env, 'AUTH_BLOCK_SECONDS', base.authBlockSeconds, 1, 30 * DAY),
+  };
+}
+
 /** Shortest admin token accepted: it guards the whole admin API. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -242,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     notificationMaxAttempts: integer(env, 'NOTIFICATION_MAX_ATTEMPTS', base.notificationMaxAttempts, 1, 100),
     notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
     notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
+    limits: parseLimits(env, base.limits),
   };
   checkIssuerTargets(settings);
   if (settings.defaultExpiry > settings.maxExpiry) {
@@ -305,4 +336,17 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   NOTIFICATION_MAX_ATTEMPTS: 'ping/push delivery attempts (default 8)',
   NOTIFICATION_BACKOFF_MS: 'base retry backoff in ms (default 500)',
   NOTIFICATION_TIMEOUT_MS: 'per-attempt timeout in ms (default 5000)',
+  USER_CODE_MAX_FAILURES: "wrong user codes for one owner before the owner's user code is locked (default 5)",
+  USER_CODE_LOCK_SECONDS:
+    'how long a locked user code stays locked; also the window failures are counted in (default 900)',
+  USER_CODE_CLIENT_MAX_FAILURES:
+    'wrong user codes one client may send per USER_CODE_LOCK_SECONDS before its user codes are refused (default 50)',
+  OWNER_PENDING_LIMIT: 'pending requests one owner may have at once; more: 403 access_denied (default 20)',
+  CLIENT_OWNER_REQUEST_LIMIT:
+    'new requests one client may place on one owner per CLIENT_OWNER_REQUEST_WINDOW; more: 429 slow_down (default 10)',
+  CLIENT_OWNER_REQUEST_WINDOW: 'seconds (default 60)',
+  AUTH_FAILURES_PER_SOURCE:
+    'failed client, owner-device or admin authentications one address may make per AUTH_FAILURE_WINDOW (default 20)',
+  AUTH_FAILURE_WINDOW: 'seconds (default 300)',
+  AUTH_BLOCK_SECONDS: 'how long an address over AUTH_FAILURES_PER_SOURCE gets 429 slow_down (default 900)',
 };

@@ -32,7 +32,9 @@ export interface PrometheusMetrics extends Metrics {
  * Exported series (with the default prefix `onboard_`):
  * - `http_requests_total{route,method,status}`, `http_request_duration_ms{route,method}`;
  * - `outcomes_total{endpoint,outcome}` (e.g. token / authorization_pending);
- * - `approval_to_token_ms`, `notification_delivery_ms` histograms.
+ * - `approval_to_token_ms`, `notification_delivery_ms` histograms;
+ * - `limit_events_total{limit,event}`: the guessing and flooding limits (README, "Limits"):
+ *   `limit` is one of LIMIT_NAMES, `event` one of failure, locked, refused, unlocked.
  *
  * @example
  * const metrics = createPrometheusMetrics();
@@ -63,6 +65,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     labelNames: ['endpoint', 'outcome'] as const,
     registers: [registry],
   });
+  const limitEvents = new Counter({
+    name: `${prefix}limit_events_total`,
+    help: 'Guessing and flooding limits: wrong attempts (failure), keys locked, attempts refused, unlocks, by limit',
+    labelNames: ['limit', 'event'] as const,
+    registers: [registry],
+  });
   const histograms = {
     approval_to_token_ms: new Histogram({
       name: `${prefix}approval_to_token_ms`,
@@ -82,6 +90,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     registry,
     outcome(endpoint, outcome) {
       outcomes.inc({ endpoint, outcome });
+    },
+    limit(name, event) {
+      limitEvents.inc({ limit: name, event });
     },
     observe(name, ms) {
       // Unknown names are ignored rather than thrown: metrics never fail a request.

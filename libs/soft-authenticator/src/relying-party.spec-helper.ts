@@ -59,7 +59,7 @@ export async function enrol(
  * The challenge of an approval: a SHA-256 commitment to the CIBA request, as raw bytes (a string
  * would be UTF-8-encoded and no longer be the digest).
  */
-export function commitment(authReqId: string, bindingMessage = 'K7-42'): Uint8Array {
+export function commitment(authReqId: string, bindingMessage = 'K7-42'): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash('sha256').update(`${authReqId}\n${bindingMessage}`).digest());
 }
 

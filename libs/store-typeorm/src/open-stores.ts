@@ -7,6 +7,7 @@ import { ALL_ENTITIES } from './entities/all-entities';
 import { ALL_MIGRATIONS } from './migrations/all-migrations';
 import { PostgresSession, SqliteSession } from './sql/sql-session';
 import { createSqlStores } from './sql/sql-stores';
+import { postgresLimitStore, sqliteLimitStore } from './limits/open-limit-store';
 import { startWalCheckpointer, type WalCheckpointer } from './sql/wal-checkpointer';
 
 export interface OpenStoresOptions {
@@ -47,7 +48,8 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 
 /**
  * Opens the database, applies pending migrations (never `synchronize`) and returns the
- * store bundle. SQLite runs with WAL journaling, `synchronous = NORMAL` and a busy
+ * store bundle. The counters of the guessing and flooding limits are in the database on
+ * PostgreSQL (`rate_limits`) and in a file beside it on SQLite (`<name>.limits.sqlite`). SQLite runs with WAL journaling, `synchronous = NORMAL` and a busy
  * timeout; its parent directory is created on first start.
  *
  * @example
@@ -74,12 +76,24 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
     target.kind === 'sqlite'
       ? SqliteSession.fromDataSource(dataSource, { groupCommit: true, onCommit: checkpointer?.committed })
       : new PostgresSession(dataSource);
+  let counters;
+  try {
+    counters =
+      target.kind === 'sqlite'
+        ? await sqliteLimitStore(target.file, options.busyTimeoutMs)
+        : postgresLimitStore(dataSource, 'rate_limits');
+  } catch (error) {
+    await checkpointer?.stop();
+    await dataSource.destroy();
+    throw error;
+  }
   let closed = false;
-  return createSqlStores(dataSource, session, async () => {
+  return createSqlStores(dataSource, session, counters.limits, async () => {
     if (closed) return;
     closed = true;
     if (session instanceof SqliteSession) session.flush();
     await checkpointer?.stop();
+    await counters.close();
     await dataSource.destroy();
   });
 }

@@ -413,6 +413,55 @@ export function runStoreContract(
         expect(await stores.authRequests.listPendingForOwner('sub-nobody', now)).toEqual([]);
       });
 
+      it('pages an owner’s pending requests newest first, from a cursor on', async () => {
+        const now = T0 + 1_000;
+        for (const [id, at] of [
+          ['a', 10],
+          ['c', 20],
+          ['b', 20],
+          ['d', 30],
+        ] as const) {
+          await stores.authRequests.create(authRequest({ id, authReqIdHash: `h-${id}`, createdAt: T0 + at }));
+        }
+        await stores.authRequests.create(authRequest({ id: 'gone', authReqIdHash: 'h-gone', expiresAt: now }));
+        await stores.authRequests.create(authRequest({ id: 'bob', authReqIdHash: 'h-bob', sub: 'sub-bob' }));
+        const page = (limit: number, before?: AuthRequest) =>
+          stores.authRequests
+            .pagePendingForOwner('sub-alice', now, { limit, before })
+            .then((rows) => rows.map((r) => r.id));
+        expect(await page(10)).toEqual(['d', 'c', 'b', 'a']);
+        expect(await page(2)).toEqual(['d', 'c']);
+        const c = (await stores.authRequests.find('c'))!;
+        expect(await page(2, c)).toEqual(['b', 'a']);
+        expect(await page(10, (await stores.authRequests.find('a'))!)).toEqual([]);
+      });
+
+      it('creates a request only while its owner has fewer pending than the limit', async () => {
+        const now = T0 + 1_000;
+        await stores.authRequests.create(authRequest({ id: 'old', authReqIdHash: 'h-old', expiresAt: now }));
+        await stores.authRequests.create(authRequest({ id: 'done', authReqIdHash: 'h-done', status: 'denied' }));
+        const make = (i: number) => authRequest({ id: `p${i}`, authReqIdHash: `h-p${i}` });
+        expect(await stores.authRequests.createIfFewerPending(make(1), 2, now)).toBe(true);
+        expect(await stores.authRequests.createIfFewerPending(make(2), 2, now)).toBe(true);
+        expect(await stores.authRequests.createIfFewerPending(make(3), 2, now)).toBe(false);
+        expect(await stores.authRequests.find('p3')).toBeUndefined();
+        // another owner has a limit of their own
+        const bob = authRequest({ id: 'b1', authReqIdHash: 'h-b1', sub: 'sub-bob' });
+        expect(await stores.authRequests.createIfFewerPending(bob, 2, now)).toBe(true);
+        await stores.authRequests.transition('p1', 'pending', { status: 'approved' });
+        expect(await stores.authRequests.createIfFewerPending(make(4), 2, now)).toBe(true);
+      });
+
+      it('keeps the pending limit when many creations for one owner race', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            stores.authRequests.createIfFewerPending(authRequest({ id: `r${i}`, authReqIdHash: `h-r${i}` }), 7, T0),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(7);
+        expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toHaveLength(7);
+      });
+
       it('drops a request from the pending list once it is approved', async () => {
         await stores.authRequests.create(authRequest());
         await stores.authRequests.transition('ar-1', 'pending', { status: 'approved' });
@@ -602,6 +651,60 @@ export function runStoreContract(
         expect(await stores.authRequests.find('edge')).toBeDefined();
         expect(await stores.authRequests.deleteExpired(T0 + 100)).toBe(0);
         expect(await stores.authRequests.deleteExpired(T0 + 1_000)).toBe(2);
+      });
+    });
+
+    describe('LimitStore', () => {
+      const rule = { name: 'contract_rule', points: 3, windowSeconds: 60, blockSeconds: 120 };
+
+      it('admits points attempts per key, refuses the next and blocks the key for blockSeconds', async () => {
+        const limiter = stores.limits.limiter(rule);
+        expect((await limiter.consume('k')).remaining).toBe(2);
+        await limiter.consume('k');
+        expect(await limiter.consume('k')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+        const refused = await limiter.consume('k');
+        expect(refused.allowed).toBe(false);
+        expect(refused.retryAfterMs).toBeGreaterThan(110_000);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(120_000);
+        expect((await limiter.check('k')).allowed).toBe(false);
+        // other keys and other rules count on their own
+        expect((await limiter.check('other')).allowed).toBe(true);
+        expect((await stores.limits.limiter({ ...rule, name: 'contract_other' }).consume('k')).allowed).toBe(true);
+      });
+
+      it('checks without counting, refunds an attempt, blocks on demand and forgets a key on reset', async () => {
+        const limiter = stores.limits.limiter(rule);
+        expect(await limiter.check('k')).toEqual({ allowed: true, remaining: 3, retryAfterMs: 0 });
+        await limiter.consume('k');
+        await limiter.consume('k');
+        await limiter.refund('k');
+        expect((await limiter.check('k')).remaining).toBe(2);
+        const blocked = await limiter.block('k');
+        expect(blocked.allowed).toBe(false);
+        expect((await limiter.check('k')).allowed).toBe(false);
+        await limiter.reset('k');
+        expect(await limiter.check('k')).toEqual({ allowed: true, remaining: 3, retryAfterMs: 0 });
+      });
+
+      it('counts concurrent attempts atomically', async () => {
+        const limiter = stores.limits.limiter({ name: 'contract_race', points: 5, windowSeconds: 60 });
+        const states = await Promise.all(Array.from({ length: 20 }, () => limiter.consume('k')));
+        expect(states.filter((s) => s.allowed)).toHaveLength(5);
+      });
+
+      it('keeps long keys apart', async () => {
+        const limiter = stores.limits.limiter({ name: 'contract_long', points: 1, windowSeconds: 60 });
+        const long = 'x'.repeat(300);
+        await limiter.consume(`${long}-1`);
+        expect((await limiter.consume(`${long}-1`)).allowed).toBe(false);
+        expect((await limiter.consume(`${long}-2`)).allowed).toBe(true);
+      });
+
+      it('deletes expired counters without touching live ones', async () => {
+        const limiter = stores.limits.limiter(rule);
+        await limiter.consume('k');
+        await stores.limits.deleteExpired(Date.now());
+        expect((await limiter.check('k')).remaining).toBe(2);
       });
     });
 

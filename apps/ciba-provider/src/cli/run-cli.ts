@@ -9,6 +9,7 @@ import {
   listOwners,
   registerClient,
   setOwnerUserCode,
+  unlockOwnerUserCode,
   type ProviderContext,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig } from '@onboard/config';
@@ -34,6 +35,7 @@ export const USAGE = `usage: npm run admin -- <command>
   owners add --email <e> [--phone <+E164>] [--username <u>] [--name <n>] [--sub <s>] [--user-code <c>]
   owners list                                                     list owners
   owners set-user-code <sub> <code>                               set or replace an owner's user code
+  owners unlock-user-code <sub>                                   unlock a user code locked after wrong attempts
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
   keys rotate                                                     new active ES256 and PS256 keys
   keys list                                                       list signing keys (public parts only)
@@ -175,6 +177,13 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx, [sub, code], _flags, out) {
       await setOwnerUserCode(ctx, sub, code);
       out(`user code of ${sub} set`);
+    },
+  },
+  'owners unlock-user-code': {
+    positionals: 1,
+    async run(ctx, [sub], _flags, out) {
+      await unlockOwnerUserCode(ctx, sub);
+      out(`user code of ${sub} unlocked`);
     },
   },
   'owners add-device': {

@@ -8,6 +8,7 @@ import {
   handleOwnerDeviceGetRequest,
   handleOwnerDeviceListRequests,
   handleOwnerDeviceSetUserCode,
+  handleOwnerDeviceUnlockUserCode,
   handleRegistration,
   handleRevocation,
   handleToken,
@@ -71,6 +72,11 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
     handle: (ctx, req, { id }) => handleOwnerDeviceDecision(ctx, req, id, 'deny'),
   },
   { method: 'PUT', path: `${OWNER_DEVICE}/user-code`, handle: (ctx, req) => handleOwnerDeviceSetUserCode(ctx, req) },
+  {
+    method: 'POST',
+    path: `${OWNER_DEVICE}/user-code/unlock`,
+    handle: (ctx, req) => handleOwnerDeviceUnlockUserCode(ctx, req),
+  },
 ];
 
 /** A route that matched, with its decoded path parameters. */

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEVICE_STATUSES, MAX_DEVICE_PAGE, type DeviceRecord, type DeviceStatus } from '@onboard/bridge-core';
+import { SourceFailures, createMemoryLimitStore, silentLogger, type Logger } from '@onboard/ciba-core';
 import { HttpError, json, type BridgeHttpRequest, type BridgeHttpServer } from '../infra/http-server';
 import { DeviceAdminError, type DeviceAdmin, type ImportEntry, type ImportLineResult } from './device-admin';
 
@@ -18,12 +19,30 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
  * - `GET /admin/v1/devices[?status=&after=&limit=]`, `GET /admin/v1/devices/{id}`;
  * - `POST /admin/v1/devices/{id}/disable`, `POST /admin/v1/devices/{id}/revoke`.
  * Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
+ * Wrong admin tokens are counted per remote address (`failures`); an address over the limit gets
+ * 429 `slow_down` with `Retry-After` until its block ends, whatever token it sends.
  */
-export function registerDeviceAdminRoutes(http: BridgeHttpServer, admin: DeviceAdmin, adminToken: string): void {
+export function registerDeviceAdminRoutes(
+  http: BridgeHttpServer,
+  admin: DeviceAdmin,
+  adminToken: string,
+  options: { failures?: SourceFailures; logger?: Logger } = {},
+): void {
   const expected = digest(adminToken);
+  const failures =
+    options.failures ??
+    new SourceFailures(
+      createMemoryLimitStore().limiter({
+        name: 'bridge_auth_admin',
+        points: 20,
+        windowSeconds: 300,
+        blockSeconds: 900,
+      }),
+    );
+  const logger = options.logger ?? silentLogger;
   const guarded =
     (handler: (req: BridgeHttpRequest) => Promise<ReturnType<typeof json>>) => async (req: BridgeHttpRequest) => {
-      authenticate(req, expected);
+      await authenticate(req, expected, failures, logger);
       try {
         return await handler(req);
       } catch (err) {
@@ -92,10 +111,35 @@ function digest(value: string): Buffer {
 }
 
 /** RFC 6750 §2.1 bearer token, compared in constant time (hashes of equal length). */
-function authenticate(req: BridgeHttpRequest, expected: Buffer): void {
+async function authenticate(
+  req: BridgeHttpRequest,
+  expected: Buffer,
+  failures: SourceFailures,
+  logger: Logger,
+): Promise<void> {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+  const source = req.remoteAddress;
+  if (match && source !== undefined) {
+    const state = await failures.check(source);
+    if (!state.allowed) {
+      const seconds = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
+      throw new HttpError(
+        429,
+        'slow_down',
+        `too many wrong admin tokens from this address; try again in ${seconds} seconds`,
+        {
+          'retry-after': String(seconds),
+        },
+      );
+    }
+  }
   if (match && timingSafeEqual(digest(match[1]), expected)) return;
+  // A wrong token (never a missing one) counts against the address; the token is not logged.
+  if (match) {
+    const state = source !== undefined ? await failures.fail(source) : undefined;
+    logger.warn('bridge admin authentication failed', { source, blocked: state ? !state.allowed : undefined });
+  }
   throw new HttpError(401, 'invalid_token', 'admin credential required', {
     'www-authenticate': match ? 'Bearer realm="bridge-admin", error="invalid_token"' : 'Bearer realm="bridge-admin"',
   });

@@ -4,14 +4,20 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import type { DevicePublisher } from '@onboard/bridge-core';
-import type { Clock, Logger } from '@onboard/ciba-core';
+import { SourceFailures, createMemoryLimitStore, type Clock, type LimitStore, type Logger } from '@onboard/ciba-core';
 import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
 import type { PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory } from '../devices/device-directory.port';
 import { BridgeMetrics } from './bridge-metrics';
 import { MemoryConnectReplayCache, type ConnectReplayCache } from './connect-replay-cache';
-import { DeviceAuthenticator, type AuthenticatedDevice } from './device-authenticator';
+import {
+  CONNACK,
+  DeviceAuthenticator,
+  type AuthenticatedDevice,
+  type AuthenticationOutcome,
+} from './device-authenticator';
+import type { ConnectRefusal } from './bridge-metrics';
 import { guardFrameSize } from './frame-size-guard';
 import { startListeners, type ListenerAddresses, type Listeners } from './listeners';
 import { TokenBucketLimiter } from './token-bucket';
@@ -36,7 +42,24 @@ export interface BridgeBrokerDependencies {
   logger: Logger;
   metrics: BridgeMetrics;
   replayCache?: ConnectReplayCache;
+  /** Counters of refused credentials per remote address (the store's, shared by replicas); default in memory. */
+  limits?: LimitStore;
 }
+
+/** Refusals that say the credential was wrong: counted against the remote address. */
+const GUESSES: ReadonlySet<ConnectRefusal> = new Set<ConnectRefusal>([
+  'invalid_client_id',
+  'username_mismatch',
+  'missing_credential',
+  'unknown_device',
+  'replayed_credential',
+  'malformed',
+  'bad_signature',
+  'expired',
+  'invalid_claims',
+  'lifetime_too_long',
+  'certificate_mismatch',
+]);
 
 /**
  * The embedded aedes broker with the bridge's policy: connection rate limits (`preConnect`),
@@ -55,6 +78,7 @@ export class BridgeBroker implements DevicePublisher {
   private readonly perIp: TokenBucketLimiter;
   private readonly perClientId: TokenBucketLimiter;
   private readonly authenticator: DeviceAuthenticator;
+  private readonly failures: SourceFailures;
 
   constructor(private readonly deps: BridgeBrokerDependencies) {
     const { limits } = deps.config;
@@ -66,6 +90,14 @@ export class BridgeBroker implements DevicePublisher {
       capacity: limits.connectBurstPerClientId,
       refillPerSecond: limits.connectRatePerClientIdPerSecond,
     });
+    this.failures = new SourceFailures(
+      (deps.limits ?? createMemoryLimitStore()).limiter({
+        name: 'bridge_auth_mqtt',
+        points: limits.authFailuresPerSource,
+        windowSeconds: limits.authFailureWindowSeconds,
+        blockSeconds: limits.authBlockSeconds,
+      }),
+    );
     this.authenticator = new DeviceAuthenticator(
       deps.directory,
       deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
@@ -108,8 +140,7 @@ export class BridgeBroker implements DevicePublisher {
           ? callback(null, true)
           : callback(new Error('connection rate limited'), false),
       authenticate: (client, username, password, done) => {
-        this.authenticator
-          .authenticate(client.id, username, password, this.remoteAddresses.get(client.conn), peerCertificate(client))
+        this.authenticateLimited(client, username, password)
           .then((outcome) => {
             if (outcome.ok) {
               this.devices.set(client, outcome.device);
@@ -242,6 +273,37 @@ export class BridgeBroker implements DevicePublisher {
       this.deps.logger.warn('mqtt packet too large, connection closed', { remoteAddress });
     });
     aedes.handle(stream, req);
+  }
+
+  /**
+   * Device authentication under the limit on refused credentials per remote address (README,
+   * "Limits"): a blocked address gets CONNACK 3 (server unavailable: devices back off and retry)
+   * before its credential is looked at, so a blocked guesser learns nothing, not even from a
+   * right guess; each credential refused as wrong counts against the address.
+   */
+  private async authenticateLimited(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthenticationOutcome> {
+    const remoteAddress = this.remoteAddresses.get(client.conn);
+    if (remoteAddress !== undefined && !(await this.failures.check(remoteAddress)).allowed) {
+      this.deps.metrics.countConnectRefusal('source_blocked');
+      this.deps.logger.warn('mqtt connect refused', { reason: 'source_blocked', remoteAddress });
+      return { ok: false, returnCode: CONNACK.serverUnavailable, reason: 'source_blocked' };
+    }
+    const outcome = await this.authenticator.authenticate(
+      client.id,
+      username,
+      password,
+      remoteAddress,
+      peerCertificate(client),
+    );
+    if (!outcome.ok && remoteAddress !== undefined && GUESSES.has(outcome.reason)) {
+      const state = await this.failures.fail(remoteAddress);
+      if (!state.allowed) this.deps.logger.warn('mqtt connect source blocked', { remoteAddress });
+    }
+    return outcome;
   }
 
   /** Connection rate limits per remote address and per client id (before any credential work). */

@@ -15,7 +15,9 @@ export type ConnectRefusal =
   | 'invalid_claims'
   | 'lifetime_too_long'
   | 'certificate_mismatch'
-  | 'directory_unavailable';
+  | 'directory_unavailable'
+  /** The remote address sent too many refused credentials and is blocked for a while (README, "Limits"). */
+  | 'source_blocked';
 
 /** Why an inbound message was dropped without an answer (docs/protocol.md, "Dropped messages"). */
 export type DropReason = 'unauthenticated' | 'foreign_topic' | 'rate_limited';

@@ -1,5 +1,5 @@
 import type { BridgeStore } from '@onboard/bridge-core';
-import { createNodeHttpClient, type Logger } from '@onboard/ciba-core';
+import { SourceFailures, createNodeHttpClient, type Logger } from '@onboard/ciba-core';
 import type { BridgeConfig } from '@onboard/config';
 import { createJsonLogger } from '@onboard/observability';
 import { openBridgeStores } from '@onboard/store-typeorm';
@@ -99,7 +99,15 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
         notificationEndpoint: `${publicUrl}${NOTIFY_PATH}`,
         concurrency: config.providerConcurrency,
       });
-      registerDeviceAdminRoutes(adminHttp, admin, config.adminToken);
+      const adminFailures = new SourceFailures(
+        store.limits.limiter({
+          name: 'bridge_auth_admin',
+          points: config.limits.authFailuresPerSource,
+          windowSeconds: config.limits.authFailureWindowSeconds,
+          blockSeconds: config.limits.authBlockSeconds,
+        }),
+      );
+      registerDeviceAdminRoutes(adminHttp, admin, config.adminToken, { failures: adminFailures, logger });
     }
     // node:http with keep-alive: the relay's backchannel and token calls cost a fraction of the
     // CPU undici's fetch spends on them (`npm run bench:bridge` profile); a burst of head-units

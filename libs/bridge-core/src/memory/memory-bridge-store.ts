@@ -1,3 +1,4 @@
+import { createMemoryLimitStore } from '@onboard/ciba-core';
 import type { BridgeStore } from '../ports/bridge-store.port';
 import {
   MAX_DEVICE_PAGE,
@@ -153,7 +154,12 @@ export class MemoryRelayLedger implements RelayLedger {
  * await store.devices.save({ deviceId: 'hu-1', publicJwks: [jwk], status: 'active', createdAt: 0, updatedAt: 0 });
  */
 export function createMemoryBridgeStore(): BridgeStore {
-  return { devices: new MemoryDeviceRegistry(), relays: new MemoryRelayLedger(), close: async () => undefined };
+  return {
+    devices: new MemoryDeviceRegistry(),
+    relays: new MemoryRelayLedger(),
+    limits: createMemoryLimitStore(),
+    close: async () => undefined,
+  };
 }
 
 function keyOf(deviceId: string, requestId: string): string {

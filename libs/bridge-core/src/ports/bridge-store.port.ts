@@ -1,3 +1,4 @@
+import type { LimitStore } from '@onboard/ciba-core';
 import type { DeviceRegistry } from './device-registry.port';
 import type { RelayLedger } from './relay-ledger.port';
 
@@ -5,6 +6,8 @@ import type { RelayLedger } from './relay-ledger.port';
 export interface BridgeStore {
   devices: DeviceRegistry;
   relays: RelayLedger;
+  /** Counters of the bridge's limits on failed authentications (shared by replicas on one database). */
+  limits: LimitStore;
   /** Releases connections; the store is unusable afterwards. */
   close(): Promise<void>;
 }

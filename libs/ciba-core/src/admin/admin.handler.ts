@@ -6,6 +6,7 @@ import { InvalidRequest, InvalidToken, MethodNotAllowed, NotFound } from '../err
 import { parseJsonBody } from '../http/parse-body';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import type { AuditEvent } from '../ports/stores.port';
+import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
 import { bearerToken } from '../owner-device/authenticate-owner-device';
 import { registerClient } from '../registration/register-client';
 import type { WireRequest, WireResponse } from '../wire/wire';
@@ -20,6 +21,7 @@ import {
   listOwnerDevices,
   listOwners,
   setOwnerUserCode,
+  unlockOwnerUserCode,
 } from './admin';
 
 const digest = (value: string) => hash('sha256', value, 'buffer');
@@ -29,11 +31,14 @@ const digest = (value: string) => hash('sha256', value, 'buffer');
  * time (both sides hashed first, so length does not leak either). Without a configured
  * admin token the API does not exist (404).
  */
-export function authenticateAdmin(ctx: ProviderContext, req: WireRequest): void {
+export async function authenticateAdmin(ctx: ProviderContext, req: WireRequest): Promise<void> {
   const expected = ctx.settings.adminToken;
   if (!expected) throw new NotFound('not found');
   const presented = bearerToken(req);
+  // README, "Limits": wrong admin tokens are counted per source address, which is then blocked.
+  if (presented) await refuseBlockedSource(ctx, 'admin', req.ip);
   if (!presented || !timingSafeEqual(digest(presented), digest(expected))) {
+    if (presented) await countAuthFailure(ctx, 'admin', req.ip);
     const error = new InvalidToken('admin credential required');
     error.headers['www-authenticate'] = presented
       ? 'Bearer realm="admin", error="invalid_token"'
@@ -134,6 +139,11 @@ const ROUTES: [string, string, Route][] = [
       return jsonNoStore(200, ownerView(await setOwnerUserCode(ctx, sub, code)));
     },
   ],
+  [
+    'POST',
+    'owners/*/user-code/unlock',
+    async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await unlockOwnerUserCode(ctx, sub))),
+  ],
   ['POST', 'owners/*/disable', async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub)))],
   [
     'GET',
@@ -190,7 +200,8 @@ function match(pattern: string, segments: string[]): string[] | undefined {
 
 /**
  * The admin HTTP API (under PATHS.admin), for operators and the admin CLI:
- * - `GET/POST /owners`, `PUT /owners/{sub}/user-code`, `POST /owners/{sub}/disable`
+ * - `GET/POST /owners`, `PUT /owners/{sub}/user-code`, `POST /owners/{sub}/user-code/unlock`,
+ *   `POST /owners/{sub}/disable`
  * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
  *   `POST /owners/{sub}/devices/{id}/disable`
  * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),
@@ -204,7 +215,7 @@ function match(pattern: string, segments: string[]): string[] | undefined {
  */
 export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpath: string): Promise<WireResponse> {
   try {
-    authenticateAdmin(ctx, req);
+    await authenticateAdmin(ctx, req);
     let segments: string[];
     try {
       segments = subpath.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);

@@ -3,6 +3,7 @@ import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { hashUserCode } from '../backchannel/user-code';
 import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
+import { unlockUserCode, userCodeOwnerLimiter } from '../limits/limits';
 import { hashCredential } from '../owner-device/authenticate-owner-device';
 
 /** Input of {@link createOwner}; every field optional except that one identifier is needed for login_hint. */
@@ -104,8 +105,25 @@ export async function setOwnerUserCode(ctx: ProviderContext, sub: string, userCo
   const owner = await requireOwner(ctx, sub);
   const updated = { ...owner, userCodeHash: await hashUserCode(code) };
   await ctx.stores.owners.save(updated);
+  // Wrong guesses at the old code say nothing about the new one: a lock ends with it.
+  await userCodeOwnerLimiter(ctx).reset(sub);
   await audit(ctx, 'owner.user_code_changed', { sub });
   return updated;
+}
+
+/**
+ * Unlock an owner's user code locked after too many wrong attempts (README, "Limits"):
+ * the count of wrong codes is forgotten and the lock ends now. Audited as
+ * `owner.user_code_unlocked`.
+ *
+ * @throws NotFound when there is no such owner.
+ * @example
+ * await unlockOwnerUserCode(ctx, 'alice');
+ */
+export async function unlockOwnerUserCode(ctx: ProviderContext, sub: string): Promise<Owner> {
+  const owner = await requireOwner(ctx, sub);
+  await unlockUserCode(ctx, sub);
+  return owner;
 }
 
 /** Disable an owner: no new requests resolve to them and their devices stop authenticating. */

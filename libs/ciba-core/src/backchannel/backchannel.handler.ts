@@ -16,6 +16,7 @@ import { checkClientNotificationToken } from './check-client-notification-token'
 import { checkDpopJkt } from './check-dpop-jkt';
 import { checkHints } from './check-hints';
 import { checkRequestedExpiry } from './check-requested-expiry';
+import { checkRequestRate } from './check-request-rate';
 import { checkScope } from './check-scope';
 import { checkUserCode } from './check-user-code';
 import { createAuthRequest } from './create-auth-request';
@@ -66,6 +67,9 @@ export async function handleBackchannelAuthentication(
       { scope, acrValues, bindingMessage, authorizationDetails, expiresIn },
       hooks,
     );
+    // Approval fatigue: the client's pace of new requests for this owner (the owner's
+    // pending maximum is kept by createAuthRequest).
+    await checkRequestRate(ctx, client, owner);
     // §7.3 acknowledgement
     const { request, authReqId } = await createAuthRequest(ctx, {
       client,

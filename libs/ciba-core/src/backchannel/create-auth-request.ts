@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner } from '../domain/owner';
+import { AccessDenied } from '../errors/oauth-error';
 import { sha256Base64url } from '../tokens/token-hashes';
 
 /** CIBA §7.3 / §14: auth_req_id entropy; 32 random bytes = 256 bits, unpadded base64url. */
@@ -25,6 +26,14 @@ export interface NewAuthRequest {
  * Create and persist the pending auth request (CIBA §7.3). The auth_req_id is a
  * bearer secret: only its sha-256 is stored, except for ping/push where the
  * notification must carry it (CIBA §10.2, §10.3).
+ *
+ * An owner has at most `limits.ownerPendingMax` pending requests (approval fatigue: a
+ * person answers a handful, not hundreds); the store counts and inserts in one atomic
+ * step, across replicas too. Beyond it the OpenID Provider denies the request (CIBA §13
+ * access_denied, 403): the owner's queue, not the client's pace, is full, and only the
+ * owner's answers or the requests' expiry free it.
+ *
+ * @throws AccessDenied when the owner already has the maximum of pending requests.
  */
 export async function createAuthRequest(
   ctx: ProviderContext,
@@ -54,6 +63,10 @@ export async function createAuthRequest(
     request.clientNotificationToken = input.clientNotificationToken;
     request.deliveryAuthReqId = authReqId;
   }
-  await ctx.stores.authRequests.create(request);
+  const max = ctx.settings.limits.ownerPendingMax;
+  if (!(await ctx.stores.authRequests.createIfFewerPending(request, max, now))) {
+    ctx.metrics.limit?.('owner_pending', 'refused');
+    throw new AccessDenied(`the user already has ${max} requests waiting for a decision`);
+  }
   return { request, authReqId };
 }

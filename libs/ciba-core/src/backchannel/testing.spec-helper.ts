@@ -43,7 +43,13 @@ export async function createHarness(overrides: Partial<ProviderSettings> = {}): 
     set: (ms: number) => void (now = ms),
     advance: (seconds: number) => void (now += seconds * 1000),
   };
-  const settings = { ...defaultSettings(ISSUER), ...overrides };
+  const base = defaultSettings(ISSUER);
+  // Most specs place many requests for one owner; the limits have specs of their own.
+  const settings = {
+    ...base,
+    limits: { ...base.limits, ownerPendingMax: 1000, clientOwnerRequests: 1000 },
+    ...overrides,
+  };
   const stores = createMemoryStores();
   const routes = new Map<string, () => OutboundResponse>();
   const calls: OutboundRequest[] = [];

@@ -134,6 +134,19 @@ export class Conflict extends OAuthError {
   readonly code = 'conflict';
   override readonly status = 409;
 }
+/**
+ * Over a rate or attempt limit: HTTP 429 (RFC 6585 §4) with `Retry-After` (RFC 9110
+ * §10.2.3) saying when to try again, and OAuth's word for "too fast", `slow_down`
+ * (CIBA §11, RFC 8628 §3.5). The request itself may be valid; it would be served later.
+ */
+export class RateLimited extends OAuthError {
+  readonly code = 'slow_down';
+  override readonly status = 429;
+  constructor(description: string, retryAfterSeconds: number) {
+    super(description);
+    this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
 /** Rate limited. */
 export class TooManyRequests extends OAuthError {
   readonly code = 'too_many_requests';

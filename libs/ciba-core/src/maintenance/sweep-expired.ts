@@ -68,6 +68,12 @@ export async function sweepExpired(ctx: ProviderContext, options: SweepOptions =
     deletedRefreshTokens: await stores.refreshTokens.deleteExpired(now),
     deletedRevocations: await stores.revocations.deleteExpired(now),
   }));
+  // Counters of the guessing and flooding limits whose window and block are over.
+  try {
+    await ctx.stores.limits.deleteExpired(now);
+  } catch (error) {
+    ctx.logger.warn('could not delete expired limit counters', { errorMessage: (error as Error).message });
+  }
   const result: SweepResult = {
     expired,
     ...deleted,

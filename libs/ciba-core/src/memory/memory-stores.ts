@@ -9,6 +9,7 @@ import type {
   ClientStore,
   OutboxStore,
   OwnerStore,
+  PendingPage,
   RefreshTokenStore,
   ReplayStore,
   RevocationStore,
@@ -16,6 +17,7 @@ import type {
   Stores,
   TransitionGuard,
 } from '../ports/stores.port';
+import { createMemoryLimitStore } from '../limits/flexible-limit-store';
 import { ExpiryIndex } from './expiry-index';
 
 /*
@@ -217,6 +219,28 @@ class MemoryAuthRequestStore implements AuthRequestStore {
       if (row.expiresAt > now) out.push(row);
     }
     return out.sort(byCreatedThen('id')).map(copy);
+  }
+
+  async pagePendingForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
+    const newestFirst = (await this.listPendingForOwner(sub, now)).reverse();
+    const { before } = page;
+    const after = before
+      ? newestFirst.filter(
+          (r) => r.createdAt < before.createdAt || (r.createdAt === before.createdAt && r.id < before.id),
+        )
+      : newestFirst;
+    return after.slice(0, Math.max(0, page.limit));
+  }
+
+  async createIfFewerPending(request: AuthRequest, limit: number, now: number): Promise<boolean> {
+    // One synchronous step: nothing else runs between the count and the insert.
+    let pending = 0;
+    for (const id of this.pendingBySub.get(request.sub) ?? []) {
+      if (this.rows.get(id)!.expiresAt > now) pending++;
+    }
+    if (pending >= limit) return false;
+    await this.create(request);
+    return true;
   }
 
   async transition(
@@ -507,6 +531,7 @@ export function createMemoryStores(): Stores {
     signingKeys: new MemorySigningKeyStore(),
     outbox: new MemoryOutboxStore(),
     audit: new MemoryAuditStore(),
+    limits: createMemoryLimitStore(),
     transaction: (fn) => fn(stores),
     close: async () => {},
   };

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { InvalidToken } from '../errors/oauth-error';
+import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
 import type { WireRequest } from '../wire/wire';
 
 /**
@@ -37,7 +38,10 @@ function unauthorized(description?: string): InvalidToken {
  * call. Resolves the device and its owner from `Authorization: Bearer <credential>`.
  *
  * @throws InvalidToken (401, with WWW-Authenticate) when the credential is missing,
- * unknown, or its device or owner is disabled.
+ * unknown, or its device or owner is disabled; RateLimited (429) while the source address
+ * is blocked after too many wrong credentials (README, "Limits"). Each wrong credential
+ * is counted per address and logged (with the device id when the device exists), never
+ * the credential.
  */
 export async function authenticateOwnerDevice(
   ctx: ProviderContext,
@@ -45,9 +49,12 @@ export async function authenticateOwnerDevice(
 ): Promise<{ device: OwnerDevice; owner: Owner }> {
   const credential = bearerToken(req);
   if (!credential) throw unauthorized();
+  await refuseBlockedSource(ctx, 'owner_device', req.ip);
   const device = await ctx.stores.owners.findDeviceByCredentialHash(hashCredential(credential));
-  if (!device || device.disabled) throw unauthorized('the device credential is not valid');
-  const owner = await ctx.stores.owners.find(device.sub);
-  if (!owner || owner.disabled) throw unauthorized('the device credential is not valid');
+  const owner = device && !device.disabled ? await ctx.stores.owners.find(device.sub) : undefined;
+  if (!device || !owner || owner.disabled) {
+    await countAuthFailure(ctx, 'owner_device', req.ip, device ? { deviceId: device.id } : {});
+    throw unauthorized('the device credential is not valid');
+  }
   return { device, owner };
 }

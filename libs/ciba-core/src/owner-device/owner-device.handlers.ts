@@ -1,7 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
-import { setOwnerUserCode } from '../admin/admin';
+import { setOwnerUserCode, unlockOwnerUserCode } from '../admin/admin';
 import { completeAuthRequest } from '../completion/complete-auth-request';
 import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
 import { parseJsonBody } from '../http/parse-body';
@@ -12,6 +12,9 @@ import { authenticateOwnerDevice } from './authenticate-owner-device';
 
 /** Longest long poll an owner device may ask for with `?wait=` (seconds). */
 export const MAX_OWNER_DEVICE_WAIT_SECONDS = 30;
+/** Requests per page of the owner-device list without `?limit=`, and the most `?limit=` may ask for. */
+export const OWNER_DEVICE_PAGE_DEFAULT = 20;
+export const OWNER_DEVICE_PAGE_MAX = 100;
 
 /**
  * A pending request as the owner's device sees it. Times are ISO 8601 UTC strings;
@@ -68,18 +71,66 @@ function requireMethod(req: WireRequest, method: 'GET' | 'POST' | 'PUT'): void {
   }
 }
 
-function parseWait(req: WireRequest): number {
+function query(req: WireRequest): URLSearchParams {
   const q = req.url.indexOf('?');
-  const raw = q === -1 ? [] : new URLSearchParams(req.url.slice(q + 1)).getAll('wait');
-  if (raw.length === 0) return 0;
-  if (raw.length > 1 || !/^\d{1,3}$/.test(raw[0])) throw new InvalidRequest('wait must be a whole number of seconds');
-  return Math.min(Number(raw[0]), MAX_OWNER_DEVICE_WAIT_SECONDS);
+  return new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
+}
+
+/** The one value of query parameter `name`, if given; twice is an error. */
+function single(params: URLSearchParams, name: string): string | undefined {
+  const raw = params.getAll(name);
+  if (raw.length > 1) throw new InvalidRequest(`${name} is given more than once`);
+  return raw[0];
+}
+
+function parseWait(params: URLSearchParams): number {
+  const raw = single(params, 'wait');
+  if (raw === undefined) return 0;
+  if (!/^\d{1,3}$/.test(raw)) throw new InvalidRequest('wait must be a whole number of seconds');
+  return Math.min(Number(raw), MAX_OWNER_DEVICE_WAIT_SECONDS);
+}
+
+function parseLimit(params: URLSearchParams): number {
+  const raw = single(params, 'limit');
+  if (raw === undefined) return OWNER_DEVICE_PAGE_DEFAULT;
+  const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+  if (limit < 1 || limit > OWNER_DEVICE_PAGE_MAX) {
+    throw new InvalidRequest(`limit must be a whole number from 1 to ${OWNER_DEVICE_PAGE_MAX}`);
+  }
+  return limit;
+}
+
+/** The opaque cursor: where the previous page ended (base64url JSON `[createdAt, id]`). */
+const encodeCursor = (request: AuthRequest) =>
+  Buffer.from(JSON.stringify([request.createdAt, request.id])).toString('base64url');
+
+function parseCursor(params: URLSearchParams): { createdAt: number; id: string } | undefined {
+  const raw = single(params, 'cursor');
+  if (raw === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === 'string' &&
+      value[1].length <= 200
+    ) {
+      return { createdAt: value[0] as number, id: value[1] };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new InvalidRequest('cursor is not valid: pass next_cursor of the previous page unchanged');
 }
 
 /**
- * `GET {ownerDevice}/requests[?wait=N]`: the pending, unexpired requests of the
- * device's owner, oldest first, as `{requests: [...]}`. With `wait` (seconds, at most
- * 30) an empty list is held open until a request arrives or the time is up (long poll).
+ * `GET {ownerDevice}/requests[?limit=N][&cursor=C][&wait=S]`: the pending, unexpired
+ * requests of the device's owner, newest first, a page at a time, as
+ * `{requests: [...], next_cursor?}`. `limit` is 1 to 100 (default 20); `next_cursor` is
+ * there when more requests may follow, and `?cursor=` with it returns them. With `wait`
+ * (seconds, at most 30) an empty first page is held open until a request arrives or the
+ * time is up (long poll).
  *
  * @example
  * GET /owner-device/v1/requests?wait=25
@@ -89,18 +140,28 @@ export async function handleOwnerDeviceListRequests(ctx: ProviderContext, req: W
   try {
     requireMethod(req, 'GET');
     const { owner } = await authenticateOwnerDevice(ctx, req);
-    const wait = parseWait(req);
+    const params = query(req);
+    const wait = parseWait(params);
+    const limit = parseLimit(params);
+    const before = parseCursor(params);
+    // One more than asked for tells whether a next page exists.
+    const page = () =>
+      ctx.stores.authRequests.pagePendingForOwner(owner.sub, ctx.clock.now(), { limit: limit + 1, before });
     // Register the waiter before reading, so a request created meanwhile is not missed.
-    const cancellation = wait > 0 ? new WaitCancellation() : undefined;
+    const cancellation = wait > 0 && !before ? new WaitCancellation() : undefined;
     const woken = cancellation ? ctx.signals.waitForOwnerRequest(owner.sub, wait * 1000, cancellation) : undefined;
-    let requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());
+    let requests = await page();
     if (requests.length > 0 || !woken) {
       cancellation?.cancel();
     } else {
       await woken;
-      requests = await ctx.stores.authRequests.listPendingForOwner(owner.sub, ctx.clock.now());
+      requests = await page();
     }
-    return jsonNoStore(200, { requests: await toViews(ctx, requests) });
+    const more = requests.length > limit;
+    if (more) requests = requests.slice(0, limit);
+    const body: Record<string, unknown> = { requests: await toViews(ctx, requests) };
+    if (more) body.next_cursor = encodeCursor(requests[requests.length - 1]);
+    return jsonNoStore(200, body);
   } catch (error) {
     return renderHttpError(error, ctx.logger);
   }
@@ -184,6 +245,22 @@ export async function handleOwnerDeviceSetUserCode(ctx: ProviderContext, req: Wi
     const userCode = parseJsonBody(req).user_code;
     if (typeof userCode !== 'string') throw new InvalidRequest('user_code must be a string');
     await setOwnerUserCode(ctx, owner.sub, userCode);
+    return { status: 204, headers: { 'cache-control': 'no-store' } };
+  } catch (error) {
+    return renderHttpError(error, ctx.logger);
+  }
+}
+
+/**
+ * `POST {ownerDevice}/user-code/unlock`: the owner unlocks their user code, locked after
+ * too many wrong attempts (README, "Limits"), from their own authentication device.
+ * Answers `204`, whether or not it was locked.
+ */
+export async function handleOwnerDeviceUnlockUserCode(ctx: ProviderContext, req: WireRequest): Promise<WireResponse> {
+  try {
+    requireMethod(req, 'POST');
+    const { owner } = await authenticateOwnerDevice(ctx, req);
+    await unlockOwnerUserCode(ctx, owner.sub);
     return { status: 204, headers: { 'cache-control': 'no-store' } };
   } catch (error) {
     return renderHttpError(error, ctx.logger);

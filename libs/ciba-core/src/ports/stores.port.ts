@@ -2,6 +2,7 @@ import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { LimitStore } from './limit-store.port';
 
 /**
  * Persistence ports. Every implementation (in-memory, SQLite, PostgreSQL) passes
@@ -45,6 +46,19 @@ export interface AuthRequestStore {
   /** Pending, unexpired requests of an owner, oldest first. */
   listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]>;
   /**
+   * Pending, unexpired requests of an owner, newest first (`createdAt`, then `id`, both
+   * descending), at most `page.limit`; with `page.before`, only those that come after
+   * that position in this order (a cursor).
+   */
+  pagePendingForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]>;
+  /**
+   * Create `request` only if its owner has fewer than `limit` pending, unexpired (at `now`)
+   * requests. The count and the insert are one atomic step for every process sharing the
+   * store (PostgreSQL: under a per-owner transaction lock), so concurrent creations never
+   * exceed the limit. Returns false, creating nothing, when the owner is at the limit.
+   */
+  createIfFewerPending(request: AuthRequest, limit: number, now: number): Promise<boolean>;
+  /**
    * Compare-and-set: apply `patch` only if the row's status is still `from` (and every
    * condition of `guard` holds). `key` is the request's id or `{ authReqIdHash }`.
    * Returns the updated request, or undefined if the status had changed (lost race) or
@@ -62,6 +76,13 @@ export interface AuthRequestStore {
   touchPoll(id: string, lastPolledAt: number, interval: number): Promise<void>;
   /** Delete requests expired before `before` (uses the expires_at index). Returns count. */
   deleteExpired(before: number): Promise<number>;
+}
+
+/** A page of an owner's pending requests (see {@link AuthRequestStore.pagePendingForOwner}). */
+export interface PendingPage {
+  limit: number;
+  /** Only requests after this one in newest-first order. */
+  before?: { createdAt: number; id: string };
 }
 
 /** Consume-once markers: request-object jti, client-assertion jti, DPoP proof jti. */
@@ -160,6 +181,8 @@ export interface Stores {
   signingKeys: SigningKeyStore;
   outbox: OutboxStore;
   audit: AuditStore;
+  /** Counters of the guessing and flooding limits (not part of transactions). */
+  limits: LimitStore;
   /** Run `fn` in one transaction where the backend supports it. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
   close(): Promise<void>;

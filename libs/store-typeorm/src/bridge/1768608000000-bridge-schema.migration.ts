@@ -48,5 +48,27 @@ export class BridgeSchema1768608000000 implements MigrationInterface {
   }
 }
 
+/**
+ * `bridge_rate_limits`: counters of the bridge's failed-authentication limits on PostgreSQL
+ * (rate-limiter-flexible's table shape; its own name, since the bridge may share a database
+ * with the provider). On SQLite they live in a file beside the database instead.
+ */
+export class BridgeRateLimits1770422400002 implements MigrationInterface {
+  name = 'BridgeRateLimits1770422400002';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    if (queryRunner.connection.driver.options.type !== 'postgres') return;
+    await queryRunner.query(
+      `CREATE TABLE bridge_rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+    );
+    await queryRunner.query(`CREATE INDEX idx_bridge_rate_limits_expire ON bridge_rate_limits (expire)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    if (queryRunner.connection.driver.options.type !== 'postgres') return;
+    await queryRunner.query(`DROP TABLE bridge_rate_limits`);
+  }
+}
+
 /** Every migration of the bridge's database, oldest first. */
-export const BRIDGE_MIGRATIONS = [BridgeSchema1768608000000];
+export const BRIDGE_MIGRATIONS = [BridgeSchema1768608000000, BridgeRateLimits1770422400002];

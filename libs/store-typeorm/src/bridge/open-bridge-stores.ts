@@ -5,6 +5,7 @@ import { openDataSource, parseDatabaseUrl } from '../open-stores';
 import { PostgresSession, SqliteSession } from '../sql/sql-session';
 import { BRIDGE_MIGRATIONS } from './1768608000000-bridge-schema.migration';
 import { createSqlBridgeStore } from './sql-bridge-store';
+import { postgresLimitStore, sqliteLimitStore } from '../limits/open-limit-store';
 
 /** Default database of the bridge (`BRIDGE_DATABASE_URL`). */
 export const DEFAULT_BRIDGE_DATABASE_URL = 'sqlite:./data/bridge.sqlite';
@@ -22,7 +23,9 @@ export interface OpenBridgeStoresOptions {
 /**
  * Opens the bridge's database (device registry and request ledger), applies its migrations
  * (tracked in `bridge_migrations`, so it may share a PostgreSQL database with the provider) and
- * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`.
+ * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`. The counters
+ * of the failed-authentication limits are in `bridge_rate_limits` on PostgreSQL and in a file
+ * beside the database on SQLite (`bridge.limits.sqlite`).
  * @example
  * const store = await openBridgeStores({ databaseUrl: 'sqlite:./data/bridge.sqlite' });
  * await store.devices.find('hu-7f3a');
@@ -41,10 +44,21 @@ export async function openBridgeStores(options: OpenBridgeStoresOptions): Promis
     ...(target.kind === 'sqlite' ? { file: target.file } : {}),
   });
   const session = target.kind === 'sqlite' ? SqliteSession.fromDataSource(dataSource) : new PostgresSession(dataSource);
+  let counters;
+  try {
+    counters =
+      target.kind === 'sqlite'
+        ? await sqliteLimitStore(target.file, options.busyTimeoutMs)
+        : postgresLimitStore(dataSource, 'bridge_rate_limits');
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   let closed = false;
-  return createSqlBridgeStore(session, async () => {
+  return createSqlBridgeStore(session, counters.limits, async () => {
     if (closed) return;
     closed = true;
+    await counters.close();
     await dataSource.destroy();
   });
 }

@@ -1,3 +1,4 @@
+import type { LimitStore } from '@onboard/ciba-core';
 import {
   MAX_DEVICE_PAGE,
   type BridgeStore,
@@ -182,8 +183,8 @@ class SqlRelayLedger implements RelayLedger {
 }
 
 /** A {@link BridgeStore} over an open SQL session. */
-export function createSqlBridgeStore(sql: SqlSession, close: () => Promise<void>): BridgeStore {
-  return { devices: new SqlDeviceRegistry(sql), relays: new SqlRelayLedger(sql), close };
+export function createSqlBridgeStore(sql: SqlSession, limits: LimitStore, close: () => Promise<void>): BridgeStore {
+  return { devices: new SqlDeviceRegistry(sql), relays: new SqlRelayLedger(sql), limits, close };
 }
 
 function toDevice(row: Row): DeviceRecord {

@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { openStores, type OpenStoresOptions } from '../open-stores';
 import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from '../testing/postgres-test';
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migration';
+import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
 import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
@@ -116,8 +117,8 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
   });
 }
 
-/** Runs the newest migration's `down` on a database the stores have migrated. */
-async function undoLastMigration(options: DataSourceOptions): Promise<void> {
+/** Undo the newest migrations, down to and including the one named `through` (default: the newest). */
+async function undoLastMigration(options: DataSourceOptions, through?: string): Promise<void> {
   const dataSource = new DataSource({
     ...options,
     entities: [],
@@ -127,7 +128,9 @@ async function undoLastMigration(options: DataSourceOptions): Promise<void> {
   } as DataSourceOptions);
   await dataSource.initialize();
   try {
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    const at = through === undefined ? ALL_MIGRATIONS.length - 1 : ALL_MIGRATIONS.findIndex((m) => m.name === through);
+    if (at < 0) throw new Error(`no migration ${through}`);
+    for (let i = ALL_MIGRATIONS.length - 1; i >= at; i--) await dataSource.undoLastMigration({ transaction: 'all' });
   } finally {
     await dataSource.destroy();
   }
@@ -243,7 +246,7 @@ describe('migrations on SQLite', () => {
     } finally {
       await stores.close();
     }
-    await undoLastMigration({ type: 'better-sqlite3', database: file });
+    await undoLastMigration({ type: 'better-sqlite3', database: file }, AppendOnlyAuditPendingOutbox1769644800000.name);
     await withRawSqlite(file, async (db) => {
       expect(await tableSql(db, 'audit_events')).toMatch(
         /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,

@@ -5,11 +5,13 @@ import type {
   AuthRequestStore,
   Client,
   ClientStore,
+  LimitStore,
   OutboxMessage,
   OutboxStore,
   Owner,
   OwnerDevice,
   OwnerStore,
+  PendingPage,
   RefreshTokenRecord,
   RefreshTokenStore,
   ReplayStore,
@@ -200,6 +202,40 @@ class SqlAuthRequestStore implements AuthRequestStore {
       [sub, now],
     );
     return rows.map((r) => this.map.fromRow(r));
+  }
+  async pagePendingForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
+    // The pending-owner partial index finds the owner's pending rows; they are few (the
+    // owner's pending maximum), so sorting them newest first costs nothing.
+    const where = new Conditions().add('sub = ?', sub).add(`status = 'pending'`).add('expires_at > ?', now);
+    if (page.before) {
+      where.add(
+        '(created_at < ? OR (created_at = ? AND id < ?))',
+        page.before.createdAt,
+        page.before.createdAt,
+        page.before.id,
+      );
+    }
+    const rows = await this.sql.all(
+      `SELECT * FROM auth_requests WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, Math.max(0, page.limit)],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
+  async createIfFewerPending(request: AuthRequest, limit: number, now: number): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      // PostgreSQL: concurrent creations for one owner (any replica) take turns here; each
+      // counts after the one before it committed (READ COMMITTED reads per statement).
+      // SQLite: a transaction holds the one connection, and the file's write lock.
+      if (tx.dialect === 'postgres')
+        await tx.all(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`pending:${request.sub}`]);
+      const [row] = await tx.all(
+        `SELECT count(*) AS pending FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ?`,
+        [request.sub, now],
+      );
+      if (Number(row?.['pending'] ?? 0) >= limit) return false;
+      await tx.run(this.map.insertSql, this.map.toParams(request));
+      return true;
+    });
   }
   async transition(
     key: string | { authReqIdHash: string },
@@ -447,7 +483,12 @@ class SqlAuditStore implements AuditStore {
  * transaction and hands `fn` the same stores over the transaction's session: their
  * statements run inside it. Mappers and read caches are shared by both bundles.
  */
-export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: () => Promise<void>): Stores {
+export function createSqlStores(
+  dataSource: DataSource,
+  sql: SqlSession,
+  limits: LimitStore,
+  close: () => Promise<void>,
+): Stores {
   const maps = {
     clients: new TableMapper<Client>(dataSource, ClientEntity),
     owners: new TableMapper<Owner>(dataSource, OwnerEntity),
@@ -470,6 +511,7 @@ export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: 
       signingKeys: new SqlSigningKeyStore(session, maps.signingKeys),
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
+      limits,
       transaction: (fn) => session.transaction((tx) => fn(tx === session ? stores : over(tx))),
       close,
     };
