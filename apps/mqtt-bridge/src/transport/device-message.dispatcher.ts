@@ -36,7 +36,8 @@ export interface DeviceMessageDispatcherDependencies {
  *    the topic ACL already refuses these, this is the second line);
  * 3. the device's message rate (else: dropped, `rate_limited`);
  * 4. a known message type (else: `unknown_message_type` on the error topic);
- * 5. a valid payload (else: `invalid_message` / `payload_too_large` on the error topic);
+ * 5. a valid payload (else: `invalid_message` / `payload_too_large` on the error topic, except for
+ *    `result-ack`, which is never answered: docs/protocol.md §8);
  * then the handler for the type runs and its reply goes to the same device. An exception in a
  * handler becomes `server_error` with an error id that is also logged.
  */
@@ -60,15 +61,19 @@ export class DeviceMessageDispatcher {
       return metrics.countDrop('foreign_topic');
     if (!this.deps.limiter.take(device.deviceId)) return metrics.countDrop('rate_limited');
     if (!parsed.type) {
+      // the level is the device's choice: never a metric label (one series per level otherwise)
       return this.reply(
         device,
-        parsed.level,
+        'unknown',
         protocolError(null, 'unknown_message_type', 'no message type is published on this topic'),
       );
     }
     const decoded = decodeDeviceMessage(parsed.type, payload);
-    if (!decoded.ok)
+    if (!decoded.ok) {
+      // docs/protocol.md §8: a result-ack needs no answer, not even to say it was malformed
+      if (parsed.type === 'result-ack') return metrics.countHandled(parsed.type, `dropped:${decoded.error}`);
       return this.reply(device, parsed.type, protocolError(decoded.requestId, decoded.error, decoded.description));
+    }
     const handler = this.deps.handlerFor(parsed.type);
     if (!handler) {
       return this.reply(
@@ -94,7 +99,7 @@ export class DeviceMessageDispatcher {
     else metrics.countHandled(parsed.type, 'none');
   }
 
-  private async reply(device: AuthenticatedDevice, type: string, message: BridgeMessage): Promise<void> {
+  private async reply(device: AuthenticatedDevice, type: DeviceMessageType | 'unknown', message: BridgeMessage): Promise<void> {
     this.deps.metrics.countHandled(type, message.type === 'error' ? `error:${message.error}` : message.type);
     await this.deps.publisher.publish(device.deviceId, message);
   }
