@@ -11,6 +11,9 @@ import {
 import { expectOAuthError, expectOk } from '../support/expect';
 import { generateTestKey, hs256Jwt, nowSeconds, requestObject, tamper, unsignedJwt } from '../support/jose-helpers';
 
+const decodeJti = (jws: string) =>
+  (JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+
 // Signed authentication requests (CIBA §7.1.1); FAPI-CIBA 5.2.2-9 lifetime rules.
 describe('signed authentication request (CIBA §7.1.1)', () => {
   let p: TestProvider;
@@ -85,10 +88,40 @@ describe('signed authentication request (CIBA §7.1.1)', () => {
     expectOAuthError(await sendRequest(await signed(base(), { jti })), 400, 'invalid_request');
   });
 
-  it('refuses the same request object sent twice', async () => {
+  it('refuses the same request object sent twice by a poll client (only its auth_req_id hash is kept)', async () => {
     const req = await signed(base());
     expectOk(await sendRequest(req));
     expectOAuthError(await sendRequest(req), 400, 'invalid_request');
+  });
+
+  it('answers the same request object sent twice by a push client with the same acknowledgement, asking the owner once', async () => {
+    const push = await registerClient(p, {
+      mode: 'push',
+      notificationEndpoint: 'https://rp.example.test/cb',
+      metadata: { backchannel_authentication_request_signing_alg: 'ES256' },
+    });
+    const bm = bindingMessage();
+    const req = await requestObject(push.key!, push.clientId, p.issuer, {
+      ...base(),
+      binding_message: bm,
+      client_notification_token: randomUUID(),
+    });
+    const first = expectOk(await sendRequest(req, {}, push));
+    const again = expectOk(await sendRequest(req, {}, push));
+    expect(again.auth_req_id).toBe(first.auth_req_id);
+    expect(again.expires_in).toBeLessThanOrEqual(first.expires_in);
+    expect(again.expires_in).toBeGreaterThan(first.expires_in - 5);
+    expect(again).not.toHaveProperty('interval');
+    expect((await owner.device.pending()).filter((r) => r.binding_message === bm)).toHaveLength(1);
+    // another request object reusing the jti is still a replay
+    const sameJti = await requestObject(
+      push.key!,
+      push.clientId,
+      p.issuer,
+      { ...base(), client_notification_token: randomUUID() },
+      { jti: decodeJti(req) },
+    );
+    expectOAuthError(await sendRequest(sameJti, {}, push), 400, 'invalid_request');
   });
 
   it.each([

@@ -387,6 +387,17 @@ export function runStoreContract(
         expect(await stores.authRequests.findByAuthReqIdHash('missing')).toBeUndefined();
       });
 
+      it('finds a request by its client and signed request object hash, and no other client’s', async () => {
+        const signed = authRequest({ requestObjectHash: 'ro-hash', deliveryMode: 'push', deliveryAuthReqId: 'clear' });
+        await stores.authRequests.create(signed);
+        await stores.authRequests.create(authRequest({ id: 'ar-2', authReqIdHash: 'hash-2' }));
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'ro-hash')).toEqual(signed);
+        expect(await stores.authRequests.findByRequestObjectHash('client-b', 'ro-hash')).toBeUndefined();
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'other')).toBeUndefined();
+        await stores.authRequests.deleteExpired(signed.expiresAt + 1);
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'ro-hash')).toBeUndefined();
+      });
+
       it('refuses a second request with the same auth_req_id hash', async () => {
         await stores.authRequests.create(authRequest());
         await expect(stores.authRequests.create(authRequest({ id: 'ar-2' }))).rejects.toThrow();

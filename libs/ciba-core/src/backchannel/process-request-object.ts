@@ -14,6 +14,11 @@ export interface ProcessedRequest {
   params: AuthenticationParams;
   /** sha-256 (base64url) of the signed request object, kept for audit (FAPI-CIBA §5.2.2-6 rationale). */
   requestObjectHash?: string;
+  /**
+   * The request object's `jti` was used before: this is a repeat of a request object already
+   * received (answered by `answerRepeatedRequest` when it is the very same one).
+   */
+  repeated?: boolean;
 }
 
 function describe(err: unknown): string {
@@ -28,7 +33,8 @@ function describe(err: unknown): string {
  * applies (FAPI-CIBA §5.2.2-6). A `request` must be a JWS (encrypted request objects
  * are not part of CIBA) signed with the registered asymmetric alg by the client's keys;
  * `aud` = issuer, `iss` = client_id, `exp`/`iat`/`nbf`/`jti` present, `exp - nbf` within
- * settings.requestObjectMaxLifetime, `jti` used once; the authentication parameters
+ * settings.requestObjectMaxLifetime, `jti` used once (a second use is reported as
+ * `repeated`, for the next step to answer or refuse); the authentication parameters
  * must not also appear as form parameters. Every failure is invalid_request.
  */
 export async function processRequestObject(
@@ -94,9 +100,9 @@ export async function processRequestObject(
     `request_object:${client.clientId}:${payload.jti}`,
     (exp + CLOCK_TOLERANCE) * 1000,
   );
-  if (!fresh) throw new InvalidRequest('request object was already used (jti replay)');
   return {
     params: new Map(Object.entries(payload)),
     requestObjectHash: hash('sha256', request, 'base64url'),
+    ...(fresh ? {} : { repeated: true }),
   };
 }

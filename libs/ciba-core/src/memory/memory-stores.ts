@@ -169,6 +169,8 @@ class MemoryOwnerStore implements OwnerStore {
 class MemoryAuthRequestStore implements AuthRequestStore {
   private readonly rows = new Map<string, AuthRequest>();
   private readonly byHash = new Map<string, string>();
+  /** Request ids by client id and request-object hash (repeats of a signed request). */
+  private readonly byRequestObject = new Map<string, string>();
   /** Pending request ids per owner (the owner-device list). */
   private readonly pendingBySub = new Map<string, Set<string>>();
   /** Pending ping/push request ids (expiry notifications, CIBA §10.2, §10.3). */
@@ -193,6 +195,7 @@ class MemoryAuthRequestStore implements AuthRequestStore {
     const row = copy(request);
     this.rows.set(row.id, row);
     this.byHash.set(row.authReqIdHash, row.id);
+    if (row.requestObjectHash !== undefined) this.byRequestObject.set(requestObjectKey(row), row.id);
     this.index(row);
     this.expiry.add(row.id, row.expiresAt);
   }
@@ -204,6 +207,12 @@ class MemoryAuthRequestStore implements AuthRequestStore {
 
   async findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined> {
     const id = this.byHash.get(hash);
+    const row = id === undefined ? undefined : this.rows.get(id);
+    return row && copy(row);
+  }
+
+  async findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined> {
+    const id = this.byRequestObject.get(requestObjectKey({ clientId, requestObjectHash: hash }));
     const row = id === undefined ? undefined : this.rows.get(id);
     return row && copy(row);
   }
@@ -265,10 +274,17 @@ class MemoryAuthRequestStore implements AuthRequestStore {
       const row = this.rows.get(id)!;
       this.unindex(row);
       this.byHash.delete(row.authReqIdHash);
+      if (row.requestObjectHash !== undefined && this.byRequestObject.get(requestObjectKey(row)) === id) {
+        this.byRequestObject.delete(requestObjectKey(row));
+      }
       this.rows.delete(id);
     }
     return due.length;
   }
+}
+
+function requestObjectKey(row: Pick<AuthRequest, 'clientId' | 'requestObjectHash'>): string {
+  return `${row.clientId} ${row.requestObjectHash}`;
 }
 
 class MemoryReplayStore implements ReplayStore {

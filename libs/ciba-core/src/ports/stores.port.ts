@@ -42,6 +42,11 @@ export interface AuthRequestStore {
   create(request: AuthRequest): Promise<void>;
   find(id: string): Promise<AuthRequest | undefined>;
   findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined>;
+  /**
+   * The request `clientId` made with the signed request object whose sha-256 is `hash`
+   * (`requestObjectHash`): a repeat of the same request object is answered with it.
+   */
+  findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined>;
   /** Pending, unexpired requests of an owner, oldest first. */
   listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]>;
   /**

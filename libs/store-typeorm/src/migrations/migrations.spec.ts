@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { openStores, type OpenStoresOptions } from '../open-stores';
 import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from '../testing/postgres-test';
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migration';
+import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
 import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
@@ -117,6 +118,10 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
 }
 
 /** Runs the newest migration's `down` on a database the stores have migrated. */
+/**
+ * Reverts the migrations from the newest down to and including the audit/outbox one, whose down
+ * the tests below check (later migrations are reverted first, as a real rollback would).
+ */
 async function undoLastMigration(options: DataSourceOptions): Promise<void> {
   const dataSource = new DataSource({
     ...options,
@@ -127,7 +132,8 @@ async function undoLastMigration(options: DataSourceOptions): Promise<void> {
   } as DataSourceOptions);
   await dataSource.initialize();
   try {
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    const count = ALL_MIGRATIONS.length - ALL_MIGRATIONS.indexOf(AppendOnlyAuditPendingOutbox1769644800000);
+    for (let i = 0; i < count; i++) await dataSource.undoLastMigration({ transaction: 'all' });
   } finally {
     await dataSource.destroy();
   }

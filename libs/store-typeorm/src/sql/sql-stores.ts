@@ -194,6 +194,13 @@ class SqlAuthRequestStore implements AuthRequestStore {
     const [row] = await this.sql.all(`SELECT * FROM auth_requests WHERE auth_req_id_hash = ?`, [hash]);
     return row && this.map.fromRow(row);
   }
+  async findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined> {
+    const [row] = await this.sql.all(
+      `SELECT * FROM auth_requests WHERE client_id = ? AND request_object_hash = ? ORDER BY created_at LIMIT 1`,
+      [clientId, hash],
+    );
+    return row && this.map.fromRow(row);
+  }
   async listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]> {
     const rows = await this.sql.all(
       `SELECT * FROM auth_requests WHERE sub = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, id`,
