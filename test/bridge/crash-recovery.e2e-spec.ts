@@ -14,6 +14,7 @@ import { parseBridgeConfig } from '../../apps/mqtt-bridge/src/config/bridge-conf
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { BridgeHttpServer } from '../../apps/mqtt-bridge/src/infra/http-server';
 import { NOTIFICATION_PATH } from '../../apps/mqtt-bridge/src/notify/notification.route';
+import { loadPayloadKeyFile } from '../../apps/mqtt-bridge/src/keys/payload-key-file';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
 import { BRIDGE_AUDIENCE, eventually, registerHeadUnit, type TestHeadUnit } from '../support/bridge';
@@ -136,6 +137,7 @@ describe('a bridge killed at any step of a pairing (SQLite file, restarted on it
     const bridge = await startBridge(
       { ...config, limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000 } },
       {
+        payloadKeys: await loadPayloadKeyFile(`${file}.encryption-keys.json`, silentLogger),
         directory: store.devices,
         logger: silentLogger,
         store: { ...store, relays: crash.ledger(store.relays) },
@@ -192,6 +194,7 @@ describe('a bridge killed at any step of a pairing (SQLite file, restarted on it
           deviceId,
           keys,
           audience: BRIDGE_AUDIENCE,
+          bridgeEncryptionKey: bridge.bridge.payloadKeys.current,
           providerIssuer: provider.issuer,
           providerJwksUri: provider.discovery.jwks_uri,
           tokenEndpoint: provider.discovery.token_endpoint,

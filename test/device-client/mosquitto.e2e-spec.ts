@@ -77,6 +77,7 @@ describeWithBroker('device client library through Mosquitto (bridge in external-
       url: broker.url as string,
       deviceId,
       keys,
+      bridgeEncryptionKey: bridge.payloadKeys.current,
       providerIssuer: provider.issuer,
       providerJwksUri: provider.discovery.jwks_uri,
       tokenEndpoint: provider.discovery.token_endpoint,

@@ -4,6 +4,8 @@ import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVeri
 import {
   decodeBridgeMessage,
   encodeDeviceMessage,
+  sealDeviceMessage,
+  type BridgeEncryptionKey,
   isValidDeviceId,
   parseTopic,
   requestTopic,
@@ -47,6 +49,13 @@ export interface DeviceClientOptions {
   keys: DeviceKeyStore;
   /** The bridge's audience for connect credentials. Default `urn:onboard:mqtt-bridge`. */
   audience?: string;
+  /**
+   * The bridge's public encryption key (a JWK, `use` `enc`, from provisioning or the bridge's
+   * `/.well-known/jwks.json` read over HTTPS, never from the broker). Verification and refresh
+   * requests are sealed to it, so nobody on the broker reads a token, an assertion or the
+   * owner's hint (docs/protocol.md §5a).
+   */
+  bridgeEncryptionKey: BridgeEncryptionKey;
   /** The provider's issuer: the `aud` of request objects and client assertions, the ID token's `iss`. */
   providerIssuer: string;
   /** The provider's JWKS, to verify ID tokens. Give this or `providerJwksUri`. */
@@ -212,6 +221,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     super();
     if (!isValidDeviceId(options.deviceId)) throw invalidArgument('deviceId is not a valid device id');
     if (!options.providerIssuer) throw invalidArgument('providerIssuer is required');
+    if (typeof options.bridgeEncryptionKey !== 'object' || options.bridgeEncryptionKey === null) {
+      throw invalidArgument("bridgeEncryptionKey (the bridge's public encryption JWK) is required");
+    }
     if ((options.providerJwks === undefined) === (options.providerJwksUri === undefined)) {
       throw invalidArgument('give exactly one of providerJwks and providerJwksUri');
     }
@@ -410,7 +422,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           now,
         });
         const refresh = { type: 'refresh', requestId: entry.requestId, refreshToken: entry.refreshToken } as const;
-        return encodeDeviceMessage({ ...refresh, clientAssertion, dpop });
+        return await this.seal({ ...refresh, clientAssertion, dpop });
       }
       entry.requestObject ??= signRequestObject(keys, {
         deviceId: this.deviceId,
@@ -420,10 +432,23 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
         params: entry.params,
       }).then((signed) => signed.request);
       const request = await entry.requestObject;
-      return encodeDeviceMessage({ type: 'verification', requestId: entry.requestId, request, clientAssertion });
+      return await this.seal({ type: 'verification', requestId: entry.requestId, request, clientAssertion });
     } catch (err) {
       if (err instanceof DeviceClientError) throw err;
       throw new DeviceClientError('key_store_error', 'the request could not be signed', { cause: err });
+    }
+  }
+
+  /** docs/protocol.md §5a: sealed to the bridge's key, a fresh ephemeral key each publication. */
+  private async seal(message: DeviceMessage): Promise<Buffer> {
+    try {
+      return await sealDeviceMessage(message, this.options.bridgeEncryptionKey);
+    } catch (err) {
+      throw new DeviceClientError(
+        'invalid_argument',
+        `the request could not be sealed to bridgeEncryptionKey (expected an EC P-256 or OKP X25519 public JWK): ${err instanceof Error ? err.message : 'unknown error'}`,
+        { cause: err },
+      );
     }
   }
 
