@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import { BRIDGE_AUDIENCE, registerHeadUnit, startRelayBridge, type TestBridge, type TestHeadUnit } from '../support/bridge';
+import {
+  BRIDGE_AUDIENCE,
+  registerHeadUnit,
+  startRelayBridge,
+  type TestBridge,
+  type TestHeadUnit,
+} from '../support/bridge';
 import { readableSecrets, type Overheard } from '../support/eavesdropper';
 
 /** A vehicle identification number (ISO 3779): personal data once tied to an owner. */

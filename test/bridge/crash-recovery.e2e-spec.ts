@@ -63,19 +63,18 @@ class Crash {
   }
 
   ledger(real: RelayLedger): RelayLedger {
-    const crash = this;
     return new Proxy(real, {
-      get(target, name: keyof RelayLedger) {
+      get: (target, name: keyof RelayLedger) => {
         const method = target[name] as (...args: unknown[]) => Promise<unknown>;
         if (typeof method !== 'function') return method;
         return async (...args: unknown[]) => {
-          if (crash.dead) return crash.die();
+          if (this.dead) return this.die();
           const approved = name === 'storeOutcome' && (args[2] as RelayOutcome).status === 'approved';
-          if (approved && crash.point === 'push_received') return crash.die();
+          if (approved && this.point === 'push_received') return this.die();
           const value = await method.apply(target, args);
-          if (crash.dead) return crash.die();
-          if (name === 'acknowledge' && crash.point === 'ack_recorded') return crash.die();
-          if (approved && crash.point === 'result_stored') return crash.die();
+          if (this.dead) return this.die();
+          if (name === 'acknowledge' && this.point === 'ack_recorded') return this.die();
+          if (approved && this.point === 'result_stored') return this.die();
           return value;
         };
       },

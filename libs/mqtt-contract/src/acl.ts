@@ -8,12 +8,7 @@ import { REQUESTS_LEVEL, TOPIC_ROOT, isValidDeviceId } from './topics';
 
 /** Outcome of an access check; everything but `allowed` is a refusal, named for the metric. */
 export type AclDecision =
-  | 'allowed'
-  | 'cross_device'
-  | 'outside_subtree'
-  | 'wrong_direction'
-  | 'wildcard_escape'
-  | 'malformed_topic';
+  'allowed' | 'cross_device' | 'outside_subtree' | 'wrong_direction' | 'wildcard_escape' | 'malformed_topic';
 
 /** [MQTT-1.5.3-2]: a UTF-8 string of MQTT must not contain U+0000; a receiver closes the connection. */
 function hasNullCharacter(topic: string): boolean {

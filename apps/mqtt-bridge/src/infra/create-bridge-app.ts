@@ -90,7 +90,9 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
     // asking at once keeps up to 64 connections to the provider warm.
     const providerHttp = createNodeHttpClient({ maxFreeSockets: 64 });
     const provider = await createBridgeHttpProviderClient(config.provider.url, providerHttp, logger);
-    const payloadKeys = config.encryptionKeyFile ? await loadPayloadKeyFile(config.encryptionKeyFile, logger) : undefined;
+    const payloadKeys = config.encryptionKeyFile
+      ? await loadPayloadKeyFile(config.encryptionKeyFile, logger)
+      : undefined;
     bridge = await startBridge(config, {
       directory: store.devices,
       logger,

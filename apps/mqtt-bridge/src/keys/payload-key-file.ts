@@ -16,7 +16,7 @@ export async function loadPayloadKeyFile(file: string, logger: Logger): Promise<
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} cannot be read: ${(err as Error).message}`);
+      throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} cannot be read: ${(err as Error).message}`, { cause: err });
     }
   }
   if (text === undefined) {
@@ -27,7 +27,9 @@ export async function loadPayloadKeyFile(file: string, logger: Logger): Promise<
       await writeFile(file, `${JSON.stringify({ keys: privateJwks }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadPayloadKeyFile(file, logger);
-      throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} cannot be written: ${(err as Error).message}`);
+      throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} cannot be written: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     logger.info('bridge encryption key created', { file, kid: keys.current.kid });
     return keys;
@@ -35,8 +37,10 @@ export async function loadPayloadKeyFile(file: string, logger: Logger): Promise<
   let jwks: { keys?: unknown };
   try {
     jwks = JSON.parse(text) as { keys?: unknown };
-  } catch {
-    throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} is not JSON (expected {"keys": [private JWKs]})`);
+  } catch (err) {
+    throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} is not JSON (expected {"keys": [private JWKs]})`, {
+      cause: err,
+    });
   }
   if (!Array.isArray(jwks.keys)) {
     throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file} has no "keys" array (expected {"keys": [private JWKs]})`);
@@ -44,6 +48,6 @@ export async function loadPayloadKeyFile(file: string, logger: Logger): Promise<
   try {
     return await BridgePayloadKeys.fromPrivateJwks(jwks.keys as JWK[]);
   } catch (err) {
-    throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file}: ${(err as Error).message}`);
+    throw new Error(`BRIDGE_ENCRYPTION_KEY_FILE ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -134,7 +134,11 @@ export class DeviceMessageDispatcher {
     };
   }
 
-  private async reply(device: AuthenticatedDevice, type: DeviceMessageType | 'unknown', message: BridgeMessage): Promise<void> {
+  private async reply(
+    device: AuthenticatedDevice,
+    type: DeviceMessageType | 'unknown',
+    message: BridgeMessage,
+  ): Promise<void> {
     this.deps.metrics.countHandled(type, message.type === 'error' ? `error:${message.error}` : message.type);
     await this.deps.publisher.publish(device.deviceId, message);
   }

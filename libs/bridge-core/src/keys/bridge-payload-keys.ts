@@ -24,7 +24,12 @@ export class BridgePayloadKeys {
   /** A new key set of one fresh P-256 key; `privateJwks` is what to store. */
   static async generate(): Promise<{ keys: BridgePayloadKeys; privateJwks: JWK[] }> {
     const { privateKey } = await generateKeyPair(SEALED_PAYLOAD_ALG, { crv: 'P-256', extractable: true });
-    const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: randomUUID(), use: 'enc', alg: SEALED_PAYLOAD_ALG };
+    const privateJwk: JWK = {
+      ...(await exportJWK(privateKey)),
+      kid: randomUUID(),
+      use: 'enc',
+      alg: SEALED_PAYLOAD_ALG,
+    };
     return { keys: await BridgePayloadKeys.fromPrivateJwks([privateJwk]), privateJwks: [privateJwk] };
   }
 
@@ -64,5 +69,7 @@ export class BridgePayloadKeys {
 
   /** The private keys to try for a sealed payload's `kid` (every key when it has none). */
   readonly forKid: SealedPayloadKeys = (kid) =>
-    kid === undefined ? this.keys.map((k) => k.privateKey) : this.keys.filter((k) => k.kid === kid).map((k) => k.privateKey);
+    kid === undefined
+      ? this.keys.map((k) => k.privateKey)
+      : this.keys.filter((k) => k.kid === kid).map((k) => k.privateKey);
 }
