@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, importJWK } from 'jose';
 import { MemoryKeyStore } from '../keys/memory-key-store';
 import { DeviceClientError } from '../errors';
@@ -101,8 +102,33 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
         reconnect: FAST_RECONNECT,
         connectTimeoutMs: 200,
       });
-      await expect(codeOf(attempt)).resolves.toBe('connection_failed');
+      const err = (await attempt.catch((e: unknown) => e)) as DeviceClientError;
+      expect(err.code).toBe('connection_failed');
+      // the URL tried and the socket's own reason, not a bare "connection failed"
+      expect(err.message).toMatch(
+        new RegExp(
+          `^no connection to ${url.replace(/[.]/g, '\\.')} within 200 ms; last attempt: connection attempt to ${url.replace(/[.]/g, '\\.')} failed: connect ECONNREFUSED`,
+        ),
+      );
       bridge = await ScriptedBridge.start({ deviceId: DEVICE_ID, publicJwks: await keys.getPublicJwks() });
+    });
+
+    it('names the JWKS URL and the network cause when the provider JWKS cannot be fetched', async () => {
+      // a port nothing listens on any more
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      await new Promise((resolve) => server.close(resolve));
+      const client = await start({ providerJwks: undefined, providerJwksUri: `http://127.0.0.1:${port}/jwks?x=1` });
+      const handle = ask(client);
+      const id = await firstRequestId();
+      await bridge.until(() => handle.authReqId !== undefined, 'the ack');
+      await bridge.approve(id);
+      const err = (await handle.result.catch((e: unknown) => e)) as DeviceClientError;
+      expect(err.code).toBe('provider_error');
+      expect(err.message).toBe(
+        `the provider JWKS at http://127.0.0.1:${port}/jwks could not be fetched: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+      );
     });
 
     it('reconnects after a lost connection with a fresh credential (a new jti per connect)', async () => {

@@ -581,6 +581,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const ctx: TokenVerificationContext = {
       keys: this.options.keys,
       jwks: this.jwks,
+      ...(this.options.providerJwksUri === undefined ? {} : { jwksUri: this.options.providerJwksUri }),
       issuer: this.options.providerIssuer,
       clientId: this.deviceId,
       algorithms: this.options.idTokenAlgorithms ?? DEFAULT_ID_TOKEN_ALGORITHMS,
