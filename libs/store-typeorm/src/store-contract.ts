@@ -8,6 +8,7 @@ import {
   type OwnerDevice,
   type RefreshTokenRecord,
   type SigningKeyRecord,
+  type EncryptionKeyRecord,
   type Stores,
 } from '@onboard/ciba-core';
 
@@ -713,6 +714,30 @@ export function runStoreContract(
         expect(await stores.revocations.isRevoked('old')).toBe(false);
         expect(await stores.revocations.isRevoked('new')).toBe(true);
         expect(await stores.revocations.isFamilyRevoked('fam-old')).toBe(false);
+      });
+    });
+
+    describe('EncryptionKeyStore', () => {
+      const encryptionKey = (overrides: Partial<EncryptionKeyRecord> = {}): EncryptionKeyRecord => ({
+        kid: 'e1',
+        alg: 'ECDH-ES+A256KW',
+        privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+        publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+        status: 'active',
+        createdAt: T0,
+        ...overrides,
+      });
+
+      it('lists keys oldest first, replaces a key saved again, deletes one, and keeps them apart from signing keys', async () => {
+        await stores.encryptionKeys.save(encryptionKey({ kid: 'e2', createdAt: T0 + 1 }));
+        await stores.encryptionKeys.save(encryptionKey());
+        expect((await stores.encryptionKeys.list()).map((k) => k.kid)).toEqual(['e1', 'e2']);
+        const retired = encryptionKey({ status: 'retired', expiresAt: T0 + 99 });
+        await stores.encryptionKeys.save(retired);
+        expect((await stores.encryptionKeys.list())[0]).toEqual(retired);
+        expect(await stores.signingKeys.list()).toEqual([]);
+        await stores.encryptionKeys.delete('e2');
+        expect(await stores.encryptionKeys.list()).toEqual([retired]);
       });
     });
 

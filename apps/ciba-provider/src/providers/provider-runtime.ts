@@ -2,6 +2,7 @@ import {
   Maintenance,
   NotificationDelivery,
   createKeyRing,
+  RequestObjectKeys,
   createLeanHttpClient,
   createSignals,
   nodeRandom,
@@ -73,6 +74,7 @@ export async function createProviderRuntime(
     const clock = overrides.clock ?? systemClock;
     const signals = createSignals();
     const keys = await createKeyRing(stores.signingKeys, clock, config.settings);
+    const requestObjectKeys = await RequestObjectKeys.open(stores.encryptionKeys, clock);
     const ctx: ProviderContext = {
       settings: config.settings,
       stores,
@@ -85,6 +87,7 @@ export async function createProviderRuntime(
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,
       keys,
+      requestObjectKeys,
       signals,
       metrics,
     };

@@ -1,7 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 import type {
   AuditEvent,
   AuditStore,
@@ -13,6 +13,7 @@ import type {
   ReplayStore,
   RevocationStore,
   SigningKeyStore,
+  EncryptionKeyStore,
   Stores,
   TransitionGuard,
 } from '../ports/stores.port';
@@ -401,6 +402,20 @@ class MemorySigningKeyStore implements SigningKeyStore {
   }
 }
 
+class MemoryEncryptionKeyStore implements EncryptionKeyStore {
+  private readonly rows = new Map<string, EncryptionKeyRecord>();
+
+  async list(): Promise<EncryptionKeyRecord[]> {
+    return [...this.rows.values()].sort(byCreatedThen('kid')).map(copy);
+  }
+  async save(key: EncryptionKeyRecord): Promise<void> {
+    this.rows.set(key.kid, copy(key));
+  }
+  async delete(kid: string): Promise<void> {
+    this.rows.delete(kid);
+  }
+}
+
 class MemoryOutboxStore implements OutboxStore {
   private readonly rows = new Map<string, OutboxMessage>();
   private readonly pending = new Set<string>();
@@ -521,6 +536,7 @@ export function createMemoryStores(): Stores {
     refreshTokens: new MemoryRefreshTokenStore(),
     revocations: new MemoryRevocationStore(),
     signingKeys: new MemorySigningKeyStore(),
+    encryptionKeys: new MemoryEncryptionKeyStore(),
     outbox: new MemoryOutboxStore(),
     audit: new MemoryAuditStore(),
     transaction: (fn) => fn(stores),

@@ -1,7 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 
 /**
  * Persistence ports. Every implementation (in-memory, SQLite, PostgreSQL) passes
@@ -103,6 +103,14 @@ export interface SigningKeyStore {
   delete(kid: string): Promise<void>;
 }
 
+/** The provider's encryption keys (request objects encrypted to the provider, RFC 9101 §6.1). */
+export interface EncryptionKeyStore {
+  /** Every key, oldest first. */
+  list(): Promise<EncryptionKeyRecord[]>;
+  save(key: EncryptionKeyRecord): Promise<void>;
+  delete(kid: string): Promise<void>;
+}
+
 export interface OutboxStore {
   enqueue(message: OutboxMessage): Promise<void>;
   /** Pending messages due at or before `now`, oldest first. */
@@ -163,6 +171,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   revocations: RevocationStore;
   signingKeys: SigningKeyStore;
+  encryptionKeys: EncryptionKeyStore;
   outbox: OutboxStore;
   audit: AuditStore;
   /** Run `fn` in one transaction where the backend supports it. */

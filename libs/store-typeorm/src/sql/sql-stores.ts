@@ -16,6 +16,8 @@ import type {
   RevocationStore,
   SigningKeyRecord,
   SigningKeyStore,
+  EncryptionKeyRecord,
+  EncryptionKeyStore,
   TransitionGuard,
   Stores,
 } from '@onboard/ciba-core';
@@ -24,7 +26,7 @@ import { AuthRequestEntity } from '../entities/auth-request.entity';
 import { ClientEntity } from '../entities/client.entity';
 import { AuditEventEntity, OutboxEntity } from '../entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from '../entities/owner.entity';
-import { RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
+import { EncryptionKeyEntity, RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
 import { Conditions } from './conditions';
 import type { Row, SqlSession } from './sql-session';
 import { TableMapper } from './table-mapper';
@@ -351,6 +353,24 @@ class SqlSigningKeyStore implements SigningKeyStore {
   }
 }
 
+class SqlEncryptionKeyStore implements EncryptionKeyStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<EncryptionKeyRecord>,
+  ) {}
+  async list(): Promise<EncryptionKeyRecord[]> {
+    return (await this.sql.all(`SELECT * FROM encryption_keys ORDER BY created_at, kid`, [])).map((r) =>
+      this.map.fromRow(r),
+    );
+  }
+  async save(key: EncryptionKeyRecord): Promise<void> {
+    await this.sql.run(this.map.upsertSql, this.map.toParams(key));
+  }
+  async delete(kid: string): Promise<void> {
+    await this.sql.run(`DELETE FROM encryption_keys WHERE kid = ?`, [kid]);
+  }
+}
+
 class SqlOutboxStore implements OutboxStore {
   constructor(
     private readonly sql: SqlSession,
@@ -462,6 +482,7 @@ export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: 
     authRequests: new TableMapper<AuthRequest>(dataSource, AuthRequestEntity),
     refreshTokens: new TableMapper<RefreshTokenRecord>(dataSource, RefreshTokenEntity),
     signingKeys: new TableMapper<SigningKeyRecord>(dataSource, SigningKeyEntity),
+    encryptionKeys: new TableMapper<EncryptionKeyRecord>(dataSource, EncryptionKeyEntity),
     outbox: new TableMapper<OutboxMessage>(dataSource, OutboxEntity),
     audit: new TableMapper<AuditEvent>(dataSource, AuditEventEntity),
   };
@@ -475,6 +496,7 @@ export function createSqlStores(dataSource: DataSource, sql: SqlSession, close: 
       refreshTokens: new SqlRefreshTokenStore(session, maps.refreshTokens),
       revocations: new SqlRevocationStore(session),
       signingKeys: new SqlSigningKeyStore(session, maps.signingKeys),
+      encryptionKeys: new SqlEncryptionKeyStore(session, maps.encryptionKeys),
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
       transaction: (fn) => session.transaction((tx) => fn(tx === session ? stores : over(tx))),
