@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import {
   decodeBridgeMessage,
   encodeDeviceMessage,
@@ -17,8 +17,10 @@ import {
 } from '@onboard/mqtt-contract';
 import { DeviceConnection, type DeviceTlsOptions } from '../connection/device-connection';
 import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectOptions } from '../connection/backoff';
-import { DeviceClientError, errorFromWire } from '../errors';
+import { DeviceClientError, describeCause, displayUrl, errorFromWire } from '../errors';
 import {
+  encryptRequestObject,
+  requestObjectEncryptionKeyOf,
   signClientAssertion,
   signDpopProof,
   signRequestObject,
@@ -62,6 +64,13 @@ export interface DeviceClientOptions {
   providerJwks?: JSONWebKeySet;
   /** Where to fetch the provider's JWKS (https), to verify ID tokens. Give this or `providerJwks`. */
   providerJwksUri?: string;
+  /**
+   * The provider's key for encrypted request objects (RFC 9101 §6.1): the signed request object
+   * is encrypted to it, so not even the bridge reads the owner's hint or the binding message.
+   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (fetched once);
+   * `false` sends the request object signed only (still sealed to the bridge).
+   */
+  providerEncryptionKey?: JWK | false;
   /** The token endpoint, the `htu` of DPoP proofs for refreshes. Default `{providerIssuer}/token`. */
   tokenEndpoint?: string;
   /** TLS settings for `mqtts://` and `wss://`. */
@@ -144,8 +153,8 @@ interface PendingVerification {
   handle: VerificationHandle;
   /** The CIBA parameters, signed into a request object once, on the first publication. */
   params: AuthenticationRequestParams;
-  /** The signed request object: the request's identity at the bridge, so it never changes. */
-  requestObject?: Promise<string>;
+  /** The signed (and encrypted) request object: the request's identity at the bridge, so it never changes. */
+  requestObject?: Promise<{ request: string; clientNotificationToken: string }>;
   published: boolean;
   scope: string;
   timer?: NodeJS.Timeout;
@@ -212,6 +221,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   /** Control messages (cancel, result-ack) to publish until PUBACK, keyed by `{type}:{requestId}`. */
   private readonly outbox = new Map<string, DeviceMessage>();
   private readonly jwks: JWTVerifyGetKey;
+  /** The provider's request-object encryption key, once found (undefined: it publishes none). */
+  private providerKey?: Promise<JWK | undefined>;
   private readonly logger: DeviceClientLogger;
   private readonly now: () => number;
   private closed = false;
@@ -424,19 +435,60 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
         const refresh = { type: 'refresh', requestId: entry.requestId, refreshToken: entry.refreshToken } as const;
         return await this.seal({ ...refresh, clientAssertion, dpop });
       }
-      entry.requestObject ??= signRequestObject(keys, {
-        deviceId: this.deviceId,
-        issuer,
-        now,
-        lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
-        params: entry.params,
-      }).then((signed) => signed.request);
-      const request = await entry.requestObject;
-      return await this.seal({ type: 'verification', requestId: entry.requestId, request, clientAssertion });
+      entry.requestObject ??= this.buildRequestObject(entry, now);
+      const built = entry.requestObject;
+      const { request, clientNotificationToken } = await built.catch((err: unknown) => {
+        // not kept: the next publication tries again (a JWKS fetch may work then)
+        if (entry.requestObject === built) entry.requestObject = undefined;
+        throw err;
+      });
+      return await this.seal({
+        type: 'verification',
+        requestId: entry.requestId,
+        request,
+        clientAssertion,
+        clientNotificationToken,
+      });
     } catch (err) {
       if (err instanceof DeviceClientError) throw err;
       throw new DeviceClientError('key_store_error', 'the request could not be signed', { cause: err });
     }
+  }
+
+  /** Signs the request object and, when the provider has a key for it, encrypts it to the provider. */
+  private async buildRequestObject(
+    entry: PendingVerification,
+    now: number,
+  ): Promise<{ request: string; clientNotificationToken: string }> {
+    const signed = await signRequestObject(this.options.keys, {
+      deviceId: this.deviceId,
+      issuer: this.options.providerIssuer,
+      now,
+      lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
+      params: entry.params,
+    });
+    const providerKey = await this.requestObjectKey();
+    const request = providerKey ? await encryptRequestObject(signed.request, providerKey) : signed.request;
+    return { request, clientNotificationToken: signed.clientNotificationToken };
+  }
+
+  /** The provider's key for request objects: given, from the given JWKS, or fetched once from its URI. */
+  private requestObjectKey(): Promise<JWK | undefined> {
+    const { providerEncryptionKey: given, providerJwks, providerJwksUri } = this.options;
+    if (given === false) return Promise.resolve(undefined);
+    if (given) return Promise.resolve(given);
+    if (providerJwks) return Promise.resolve(requestObjectEncryptionKeyOf(providerJwks));
+    this.providerKey ??= fetchJson(providerJwksUri as string)
+      .then(requestObjectEncryptionKeyOf)
+      .catch((err: unknown) => {
+        this.providerKey = undefined; // tried again for the next request
+        throw new DeviceClientError(
+          'provider_error',
+          `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
+          { cause: err },
+        );
+      });
+    return this.providerKey;
   }
 
   /** docs/protocol.md §5a: sealed to the bridge's key, a fresh ephemeral key each publication. */
@@ -658,6 +710,13 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       this.settled.delete(this.settled.values().next().value as string);
     }
   }
+}
+
+/** GET a JSON document (the provider's JWKS) within 10 s. */
+async function fetchJson(url: string): Promise<{ keys?: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return (await res.json()) as { keys?: unknown };
 }
 
 function checkVerificationRequest(r: OwnerVerificationRequest): void {
