@@ -186,6 +186,7 @@ const SETTLED_MEMORY = 1024;
  *   url: 'mqtts://bridge.example.com:8883',
  *   deviceId: 'hu-7f3a',
  *   keys: new FileKeyStore('/var/lib/head-unit/onboard-keys.json'),
+ *   bridgeEncryptionKey: provisionedBridgeKey, // from the bridge's /.well-known/jwks.json
  *   providerIssuer: 'https://id.example.com',
  *   providerJwksUri: 'https://id.example.com/jwks',
  * });
@@ -200,7 +201,7 @@ export async function connect(options: DeviceClientOptions): Promise<DeviceClien
  * A connected head-unit: asks owners for verification and refreshes tokens over MQTT
  * (docs/protocol.md). Create it with {@link connect}.
  * @example
- * const client = await connect({ url, deviceId, keys, providerIssuer, providerJwksUri });
+ * const client = await connect({ url, deviceId, keys, bridgeEncryptionKey, providerIssuer, providerJwksUri });
  * client.on('offline', () => statusBar.show('reconnecting…'));
  * client.on('connectionError', (err) => { if (err.code === 'not_authorized') statusBar.show('device disabled'); });
  * const tokens = await client.requestOwnerVerification({ loginHint, bindingMessage, scope: 'openid' }).result;
