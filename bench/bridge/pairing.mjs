@@ -37,6 +37,7 @@ export async function createHeadUnits(path, { root, count, tag }) {
         url: path.bridge.mqttUrl,
         deviceId: unit.deviceId,
         keys: new lib.MemoryKeyStore(unit.privateJwks),
+        bridgeEncryptionKey: path.bridge.encryptionKey,
         providerIssuer: path.provider.issuer,
         // provisioned with the device (the provider's JWKS, fetched once by the bench)
         providerJwks: path.provider.jwks,

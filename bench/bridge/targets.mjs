@@ -121,6 +121,7 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
       BRIDGE_HTTP_PORT: String(bridgeHttpPort),
       BRIDGE_PUBLIC_URL: `http://127.0.0.1:${bridgeHttpPort}`,
       BRIDGE_DATABASE_URL: `sqlite:${join(dataDir, 'bridge.sqlite')}`,
+      BRIDGE_ENCRYPTION_KEY_FILE: join(dataDir, 'bridge-encryption-keys.json'),
       BRIDGE_ADMIN_TOKEN: bridgeToken,
       PROVIDER_URL: issuer,
       PROVIDER_ADMIN_TOKEN: providerToken,
@@ -145,6 +146,8 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
     const bridge = { process: await startBridge() };
     const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
     const jwks = await (await fetch(discovery.jwks_uri)).json();
+    // the key head-units seal their requests to (docs/protocol.md §5a), as provisioning reads it
+    const bridgeJwks = await (await fetch(`http://127.0.0.1:${bridgeHttpPort}/.well-known/jwks.json`)).json();
     return {
       dataDir,
       provider: { process: provider, issuer, adminToken: providerToken, discovery, jwks },
@@ -153,6 +156,7 @@ export async function startVehiclePath({ root, bridgeProfileDir, label = 'run' }
         mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
         mqttPort,
         adminToken: bridgeToken,
+        encryptionKey: bridgeJwks.keys.find((key) => key.use === 'enc'),
       }),
       /** Stops the bridge and starts it again on the same store and ports. */
       async restartBridge() {

@@ -10,7 +10,7 @@
  *   DEVICE_KEY_FILE      where its keys live (default ./data/hu-example-1.keys.json, created on first run)
  *   MQTT_URL             the bridge's broker (default mqtt://localhost:1884)
  *   ISSUER               the provider's issuer (default http://localhost:4000)
- *   BRIDGE_ADMIN_URL     the bridge's HTTP listener (default http://localhost:4001)
+ *   BRIDGE_ADMIN_URL     the bridge's HTTP listener (default http://localhost:4001), also its JWK set
  *   BRIDGE_ADMIN_TOKEN   when set, the example registers its device itself through the bridge admin API
  */
 import { DeviceClientError, FileKeyStore, connect } from '@onboard/device-client';
@@ -42,15 +42,25 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(publicJwks));
   }
 
-  // 2. Connect. The provider's JWKS comes from its discovery document, over HTTPS in production.
+  // 2. Connect. The provider's JWKS comes from its discovery document, the bridge's encryption key
+  // from its JWK set (docs/protocol.md §5a), both over HTTPS in production (or from provisioning).
   const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
     jwks_uri: string;
     token_endpoint: string;
   };
+  const bridgeJwks = (await (
+    await fetch(`${env.BRIDGE_ADMIN_URL ?? 'http://localhost:4001'}/.well-known/jwks.json`)
+  ).json()) as { keys: Array<{ use?: string }> };
+  const bridgeEncryptionKey = bridgeJwks.keys.find((key) => key.use === 'enc');
+  if (!bridgeEncryptionKey) {
+    console.error('the bridge published no encryption key at /.well-known/jwks.json');
+    return 1;
+  }
   const client = await connect({
     url: env.MQTT_URL ?? 'mqtt://localhost:1884',
     deviceId,
     keys,
+    bridgeEncryptionKey,
     providerIssuer: issuer,
     providerJwksUri: discovery.jwks_uri,
     tokenEndpoint: discovery.token_endpoint,

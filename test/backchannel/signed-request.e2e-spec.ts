@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { CompactEncrypt, generateKeyPair, importJWK, type JWK } from 'jose';
+import { get } from '../support/http';
 import { startProvider, type TestProvider } from '../support/provider';
 import {
   backchannel,
@@ -10,6 +12,9 @@ import {
 } from '../support/fixtures';
 import { expectOAuthError, expectOk } from '../support/expect';
 import { generateTestKey, hs256Jwt, nowSeconds, requestObject, tamper, unsignedJwt } from '../support/jose-helpers';
+
+const decodeJti = (jws: string) =>
+  (JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
 
 // Signed authentication requests (CIBA §7.1.1); FAPI-CIBA 5.2.2-9 lifetime rules.
 describe('signed authentication request (CIBA §7.1.1)', () => {
@@ -85,10 +90,40 @@ describe('signed authentication request (CIBA §7.1.1)', () => {
     expectOAuthError(await sendRequest(await signed(base(), { jti })), 400, 'invalid_request');
   });
 
-  it('refuses the same request object sent twice', async () => {
+  it('refuses the same request object sent twice by a poll client (only its auth_req_id hash is kept)', async () => {
     const req = await signed(base());
     expectOk(await sendRequest(req));
     expectOAuthError(await sendRequest(req), 400, 'invalid_request');
+  });
+
+  it('answers the same request object sent twice by a push client with the same acknowledgement, asking the owner once', async () => {
+    const push = await registerClient(p, {
+      mode: 'push',
+      notificationEndpoint: 'https://rp.example.test/cb',
+      metadata: { backchannel_authentication_request_signing_alg: 'ES256' },
+    });
+    const bm = bindingMessage();
+    const req = await requestObject(push.key!, push.clientId, p.issuer, {
+      ...base(),
+      binding_message: bm,
+      client_notification_token: randomUUID(),
+    });
+    const first = expectOk(await sendRequest(req, {}, push));
+    const again = expectOk(await sendRequest(req, {}, push));
+    expect(again.auth_req_id).toBe(first.auth_req_id);
+    expect(again.expires_in).toBeLessThanOrEqual(first.expires_in);
+    expect(again.expires_in).toBeGreaterThan(first.expires_in - 5);
+    expect(again).not.toHaveProperty('interval');
+    expect((await owner.device.pending()).filter((r) => r.binding_message === bm)).toHaveLength(1);
+    // another request object reusing the jti is still a replay
+    const sameJti = await requestObject(
+      push.key!,
+      push.clientId,
+      p.issuer,
+      { ...base(), client_notification_token: randomUUID() },
+      { jti: decodeJti(req) },
+    );
+    expectOAuthError(await sendRequest(sameJti, {}, push), 400, 'invalid_request');
   });
 
   it.each([
@@ -157,8 +192,68 @@ describe('signed authentication request (CIBA §7.1.1)', () => {
     expectOAuthError(await sendRequest(req), 400, 'invalid_request');
   });
 
-  it('refuses an encrypted (JWE-shaped) request object', async () => {
-    expectOAuthError(await sendRequest('eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d'), 400, 'invalid_request');
+  it('refuses an encrypted (JWE-shaped) request object with an algorithm it does not offer', async () => {
+    const res = await sendRequest('eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d');
+    expectOAuthError(res, 400, 'invalid_request');
+    expect(res.json.error_description).toBe('an encrypted request object must use ECDH-ES+A256KW with A256GCM');
+  });
+
+  describe('signed, then encrypted to the provider (RFC 9101 §6.1)', () => {
+    let encryptionKey: JWK;
+    beforeAll(async () => {
+      expect(p.discovery).toMatchObject({
+        request_object_encryption_alg_values_supported: ['ECDH-ES+A256KW'],
+        request_object_encryption_enc_values_supported: ['A256GCM'],
+      });
+      const jwks = (await get(p.discovery.jwks_uri)).json as { keys: JWK[] };
+      const enc = jwks.keys.filter((k) => k.use === 'enc');
+      expect(enc).toEqual([
+        {
+          kty: 'EC',
+          crv: 'P-256',
+          x: expect.any(String),
+          y: expect.any(String),
+          kid: expect.any(String),
+          use: 'enc',
+          alg: 'ECDH-ES+A256KW',
+        },
+      ]);
+      expect(jwks.keys.filter((k) => k.use === 'sig').length).toBeGreaterThan(0);
+      encryptionKey = enc[0];
+    });
+    const encrypt = async (plaintext: string, header: Record<string, unknown> = {}) =>
+      new CompactEncrypt(new TextEncoder().encode(plaintext))
+        .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', cty: 'JWT', kid: encryptionKey.kid, ...header })
+        .encrypt(await importJWK(encryptionKey, 'ECDH-ES+A256KW'));
+
+    it('is accepted, and its parameters reach the owner', async () => {
+      const bm = bindingMessage();
+      const inner = await signed({ ...base(), binding_message: bm });
+      expectOk(await sendRequest(await encrypt(inner)));
+      expect((await owner.device.pending()).map((r) => r.binding_message)).toContain(bm);
+    });
+
+    it('is still a replay when sent again, however it is encrypted', async () => {
+      const inner = await signed(base());
+      expectOk(await sendRequest(await encrypt(inner)));
+      expectOAuthError(await sendRequest(await encrypt(inner)), 400, 'invalid_request');
+      expectOAuthError(await sendRequest(inner), 400, 'invalid_request');
+    });
+
+    it('refuses a JWE holding no signed JWT, or one encrypted to another key', async () => {
+      const unsigned = await sendRequest(await encrypt(JSON.stringify(base())));
+      expectOAuthError(unsigned, 400, 'invalid_request');
+      expect(unsigned.json.error_description).toBe(
+        'an encrypted request object must contain a signed JWT (RFC 9101 §6.1)',
+      );
+      const stranger = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256' });
+      const foreign = await new CompactEncrypt(new TextEncoder().encode(await signed(base())))
+        .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' })
+        .encrypt(stranger.publicKey);
+      const res = await sendRequest(foreign);
+      expectOAuthError(res, 400, 'invalid_request');
+      expect(res.json.error_description).toBe('the encrypted request object could not be decrypted');
+    });
   });
 
   it('refuses a request parameter that is not a JWT', async () => {

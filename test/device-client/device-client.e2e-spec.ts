@@ -76,6 +76,7 @@ describe('device client library with the real bridge and provider', () => {
       deviceId,
       keys,
       audience: BRIDGE_AUDIENCE,
+      bridgeEncryptionKey: bridge.encryptionKey,
       providerIssuer: provider.issuer,
       providerJwksUri: provider.discovery.jwks_uri,
       tokenEndpoint: provider.discovery.token_endpoint,

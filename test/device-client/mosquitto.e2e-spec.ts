@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
 import { join } from 'node:path';
 import { silentLogger } from '@onboard/ciba-core';
 import { loadBridgeConfig } from '@onboard/config';
@@ -10,6 +11,7 @@ import { NOTIFICATION_PATH } from '../../apps/mqtt-bridge/src/notify/notificatio
 import { externalBrokerUnderTest } from '../external-broker/mosquitto';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
+import { readableSecrets, type Overheard } from '../support/eavesdropper';
 import { registerHeadUnit, relayDependencies, type TestBridge, type TestHeadUnit } from '../support/bridge';
 
 /**
@@ -20,6 +22,8 @@ import { registerHeadUnit, relayDependencies, type TestBridge, type TestHeadUnit
  * unless ONBOARD_REQUIRE_MOSQUITTO=1.
  */
 const broker = externalBrokerUnderTest();
+/** A vehicle identification number (ISO 3779): personal data once tied to an owner. */
+const VIN = 'WVWZZZ1JZXW000002';
 const describeWithBroker = broker.url ? describe : describe.skip;
 
 describeWithBroker('device client library through Mosquitto (bridge in external-broker mode)', () => {
@@ -64,7 +68,12 @@ describeWithBroker('device client library through Mosquitto (bridge in external-
     removeTempDir(dir);
   });
 
-  it('pairs a head-unit with its owner and refreshes its tokens', async () => {
+  it('pairs a head-unit with its owner, refreshes its tokens and cancels a request, showing a subscriber to # nothing readable', async () => {
+    // a broker-wide subscriber (the test broker lets anyone subscribe to #)
+    const overheard: Overheard[] = [];
+    const eavesdropper = await mqtt.connectAsync(broker.url as string, { protocolVersion: 4, reconnectPeriod: 0 });
+    eavesdropper.on('message', (topic, payload) => overheard.push({ topic, payload: payload.toString('utf8') }));
+    await eavesdropper.subscribeAsync('#', { qos: 1 });
     const deviceId = `hu-${randomBytes(5).toString('hex')}`;
     const keys = await MemoryKeyStore.generate();
     const [sig, enc] = (await keys.getPublicJwks()).keys;
@@ -77,6 +86,7 @@ describeWithBroker('device client library through Mosquitto (bridge in external-
       url: broker.url as string,
       deviceId,
       keys,
+      bridgeEncryptionKey: bridge.payloadKeys.current,
       providerIssuer: provider.issuer,
       providerJwksUri: provider.discovery.jwks_uri,
       tokenEndpoint: provider.discovery.token_endpoint,
@@ -95,5 +105,43 @@ describeWithBroker('device client library through Mosquitto (bridge in external-
     expect(tokens.claims['urn:openid:params:jwt:claim:auth_req_id']).toBe(handle.authReqId);
     const refreshed = await client.refresh(tokens);
     expect(refreshed.accessToken).not.toBe(tokens.accessToken);
+
+    const other = `VIN ${VIN}`;
+    const cancelled = client.requestOwnerVerification({
+      loginHint: owner.phoneNumber,
+      bindingMessage: other,
+      scope: 'openid',
+    });
+    await new Promise((resolve) => cancelled.on('ack', resolve));
+    cancelled.cancel();
+    await cancelled.result.catch(() => undefined);
+    await owner.device.deny(other);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eavesdropper.endAsync();
+
+    const own = overheard.filter((m) => m.topic.startsWith(`onboard/v1/devices/${deviceId}/`));
+    expect(new Set(own.map((m) => m.topic.slice(`onboard/v1/devices/${deviceId}/`.length)))).toEqual(
+      new Set([
+        'requests/verification',
+        'requests/refresh',
+        'requests/cancel',
+        'requests/result-ack',
+        'replies/ack',
+        'replies/result',
+        'replies/status',
+      ]),
+    );
+    expect(
+      readableSecrets(overheard, {
+        'the owner e-mail (login_hint)': owner.email,
+        'the owner phone number (login_hint)': owner.phoneNumber,
+        'the VIN': VIN,
+        'the access token': tokens.accessToken,
+        'the refresh token': tokens.refreshToken,
+        'the ID token': tokens.idToken,
+        'the refreshed access token': refreshed.accessToken,
+        'the refreshed refresh token': refreshed.refreshToken,
+      }),
+    ).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
+  CompactEncrypt,
   SignJWT,
   calculateJwkThumbprint,
+  importJWK,
   compactDecrypt,
   createLocalJWKSet,
   exportJWK,
@@ -34,6 +36,8 @@ class PlainHeadUnit {
   readonly inbox: Array<{ type: string; body: Record<string, any> }> = [];
   private wake: Array<() => void> = [];
   readonly jtis: string[] = [];
+  /** §5a: the bridge's public encryption key, from provisioning. */
+  bridgeKey: JWK | undefined;
 
   constructor(
     readonly deviceId: string,
@@ -100,9 +104,16 @@ class PlainHeadUnit {
     this.client = undefined;
   }
 
-  /** §1: JSON, QoS 1, retain off. */
+  /** §1: JSON, QoS 1, retain off; §5a: verification and refresh sealed to the bridge's key. */
   async publish(level: string, body: Record<string, unknown>): Promise<void> {
-    await this.client!.publishAsync(this.topic('requests', level), JSON.stringify(body), { qos: 1, retain: false });
+    let payload = JSON.stringify(body);
+    if (level === 'verification' || level === 'refresh') {
+      const key = await importJWK(this.bridgeKey!, 'ECDH-ES+A256KW');
+      payload = await new CompactEncrypt(new TextEncoder().encode(payload))
+        .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: this.bridgeKey!.kid })
+        .encrypt(key);
+    }
+    await this.client!.publishAsync(this.topic('requests', level), payload, { qos: 1, retain: false });
   }
 
   async next(type: string, requestId: string, timeoutMs = 5000): Promise<Record<string, any>> {
@@ -179,6 +190,11 @@ describe('interoperability: a head-unit built from docs/protocol.md with plain m
     owner = await createOwner(provider);
     const created = await PlainHeadUnit.create();
     unit = created.unit;
+    // §5a: provisioning reads the bridge's encryption key from its JWK set (over HTTPS in production)
+    const jwks = (await (await fetch(`http://127.0.0.1:${bridge.httpPort}/.well-known/jwks.json`)).json()) as {
+      keys: JWK[];
+    };
+    unit.bridgeKey = jwks.keys.find((k) => k.use === 'enc');
     const [sig, enc] = created.publicJwks.keys;
     await registerHeadUnit(provider, bridge, {
       deviceId: unit.deviceId,

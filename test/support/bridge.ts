@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  CompactEncrypt,
   calculateJwkThumbprint,
   compactDecrypt,
+  importJWK,
   createLocalJWKSet,
   exportJWK,
   generateKeyPair,
@@ -13,12 +15,22 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import { createHttpProviderClient, type BridgeStore } from '@onboard/bridge-core';
 import { PATHS, createFetchHttpClient, silentLogger } from '@onboard/ciba-core';
-import { replySubscription, requestTopic, signConnectCredential } from '@onboard/mqtt-contract';
+import {
+  SEALED_PAYLOAD_ALG,
+  SEALED_PAYLOAD_CONTENT_TYPE,
+  SEALED_PAYLOAD_ENC,
+  mustBeSealed,
+  replySubscription,
+  requestTopic,
+  signConnectCredential,
+  type DeviceMessageType,
+} from '@onboard/mqtt-contract';
 import { openBridgeStores } from '@onboard/store-typeorm';
 import { parseBridgeConfig } from '../../apps/mqtt-bridge/src/config/bridge-config';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { BridgeHttpServer } from '../../apps/mqtt-bridge/src/infra/http-server';
 import { NOTIFICATION_PATH } from '../../apps/mqtt-bridge/src/notify/notification.route';
+import { loadPayloadKeyFile } from '../../apps/mqtt-bridge/src/keys/payload-key-file';
 import { get, sendJson } from './http';
 import { clientAssertion, generateTestKey, requestObject, type TestKey } from './jose-helpers';
 import type { TestProvider } from './provider';
@@ -55,7 +67,25 @@ export interface TestBridge {
   mqttUrl: string;
   notificationEndpoint: string;
   httpPort: number;
+  /** The bridge's public encryption key: devices seal verification and refresh payloads to it. */
+  encryptionKey: JWK;
   close(): Promise<void>;
+}
+
+/**
+ * A payload sealed to the bridge as docs/protocol.md §5a describes, made with jose alone from the
+ * raw JSON text (so tests can seal odd payloads too).
+ */
+export async function sealPayload(json: string, bridgeKey: JWK): Promise<string> {
+  const key = await importJWK({ ...bridgeKey, alg: SEALED_PAYLOAD_ALG }, SEALED_PAYLOAD_ALG);
+  return new CompactEncrypt(new TextEncoder().encode(json))
+    .setProtectedHeader({
+      alg: SEALED_PAYLOAD_ALG,
+      enc: SEALED_PAYLOAD_ENC,
+      cty: SEALED_PAYLOAD_CONTENT_TYPE,
+      kid: bridgeKey.kid,
+    })
+    .encrypt(key);
 }
 
 /** What startBridge needs to relay for `provider`: the store's device directory, silent logs, plain HTTP. */
@@ -86,17 +116,18 @@ export async function startRelayBridge(
     limits?: Partial<RunningBridgeLimits>;
   } = { dir: '.' },
 ): Promise<TestBridge> {
-  const store = await openBridgeStores({
-    databaseUrl: `sqlite:${options.databaseFile ?? join(options.dir, 'bridge.sqlite')}`,
-  });
+  const databaseFile = options.databaseFile ?? join(options.dir, 'bridge.sqlite');
+  const store = await openBridgeStores({ databaseUrl: `sqlite:${databaseFile}` });
   const http = new BridgeHttpServer({ logger: silentLogger });
   const config = parseBridgeConfig({ BRIDGE_MQTT_PORT: '0', BRIDGE_HOST: '127.0.0.1', BRIDGE_AUDIENCE });
+  // kept beside the database, so a restarted bridge opens what devices sealed before
+  const payloadKeys = await loadPayloadKeyFile(`${databaseFile}.encryption-keys.json`, silentLogger);
   const bridge = await startBridge(
     {
       ...config,
       limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000, ...options.limits },
     },
-    relayDependencies(provider, store, http),
+    { ...relayDependencies(provider, store, http), payloadKeys },
   );
   const httpPort = await http.listen(options.httpPort ?? 0, '127.0.0.1');
   return {
@@ -106,6 +137,7 @@ export async function startRelayBridge(
     httpPort,
     mqttUrl: `mqtt://127.0.0.1:${bridge.addresses.tcp}`,
     notificationEndpoint: `http://127.0.0.1:${httpPort}${NOTIFICATION_PATH}`,
+    encryptionKey: payloadKeys.current,
     close: async () => {
       await bridge.close();
       await http.close();
@@ -166,6 +198,8 @@ export class MqttHeadUnit {
   constructor(
     readonly unit: TestHeadUnit,
     private readonly provider: TestProvider,
+    /** The bridge's encryption key; verification and refresh payloads are sealed to it. */
+    readonly bridgeKey?: JWK,
   ) {}
 
   async connect(url: string, subscribe = true): Promise<void> {
@@ -238,9 +272,13 @@ export class MqttHeadUnit {
     return { requestId, bindingMessage, payload };
   }
 
-  async publish(type: 'verification' | 'cancel' | 'refresh' | 'result-ack', payload: string): Promise<void> {
+  /** Publishes `payload` (JSON text), sealed to the bridge when docs/protocol.md §5a says so, unless `clear`. */
+  async publish(type: DeviceMessageType, payload: string, options: { clear?: boolean } = {}): Promise<void> {
     if (!this.client) throw new Error('not connected');
-    await this.client.publishAsync(requestTopic(this.unit.deviceId, type), payload, { qos: 1 });
+    const sealed = !options.clear && mustBeSealed(type);
+    if (sealed && !this.bridgeKey) throw new Error('the head-unit has no bridge key to seal with');
+    const wire = sealed ? await sealPayload(payload, this.bridgeKey!) : payload;
+    await this.client.publishAsync(requestTopic(this.unit.deviceId, type), wire, { qos: 1 });
   }
 
   /** Resolves with the first received message of `type` for `requestId` (waits up to `timeoutMs`). */
@@ -288,7 +326,7 @@ export class MqttHeadUnit {
 export async function connectHeadUnit(provider: TestProvider, bridge: TestBridge): Promise<MqttHeadUnit> {
   const unit = await createHeadUnit();
   await registerHeadUnit(provider, bridge, unit);
-  const device = new MqttHeadUnit(unit, provider);
+  const device = new MqttHeadUnit(unit, provider, bridge.encryptionKey);
   await device.connect(bridge.mqttUrl);
   return device;
 }

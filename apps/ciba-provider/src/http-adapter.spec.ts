@@ -176,7 +176,14 @@ describe('ciba-provider HTTP adapter', () => {
     const res = await fetch(`${provider.url}/jwks`);
     expect(res.status).toBe(200);
     const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
-    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'PS256']);
+    expect(
+      keys
+        .filter((key) => key.use === 'sig')
+        .map((key) => key.alg)
+        .sort(),
+    ).toEqual(['ES256', 'PS256']);
+    // RFC 9101 §6.1: the key clients encrypt request objects to
+    expect(keys.filter((key) => key.use === 'enc').map((key) => key.alg)).toEqual(['ECDH-ES+A256KW']);
     for (const key of keys) expect(key).not.toHaveProperty('d');
   });
 

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import {
+  BridgePayloadKeys,
   BridgeRelay,
   ProviderUnavailableError,
   createMemoryBridgeStore,
@@ -17,6 +18,7 @@ import type { ListenerAddresses } from './broker/listeners';
 import { ExternalBrokerSource } from './external/external-broker-source';
 import type { BridgeHttpServer } from './infra/http-server';
 import { registerNotificationRoute } from './notify/notification.route';
+import { registerBridgeJwksRoute } from './keys/bridge-jwks.route';
 import { AedesTransport } from './transport/aedes.transport';
 import { BridgeModule } from './bridge.module';
 
@@ -32,6 +34,11 @@ export interface BridgeDependencies {
   provider?: ProviderClient;
   /** The bridge's HTTP listener; the notification endpoint `POST /ciba/notify` is registered on it. */
   http?: BridgeHttpServer;
+  /**
+   * The keys devices seal their payloads to (docs/protocol.md §5a); default a fresh key held in
+   * memory, which devices must be given again after every start.
+   */
+  payloadKeys?: BridgePayloadKeys;
 }
 
 /** A running bridge. */
@@ -43,6 +50,8 @@ export interface RunningBridge {
   external?: ExternalBrokerSource;
   metrics: BridgeMetrics;
   relay: BridgeRelay;
+  /** The keys devices seal their payloads to; `publicJwks` is the bridge's JWK set. */
+  payloadKeys: BridgePayloadKeys;
   /** Bound ports of the embedded broker; `{ tcp: 0 }` in external-broker mode (no listener). */
   addresses: ListenerAddresses;
   close(): Promise<void>;
@@ -91,7 +100,11 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
       }),
     ),
   );
-  if (deps.http) registerNotificationRoute(deps.http, relay);
+  const payloadKeys = deps.payloadKeys ?? (await BridgePayloadKeys.generate()).keys;
+  if (deps.http) {
+    registerNotificationRoute(deps.http, relay);
+    registerBridgeJwksRoute(deps.http, payloadKeys);
+  }
   const strategy = new AedesTransport({
     broker: source,
     metrics,
@@ -99,6 +112,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     clock,
     messageBurstPerDevice: config.limits.messageBurstPerDevice,
     messageRatePerDevicePerSecond: config.limits.messageRatePerDevicePerSecond,
+    payloadKeys: payloadKeys.forKid,
   });
   const app = await NestFactory.createMicroservice(BridgeModule.register({ relay, publisher: source }), {
     strategy,
@@ -119,6 +133,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     metrics,
     external,
     relay,
+    payloadKeys,
     addresses: external ? { tcp: 0 } : broker.addresses,
     close: async () => {
       clearInterval(sweeper);

@@ -1,4 +1,6 @@
 import type { MqttClient } from 'mqtt';
+import { BridgePayloadKeys } from '@onboard/bridge-core';
+import { sealPayload } from '../../../test/support/bridge';
 import { MAX_PAYLOAD_BYTES, replySubscription, requestTopic } from '@onboard/mqtt-contract';
 import {
   closed,
@@ -30,10 +32,17 @@ describe('device protocol over the embedded broker', () => {
     await harness.bridge.close();
   });
 
-  /** Publishes `payload` on requests/{level} and returns the next reply of kind `reply`. */
-  async function exchange(level: string, payload: string | Buffer, reply = 'error') {
+  /**
+   * Publishes `payload` on requests/{level} (verification and refresh sealed to the bridge, as
+   * docs/protocol.md §5a requires, unless `clear`) and returns the next reply of kind `reply`.
+   */
+  async function exchange(level: string, payload: string | Buffer, reply = 'error', clear = false) {
     const answer = nextMessage(client, `/replies/${reply}`);
-    await client.publishAsync(`onboard/v1/devices/hu-proto/requests/${level}`, payload, { qos: 1 });
+    const sealed =
+      !clear && (level === 'verification' || level === 'refresh')
+        ? await sealPayload(payload.toString(), harness.bridge.payloadKeys.current)
+        : payload;
+    await client.publishAsync(`onboard/v1/devices/hu-proto/requests/${level}`, sealed, { qos: 1 });
     return answer;
   }
   const verification = (
@@ -67,6 +76,26 @@ describe('device protocol over the embedded broker', () => {
     expect((await exchange('refresh', payload)).json).toMatchObject({
       request_id: 'ref-1',
       error: 'temporarily_unavailable',
+    });
+  });
+
+  it('refuses a verification or refresh payload in clear, naming the request id, and one sealed to another key', async () => {
+    for (const [level, payload] of [
+      ['verification', verification('clear-1')],
+      ['refresh', JSON.stringify({ request_id: 'clear-2', refresh_token: 'rt', client_assertion: SAMPLE_JWS })],
+    ]) {
+      expect((await exchange(level, payload, 'error', true)).json).toEqual({
+        request_id: JSON.parse(payload).request_id,
+        error: 'invalid_message',
+        error_description: `a ${level} payload must be sealed: a compact JWE to the bridge's encryption key`,
+      });
+    }
+    const stranger = await BridgePayloadKeys.generate();
+    const foreign = await sealPayload(verification('foreign-1'), { ...stranger.keys.current, kid: undefined });
+    expect((await exchange('verification', foreign, 'error', true)).json).toEqual({
+      request_id: null,
+      error: 'invalid_message',
+      error_description: "the sealed payload could not be decrypted with the bridge's key",
     });
   });
 

@@ -113,7 +113,7 @@ describe('fuzzing the bridge with bad messages', () => {
     await registerHeadUnit(provider, bridge, attackerUnit);
     await registerHeadUnit(provider, bridge, victimUnit);
     attacker = new MqttHeadUnit(attackerUnit, provider).harnessDevice;
-    victim = new MqttHeadUnit(victimUnit, provider);
+    victim = new MqttHeadUnit(victimUnit, provider, bridge.encryptionKey);
     await victim.connect(bridge.mqttUrl);
   });
   afterAll(async () => {

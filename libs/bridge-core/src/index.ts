@@ -15,5 +15,8 @@ export * from './provider/http-provider-client';
 export { hashNotificationToken, bearerToken, MAX_NOTIFICATION_TOKEN_LENGTH } from './notify/notification-token';
 export { readNotification, type ClientNotification } from './notify/read-notification';
 
+// --- the bridge's keys for sealed device payloads ---
+export { BridgePayloadKeys } from './keys/bridge-payload-keys';
+
 // --- in-memory store and the store contract ---
 export * from './memory/memory-bridge-store';

@@ -6,6 +6,7 @@ import type { HttpClient } from './ports/http-client.port';
 import type { OwnerNotifier } from './ports/owner-notifier.port';
 import type { Logger } from './ports/logger.port';
 import type { KeyRing } from './ports/key-ring.port';
+import type { RequestObjectKeys } from './keys/request-object-keys';
 import type { OutboxMessage } from './domain/tokens';
 import type { WaitCancellation } from './signals/wait-cancellation';
 import type { LimitEvent, LimitName } from './limits/limits';
@@ -60,6 +61,11 @@ export interface ProviderContext {
   notifier: OwnerNotifier;
   logger: Logger;
   keys: KeyRing;
+  /**
+   * The provider's encryption keys for request objects (RFC 9101 §6.1); without them an
+   * encrypted request object is refused.
+   */
+  requestObjectKeys?: RequestObjectKeys;
   signals: ProviderSignals;
   metrics: Metrics;
 }

@@ -59,6 +59,7 @@ export * from './owner-device/owner-device.handlers';
 export * from './admin/admin';
 export * from './admin/admin.handler';
 export * from './keys/key-ring';
+export * from './keys/request-object-keys';
 export * from './dpop/verify-dpop-proof';
 export * from './tokens/token-hashes';
 export * from './tokens/issue-tokens';

@@ -100,6 +100,11 @@ export interface BridgeConfig {
   providerConcurrency: number;
   /** `sqlite:<file>`, `sqlite::memory:`, or `postgres://…`. */
   databaseUrl: string;
+  /**
+   * The private JWK set devices seal their payloads to (docs/protocol.md §5a), created on the
+   * first start; unset with an in-memory database: a fresh key each start.
+   */
+  encryptionKeyFile?: string;
   /** Accepted clock skew on connect credentials, seconds. */
   clockToleranceSeconds: number;
   logLevel: LogLevel;
@@ -189,6 +194,9 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     adminToken: token(env, 'BRIDGE_ADMIN_TOKEN'),
     providerConcurrency: number(env, 'BRIDGE_PROVIDER_CONCURRENCY', 16, 1, 256),
     databaseUrl: databaseUrl('BRIDGE_DATABASE_URL', read(env, 'BRIDGE_DATABASE_URL') ?? 'sqlite:./data/bridge.sqlite'),
+    encryptionKeyFile:
+      read(env, 'BRIDGE_ENCRYPTION_KEY_FILE') ??
+      (read(env, 'BRIDGE_DATABASE_URL') === 'sqlite::memory:' ? undefined : './data/bridge-encryption-keys.json'),
     clockToleranceSeconds: number(env, 'BRIDGE_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     logLevel: logLevel(env),
     limits: {
@@ -252,6 +260,8 @@ export const BRIDGE_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   BRIDGE_AUTH_BLOCK_SECONDS:
     'how long an address over BRIDGE_AUTH_FAILURES_PER_SOURCE gets CONNACK 3 and 429 from the admin API (default 900)',
   BRIDGE_DATABASE_URL: 'sqlite:<file> (default sqlite:./data/bridge.sqlite), sqlite::memory: or postgres://…',
+  BRIDGE_ENCRYPTION_KEY_FILE:
+    'private JWK set devices seal their requests to, created when missing (default ./data/bridge-encryption-keys.json)',
   BRIDGE_CLOCK_TOLERANCE_SECONDS: 'clock skew accepted on connect credentials (default 30)',
   BRIDGE_MAX_PACKET_BYTES: 'largest MQTT packet (default 32768)',
   BRIDGE_CONNECT_RATE_PER_IP: 'sustained connection attempts per second per address (default 10)',

@@ -181,3 +181,38 @@ function isRetryable(code: DeviceClientErrorCode): boolean {
       return false;
   }
 }
+
+/**
+ * The cause of a failure in words, for an error message: the message and system code of `err`
+ * and of its causes (`fetch failed` alone says nothing; its cause says `connect ECONNREFUSED
+ * 10.0.0.7:443`). Never includes a token or key: only error messages and codes.
+ * @example describeCause(fetchError) // 'fetch failed: connect ECONNREFUSED 127.0.0.1:9'
+ */
+export function describeCause(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (typeof current !== 'object') {
+      parts.push(String(current));
+      break;
+    }
+    const { message, code } = current as { message?: unknown; code?: unknown };
+    const text = typeof message === 'string' && message !== '' ? message : undefined;
+    const system = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+    if (text && !parts.some((p) => p.includes(text))) parts.push(text);
+    else if (!text && system) parts.push(system);
+    if (text && system && !text.includes(system)) parts[parts.length - 1] = `${text} (${system})`;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.length > 0 ? parts.join(': ') : 'unknown error';
+}
+
+/** A URL fit for a message: without user name, password, query or fragment. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}

@@ -13,6 +13,8 @@ import {
 } from 'jose';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import {
+  isSealedPayload,
+  openSealedPayload,
   parseTopic,
   replyTopic,
   verifyConnectCredential,
@@ -155,16 +157,29 @@ export class ScriptedBridge {
   readonly ledger = new Map<string, LedgerEntry>();
   private readonly sockets = new Set<Socket>();
   private readonly clients = new Set<Client>();
+  /** Device messages in arrival order: opening a sealed payload is asynchronous. */
+  private inbox: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly aedes: Aedes,
     private readonly server: Server,
     readonly provider: FakeProvider,
     readonly device: { deviceId: string; publicJwks: DevicePublicJwks },
+    private readonly payloadKey: { privateKey: CryptoKey; publicJwk: JWK },
   ) {}
+
+  /** The bridge's public encryption key, which devices seal their requests to (docs/protocol.md §5a). */
+  get encryptionKey(): JWK {
+    return this.payloadKey.publicJwk;
+  }
 
   static async start(device: { deviceId: string; publicJwks: DevicePublicJwks }): Promise<ScriptedBridge> {
     const provider = await FakeProvider.create();
+    const payloadPair = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+    const payloadKey = {
+      privateKey: payloadPair.privateKey,
+      publicJwk: { ...(await exportJWK(payloadPair.publicKey)), kid: 'bridge-enc-1', use: 'enc' },
+    };
     const seenJtis = new Set<string>();
     // eslint-disable-next-line prefer-const
     let bridge: ScriptedBridge;
@@ -195,7 +210,7 @@ export class ScriptedBridge {
     });
     const server = createServer((socket) => aedes.handle(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    bridge = new ScriptedBridge(aedes, server, provider, device);
+    bridge = new ScriptedBridge(aedes, server, provider, device, payloadKey);
     server.on('connection', (socket) => {
       bridge.sockets.add(socket);
       socket.on('close', () => bridge.sockets.delete(socket));
@@ -211,7 +226,7 @@ export class ScriptedBridge {
         'onboard/v1/devices/+/requests/+',
         (packet, cb) => {
           cb();
-          bridge.onDeviceMessage(packet.topic, packet.payload as Buffer);
+          bridge.receive(packet.topic, packet.payload as Buffer);
         },
         resolve,
       ),
@@ -310,6 +325,24 @@ export class ScriptedBridge {
     for (const entry of this.ledger.values()) {
       if (entry.result && !entry.resultAcked && !entry.cancelled) void this.send('result', entry.result);
     }
+  }
+
+  /** Sealed payloads are opened like the bridge does; `sealed` records which arrived sealed. */
+  readonly sealed: DeviceMessageType[] = [];
+
+  private receive(topic: string, payload: Buffer): void {
+    this.inbox = this.inbox.then(async () => {
+      const parsed = parseTopic(topic);
+      if (!parsed || parsed.direction !== 'request' || !parsed.type) return;
+      let body = payload;
+      if (isSealedPayload(payload)) {
+        const opened = await openSealedPayload(payload, () => [this.payloadKey.privateKey]);
+        if (!opened.ok) throw new Error(opened.description);
+        this.sealed.push(parsed.type);
+        body = opened.plaintext;
+      }
+      this.onDeviceMessage(topic, body);
+    });
   }
 
   private onDeviceMessage(topic: string, payload: Buffer): void {

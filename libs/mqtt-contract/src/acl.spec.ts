@@ -60,6 +60,11 @@ describe('device topic access rules', () => {
     expect(checkSubscribe('a', 'onboard/v1/devices')).toBe('outside_subtree');
   });
 
+  it('refuses a topic or filter containing U+0000 as malformed, even in the device subtree [MQTT-1.5.3-2]', () => {
+    expect(checkPublish('a', 'onboard/v1/devices/a/requests/cancel\u0000')).toBe('malformed_topic');
+    expect(checkSubscribe('a', 'onboard/v1/devices/a/replies/\u0000')).toBe('malformed_topic');
+  });
+
   it('tells whether a concrete topic lies in a device subtree', () => {
     expect(isInSubtree('a', 'onboard/v1/devices/a/replies/ack')).toBe(true);
     expect(isInSubtree('a', 'onboard/v1/devices/ab/replies/ack')).toBe(false);

@@ -7,14 +7,22 @@ import { REQUESTS_LEVEL, TOPIC_ROOT, isValidDeviceId } from './topics';
  */
 
 /** Outcome of an access check; everything but `allowed` is a refusal, named for the metric. */
-export type AclDecision = 'allowed' | 'cross_device' | 'outside_subtree' | 'wrong_direction' | 'wildcard_escape';
+export type AclDecision =
+  'allowed' | 'cross_device' | 'outside_subtree' | 'wrong_direction' | 'wildcard_escape' | 'malformed_topic';
+
+/** [MQTT-1.5.3-2]: a UTF-8 string of MQTT must not contain U+0000; a receiver closes the connection. */
+function hasNullCharacter(topic: string): boolean {
+  return topic.includes('\u0000');
+}
 
 /**
  * May `deviceId` publish on `topic`? Only `onboard/v1/devices/{deviceId}/requests/...` is allowed;
- * another device's subtree is `cross_device`, the device's own `replies/` is `wrong_direction`.
+ * another device's subtree is `cross_device`, the device's own `replies/` is `wrong_direction`, a
+ * topic containing U+0000 is `malformed_topic` [MQTT-1.5.3-2].
  * @example checkPublish('a', 'onboard/v1/devices/b/requests/verification') // 'cross_device'
  */
 export function checkPublish(deviceId: string, topic: string): AclDecision {
+  if (hasNullCharacter(topic)) return 'malformed_topic';
   const owner = subtreeOwner(topic);
   if (owner === undefined) return 'outside_subtree';
   if (owner !== deviceId) return 'cross_device';
@@ -31,6 +39,7 @@ export function checkPublish(deviceId: string, topic: string): AclDecision {
  * @example checkSubscribe('a', 'onboard/v1/devices/+/replies/+') // 'wildcard_escape'
  */
 export function checkSubscribe(deviceId: string, filter: string): AclDecision {
+  if (hasNullCharacter(filter)) return 'malformed_topic';
   const levels = filter.split('/');
   const rootLevels = TOPIC_ROOT.split('/');
   for (let i = 0; i < rootLevels.length; i++) {

@@ -3,12 +3,14 @@ import {
   COMPACT_JWE_PATTERN,
   COMPACT_JWS_PATTERN,
   MAX_AUTH_REQ_ID_LENGTH,
+  MAX_CLIENT_NOTIFICATION_TOKEN_LENGTH,
   MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH,
   MAX_ERROR_DESCRIPTION_LENGTH,
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_OBJECT_LENGTH,
   MAX_TOKEN_LENGTH,
   REQUEST_ID_PATTERN,
+  REQUEST_OBJECT_PATTERN,
 } from './limits';
 import {
   RESULT_ERROR_STATUSES,
@@ -52,8 +54,12 @@ export function decodeDeviceMessage(type: DeviceMessageType, payload: Uint8Array
         return {
           type,
           requestId: f.requestId(),
-          request: f.string('request', MAX_REQUEST_OBJECT_LENGTH, COMPACT_JWS_PATTERN),
+          request: f.string('request', MAX_REQUEST_OBJECT_LENGTH, REQUEST_OBJECT_PATTERN),
           clientAssertion: f.string('client_assertion', MAX_TOKEN_LENGTH, COMPACT_JWS_PATTERN),
+          ...optional(
+            'clientNotificationToken',
+            f.optionalString('client_notification_token', MAX_CLIENT_NOTIFICATION_TOKEN_LENGTH),
+          ),
         };
       case 'cancel':
       case 'result-ack':

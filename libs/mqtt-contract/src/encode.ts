@@ -18,6 +18,7 @@ export function encodeDeviceMessage(message: DeviceMessage): Buffer {
         request_id: message.requestId,
         request: message.request,
         client_assertion: message.clientAssertion,
+        client_notification_token: message.clientNotificationToken,
       });
     case 'cancel':
     case 'result-ack':

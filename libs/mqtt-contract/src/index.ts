@@ -8,3 +8,4 @@ export * from './messages';
 export * from './decode';
 export * from './encode';
 export * from './connect-credential';
+export * from './sealed-payload';

@@ -32,3 +32,9 @@ export const COMPACT_JWS_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_
 
 /** Compact JWE: five base64url segments (RFC 7516 §7.1); the encrypted-key segment may be empty. */
 export const COMPACT_JWE_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A request object: a compact JWS, or a compact JWE holding one (RFC 9101 §6.1). */
+export const REQUEST_OBJECT_PATTERN = new RegExp(`${COMPACT_JWS_PATTERN.source}|${COMPACT_JWE_PATTERN.source}`);
+
+/** Longest `client_notification_token` beside an encrypted request object (CIBA §7.1 sets no bound). */
+export const MAX_CLIENT_NOTIFICATION_TOKEN_LENGTH = 1024;

@@ -14,10 +14,19 @@ export interface VerificationRequestMessage {
   type: 'verification';
   /** Device-chosen id; a repeated message with the same id never starts a second verification. */
   requestId: string;
-  /** Signed request object (compact JWS), signed with the device's key. */
+  /**
+   * Signed request object (compact JWS), signed with the device's key; or that JWS encrypted to
+   * the provider (compact JWE, a nested JWT, RFC 9101 §6.1), which the bridge relays unread.
+   */
   request: string;
   /** `private_key_jwt` client assertion (RFC 7523 §2.2) for the backchannel authentication endpoint. */
   clientAssertion: string;
+  /**
+   * The request object's `client_notification_token` (CIBA §7.1), repeated beside it: required
+   * when `request` is encrypted, since the bridge authenticates the provider's push with it.
+   * Travels only inside a sealed payload.
+   */
+  clientNotificationToken?: string;
 }
 
 /** device → bridge, `requests/cancel`: stop waiting for a verification request. */

@@ -43,7 +43,6 @@ describe('topic scheme', () => {
     for (const topic of [
       'onboard/v2/devices/hu-1/requests/cancel',
       'onboard/v1/devices/hu-1/requests',
-      'onboard/v1/devices/hu-1/requests/cancel/extra',
       'onboard/v1/devices/bad.id/requests/cancel',
       'onboard/v1/devices/hu-1/other/cancel',
       '',
@@ -51,6 +50,15 @@ describe('topic scheme', () => {
     ]) {
       expect(parseTopic(topic)).toBeUndefined();
     }
+  });
+
+  it('reads a topic deeper than a message type as no message type, keeping every level below the group', () => {
+    expect(parseTopic('onboard/v1/devices/hu-1/requests/cancel/extra')).toEqual({
+      direction: 'request',
+      deviceId: 'hu-1',
+      type: undefined,
+      level: 'cancel/extra',
+    });
   });
 
   it('does not treat inherited object names as message types', () => {

@@ -75,15 +75,19 @@ export type ParsedTopic =
 
 /**
  * Takes a concrete topic (no wildcards) of the scheme apart; returns undefined for anything that is
- * not `onboard/v1/devices/{deviceId}/{requests|replies}/{level}` with a valid device id.
+ * not `onboard/v1/devices/{deviceId}/{requests|replies}/{level...}` with a valid device id. A topic
+ * with more levels below `requests/` or `replies/` is no message type: `type` is undefined and
+ * `level` holds every level below the group (docs/protocol.md §7, `unknown_message_type`).
  * @example parseTopic('onboard/v1/devices/hu-7f3a/requests/cancel')
  * // { direction: 'request', deviceId: 'hu-7f3a', type: 'cancel', level: 'cancel' }
  */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 6) return undefined;
-  const [root, version, devices, deviceId, group, level] = parts;
+  if (parts.length < 6) return undefined;
+  const [root, version, devices, deviceId, group] = parts;
   if (`${root}/${version}/${devices}` !== TOPIC_ROOT || !isValidDeviceId(deviceId)) return undefined;
+  // a deeper topic is no message type, whatever its first level below the group
+  const level = parts.slice(5).join('/');
   if (group === REQUESTS_LEVEL) {
     return {
       direction: 'request',

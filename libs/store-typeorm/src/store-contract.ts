@@ -8,6 +8,7 @@ import {
   type OwnerDevice,
   type RefreshTokenRecord,
   type SigningKeyRecord,
+  type EncryptionKeyRecord,
   type Stores,
 } from '@onboard/ciba-core';
 
@@ -385,6 +386,17 @@ export function runStoreContract(
         expect(await stores.authRequests.findByAuthReqIdHash('hash-1')).toEqual(r);
         expect(await stores.authRequests.find('missing')).toBeUndefined();
         expect(await stores.authRequests.findByAuthReqIdHash('missing')).toBeUndefined();
+      });
+
+      it('finds a request by its client and signed request object hash, and no other client’s', async () => {
+        const signed = authRequest({ requestObjectHash: 'ro-hash', deliveryMode: 'push', deliveryAuthReqId: 'clear' });
+        await stores.authRequests.create(signed);
+        await stores.authRequests.create(authRequest({ id: 'ar-2', authReqIdHash: 'hash-2' }));
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'ro-hash')).toEqual(signed);
+        expect(await stores.authRequests.findByRequestObjectHash('client-b', 'ro-hash')).toBeUndefined();
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'other')).toBeUndefined();
+        await stores.authRequests.deleteExpired(signed.expiresAt + 1);
+        expect(await stores.authRequests.findByRequestObjectHash('client-a', 'ro-hash')).toBeUndefined();
       });
 
       it('refuses a second request with the same auth_req_id hash', async () => {
@@ -805,6 +817,30 @@ export function runStoreContract(
         expect(await stores.revocations.isRevoked('old')).toBe(false);
         expect(await stores.revocations.isRevoked('new')).toBe(true);
         expect(await stores.revocations.isFamilyRevoked('fam-old')).toBe(false);
+      });
+    });
+
+    describe('EncryptionKeyStore', () => {
+      const encryptionKey = (overrides: Partial<EncryptionKeyRecord> = {}): EncryptionKeyRecord => ({
+        kid: 'e1',
+        alg: 'ECDH-ES+A256KW',
+        privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+        publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+        status: 'active',
+        createdAt: T0,
+        ...overrides,
+      });
+
+      it('lists keys oldest first, replaces a key saved again, deletes one, and keeps them apart from signing keys', async () => {
+        await stores.encryptionKeys.save(encryptionKey({ kid: 'e2', createdAt: T0 + 1 }));
+        await stores.encryptionKeys.save(encryptionKey());
+        expect((await stores.encryptionKeys.list()).map((k) => k.kid)).toEqual(['e1', 'e2']);
+        const retired = encryptionKey({ status: 'retired', expiresAt: T0 + 99 });
+        await stores.encryptionKeys.save(retired);
+        expect((await stores.encryptionKeys.list())[0]).toEqual(retired);
+        expect(await stores.signingKeys.list()).toEqual([]);
+        await stores.encryptionKeys.delete('e2');
+        expect(await stores.encryptionKeys.list()).toEqual([retired]);
       });
     });
 

@@ -2,6 +2,7 @@ import {
   Maintenance,
   NotificationDelivery,
   createKeyRing,
+  RequestObjectKeys,
   createLeanHttpClient,
   createOutboundGuard,
   outboundPolicy,
@@ -96,6 +97,7 @@ export async function createProviderRuntime(
         metrics.outcome('outbound', 'refused');
       },
     });
+    const requestObjectKeys = await RequestObjectKeys.open(stores.encryptionKeys, clock);
     const ctx: ProviderContext = {
       settings: config.settings,
       stores,
@@ -108,6 +110,7 @@ export async function createProviderRuntime(
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,
       keys,
+      requestObjectKeys,
       signals,
       metrics,
     };

@@ -1,4 +1,4 @@
-import type { AclDecision } from '@onboard/mqtt-contract';
+import type { AclDecision, DeviceMessageType } from '@onboard/mqtt-contract';
 
 /** Why a CONNECT was refused (log and metric label; never the credential). */
 export type ConnectRefusal =
@@ -49,8 +49,12 @@ export class BridgeMetrics {
   countDrop(reason: DropReason): void {
     bump(this.drops, reason);
   }
-  /** `outcome` is the reply type sent (`ack`, `status`, `result`, `error:<code>`). */
-  countHandled(messageType: string, outcome: string): void {
+  /**
+   * `messageType` is a known type or `unknown` (never a device-chosen topic level: metric series
+   * must stay bounded); `outcome` is the reply type sent (`ack`, `status`, `result`,
+   * `error:<code>`), `none`, or `dropped:<code>` for a malformed result-ack.
+   */
+  countHandled(messageType: DeviceMessageType | 'unknown', outcome: string): void {
     bump(this.handled, `${messageType}:${outcome}`);
   }
 

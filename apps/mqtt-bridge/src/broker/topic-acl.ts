@@ -10,7 +10,8 @@ type AclHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubsc
  * Policy hook "authorize a topic" (STYLE §13): the aedes hooks that confine each device to its
  * subtree, using the rules of `checkPublish` / `checkSubscribe`.
  * - PUBLISH outside `{subtree}/requests/`: refused, which closes the connection; MQTT 3.1.1 has
- *   no way to refuse a single PUBLISH [MQTT-3.3.5-2]. The retain flag of an allowed PUBLISH is
+ *   no way to refuse a single PUBLISH [MQTT-3.3.5-2]. A topic containing U+0000 closes it too
+ *   [MQTT-1.5.3-2]. The retain flag of an allowed PUBLISH is
  *   cleared: device messages are never stored by the broker.
  * - SUBSCRIBE to a filter that could match outside the subtree: SUBACK return code 0x80
  *   [MQTT-3.9.3], the connection stays.
@@ -41,6 +42,8 @@ export function createTopicAcl(
       if (decision === 'allowed') return callback(null, subscription);
       metrics.countAclRefusal('subscribe', decision);
       logger.warn('mqtt subscribe refused', { deviceId: device?.deviceId, decision });
+      // [MQTT-1.5.3-2]: U+0000 in a filter closes the connection (an error does); others get 0x80
+      if (decision === 'malformed_topic') return callback(new Error('subscribe refused: malformed_topic'), null);
       callback(null, null);
     },
     authorizeForward(client, packet) {

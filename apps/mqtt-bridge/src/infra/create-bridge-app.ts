@@ -10,6 +10,7 @@ import { startBridge, type RunningBridge } from '../create-bridge';
 import { createBridgeMetrics, registerHealthRoute, registerMetricsRoute } from './bridge-observability';
 import { BridgeHttpServer } from './http-server';
 import { createBridgeHttpProviderClient } from './provider-endpoints';
+import { loadPayloadKeyFile } from '../keys/payload-key-file';
 
 /** Options of {@link createBridgeApp}. */
 export interface CreateBridgeAppOptions {
@@ -114,7 +115,18 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
     // asking at once keeps up to 64 connections to the provider warm.
     const providerHttp = createNodeHttpClient({ maxFreeSockets: 64 });
     const provider = await createBridgeHttpProviderClient(config.provider.url, providerHttp, logger);
-    bridge = await startBridge(config, { directory: store.devices, logger, clock, store, provider, http });
+    const payloadKeys = config.encryptionKeyFile
+      ? await loadPayloadKeyFile(config.encryptionKeyFile, logger)
+      : undefined;
+    bridge = await startBridge(config, {
+      directory: store.devices,
+      logger,
+      clock,
+      store,
+      provider,
+      http,
+      ...(payloadKeys ? { payloadKeys } : {}),
+    });
     closers.push(() => bridge!.close());
     const httpUrl = baseUrl(config.http.host, port);
     logger.info('bridge http listening', {

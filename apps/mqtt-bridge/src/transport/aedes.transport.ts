@@ -1,7 +1,12 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from '@onboard/ciba-core';
-import { DEVICE_MESSAGE_TYPES, type BridgeMessage, type DeviceMessageType } from '@onboard/mqtt-contract';
+import {
+  DEVICE_MESSAGE_TYPES,
+  type BridgeMessage,
+  type DeviceMessageType,
+  type SealedPayloadKeys,
+} from '@onboard/mqtt-contract';
 import type { DeviceMessageListener, DevicePublisher } from '../broker/bridge-broker';
 import type { BridgeMetrics } from '../broker/bridge-metrics';
 import { TokenBucketLimiter } from '../broker/token-bucket';
@@ -28,6 +33,8 @@ export interface AedesTransportOptions {
   clock: Clock;
   messageBurstPerDevice: number;
   messageRatePerDevicePerSecond: number;
+  /** The bridge's keys for sealed payloads (docs/protocol.md §5a). */
+  payloadKeys: SealedPayloadKeys;
 }
 
 /**
@@ -51,6 +58,7 @@ export class AedesTransport extends Server implements CustomTransportStrategy {
       }),
       metrics: options.metrics,
       logger: options.logger,
+      payloadKeys: options.payloadKeys,
     });
   }
 

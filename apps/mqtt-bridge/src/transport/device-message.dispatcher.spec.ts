@@ -12,6 +12,7 @@ function setup(handler?: DeviceMessageHandler) {
     publisher: { publish: async (deviceId, message) => void published.push({ deviceId, message }) },
     limiter: new TokenBucketLimiter({ now: () => 0 }, { capacity: 100, refillPerSecond: 1 }),
     metrics,
+    payloadKeys: () => [],
     logger: {
       debug() {},
       info() {},

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@onboard/ciba-core';
 import {
   decodeDeviceMessage,
+  isSealedPayload,
+  mustBeSealed,
+  openSealedPayload,
   parseTopic,
+  type SealedPayloadKeys,
   type BridgeMessage,
   type DeviceMessage,
   type DeviceMessageType,
@@ -27,6 +31,8 @@ export interface DeviceMessageDispatcherDependencies {
   limiter: TokenBucketLimiter;
   metrics: BridgeMetrics;
   logger: Logger;
+  /** The bridge's private keys for sealed payloads (docs/protocol.md §5a). */
+  payloadKeys: SealedPayloadKeys;
 }
 
 /**
@@ -36,7 +42,10 @@ export interface DeviceMessageDispatcherDependencies {
  *    the topic ACL already refuses these, this is the second line);
  * 3. the device's message rate (else: dropped, `rate_limited`);
  * 4. a known message type (else: `unknown_message_type` on the error topic);
- * 5. a valid payload (else: `invalid_message` / `payload_too_large` on the error topic);
+ * 5. a sealed payload (a JWE to the bridge's key) opens, and `verification` and `refresh` arrive
+ *    sealed (else: `invalid_message`): docs/protocol.md §5a;
+ * 6. a valid payload (else: `invalid_message` / `payload_too_large` on the error topic);
+ * a malformed `result-ack` is never answered (docs/protocol.md §8);
  * then the handler for the type runs and its reply goes to the same device. An exception in a
  * handler becomes `server_error` with an error id that is also logged.
  */
@@ -60,15 +69,24 @@ export class DeviceMessageDispatcher {
       return metrics.countDrop('foreign_topic');
     if (!this.deps.limiter.take(device.deviceId)) return metrics.countDrop('rate_limited');
     if (!parsed.type) {
+      // the level is the device's choice: never a metric label (one series per level otherwise)
       return this.reply(
         device,
-        parsed.level,
+        'unknown',
         protocolError(null, 'unknown_message_type', 'no message type is published on this topic'),
       );
     }
-    const decoded = decodeDeviceMessage(parsed.type, payload);
-    if (!decoded.ok)
+    const opened = await this.open(parsed.type, payload);
+    if (!opened.ok) {
+      if (parsed.type === 'result-ack') return metrics.countHandled(parsed.type, 'dropped:invalid_message');
+      return this.reply(device, parsed.type, protocolError(opened.requestId, 'invalid_message', opened.description));
+    }
+    const decoded = decodeDeviceMessage(parsed.type, opened.plaintext);
+    if (!decoded.ok) {
+      // docs/protocol.md §8: a result-ack needs no answer, not even to say it was malformed
+      if (parsed.type === 'result-ack') return metrics.countHandled(parsed.type, `dropped:${decoded.error}`);
       return this.reply(device, parsed.type, protocolError(decoded.requestId, decoded.error, decoded.description));
+    }
     const handler = this.deps.handlerFor(parsed.type);
     if (!handler) {
       return this.reply(
@@ -94,7 +112,33 @@ export class DeviceMessageDispatcher {
     else metrics.countHandled(parsed.type, 'none');
   }
 
-  private async reply(device: AuthenticatedDevice, type: string, message: BridgeMessage): Promise<void> {
+  /**
+   * The JSON of a device message: a sealed payload opened with the bridge's keys, a clear one as
+   * it is, unless its type must be sealed (it would have shown tokens or personal data to every
+   * subscriber of the broker; the device is told, with the request id when it is readable).
+   */
+  private async open(
+    type: DeviceMessageType,
+    payload: Buffer,
+  ): Promise<{ ok: true; plaintext: Buffer } | { ok: false; requestId: string | null; description: string }> {
+    if (isSealedPayload(payload)) {
+      const opened = await openSealedPayload(payload, this.deps.payloadKeys);
+      return opened.ok ? opened : { ok: false, requestId: null, description: opened.description };
+    }
+    if (!mustBeSealed(type)) return { ok: true, plaintext: payload };
+    const clear = decodeDeviceMessage(type, payload);
+    return {
+      ok: false,
+      requestId: clear.ok ? clear.message.requestId : clear.requestId,
+      description: `a ${type} payload must be sealed: a compact JWE to the bridge's encryption key`,
+    };
+  }
+
+  private async reply(
+    device: AuthenticatedDevice,
+    type: DeviceMessageType | 'unknown',
+    message: BridgeMessage,
+  ): Promise<void> {
     this.deps.metrics.countHandled(type, message.type === 'error' ? `error:${message.error}` : message.type);
     await this.deps.publisher.publish(device.deviceId, message);
   }

@@ -104,15 +104,9 @@ export class BridgeRelay {
 
   /** `requests/verification`: relay once per request id; repeats get the stored answer. */
   async verification(deviceId: string, message: VerificationRequestMessage): Promise<BridgeMessage | undefined> {
-    const claims = readRequestObject(message.request);
-    if (!claims) return protocolError(message.requestId, 'invalid_message', 'request is not a JWT');
-    if (claims.iss !== deviceId) {
-      return protocolError(message.requestId, 'invalid_message', 'the request object iss is not the device id');
-    }
-    if (claims.clientNotificationToken === undefined) {
-      return protocolError(message.requestId, 'invalid_message', 'the request object has no client_notification_token');
-    }
-    const tokenHash = hashNotificationToken(claims.clientNotificationToken);
+    const token = notificationTokenOf(deviceId, message);
+    if (!token.ok) return protocolError(message.requestId, 'invalid_message', token.problem);
+    const tokenHash = hashNotificationToken(token.value);
     const contentHash = fingerprint(message.request);
     const claim = await this.deps.relays.claim({
       deviceId,
@@ -497,6 +491,41 @@ export class BridgeRelay {
     const expiresIn = Math.max(1, Math.ceil((record.authExpiresAt - this.deps.clock.now()) / 1000));
     return ackMessage(record.requestId, record.authReqId, expiresIn);
   }
+}
+
+/**
+ * The `client_notification_token` (CIBA §7.1) the provider's push will carry. A signed request
+ * object is read (not verified: the provider does that) and its `iss` compared with the device
+ * (defence in depth); an encrypted one (RFC 9101 §6.1) is the provider's to open, so the device
+ * repeats the token beside it and the provider checks `iss` against the client id the bridge
+ * relays for the authenticated device.
+ */
+function notificationTokenOf(
+  deviceId: string,
+  message: VerificationRequestMessage,
+): { ok: true; value: string } | { ok: false; problem: string } {
+  if (isCompactJwe(message.request)) {
+    return message.clientNotificationToken === undefined
+      ? { ok: false, problem: 'an encrypted request object needs client_notification_token beside it' }
+      : { ok: true, value: message.clientNotificationToken };
+  }
+  const claims = readRequestObject(message.request);
+  if (!claims) return { ok: false, problem: 'request is not a JWT' };
+  if (claims.iss !== deviceId) return { ok: false, problem: 'the request object iss is not the device id' };
+  if (claims.clientNotificationToken === undefined) {
+    return { ok: false, problem: 'the request object has no client_notification_token' };
+  }
+  if (
+    message.clientNotificationToken !== undefined &&
+    message.clientNotificationToken !== claims.clientNotificationToken
+  ) {
+    return { ok: false, problem: 'client_notification_token differs from the one in the request object' };
+  }
+  return { ok: true, value: claims.clientNotificationToken };
+}
+
+function isCompactJwe(value: string): boolean {
+  return value.split('.').length === 5;
 }
 
 function ackMessage(requestId: string, authReqId: string, expiresIn: number): AckMessage {

@@ -6,6 +6,7 @@ import type { WireRequest, WireResponse } from '../wire/wire';
 import { authenticateClient } from '../client-auth/authenticate-client';
 import { OAuthError } from '../errors/oauth-error';
 import { announceAuthRequest } from './announce-auth-request';
+import { answerRepeatedRequest } from './answer-repeated-request';
 import { authorizeRequest } from './authorize-request';
 import { defaultBackchannelPolicy, type BackchannelPolicy } from './backchannel-policy';
 import { checkAcrValues } from './check-acr-values';
@@ -46,7 +47,13 @@ export async function handleBackchannelAuthentication(
     const client = await authenticateClient(ctx, req, form, PATHS.backchannel);
     checkCibaGrant(ctx, client);
     // §7.1.1 signed authentication request, §7.2-2
-    const { params, requestObjectHash } = await processRequestObject(ctx, client, form);
+    const { params, requestObjectHash, repeated } = await processRequestObject(ctx, client, form);
+    if (repeated) {
+      // the same signed request again (a lost acknowledgement): the same answer, the owner asked once
+      const { authReqId, expiresIn, interval } = await answerRepeatedRequest(ctx, client, requestObjectHash);
+      ctx.metrics.outcome('backchannel', 'repeated');
+      return jsonNoStore(200, { auth_req_id: authReqId, expires_in: expiresIn, ...(interval ? { interval } : {}) });
+    }
     // §7.1 parameters, §7.2-3
     const scope = checkScope(ctx, client, params);
     const hint = checkHints(params);

@@ -12,8 +12,16 @@ const CLOCK_TOLERANCE = 30;
 
 export interface ProcessedRequest {
   params: AuthenticationParams;
-  /** sha-256 (base64url) of the signed request object, kept for audit (FAPI-CIBA §5.2.2-6 rationale). */
+  /**
+   * sha-256 (base64url) of the signed request object (inside its encryption, if any), kept for
+   * audit (FAPI-CIBA §5.2.2-6 rationale) and to recognise a repeat of the same request.
+   */
   requestObjectHash?: string;
+  /**
+   * The request object's `jti` was used before: this is a repeat of a request object already
+   * received (answered by `answerRepeatedRequest` when it is the very same one).
+   */
+  repeated?: boolean;
 }
 
 function describe(err: unknown): string {
@@ -25,10 +33,12 @@ function describe(err: unknown): string {
 /**
  * Signed authentication request (CIBA §7.1.1). Unsigned requests are refused when
  * the client registered `backchannel_authentication_request_signing_alg` or FAPI-CIBA
- * applies (FAPI-CIBA §5.2.2-6). A `request` must be a JWS (encrypted request objects
- * are not part of CIBA) signed with the registered asymmetric alg by the client's keys;
+ * applies (FAPI-CIBA §5.2.2-6). A `request` must be a JWS, or a JWE encrypted to the
+ * provider's request-object key that holds one (RFC 9101 §6.1), signed with the registered
+ * asymmetric alg by the client's keys;
  * `aud` = issuer, `iss` = client_id, `exp`/`iat`/`nbf`/`jti` present, `exp - nbf` within
- * settings.requestObjectMaxLifetime, `jti` used once; the authentication parameters
+ * settings.requestObjectMaxLifetime, `jti` used once (a second use is reported as
+ * `repeated`, for the next step to answer or refuse); the authentication parameters
  * must not also appear as form parameters. Every failure is invalid_request.
  */
 export async function processRequestObject(
@@ -36,7 +46,7 @@ export async function processRequestObject(
   client: Client,
   form: Map<string, string>,
 ): Promise<ProcessedRequest> {
-  const request = form.get('request');
+  let request = form.get('request');
   const fapi = isFapiClient(ctx.settings, client);
   const registeredAlg = client.backchannelAuthenticationRequestSigningAlg;
   if (request === undefined) {
@@ -49,9 +59,16 @@ export async function processRequestObject(
   for (const name of AUTHENTICATION_PARAMETERS) {
     if (form.has(name)) throw new InvalidRequest(`${name} must be inside the request object, not beside it`);
   }
-  const segments = request.split('.').length;
-  if (segments === 5) throw new InvalidRequest('encrypted request objects are not supported');
-  if (segments !== 3) throw new InvalidRequest('request is not a signed JWT');
+  if (request.split('.').length === 5) {
+    // RFC 9101 §6.1: signed, then encrypted to the provider (a nested JWT, RFC 7519 §5.2)
+    if (!ctx.requestObjectKeys) throw new InvalidRequest('encrypted request objects are not supported');
+    request = await ctx.requestObjectKeys.decrypt(request);
+    if (request.split('.').length !== 3) {
+      throw new InvalidRequest('an encrypted request object must contain a signed JWT (RFC 9101 §6.1)');
+    }
+  } else if (request.split('.').length !== 3) {
+    throw new InvalidRequest('request is not a signed JWT');
+  }
   let alg: unknown;
   try {
     alg = decodeProtectedHeader(request).alg;
@@ -94,9 +111,9 @@ export async function processRequestObject(
     `request_object:${client.clientId}:${payload.jti}`,
     (exp + CLOCK_TOLERANCE) * 1000,
   );
-  if (!fresh) throw new InvalidRequest('request object was already used (jti replay)');
   return {
     params: new Map(Object.entries(payload)),
     requestObjectHash: hash('sha256', request, 'base64url'),
+    ...(fresh ? {} : { repeated: true }),
   };
 }

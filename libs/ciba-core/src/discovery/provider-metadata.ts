@@ -4,6 +4,7 @@ import { PATHS } from '../paths';
 import { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS } from '../client-auth/algorithms';
 import { DPOP_SIGNING_ALGS } from '../dpop/verify-dpop-proof';
 import { TOKEN_RESPONSE_ENCRYPTION_ALGS, TOKEN_RESPONSE_ENCRYPTION_ENCS } from '../tokens/encrypt-token-response';
+import { REQUEST_OBJECT_ENCRYPTION_ALGS, REQUEST_OBJECT_ENCRYPTION_ENCS } from '../keys/request-object-keys';
 
 /** Claims this OP can release (ID Token and userinfo, OIDC Core §2, §5.1). */
 const CLAIMS_SUPPORTED = [
@@ -58,6 +59,10 @@ export function providerMetadata(settings: ProviderSettings): Record<string, unk
     revocation_endpoint_auth_signing_alg_values_supported: clientAlgs,
     id_token_signing_alg_values_supported: ['ES256', 'PS256'],
     request_object_signing_alg_values_supported: clientAlgs,
+    // RFC 9101 §6.1, OIDC Discovery §3: a signed request object may be encrypted to the provider's
+    // `use: enc` key (a nested JWT), so a relay such as the MQTT bridge cannot read it
+    request_object_encryption_alg_values_supported: [...REQUEST_OBJECT_ENCRYPTION_ALGS],
+    request_object_encryption_enc_values_supported: [...REQUEST_OBJECT_ENCRYPTION_ENCS],
     scopes_supported: scopes,
     claims_supported: CLAIMS_SUPPORTED,
     subject_types_supported: ['public'],

@@ -33,6 +33,24 @@ export interface SigningKeyRecord {
   expiresAt?: number;
 }
 
+/**
+ * One of the provider's encryption keys (`use` `enc`): clients encrypt request objects to it
+ * (RFC 9101 §6.1, a nested JWT). Kept apart from the signing keys: it never signs.
+ */
+export interface EncryptionKeyRecord {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  /** JWE key management algorithm (RFC 7518 §4.6): ECDH-ES with key wrapping, EC P-256. */
+  alg: 'ECDH-ES+A256KW';
+  /** Private JWK as JSON. */
+  privateJwk: Record<string, unknown>;
+  publicJwk: Record<string, unknown>;
+  /** active: published, and request objects are encrypted to it; retired: decrypts only until `expiresAt`. */
+  status: 'active' | 'retired';
+  createdAt: number;
+  expiresAt?: number;
+}
+
 /** A ping/push delivery waiting in the durable outbox (CIBA §10.2, §10.3). */
 export interface OutboxMessage {
   id: string;

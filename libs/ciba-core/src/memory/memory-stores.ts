@@ -1,7 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 import type {
   AuditEvent,
   AuditStore,
@@ -14,6 +14,7 @@ import type {
   ReplayStore,
   RevocationStore,
   SigningKeyStore,
+  EncryptionKeyStore,
   Stores,
   TransitionGuard,
 } from '../ports/stores.port';
@@ -171,6 +172,8 @@ class MemoryOwnerStore implements OwnerStore {
 class MemoryAuthRequestStore implements AuthRequestStore {
   private readonly rows = new Map<string, AuthRequest>();
   private readonly byHash = new Map<string, string>();
+  /** Request ids by client id and request-object hash (repeats of a signed request). */
+  private readonly byRequestObject = new Map<string, string>();
   /** Pending request ids per owner (the owner-device list). */
   private readonly pendingBySub = new Map<string, Set<string>>();
   /** Pending ping/push request ids (expiry notifications, CIBA §10.2, §10.3). */
@@ -195,6 +198,7 @@ class MemoryAuthRequestStore implements AuthRequestStore {
     const row = copy(request);
     this.rows.set(row.id, row);
     this.byHash.set(row.authReqIdHash, row.id);
+    if (row.requestObjectHash !== undefined) this.byRequestObject.set(requestObjectKey(row), row.id);
     this.index(row);
     this.expiry.add(row.id, row.expiresAt);
   }
@@ -206,6 +210,12 @@ class MemoryAuthRequestStore implements AuthRequestStore {
 
   async findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined> {
     const id = this.byHash.get(hash);
+    const row = id === undefined ? undefined : this.rows.get(id);
+    return row && copy(row);
+  }
+
+  async findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined> {
+    const id = this.byRequestObject.get(requestObjectKey({ clientId, requestObjectHash: hash }));
     const row = id === undefined ? undefined : this.rows.get(id);
     return row && copy(row);
   }
@@ -289,10 +299,17 @@ class MemoryAuthRequestStore implements AuthRequestStore {
       const row = this.rows.get(id)!;
       this.unindex(row);
       this.byHash.delete(row.authReqIdHash);
+      if (row.requestObjectHash !== undefined && this.byRequestObject.get(requestObjectKey(row)) === id) {
+        this.byRequestObject.delete(requestObjectKey(row));
+      }
       this.rows.delete(id);
     }
     return due.length;
   }
+}
+
+function requestObjectKey(row: Pick<AuthRequest, 'clientId' | 'requestObjectHash'>): string {
+  return `${row.clientId} ${row.requestObjectHash}`;
 }
 
 class MemoryReplayStore implements ReplayStore {
@@ -402,6 +419,20 @@ class MemorySigningKeyStore implements SigningKeyStore {
     return [...this.rows.values()].sort(byCreatedThen('kid')).map(copy);
   }
   async save(key: SigningKeyRecord): Promise<void> {
+    this.rows.set(key.kid, copy(key));
+  }
+  async delete(kid: string): Promise<void> {
+    this.rows.delete(kid);
+  }
+}
+
+class MemoryEncryptionKeyStore implements EncryptionKeyStore {
+  private readonly rows = new Map<string, EncryptionKeyRecord>();
+
+  async list(): Promise<EncryptionKeyRecord[]> {
+    return [...this.rows.values()].sort(byCreatedThen('kid')).map(copy);
+  }
+  async save(key: EncryptionKeyRecord): Promise<void> {
     this.rows.set(key.kid, copy(key));
   }
   async delete(kid: string): Promise<void> {
@@ -529,6 +560,7 @@ export function createMemoryStores(): Stores {
     refreshTokens: new MemoryRefreshTokenStore(),
     revocations: new MemoryRevocationStore(),
     signingKeys: new MemorySigningKeyStore(),
+    encryptionKeys: new MemoryEncryptionKeyStore(),
     outbox: new MemoryOutboxStore(),
     audit: new MemoryAuditStore(),
     limits: createMemoryLimitStore(),

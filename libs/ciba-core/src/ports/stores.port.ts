@@ -1,7 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import type { OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 import type { LimitStore } from './limit-store.port';
 
 /**
@@ -43,6 +43,11 @@ export interface AuthRequestStore {
   create(request: AuthRequest): Promise<void>;
   find(id: string): Promise<AuthRequest | undefined>;
   findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined>;
+  /**
+   * The request `clientId` made with the signed request object whose sha-256 is `hash`
+   * (`requestObjectHash`): a repeat of the same request object is answered with it.
+   */
+  findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined>;
   /** Pending, unexpired requests of an owner, oldest first. */
   listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]>;
   /**
@@ -119,6 +124,14 @@ export interface SigningKeyStore {
   delete(kid: string): Promise<void>;
 }
 
+/** The provider's encryption keys (request objects encrypted to the provider, RFC 9101 §6.1). */
+export interface EncryptionKeyStore {
+  /** Every key, oldest first. */
+  list(): Promise<EncryptionKeyRecord[]>;
+  save(key: EncryptionKeyRecord): Promise<void>;
+  delete(kid: string): Promise<void>;
+}
+
 export interface OutboxStore {
   enqueue(message: OutboxMessage): Promise<void>;
   /** Pending messages due at or before `now`, oldest first. */
@@ -179,6 +192,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   revocations: RevocationStore;
   signingKeys: SigningKeyStore;
+  encryptionKeys: EncryptionKeyStore;
   outbox: OutboxStore;
   audit: AuditStore;
   /** Counters of the guessing and flooding limits (not part of transactions). */

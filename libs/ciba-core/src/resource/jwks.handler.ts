@@ -7,7 +7,8 @@ export const JWKS_MAX_AGE_SECONDS = 60;
 
 /**
  * The provider's public JWK Set (RFC 7517 §5; OIDC Discovery `jwks_uri`): active and
- * not-yet-expired retired signing keys, public members only. Never throws.
+ * not-yet-expired retired signing keys, and the keys clients encrypt request objects to
+ * (RFC 9101 §6.1), public members only. Never throws.
  *
  * @example
  * const res = await handleJwks(ctx, req); // { keys: [{ kty: 'EC', kid, alg: 'ES256', use: 'sig', ... }, ...] }
@@ -20,7 +21,8 @@ export async function handleJwks(ctx: ProviderContext, _req: WireRequest): Promi
         'content-type': 'application/jwk-set+json',
         'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
       },
-      body: await ctx.keys.jwks(),
+      // RFC 7517 §4.2: signing keys `use` `sig`, request-object encryption keys `use` `enc`
+      body: { keys: [...(await ctx.keys.jwks()).keys, ...(ctx.requestObjectKeys?.publicJwks() ?? [])] },
     };
   } catch (error) {
     return renderHttpError(error, ctx.logger);

@@ -1,4 +1,13 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, importJWK } from 'jose';
+import { createServer, type AddressInfo } from 'node:net';
+import {
+  calculateJwkThumbprint,
+  compactDecrypt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+} from 'jose';
 import { MemoryKeyStore } from '../keys/memory-key-store';
 import { DeviceClientError } from '../errors';
 import { ScriptedBridge, TEST_AUDIENCE, TEST_ISSUER, claimsOf, type TokenTweaks } from '../testing.spec-helper';
@@ -31,6 +40,7 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       deviceId: DEVICE_ID,
       keys,
       audience: TEST_AUDIENCE,
+      bridgeEncryptionKey: bridge.encryptionKey,
       providerIssuer: TEST_ISSUER,
       providerJwks: bridge.provider.jwks,
       reconnect: FAST_RECONNECT,
@@ -94,13 +104,45 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
         deviceId: DEVICE_ID,
         keys,
         audience: TEST_AUDIENCE,
+        bridgeEncryptionKey: bridge.encryptionKey,
         providerIssuer: TEST_ISSUER,
         providerJwks: bridge.provider.jwks,
         reconnect: FAST_RECONNECT,
         connectTimeoutMs: 200,
       });
-      await expect(codeOf(attempt)).resolves.toBe('connection_failed');
+      const err = (await attempt.catch((e: unknown) => e)) as DeviceClientError;
+      expect(err.code).toBe('connection_failed');
+      // the URL tried and the socket's own reason, not a bare "connection failed"
+      expect(err.message).toMatch(
+        new RegExp(
+          `^no connection to ${url.replace(/[.]/g, '\\.')} within 200 ms; last attempt: connection attempt to ${url.replace(/[.]/g, '\\.')} failed: connect ECONNREFUSED`,
+        ),
+      );
       bridge = await ScriptedBridge.start({ deviceId: DEVICE_ID, publicJwks: await keys.getPublicJwks() });
+    });
+
+    it('names the JWKS URL and the network cause when the provider JWKS cannot be fetched', async () => {
+      // a port nothing listens on any more
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      await new Promise((resolve) => server.close(resolve));
+      const providerJwksUri = `http://127.0.0.1:${port}/jwks?x=1`;
+      const expected = `the provider JWKS at http://127.0.0.1:${port}/jwks could not be fetched: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`;
+
+      // looking for the request-object encryption key, before anything is published
+      const client = await start({ providerJwks: undefined, providerJwksUri });
+      const early = (await ask(client).result.catch((e: unknown) => e)) as DeviceClientError;
+      expect([early.code, early.message]).toEqual(['provider_error', expected]);
+
+      // verifying the ID token of a result
+      const signedOnly = await start({ providerJwks: undefined, providerJwksUri, providerEncryptionKey: false });
+      const handle = ask(signedOnly);
+      const id = await firstRequestId();
+      await bridge.until(() => handle.authReqId !== undefined, 'the ack');
+      await bridge.approve(id);
+      const late = (await handle.result.catch((e: unknown) => e)) as DeviceClientError;
+      expect([late.code, late.message]).toEqual(['provider_error', expected]);
     });
 
     it('reconnects after a lost connection with a fresh credential (a new jti per connect)', async () => {
@@ -142,7 +184,14 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       });
       const id = await firstRequestId();
       const body = bridge.messages('verification')[0].body;
-      expect(Object.keys(body).sort()).toEqual(['client_assertion', 'request', 'request_id']);
+      expect(Object.keys(body).sort()).toEqual([
+        'client_assertion',
+        'client_notification_token',
+        'request',
+        'request_id',
+      ]);
+      // docs/protocol.md §5a: it arrived sealed to the bridge
+      expect(bridge.sealed).toContain('verification');
       const sig = (await keys.getPublicJwks()).keys.find((k) => k.use === 'sig')!;
       const key = await importJWK(sig, 'ES256');
       const { payload, protectedHeader } = await jwtVerify(body.request, key, {
@@ -325,6 +374,28 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
   });
 
   describe('resuming after a reconnect', () => {
+    it('encrypts the signed request object to the provider key (RFC 9101 §6.1), with the notification token beside it', async () => {
+      const provider = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256' });
+      const providerEncryptionKey = { ...(await exportJWK(provider.publicKey)), kid: 'op-enc', use: 'enc' };
+      const client = await start({ providerEncryptionKey });
+      ask(client);
+      await firstRequestId();
+      const body = bridge.messages('verification')[0].body;
+      expect(body.request.split('.')).toHaveLength(5);
+      expect(decodeProtectedHeader(body.request)).toEqual({
+        alg: 'ECDH-ES+A256KW',
+        enc: 'A256GCM',
+        cty: 'JWT',
+        kid: 'op-enc',
+        epk: expect.any(Object),
+      });
+      const inner = new TextDecoder().decode((await compactDecrypt(body.request, provider.privateKey)).plaintext);
+      const sig = (await keys.getPublicJwks()).keys.find((k) => k.use === 'sig')!;
+      const { payload } = await jwtVerify(inner, await importJWK(sig, 'ES256'), { issuer: DEVICE_ID });
+      expect(payload.login_hint).toBe('owner@example.test');
+      expect(body.client_notification_token).toBe(payload.client_notification_token);
+    });
+
     it('re-publishes an unanswered request with the same request_id and request object after a reconnect', async () => {
       const client = await start();
       bridge.autoAck = false;

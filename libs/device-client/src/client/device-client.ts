@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import {
   decodeBridgeMessage,
   encodeDeviceMessage,
+  sealDeviceMessage,
+  type BridgeEncryptionKey,
   isValidDeviceId,
   parseTopic,
   requestTopic,
@@ -15,8 +17,10 @@ import {
 } from '@onboard/mqtt-contract';
 import { DeviceConnection, type DeviceTlsOptions } from '../connection/device-connection';
 import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectOptions } from '../connection/backoff';
-import { DeviceClientError, errorFromWire } from '../errors';
+import { DeviceClientError, describeCause, displayUrl, errorFromWire } from '../errors';
 import {
+  encryptRequestObject,
+  requestObjectEncryptionKeyOf,
   signClientAssertion,
   signDpopProof,
   signRequestObject,
@@ -47,12 +51,26 @@ export interface DeviceClientOptions {
   keys: DeviceKeyStore;
   /** The bridge's audience for connect credentials. Default `urn:onboard:mqtt-bridge`. */
   audience?: string;
+  /**
+   * The bridge's public encryption key (a JWK, `use` `enc`, from provisioning or the bridge's
+   * `/.well-known/jwks.json` read over HTTPS, never from the broker). Verification and refresh
+   * requests are sealed to it, so nobody on the broker reads a token, an assertion or the
+   * owner's hint (docs/protocol.md §5a).
+   */
+  bridgeEncryptionKey: BridgeEncryptionKey;
   /** The provider's issuer: the `aud` of request objects and client assertions, the ID token's `iss`. */
   providerIssuer: string;
   /** The provider's JWKS, to verify ID tokens. Give this or `providerJwksUri`. */
   providerJwks?: JSONWebKeySet;
   /** Where to fetch the provider's JWKS (https), to verify ID tokens. Give this or `providerJwks`. */
   providerJwksUri?: string;
+  /**
+   * The provider's key for encrypted request objects (RFC 9101 §6.1): the signed request object
+   * is encrypted to it, so not even the bridge reads the owner's hint or the binding message.
+   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (fetched once);
+   * `false` sends the request object signed only (still sealed to the bridge).
+   */
+  providerEncryptionKey?: JWK | false;
   /** The token endpoint, the `htu` of DPoP proofs for refreshes. Default `{providerIssuer}/token`. */
   tokenEndpoint?: string;
   /** TLS settings for `mqtts://` and `wss://`. */
@@ -135,8 +153,8 @@ interface PendingVerification {
   handle: VerificationHandle;
   /** The CIBA parameters, signed into a request object once, on the first publication. */
   params: AuthenticationRequestParams;
-  /** The signed request object: the request's identity at the bridge, so it never changes. */
-  requestObject?: Promise<string>;
+  /** The signed (and encrypted) request object: the request's identity at the bridge, so it never changes. */
+  requestObject?: Promise<{ request: string; clientNotificationToken: string }>;
   published: boolean;
   scope: string;
   timer?: NodeJS.Timeout;
@@ -168,6 +186,7 @@ const SETTLED_MEMORY = 1024;
  *   url: 'mqtts://bridge.example.com:8883',
  *   deviceId: 'hu-7f3a',
  *   keys: new FileKeyStore('/var/lib/head-unit/onboard-keys.json'),
+ *   bridgeEncryptionKey: provisionedBridgeKey, // from the bridge's /.well-known/jwks.json
  *   providerIssuer: 'https://id.example.com',
  *   providerJwksUri: 'https://id.example.com/jwks',
  * });
@@ -182,7 +201,7 @@ export async function connect(options: DeviceClientOptions): Promise<DeviceClien
  * A connected head-unit: asks owners for verification and refreshes tokens over MQTT
  * (docs/protocol.md). Create it with {@link connect}.
  * @example
- * const client = await connect({ url, deviceId, keys, providerIssuer, providerJwksUri });
+ * const client = await connect({ url, deviceId, keys, bridgeEncryptionKey, providerIssuer, providerJwksUri });
  * client.on('offline', () => statusBar.show('reconnecting…'));
  * client.on('connectionError', (err) => { if (err.code === 'not_authorized') statusBar.show('device disabled'); });
  * const tokens = await client.requestOwnerVerification({ loginHint, bindingMessage, scope: 'openid' }).result;
@@ -203,6 +222,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   /** Control messages (cancel, result-ack) to publish until PUBACK, keyed by `{type}:{requestId}`. */
   private readonly outbox = new Map<string, DeviceMessage>();
   private readonly jwks: JWTVerifyGetKey;
+  /** The provider's request-object encryption key, once found (undefined: it publishes none). */
+  private providerKey?: Promise<JWK | undefined>;
   private readonly logger: DeviceClientLogger;
   private readonly now: () => number;
   private closed = false;
@@ -212,6 +233,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     super();
     if (!isValidDeviceId(options.deviceId)) throw invalidArgument('deviceId is not a valid device id');
     if (!options.providerIssuer) throw invalidArgument('providerIssuer is required');
+    if (typeof options.bridgeEncryptionKey !== 'object' || options.bridgeEncryptionKey === null) {
+      throw invalidArgument("bridgeEncryptionKey (the bridge's public encryption JWK) is required");
+    }
     if ((options.providerJwks === undefined) === (options.providerJwksUri === undefined)) {
       throw invalidArgument('give exactly one of providerJwks and providerJwksUri');
     }
@@ -410,20 +434,74 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           now,
         });
         const refresh = { type: 'refresh', requestId: entry.requestId, refreshToken: entry.refreshToken } as const;
-        return encodeDeviceMessage({ ...refresh, clientAssertion, dpop });
+        return await this.seal({ ...refresh, clientAssertion, dpop });
       }
-      entry.requestObject ??= signRequestObject(keys, {
-        deviceId: this.deviceId,
-        issuer,
-        now,
-        lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
-        params: entry.params,
-      }).then((signed) => signed.request);
-      const request = await entry.requestObject;
-      return encodeDeviceMessage({ type: 'verification', requestId: entry.requestId, request, clientAssertion });
+      entry.requestObject ??= this.buildRequestObject(entry, now);
+      const built = entry.requestObject;
+      const { request, clientNotificationToken } = await built.catch((err: unknown) => {
+        // not kept: the next publication tries again (a JWKS fetch may work then)
+        if (entry.requestObject === built) entry.requestObject = undefined;
+        throw err;
+      });
+      return await this.seal({
+        type: 'verification',
+        requestId: entry.requestId,
+        request,
+        clientAssertion,
+        clientNotificationToken,
+      });
     } catch (err) {
       if (err instanceof DeviceClientError) throw err;
       throw new DeviceClientError('key_store_error', 'the request could not be signed', { cause: err });
+    }
+  }
+
+  /** Signs the request object and, when the provider has a key for it, encrypts it to the provider. */
+  private async buildRequestObject(
+    entry: PendingVerification,
+    now: number,
+  ): Promise<{ request: string; clientNotificationToken: string }> {
+    const signed = await signRequestObject(this.options.keys, {
+      deviceId: this.deviceId,
+      issuer: this.options.providerIssuer,
+      now,
+      lifetimeSeconds: this.options.requestObjectLifetimeSeconds ?? 600,
+      params: entry.params,
+    });
+    const providerKey = await this.requestObjectKey();
+    const request = providerKey ? await encryptRequestObject(signed.request, providerKey) : signed.request;
+    return { request, clientNotificationToken: signed.clientNotificationToken };
+  }
+
+  /** The provider's key for request objects: given, from the given JWKS, or fetched once from its URI. */
+  private requestObjectKey(): Promise<JWK | undefined> {
+    const { providerEncryptionKey: given, providerJwks, providerJwksUri } = this.options;
+    if (given === false) return Promise.resolve(undefined);
+    if (given) return Promise.resolve(given);
+    if (providerJwks) return Promise.resolve(requestObjectEncryptionKeyOf(providerJwks));
+    this.providerKey ??= fetchJson(providerJwksUri as string)
+      .then(requestObjectEncryptionKeyOf)
+      .catch((err: unknown) => {
+        this.providerKey = undefined; // tried again for the next request
+        throw new DeviceClientError(
+          'provider_error',
+          `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
+          { cause: err },
+        );
+      });
+    return this.providerKey;
+  }
+
+  /** docs/protocol.md §5a: sealed to the bridge's key, a fresh ephemeral key each publication. */
+  private async seal(message: DeviceMessage): Promise<Buffer> {
+    try {
+      return await sealDeviceMessage(message, this.options.bridgeEncryptionKey);
+    } catch (err) {
+      throw new DeviceClientError(
+        'invalid_argument',
+        `the request could not be sealed to bridgeEncryptionKey (expected an EC P-256 or OKP X25519 public JWK): ${err instanceof Error ? err.message : 'unknown error'}`,
+        { cause: err },
+      );
     }
   }
 
@@ -556,6 +634,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const ctx: TokenVerificationContext = {
       keys: this.options.keys,
       jwks: this.jwks,
+      ...(this.options.providerJwksUri === undefined ? {} : { jwksUri: this.options.providerJwksUri }),
       issuer: this.options.providerIssuer,
       clientId: this.deviceId,
       algorithms: this.options.idTokenAlgorithms ?? DEFAULT_ID_TOKEN_ALGORITHMS,
@@ -632,6 +711,13 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       this.settled.delete(this.settled.values().next().value as string);
     }
   }
+}
+
+/** GET a JSON document (the provider's JWKS) within 10 s. */
+async function fetchJson(url: string): Promise<{ keys?: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return (await res.json()) as { keys?: unknown };
 }
 
 function checkVerificationRequest(r: OwnerVerificationRequest): void {

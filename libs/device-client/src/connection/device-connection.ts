@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import { replySubscription } from '@onboard/mqtt-contract';
-import { DeviceClientError } from '../errors';
+import { DeviceClientError, describeCause, displayUrl } from '../errors';
 import { createConnectCredential } from '../jwt/device-jwts';
 import type { DeviceKeyStore } from '../keys/device-key-store';
 import type { DeviceClientLogger } from '../logger';
@@ -107,7 +107,13 @@ export class DeviceConnection extends EventEmitter<DeviceConnectionEvents> {
       const onError = (err: DeviceClientError) => {
         if (err.code === 'connection_refused') return fail(err);
         if (this.options.now() >= deadline) {
-          fail(new DeviceClientError('connection_failed', `no connection before the timeout: ${err.message}`));
+          fail(
+            new DeviceClientError(
+              'connection_failed',
+              `no connection to ${displayUrl(this.options.url)} within ${this.options.initialConnectTimeoutMs} ms; last attempt: ${err.message}`,
+              { cause: err },
+            ),
+          );
         }
       };
       const onAbort = () => fail(new DeviceClientError('cancelled', 'connect aborted', { cause: signal?.reason }));
@@ -209,7 +215,7 @@ export class DeviceConnection extends EventEmitter<DeviceConnectionEvents> {
         this.emit('fatal', new DeviceClientError('not_authorized', 'the broker refused the device (CONNACK 5)'));
         return;
       }
-      if (!wasOnline) this.emit('connectionError', attemptError(refusal, lastError));
+      if (!wasOnline) this.emit('connectionError', attemptError(this.options.url, refusal, lastError));
       this.scheduleReconnect();
     });
   }
@@ -241,10 +247,19 @@ export class DeviceConnection extends EventEmitter<DeviceConnectionEvents> {
   }
 }
 
-function attemptError(refusal: number | undefined, err: Error | undefined): DeviceClientError {
+function attemptError(url: string, refusal: number | undefined, err: Error | undefined): DeviceClientError {
+  const at = displayUrl(url);
   if (refusal !== undefined && REFUSED.has(refusal)) {
-    return new DeviceClientError('connection_refused', `the broker refused the connection (CONNACK ${refusal})`);
+    return new DeviceClientError(
+      'connection_refused',
+      `the broker at ${at} refused the connection (CONNACK ${refusal})`,
+    );
   }
-  const why = refusal !== undefined ? `CONNACK ${refusal}` : (err?.message ?? 'connection closed');
-  return new DeviceClientError('connection_failed', `connection attempt failed: ${why}`, { cause: err });
+  const why =
+    refusal !== undefined
+      ? `the broker answered CONNACK ${refusal}`
+      : err
+        ? describeCause(err)
+        : 'the connection closed before CONNACK';
+  return new DeviceClientError('connection_failed', `connection attempt to ${at} failed: ${why}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import {
   CONNECT_CREDENTIAL_TYPE,
   DEFAULT_CONNECT_CREDENTIAL_LIFETIME_SECONDS,
@@ -101,6 +102,35 @@ export async function signRequestObject(
   });
   const request = await keys.signJwt({ alg: sig.alg, kid: sig.kid }, claims);
   return { request, jti, clientNotificationToken };
+}
+
+/** JWE algorithms of request objects encrypted to the provider (its `request_object_encryption_*` metadata). */
+export const REQUEST_OBJECT_ENCRYPTION = { alg: 'ECDH-ES+A256KW', enc: 'A256GCM' } as const;
+
+/**
+ * The provider's key for encrypted request objects in its JWK set: the first with `use` `enc`
+ * and `alg` `ECDH-ES+A256KW` (the provider lists its newest key first); undefined when it
+ * publishes none.
+ */
+export function requestObjectEncryptionKeyOf(jwks: { keys?: unknown }): JWK | undefined {
+  const keys = Array.isArray(jwks.keys) ? (jwks.keys as JWK[]) : [];
+  return keys.find((k) => k.use === 'enc' && k.alg === REQUEST_OBJECT_ENCRYPTION.alg);
+}
+
+/**
+ * A signed request object encrypted to the provider (RFC 9101 §6.1; a nested JWT, RFC 7519
+ * §5.2, `cty` `JWT`): the bridge relays it without being able to read the login hint or the
+ * binding message.
+ */
+export async function encryptRequestObject(signedRequest: string, providerKey: JWK): Promise<string> {
+  const key = await importJWK({ ...providerKey, alg: REQUEST_OBJECT_ENCRYPTION.alg }, REQUEST_OBJECT_ENCRYPTION.alg);
+  return new CompactEncrypt(new TextEncoder().encode(signedRequest))
+    .setProtectedHeader({
+      ...REQUEST_OBJECT_ENCRYPTION,
+      cty: 'JWT',
+      ...(providerKey.kid === undefined ? {} : { kid: providerKey.kid }),
+    })
+    .encrypt(key);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { DeviceClientError } from '../errors';
+import { DeviceClientError, describeCause, displayUrl } from '../errors';
 import type { DeviceKeyStore } from '../keys/device-key-store';
 
 /** The ID token claim carrying the CIBA auth request id (CIBA §10.3.1). */
@@ -53,6 +53,8 @@ export type RefreshedTokens = Omit<VerifiedTokens, 'idToken' | 'claims'> & { idT
 export interface TokenVerificationContext {
   keys: DeviceKeyStore;
   jwks: JWTVerifyGetKey;
+  /** Where `jwks` is fetched from (named in errors); undefined for a JWKS given in the options. */
+  jwksUri?: string;
   issuer: string;
   /** The device id = the `aud` the ID token must carry. */
   clientId: string;
@@ -163,7 +165,7 @@ async function verifyIdToken(
       clockTolerance: ctx.clockToleranceSeconds,
     }));
   } catch (err) {
-    throw jwtError(err, ctx.requestId);
+    throw jwtError(err, ctx.requestId, ctx.jwksUri);
   }
   const fail = (what: string) => new DeviceClientError('invalid_id_token', what, { requestId: ctx.requestId });
   // OIDC Core §2: with several audiences, azp must name this client
@@ -216,10 +218,15 @@ function baseTokens(r: TokenResponse, ctx: TokenVerificationContext): RefreshedT
   };
 }
 
-function jwtError(err: unknown, requestId: string): DeviceClientError {
+function jwtError(err: unknown, requestId: string, jwksUri: string | undefined): DeviceClientError {
   // the JWKS could not be fetched or read: the provider's side, not a forged token
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || !(err instanceof errors.JOSEError)) {
-    return new DeviceClientError('provider_error', 'the provider JWKS could not be fetched', { cause: err, requestId });
+    const where = jwksUri === undefined ? '' : ` at ${displayUrl(jwksUri)}`;
+    return new DeviceClientError(
+      'provider_error',
+      `the provider JWKS${where} could not be fetched: ${describeCause(err)}`,
+      { cause: err, requestId },
+    );
   }
   const detail = err instanceof errors.JWTClaimValidationFailed ? `claim ${err.claim}: ${err.reason}` : err.code;
   return new DeviceClientError('invalid_id_token', `ID token rejected (${detail})`, { cause: err, requestId });

@@ -2,7 +2,13 @@ import { AuthRequestEntity } from './auth-request.entity';
 import { ClientEntity } from './client.entity';
 import { AuditEventEntity, OutboxEntity, ReplayEntity } from './misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from './owner.entity';
-import { RefreshTokenEntity, RevokedFamilyEntity, RevokedTokenEntity, SigningKeyEntity } from './token.entity';
+import {
+  EncryptionKeyEntity,
+  RefreshTokenEntity,
+  RevokedFamilyEntity,
+  RevokedTokenEntity,
+  SigningKeyEntity,
+} from './token.entity';
 
 /** Every entity of the schema, registered with the DataSource (never exported from the lib). */
 export const ALL_ENTITIES = [
@@ -15,6 +21,7 @@ export const ALL_ENTITIES = [
   RevokedTokenEntity,
   RevokedFamilyEntity,
   SigningKeyEntity,
+  EncryptionKeyEntity,
   OutboxEntity,
   AuditEventEntity,
 ];

@@ -44,3 +44,15 @@ export class SigningKeyEntity {
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
   @Column({ name: 'expires_at', type: 'bigint', nullable: true }) expiresAt: number | null;
 }
+
+/** Row of `encryption_keys` (private JWK as JSON text); apart from `signing_keys`: these never sign. */
+@Entity({ name: 'encryption_keys' })
+export class EncryptionKeyEntity {
+  @PrimaryColumn({ name: 'kid', type: 'text' }) kid: string;
+  @Column({ name: 'alg', type: 'text' }) alg: string;
+  @Column({ name: 'private_jwk', type: 'simple-json' }) privateJwk: Record<string, unknown>;
+  @Column({ name: 'public_jwk', type: 'simple-json' }) publicJwk: Record<string, unknown>;
+  @Column({ name: 'status', type: 'text' }) status: string;
+  @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
+  @Column({ name: 'expires_at', type: 'bigint', nullable: true }) expiresAt: number | null;
+}

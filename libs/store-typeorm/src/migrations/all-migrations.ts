@@ -5,6 +5,8 @@ import { DeviceClients1768435200000 } from './1768435200000-device-clients.migra
 import { AuthRequestPendingIndexes1769040000000 } from './1769040000000-auth-request-pending-indexes.migration';
 import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
 import { RateLimits1770422400000 } from './1770422400000-rate-limits.migration';
+import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth-request-request-object-index.migration';
+import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -15,4 +17,6 @@ export const ALL_MIGRATIONS = [
   AuthRequestPendingIndexes1769040000000,
   AppendOnlyAuditPendingOutbox1769644800000,
   RateLimits1770422400000,
+  AuthRequestRequestObjectIndex1770595200000,
+  EncryptionKeys1770595200001,
 ];

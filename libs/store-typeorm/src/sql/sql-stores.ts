@@ -18,6 +18,8 @@ import type {
   RevocationStore,
   SigningKeyRecord,
   SigningKeyStore,
+  EncryptionKeyRecord,
+  EncryptionKeyStore,
   TransitionGuard,
   Stores,
 } from '@onboard/ciba-core';
@@ -26,7 +28,7 @@ import { AuthRequestEntity } from '../entities/auth-request.entity';
 import { ClientEntity } from '../entities/client.entity';
 import { AuditEventEntity, OutboxEntity } from '../entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from '../entities/owner.entity';
-import { RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
+import { EncryptionKeyEntity, RefreshTokenEntity, SigningKeyEntity } from '../entities/token.entity';
 import { Conditions } from './conditions';
 import type { Row, SqlSession } from './sql-session';
 import { TableMapper } from './table-mapper';
@@ -194,6 +196,13 @@ class SqlAuthRequestStore implements AuthRequestStore {
   }
   async findByAuthReqIdHash(hash: string): Promise<AuthRequest | undefined> {
     const [row] = await this.sql.all(`SELECT * FROM auth_requests WHERE auth_req_id_hash = ?`, [hash]);
+    return row && this.map.fromRow(row);
+  }
+  async findByRequestObjectHash(clientId: string, hash: string): Promise<AuthRequest | undefined> {
+    const [row] = await this.sql.all(
+      `SELECT * FROM auth_requests WHERE client_id = ? AND request_object_hash = ? ORDER BY created_at LIMIT 1`,
+      [clientId, hash],
+    );
     return row && this.map.fromRow(row);
   }
   async listPendingForOwner(sub: string, now: number): Promise<AuthRequest[]> {
@@ -380,6 +389,24 @@ class SqlSigningKeyStore implements SigningKeyStore {
   }
 }
 
+class SqlEncryptionKeyStore implements EncryptionKeyStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly map: TableMapper<EncryptionKeyRecord>,
+  ) {}
+  async list(): Promise<EncryptionKeyRecord[]> {
+    return (await this.sql.all(`SELECT * FROM encryption_keys ORDER BY created_at, kid`, [])).map((r) =>
+      this.map.fromRow(r),
+    );
+  }
+  async save(key: EncryptionKeyRecord): Promise<void> {
+    await this.sql.run(this.map.upsertSql, this.map.toParams(key));
+  }
+  async delete(kid: string): Promise<void> {
+    await this.sql.run(`DELETE FROM encryption_keys WHERE kid = ?`, [kid]);
+  }
+}
+
 class SqlOutboxStore implements OutboxStore {
   constructor(
     private readonly sql: SqlSession,
@@ -496,6 +523,7 @@ export function createSqlStores(
     authRequests: new TableMapper<AuthRequest>(dataSource, AuthRequestEntity),
     refreshTokens: new TableMapper<RefreshTokenRecord>(dataSource, RefreshTokenEntity),
     signingKeys: new TableMapper<SigningKeyRecord>(dataSource, SigningKeyEntity),
+    encryptionKeys: new TableMapper<EncryptionKeyRecord>(dataSource, EncryptionKeyEntity),
     outbox: new TableMapper<OutboxMessage>(dataSource, OutboxEntity),
     audit: new TableMapper<AuditEvent>(dataSource, AuditEventEntity),
   };
@@ -509,6 +537,7 @@ export function createSqlStores(
       refreshTokens: new SqlRefreshTokenStore(session, maps.refreshTokens),
       revocations: new SqlRevocationStore(session),
       signingKeys: new SqlSigningKeyStore(session, maps.signingKeys),
+      encryptionKeys: new SqlEncryptionKeyStore(session, maps.encryptionKeys),
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
       limits,
