@@ -15,6 +15,7 @@ import {
   disableClient,
   disableOwner,
   disableOwnerDevice,
+  enableOwner,
   getClient,
   listClients,
   listOwnerDevices,
@@ -135,6 +136,7 @@ const ROUTES: [string, string, Route][] = [
     },
   ],
   ['POST', 'owners/*/disable', async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub)))],
+  ['POST', 'owners/*/enable', async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await enableOwner(ctx, sub)))],
   [
     'GET',
     'owners/*/devices',
@@ -191,6 +193,7 @@ function match(pattern: string, segments: string[]): string[] | undefined {
 /**
  * The admin HTTP API (under PATHS.admin), for operators and the admin CLI:
  * - `GET/POST /owners`, `PUT /owners/{sub}/user-code`, `POST /owners/{sub}/disable`
+ *   (ends the owner's tokens and pending requests), `POST /owners/{sub}/enable`
  * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
  *   `POST /owners/{sub}/devices/{id}/disable`
  * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),

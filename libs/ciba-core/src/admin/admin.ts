@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { hashUserCode } from '../backchannel/user-code';
+import { completeAuthRequest } from '../completion/complete-auth-request';
 import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
 import { hashCredential } from '../owner-device/authenticate-owner-device';
 
@@ -108,12 +109,67 @@ export async function setOwnerUserCode(ctx: ProviderContext, sub: string, userCo
   return updated;
 }
 
-/** Disable an owner: no new requests resolve to them and their devices stop authenticating. */
+/**
+ * Disable an owner, ending everything of theirs at once:
+ * - in one store transaction, the owner is marked disabled with a watermark (`disabledAt`)
+ *   and every refresh token of theirs is revoked;
+ * - from then on every token of a grant they approved up to the watermark is dead: access
+ *   tokens introspect inactive and fail at userinfo, refresh grants and approved requests not
+ *   yet redeemed are refused ({@link isGrantOfActiveOwner}), even after {@link enableOwner};
+ * - their pending requests end as denied through {@link completeAuthRequest}, so ping and
+ *   push clients are told (CIBA §10.2, §12) and poll clients get `access_denied`;
+ * - no new request resolves to them and their devices stop authenticating.
+ * Disabling a disabled owner moves the watermark to now.
+ *
+ * @throws NotFound when there is no such owner.
+ * @example
+ * const owner = await disableOwner(ctx, 'alice'); // owner.disabled === true
+ */
 export async function disableOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
   const owner = await requireOwner(ctx, sub);
-  const updated = { ...owner, disabled: true };
+  const now = ctx.clock.now();
+  const updated: Owner = { ...owner, disabled: true, disabledAt: now };
+  await ctx.stores.transaction(async (stores) => {
+    await stores.owners.save(updated);
+    const refreshTokensRevoked = await stores.refreshTokens.revokeSubject(sub);
+    await stores.audit.append({ id: ctx.random.uuid(), at: now, type: 'owner.disabled', sub, data: { refreshTokensRevoked } });
+  });
+  await denyPendingRequests(ctx, sub);
+  return updated;
+}
+
+/** The disabled owner's pending requests, denied on their behalf. */
+async function denyPendingRequests(ctx: ProviderContext, sub: string): Promise<void> {
+  for (const request of await ctx.stores.authRequests.listPendingForOwner(sub, ctx.clock.now())) {
+    try {
+      await completeAuthRequest(ctx, { id: request.id, sub, decision: 'deny', reason: 'owner_disabled' });
+    } catch (error) {
+      // Answered or expired meanwhile: it is no longer pending, which is all that is needed.
+      if (!(error instanceof Conflict)) throw error;
+    }
+  }
+}
+
+/**
+ * Enable a disabled owner again: new requests resolve to them and their devices authenticate.
+ * Nothing issued before the disable comes back: the watermark stays (see {@link disableOwner}).
+ * Enabling within the second of the disable waits for that second to pass.
+ *
+ * @throws NotFound when there is no such owner.
+ * @example
+ * await enableOwner(ctx, 'alice');
+ */
+export async function enableOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
+  const owner = await requireOwner(ctx, sub);
+  if (owner.disabled && owner.disabledAt !== undefined) {
+    // auth_time has whole seconds (OIDC Core §2), so an approval within the second of the disable
+    // would count as one before it: the owner is enabled once that second has passed.
+    const wait = Math.floor(owner.disabledAt / 1000) * 1000 + 1000 - ctx.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  const updated: Owner = { ...owner, disabled: false };
   await ctx.stores.owners.save(updated);
-  await audit(ctx, 'owner.disabled', { sub });
+  await audit(ctx, 'owner.enabled', { sub });
   return updated;
 }
 
