@@ -105,10 +105,17 @@ describe('admin core', () => {
     it('denies the pending requests of the owner, and only those, telling ping clients', async () => {
       await createOwner(ctx, { sub: 'alice' });
       await ctx.stores.clients.save(
-        makeClient({ backchannelTokenDeliveryMode: 'ping', backchannelClientNotificationEndpoint: 'https://rp.example/cb' }),
+        makeClient({
+          backchannelTokenDeliveryMode: 'ping',
+          backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+        }),
       );
       const now = ctx.clock.now();
-      const ping = makeRequest(now, { deliveryMode: 'ping', clientNotificationToken: 'cnt', deliveryAuthReqId: 'arid' });
+      const ping = makeRequest(now, {
+        deliveryMode: 'ping',
+        clientNotificationToken: 'cnt',
+        deliveryAuthReqId: 'arid',
+      });
       const poll = makeRequest(now);
       const approved = makeRequest(now, { status: 'approved', authTime: now });
       const bobs = makeRequest(now, { sub: 'bob' });
@@ -125,7 +132,11 @@ describe('admin core', () => {
       expect((await ctx.stores.authRequests.find(approved.id))?.status).toBe('approved');
       expect((await ctx.stores.authRequests.find(bobs.id))?.status).toBe('pending');
       const [message] = await ctx.stores.outbox.due(Number.MAX_SAFE_INTEGER, 10);
-      expect(message).toMatchObject({ authRequestId: ping.id, bearer: 'cnt', body: JSON.stringify({ auth_req_id: 'arid' }) });
+      expect(message).toMatchObject({
+        authRequestId: ping.id,
+        bearer: 'cnt',
+        body: JSON.stringify({ auth_req_id: 'arid' }),
+      });
     });
 
     it('keeps the watermark when the owner is enabled again', async () => {

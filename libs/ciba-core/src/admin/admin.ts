@@ -28,9 +28,32 @@ const PRINTABLE = /^[^\p{Cc}]+$/u;
 export const MIN_USER_CODE_LENGTH = 4;
 export const MAX_USER_CODE_ADMIN_LENGTH = 64;
 
-function check(value: unknown, name: string, ok: (v: string) => boolean): string | undefined {
+/** The owner fields' formats, named as an error states them (wire names). */
+const FORMATS = {
+  sub: { ok: (v: string) => SUB.test(v), expected: '1 to 255 printable ASCII characters without spaces' },
+  username: { ok: (v: string) => USERNAME.test(v), expected: '1 to 64 characters of A-Z a-z 0-9 . _ -' },
+  email: {
+    ok: (v: string) => v.length <= 254 && EMAIL.test(v),
+    expected: 'an e-mail address such as alice@example.com, at most 254 characters',
+  },
+  phone_number: {
+    ok: (v: string) => PHONE.test(v),
+    expected: "an E.164 phone number: '+' and 7 to 15 digits, the first not 0, such as +4915112345678",
+  },
+  name: {
+    ok: (v: string) => v.length <= 200 && PRINTABLE.test(v),
+    expected: '1 to 200 characters without control characters',
+  },
+  deviceName: {
+    ok: (v: string) => v.length <= 100 && PRINTABLE.test(v),
+    expected: '1 to 100 characters without control characters',
+  },
+} as const;
+
+function check(value: unknown, name: string, format: keyof typeof FORMATS): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ok(value)) throw new InvalidRequest(`${name} is not valid`);
+  if (typeof value !== 'string') throw new InvalidRequest(`${name} must be a string`);
+  if (!FORMATS[format].ok(value)) throw new InvalidRequest(`${name} must be ${FORMATS[format].expected}`);
   return value;
 }
 
@@ -72,11 +95,11 @@ async function requireOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
  * const owner = await createOwner(ctx, { email: 'alice@example.com', userCode: '4711' });
  */
 export async function createOwner(ctx: ProviderContext, input: CreateOwnerInput): Promise<Owner> {
-  const sub = check(input.sub, 'sub', (v) => SUB.test(v)) ?? ctx.random.uuid();
-  const username = check(input.username, 'username', (v) => USERNAME.test(v));
-  const email = check(input.email, 'email', (v) => v.length <= 254 && EMAIL.test(v));
-  const phoneNumber = check(input.phoneNumber, 'phone_number', (v) => PHONE.test(v));
-  const name = check(input.name, 'name', (v) => v.length <= 200 && PRINTABLE.test(v));
+  const sub = check(input.sub, 'sub', 'sub') ?? ctx.random.uuid();
+  const username = check(input.username, 'username', 'username');
+  const email = check(input.email, 'email', 'email');
+  const phoneNumber = check(input.phoneNumber, 'phone_number', 'phone_number');
+  const name = check(input.name, 'name', 'name');
   const userCode = input.userCode === undefined ? undefined : checkUserCode(input.userCode);
 
   if (await ctx.stores.owners.find(sub)) throw new Conflict('an owner with this sub exists');
@@ -132,7 +155,13 @@ export async function disableOwner(ctx: ProviderContext, sub: string): Promise<O
   await ctx.stores.transaction(async (stores) => {
     await stores.owners.save(updated);
     const refreshTokensRevoked = await stores.refreshTokens.revokeSubject(sub);
-    await stores.audit.append({ id: ctx.random.uuid(), at: now, type: 'owner.disabled', sub, data: { refreshTokensRevoked } });
+    await stores.audit.append({
+      id: ctx.random.uuid(),
+      at: now,
+      type: 'owner.disabled',
+      sub,
+      data: { refreshTokensRevoked },
+    });
   });
   await denyPendingRequests(ctx, sub);
   return updated;
@@ -188,7 +217,7 @@ export async function createOwnerDevice(
   ctx: ProviderContext,
   input: { sub: string; name?: string },
 ): Promise<{ device: OwnerDevice; credential: string }> {
-  const name = check(input.name, 'name', (v) => v.length <= 100 && PRINTABLE.test(v));
+  const name = check(input.name, 'name', 'deviceName');
   const owner = await requireOwner(ctx, input.sub);
   if (owner.disabled) throw new Conflict('the owner is disabled');
   const credential = ctx.random.token(32);
