@@ -56,6 +56,19 @@ describe('admin CLI', () => {
     expect(device.stdout).toMatch(/^device_id: \S+\ncredential: [A-Za-z0-9_-]{40,} /);
   });
 
+  it('disables and enables an owner, and fails with exit code 1 for an unknown one', async () => {
+    await cli('owners', 'add', '--email', 'carol@example.com', '--sub', 'carol');
+    const disabled = await cli('owners', 'disable', 'carol');
+    expect(disabled).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('owner carol disabled') });
+    expect((await cli('owners', 'list')).stdout).toMatch(/carol\s+carol@example\.com\s+disabled/);
+    const enabled = await cli('owners', 'enable', 'carol');
+    expect(enabled).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('owner carol enabled') });
+    expect((await cli('owners', 'list')).stdout).toMatch(/carol\s+carol@example\.com\s+active/);
+    const unknown = await cli('owners', 'disable', 'nobody');
+    expect(unknown.code).toBe(EXIT.failed);
+    expect(unknown.stderr).toContain('not_found');
+  });
+
   it('reports a duplicate owner as a failure with exit code 1', async () => {
     await cli('owners', 'add', '--email', 'bob@example.com');
     const again = await cli('owners', 'add', '--email', 'bob@example.com');

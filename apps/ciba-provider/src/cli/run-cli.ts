@@ -5,6 +5,8 @@ import {
   createOwner,
   createOwnerDevice,
   disableClient,
+  disableOwner,
+  enableOwner,
   listClients,
   listOwners,
   registerClient,
@@ -35,6 +37,8 @@ export const USAGE = `usage: npm run admin -- <command>
   owners list                                                     list owners
   owners set-user-code <sub> <code>                               set or replace an owner's user code
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
+  owners disable <sub>                                            disable an owner: their tokens end, pending requests are denied
+  owners enable <sub>                                             enable an owner again (old tokens stay dead)
   keys rotate                                                     new active ES256 and PS256 keys
   keys list                                                       list signing keys (public parts only)
 
@@ -184,6 +188,20 @@ const COMMANDS: Record<string, Command> = {
       const { device, credential } = await createOwnerDevice(ctx, { sub, name: str(flags, 'name') });
       out(`device_id: ${device.id}`);
       out(`credential: ${credential}   (shown once: configure the device with it now)`);
+    },
+  },
+  'owners disable': {
+    positionals: 1,
+    async run(ctx, [sub], _flags, out) {
+      await disableOwner(ctx, sub);
+      out(`owner ${sub} disabled: their tokens are revoked and their pending requests denied`);
+    },
+  },
+  'owners enable': {
+    positionals: 1,
+    async run(ctx, [sub], _flags, out) {
+      await enableOwner(ctx, sub);
+      out(`owner ${sub} enabled; tokens issued before the disable stay revoked`);
     },
   },
   'keys rotate': {
