@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ProviderContext } from '@onboard/ciba-core';
-import { loadConfig, type ProviderConfig } from '@onboard/config';
+import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
 import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
@@ -95,6 +95,9 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${address.port}`;
   } else {
     await app.init();
+  }
+  if (!ctx.settings.adminToken) {
+    logger.info(`admin API off: set ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) to enable /admin/v1`);
   }
   return { app, url, issuer: ctx.settings.issuer, ctx, metrics, close: () => app.close() };
 }
