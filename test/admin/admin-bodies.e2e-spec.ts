@@ -13,7 +13,8 @@ describe('admin API request bodies', () => {
 
   const call = (method: string, path: string, body?: unknown) =>
     sendJson(method, p.at(`${PATHS.admin}${path}`), body, { authorization: `Bearer ${p.adminToken}` });
-  const owners = async () => expectOk(await get(p.at(`${PATHS.admin}/owners`), { authorization: `Bearer ${p.adminToken}` })).owners as any[];
+  const owners = async () =>
+    expectOk(await get(p.at(`${PATHS.admin}/owners`), { authorization: `Bearer ${p.adminToken}` })).owners as any[];
 
   function expectRefusal(res: HttpResult, ...mentions: RegExp[]): void {
     expectOAuthError(res, 400, 'invalid_request');
@@ -55,13 +56,20 @@ describe('admin API request bodies', () => {
     expectRefusal(await call('PUT', `/owners/${sub}/user-code`, { user_code: '4711', code: '4711' }), /'code'/);
     expectRefusal(await call('PUT', `/owners/${sub}/user-code`, {}), /user_code is required/);
     expectRefusal(await call('POST', `/owners/${sub}/devices`, { name: 'phone', label: 'x' }), /'label'/);
-    expect((await get(p.at(`${PATHS.admin}/owners/${sub}/devices`), { authorization: `Bearer ${p.adminToken}` })).json.devices).toHaveLength(1);
+    expect(
+      (await get(p.at(`${PATHS.admin}/owners/${sub}/devices`), { authorization: `Bearer ${p.adminToken}` })).json
+        .devices,
+    ).toHaveLength(1);
   });
 
   it('refuses fields on the bodiless actions, and accepts them without a body', async () => {
     const created = expectOk(await call('POST', '/owners', { email: 'bodiless@example.com' }), 201);
     const sub = encodeURIComponent(created.sub);
-    expectRefusal(await call('POST', `/owners/${sub}/disable`, { reason: 'fraud' }), /unknown field 'reason'/, /no fields/);
+    expectRefusal(
+      await call('POST', `/owners/${sub}/disable`, { reason: 'fraud' }),
+      /unknown field 'reason'/,
+      /no fields/,
+    );
     expect((await owners()).find((o) => o.sub === created.sub).disabled).toBe(false);
     expectOk(await call('POST', `/owners/${sub}/disable`));
     expectOk(await call('POST', `/owners/${sub}/disable`, {}));

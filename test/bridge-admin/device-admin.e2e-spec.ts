@@ -90,7 +90,11 @@ describe('bridge admin API: device registration and revocation', () => {
 
   it('refuses unknown fields, naming them, before anything reaches the provider', async () => {
     const device = await createDeviceKeys(unique('hu'));
-    const res = await api.call('POST', '/admin/v1/devices', { device_id: device.deviceId, jwks: device.jwks, vin: 'x' });
+    const res = await api.call('POST', '/admin/v1/devices', {
+      device_id: device.deviceId,
+      jwks: device.jwks,
+      vin: 'x',
+    });
     expect(res.status).toBe(400);
     expect(res.json.error).toBe('invalid_request');
     expect(res.json.error_description).toMatch(/unknown field 'vin'.*device_id, jwks, name/);

@@ -53,7 +53,7 @@ describe('a replayed auth_req_id', () => {
     expectOAuthError(await refresh(p, client, rotated.refresh_token), 400, 'invalid_grant');
   });
 
-  it("does not touch the tokens when another client presents the auth_req_id", async () => {
+  it('does not touch the tokens when another client presents the auth_req_id', async () => {
     const { tokens, authReqId } = await completePollFlow(p, client, owner);
     expectOAuthError(await cibaToken(p, other, authReqId), 400, 'invalid_grant');
     expect(expectOk(await introspect(tokens.access_token)).active).toBe(true);

@@ -36,7 +36,10 @@ describe('admin tokens of the all-in-one start', () => {
   it('lets the environment win, keeping the file for the token it does not set', () => {
     const kept = resolveAdminTokens({}, file).tokens;
     const resolved = resolveAdminTokens({ ADMIN_TOKEN: 'operator-chosen-token-0001' }, file);
-    expect(resolved.tokens).toEqual({ ADMIN_TOKEN: 'operator-chosen-token-0001', BRIDGE_ADMIN_TOKEN: kept.BRIDGE_ADMIN_TOKEN });
+    expect(resolved.tokens).toEqual({
+      ADMIN_TOKEN: 'operator-chosen-token-0001',
+      BRIDGE_ADMIN_TOKEN: kept.BRIDGE_ADMIN_TOKEN,
+    });
     expect(resolved.source).toEqual({ ADMIN_TOKEN: 'environment', BRIDGE_ADMIN_TOKEN: 'file' });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(kept);
   });

@@ -64,6 +64,9 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     routeConflictPolicy: { duplicate: 'error' },
     // Long-polling token requests must not hold shutdown for their full wait.
     forceCloseConnections: true,
+    // A failure while building the app (e.g. a database that cannot be opened) is thrown to the
+    // caller, which reports it (startupFailure), instead of Nest exiting the process itself.
+    abortOnError: false,
   });
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);

@@ -1044,20 +1044,23 @@ export function runStoreContract(
         expect(await stores.replay.consume('jti-tx', T0 + 1)).toBe(true);
       });
 
-      itRollsBack("keeps an owner enabled and their refresh tokens live when the disabling transaction fails", async () => {
-        await stores.owners.save(owner());
-        await stores.owners.find('sub-alice'); // cached, if the store caches
-        await stores.refreshTokens.save(refreshToken());
-        await expect(
-          stores.transaction(async (tx) => {
-            await tx.owners.save(owner({ disabled: true, disabledAt: T0 + 7 }));
-            await tx.refreshTokens.revokeSubject('sub-alice');
-            throw new Error('boom');
-          }),
-        ).rejects.toThrow('boom');
-        expect(await stores.owners.find('sub-alice')).toEqual(owner());
-        expect((await stores.refreshTokens.find('rt-1'))?.revoked).toBe(false);
-      });
+      itRollsBack(
+        'keeps an owner enabled and their refresh tokens live when the disabling transaction fails',
+        async () => {
+          await stores.owners.save(owner());
+          await stores.owners.find('sub-alice'); // cached, if the store caches
+          await stores.refreshTokens.save(refreshToken());
+          await expect(
+            stores.transaction(async (tx) => {
+              await tx.owners.save(owner({ disabled: true, disabledAt: T0 + 7 }));
+              await tx.refreshTokens.revokeSubject('sub-alice');
+              throw new Error('boom');
+            }),
+          ).rejects.toThrow('boom');
+          expect(await stores.owners.find('sub-alice')).toEqual(owner());
+          expect((await stores.refreshTokens.find('rt-1'))?.revoked).toBe(false);
+        },
+      );
 
       it('reads committed clients inside a transaction, and its own change of one', async () => {
         await stores.clients.save(client());

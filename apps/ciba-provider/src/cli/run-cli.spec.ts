@@ -40,6 +40,15 @@ describe('admin CLI', () => {
     expect(result.stderr).toContain('DATABASE_URL');
   });
 
+  it('names DATABASE_URL and the cause, without a stack, when the database cannot be opened', async () => {
+    env.DATABASE_URL = `sqlite:${dir}`;
+    const result = await cli('owners', 'list');
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.stderr).toBe(
+      `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
+    );
+  });
+
   it('adds an owner, lists it, sets a user code and adds a device whose credential is printed once', async () => {
     const added = await cli('owners', 'add', '--email', 'alice@example.com', '--name', 'Alice', '--sub', 'alice');
     expect(added).toMatchObject({ code: EXIT.ok, stdout: 'sub: alice\n' });

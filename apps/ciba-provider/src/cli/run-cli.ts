@@ -14,6 +14,7 @@ import {
   type ProviderContext,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig } from '@onboard/config';
+import { DatabaseOpenError } from '@onboard/store-typeorm';
 import { createJsonLogger } from '@onboard/observability';
 import { createProviderRuntime } from '../providers/provider-runtime';
 
@@ -278,7 +279,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
-  const runtime = await createProviderRuntime(config, { logger, workers: false });
+  let runtime;
+  try {
+    runtime = await createProviderRuntime(config, { logger, workers: false });
+  } catch (error) {
+    // Names DATABASE_URL, the database and the cause.
+    if (error instanceof DatabaseOpenError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
   try {
     await command.run(runtime.ctx, positionals, flags, (line) => io.stdout(`${line}\n`));
     return EXIT.ok;

@@ -21,7 +21,9 @@ describe('readAdminBody', () => {
 
   it('refuses an unknown field, naming it and the fields the request takes', () => {
     expect(() => readAdminBody(post('{"mail":"a@example.com"}'), 'createOwner')).toThrow(
-      new InvalidRequest("unknown field 'mail': this request takes sub, username, email, phone_number, name, user_code"),
+      new InvalidRequest(
+        "unknown field 'mail': this request takes sub, username, email, phone_number, name, user_code",
+      ),
     );
   });
 
@@ -43,10 +45,9 @@ describe('readAdminBody', () => {
 
   it('declares every client metadata field registration reads', async () => {
     const read = new Set<string>();
-    const metadata = new Proxy(
-      { backchannel_token_delivery_mode: 'poll' } as Record<string, unknown>,
-      { get: (target, key) => (typeof key === 'string' && read.add(key), Reflect.get(target, key)) },
-    );
+    const metadata = new Proxy({ backchannel_token_delivery_mode: 'poll' } as Record<string, unknown>, {
+      get: (target, key) => (typeof key === 'string' && read.add(key), Reflect.get(target, key)),
+    });
     await registerClient(testContext(), metadata, { skipInitialAccessToken: true });
     // `client_id` is read by the admin route, not by registration
     expect([...read].filter((key) => !(ADMIN_CLIENT_FIELDS as readonly string[]).includes(key))).toEqual([]);

@@ -473,7 +473,11 @@ describe('handleToken: a replayed auth_req_id (RFC 6749 §4.1.2)', () => {
     const [event] = (await ctx.stores.audit.list({ authRequestId: 'req-rp1' })).filter(
       (e) => e.type === 'tokens.revoked',
     );
-    expect(event).toMatchObject({ clientId: 'client-1', sub: 'alice', data: { reason: 'auth_req_id_replayed', grantId } });
+    expect(event).toMatchObject({
+      clientId: 'client-1',
+      sub: 'alice',
+      data: { reason: 'auth_req_id_replayed', grantId },
+    });
   });
 
   it('refuses a refresh token of the family saved after the replay revoked it', async () => {
@@ -488,7 +492,7 @@ describe('handleToken: a replayed auth_req_id (RFC 6749 §4.1.2)', () => {
     expect((await token(ctx, refresh(first.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it("does not revoke anything when another client presents the auth_req_id", async () => {
+  it('does not revoke anything when another client presents the auth_req_id', async () => {
     const ctx = await setup();
     await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp3'));
     await approve(ctx, 'req-rp3');

@@ -44,7 +44,7 @@ describe('handleIntrospection', () => {
     expect(res.body).toMatchObject({ error: 'invalid_client' });
   });
 
-  it("answers active:false for the access and refresh tokens of a disabled owner, and after re-enabling", async () => {
+  it('answers active:false for the access and refresh tokens of a disabled owner, and after re-enabling', async () => {
     const ctx = await twoClients();
     const tokens = await issue(ctx);
     expect((await introspect(ctx, { token: tokens.access_token })).body).toMatchObject({ active: true });

@@ -243,7 +243,10 @@ describe('migrations on SQLite', () => {
     } finally {
       await stores.close();
     }
-    await undoMigrationsThrough({ type: 'better-sqlite3', database: file }, 'AppendOnlyAuditPendingOutbox1769644800000');
+    await undoMigrationsThrough(
+      { type: 'better-sqlite3', database: file },
+      'AppendOnlyAuditPendingOutbox1769644800000',
+    );
     await withRawSqlite(file, async (db) => {
       expect(await tableSql(db, 'audit_events')).toMatch(
         /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,
@@ -261,7 +264,7 @@ describe('migrations on SQLite', () => {
     });
   });
 
-  it('revokes an owner\'s refresh tokens through idx_refresh_tokens_sub, and its down drops the owner and grant watermarks', async () => {
+  it("revokes an owner's refresh tokens through idx_refresh_tokens_sub, and its down drops the owner and grant watermarks", async () => {
     const file = path.join(dir, 'onboard.sqlite');
     await withMigratedSqlite(file, async (db) => {
       expect(await indexNames(db, 'refresh_tokens')).toContain('idx_refresh_tokens_sub');
