@@ -79,7 +79,7 @@ function readKept(file: string, warnings: string[]): Partial<Record<AdminTokenNa
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
@@ -119,6 +119,8 @@ function write(file: string, tokens: Partial<Record<AdminTokenName, string>>): v
     renameSync(temporary, file);
   } catch (error) {
     if (written) rmSync(temporary, { force: true });
-    throw new Error(`cannot save the generated admin tokens to ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot save the generated admin tokens to ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -21,7 +21,7 @@ import {
   listOwners,
   setOwnerUserCode,
 } from './admin';
-import { readAdminBody, type ADMIN_BODY_FIELDS, type AdminBody } from './admin-body';
+import { readAdminBody, type AdminBody } from './admin-body';
 
 const digest = (value: string) => hash('sha256', value, 'buffer');
 
@@ -105,7 +105,7 @@ function auditQuery(req: WireRequest): { authRequestId?: string; sub?: string; l
 interface AdminRoute {
   method: string;
   pattern: string;
-  /** The fields its body may hold ({@link ADMIN_BODY_FIELDS}); `optional`: the body may be absent. GETs take none. */
+  /** The fields its body may hold (`ADMIN_BODY_FIELDS`); `optional`: the body may be absent. GETs take none. */
   body?: { fields: AdminBody; optional?: boolean };
   run(ctx: ProviderContext, params: string[], body: Record<string, unknown>, req: WireRequest): Promise<WireResponse>;
 }
@@ -235,7 +235,7 @@ function match(pattern: string, segments: string[]): string[] | undefined {
  *   `GET /clients/{id}` (metadata, never secrets), `POST /clients/{id}/disable`
  *   (also revokes the client's refresh tokens)
  * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
- * Bodies hold only the fields their endpoint declares ({@link ADMIN_BODY_FIELDS}): anything
+ * Bodies hold only the fields their endpoint declares (`ADMIN_BODY_FIELDS`): anything
  * else is `invalid_request` naming the field. Guarded by {@link authenticateAdmin}; `subpath`
  * is the path below PATHS.admin.
  *
