@@ -492,6 +492,18 @@ describe('handleToken: a replayed auth_req_id (RFC 6749 §4.1.2)', () => {
     expect((await token(ctx, refresh(first.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it("revokes the winner's tokens when two requests redeem the same approval at once", async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp4'));
+    await approve(ctx, 'req-rp4');
+    const results = await Promise.all([token(ctx, ciba('rp4')), token(ctx, ciba('rp4'))]);
+    const winner = results.find((r) => r.status === 200)!.body as Record<string, string>;
+    expect(results.find((r) => r.status === 400)?.body).toMatchObject({ error: 'invalid_grant' });
+    const grantId = decodeJwt(winner.access_token)[GRANT_ID_CLAIM] as string;
+    expect(await ctx.stores.revocations.isFamilyRevoked(grantId)).toBe(true);
+    expect((await token(ctx, refresh(winner.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('does not revoke anything when another client presents the auth_req_id', async () => {
     const ctx = await setup();
     await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp3'));
