@@ -88,6 +88,37 @@ describe('bridge admin API: device registration and revocation', () => {
     expect(await api.registry.find(device.deviceId)).toBeUndefined();
   });
 
+  it('refuses unknown fields, naming them, before anything reaches the provider', async () => {
+    const device = await createDeviceKeys(unique('hu'));
+    const res = await api.call('POST', '/admin/v1/devices', {
+      device_id: device.deviceId,
+      jwks: device.jwks,
+      vin: 'x',
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe('invalid_request');
+    expect(res.json.error_description).toMatch(/unknown field 'vin'.*device_id, jwks, name/);
+    expect(await providerClient(provider, device.deviceId)).toBeUndefined();
+    expect(await api.registry.find(device.deviceId)).toBeUndefined();
+
+    const lines = [
+      JSON.stringify({ device_id: device.deviceId, jwks: device.jwks, nmae: 'typo' }),
+      JSON.stringify({ device_id: unique('hu'), jwks: device.jwks }),
+    ].join('\n');
+    const imported = await api.call('POST', '/admin/v1/devices:import', lines);
+    expect(imported.json).toMatchObject({ registered: 1, failed: 1 });
+    expect(imported.json.results[0]).toMatchObject({ line: 1, outcome: 'failed', error: 'invalid_request' });
+    expect(imported.json.results[0].error_description).toMatch(/unknown field 'nmae'/);
+    expect(await api.registry.find(device.deviceId)).toBeUndefined();
+
+    const registered = imported.json.results[1].device_id;
+    const disable = await api.call('POST', `/admin/v1/devices/${registered}/disable`, { reason: 'stolen' });
+    expect(disable.status).toBe(400);
+    expect(disable.json.error_description).toMatch(/unknown field 'reason'.*no fields/);
+    expect((await api.registry.find(registered))?.status).toBe('active');
+    expect((await api.call('POST', `/admin/v1/devices/${registered}/disable`, {})).status).toBe(200);
+  });
+
   it('requires the admin bearer token', async () => {
     const none = await fetch(`${api.base}/admin/v1/devices`);
     expect(none.status).toBe(401);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from '@onboard/config';
+import { startupFailure } from '../../ciba-provider/src/startup-failure';
 import { startAllInOne } from './start-all-in-one';
 
 /** `npm start`: provider and bridge in one process, configured from the environment. */
@@ -19,7 +19,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`configuration error: ${error.message}\n`);
-  else process.stderr.write(`start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(startupFailure(error));
   process.exit(1);
 });

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import mqtt from 'mqtt';
 import { signConnectCredential } from '@onboard/mqtt-contract';
@@ -34,7 +37,8 @@ describe('all-in-one start', () => {
   });
   afterAll(() => all.close());
 
-  it('prints generated admin tokens once in the banner', () => {
+  it('prints generated admin tokens once in the banner, saying they are not kept with an in-memory database', () => {
+    expect(banner).toContain('shown once and not kept, the database being in memory');
     expect(banner).toContain(`ADMIN_TOKEN=${all.tokens.provider}`);
     expect(banner).toContain(`BRIDGE_ADMIN_TOKEN=${all.tokens.bridge}`);
     expect(all.tokens.provider).not.toBe(all.tokens.bridge);
@@ -78,6 +82,46 @@ describe('all-in-one start', () => {
     expect(await connack(url, { clientId: deviceId, username: deviceId, password: await credential() })).toBe(0);
     expect((await admin(`/${deviceId}/disable`)).status).toBe(200);
     expect(await connack(url, { clientId: deviceId, username: deviceId, password: await credential() })).toBe(5);
+  });
+});
+
+describe('all-in-one start with its data on disk', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'onboard-all-in-one-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function start(): Promise<{ banner: string; tokens: AllInOne['tokens'] }> {
+    let banner = '';
+    const all = await startAllInOne(
+      {
+        PORT: '0',
+        DATABASE_URL: `sqlite:${join(dir, 'data', 'onboard.sqlite')}`,
+        BRIDGE_DATABASE_URL: 'sqlite::memory:',
+        BRIDGE_MQTT_PORT: '0',
+        BRIDGE_HOST: '127.0.0.1',
+        BRIDGE_HTTP_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      { write: (text) => void (banner += text) },
+    );
+    await all.close();
+    return { banner, tokens: all.tokens };
+  }
+
+  it('prints generated admin tokens on the first start only, and reuses them from the data directory', async () => {
+    const file = join(dir, 'data', 'admin-tokens.json');
+    const first = await start();
+    expect(first.banner).toContain(`ADMIN_TOKEN=${first.tokens.provider}`);
+    expect(first.banner).toContain(`kept in ${file}, mode 0600`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = await start();
+    expect(second.tokens).toEqual(first.tokens);
+    expect(second.banner).not.toContain(first.tokens.provider);
+    expect(second.banner).not.toContain(first.tokens.bridge);
+    expect(second.banner).toContain(`admin tokens ADMIN_TOKEN, BRIDGE_ADMIN_TOKEN: as kept in ${file}`);
   });
 });
 

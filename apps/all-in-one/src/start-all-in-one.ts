@@ -1,7 +1,31 @@
-import { randomBytes } from 'node:crypto';
 import { loadBridgeConfig, loadConfig } from '@onboard/config';
 import { createProviderApp, type ProviderApp } from '../../ciba-provider/src/bootstrap';
 import { createBridgeApp, type BridgeApp } from '../../mqtt-bridge/src/infra/create-bridge-app';
+import {
+  ADMIN_TOKEN_NAMES,
+  adminTokensFile,
+  resolveAdminTokens,
+  type AdminTokenName,
+  type AdminTokens,
+} from './admin-tokens';
+
+/** The banner's lines about the admin tokens: generated ones in full (this once), kept ones by name. */
+function adminTokenLines({ tokens, source, file, warnings }: AdminTokens): string[] {
+  const named = (kind: AdminTokens['source'][AdminTokenName]) => ADMIN_TOKEN_NAMES.filter((n) => source[n] === kind);
+  const lines: string[] = [];
+  const generated = named('generated');
+  if (generated.length > 0) {
+    lines.push(
+      file === undefined
+        ? '  generated admin tokens (shown once and not kept, the database being in memory; set them in the environment to keep them):'
+        : `  generated admin tokens (shown once; kept in ${file}, mode 0600, and reused on the next start):`,
+      ...generated.map((name) => `    ${name}=${tokens[name]}`),
+    );
+  }
+  const kept = named('file');
+  if (kept.length > 0) lines.push(`  admin tokens ${kept.join(', ')}: as kept in ${file}`);
+  return [...lines, ...warnings.map((warning) => `  warning: ${warning}`)];
+}
 
 /** Options of {@link startAllInOne}. */
 export interface AllInOneOptions {
@@ -21,8 +45,8 @@ export interface AllInOne {
 /**
  * The all-in-one start: the OpenID provider (default :4000) and the MQTT bridge with its embedded
  * broker (MQTT :1884, HTTP :4001) in one process, two Nest apps. The bridge is pointed at this
- * provider; `ADMIN_TOKEN` and `BRIDGE_ADMIN_TOKEN` are generated when not configured and shown
- * once in the banner (they are never logged).
+ * provider; `ADMIN_TOKEN` and `BRIDGE_ADMIN_TOKEN` are generated when not configured, shown once
+ * in the banner (they are never logged) and kept for the next start (see resolveAdminTokens).
  *
  * @example
  * const all = await startAllInOne(process.env);
@@ -33,15 +57,9 @@ export async function startAllInOne(
   options: AllInOneOptions = {},
 ): Promise<AllInOne> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const generated: string[] = [];
-  const token = (name: string) => {
-    if (env[name]) return env[name];
-    generated.push(name);
-    return randomBytes(24).toString('base64url');
-  };
-  const providerToken = token('ADMIN_TOKEN');
-  const bridgeToken = token('BRIDGE_ADMIN_TOKEN');
   // Both configs are validated before anything starts, so a bad variable stops start-up at once.
+  const admin = resolveAdminTokens(env, adminTokensFile(loadConfig(env).databaseUrl));
+  const { ADMIN_TOKEN: providerToken, BRIDGE_ADMIN_TOKEN: bridgeToken } = admin.tokens;
   const providerConfig = loadConfig({ ...env, ADMIN_TOKEN: providerToken });
   const bridgeConfig = loadBridgeConfig({ ...env, BRIDGE_ADMIN_TOKEN: bridgeToken });
 
@@ -65,12 +83,7 @@ export async function startAllInOne(
       `  bridge    mqtt://localhost:${mqttPort}  and  ${bridge.httpUrl}  (notifications, ${bridge.adminUrl ? '/health' : '/admin/v1/devices, /health, /metrics'})`,
       ...(provider.adminUrl ? [`  provider admin API and /metrics  ${provider.adminUrl}`] : []),
       ...(bridge.adminUrl ? [`  bridge admin API and /metrics    ${bridge.adminUrl}`] : []),
-      ...(generated.length > 0
-        ? [
-            '  generated admin tokens (shown once; set them in the environment to keep them):',
-            ...generated.map((name) => `    ${name}=${name === 'ADMIN_TOKEN' ? providerToken : bridgeToken}`),
-          ]
-        : []),
+      ...adminTokenLines(admin),
       '',
     ].join('\n'),
   );

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ProviderContext } from '@onboard/ciba-core';
-import { loadConfig, type ProviderConfig } from '@onboard/config';
+import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
 import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
@@ -68,6 +68,9 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     routeConflictPolicy: { duplicate: 'error' },
     // Long-polling token requests must not hold shutdown for their full wait.
     forceCloseConnections: true,
+    // A failure while building the app (e.g. a database that cannot be opened) is thrown to the
+    // caller, which reports it (startupFailure), instead of Nest exiting the process itself.
+    abortOnError: false,
   });
   // No X-Powered-By: the security headers are set by the listeners (protocol-listener.ts).
   app.disable('x-powered-by');
@@ -120,6 +123,9 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${port}`;
   } else {
     await app.init();
+  }
+  if (!ctx.settings.adminToken) {
+    logger.info(`admin API off: set ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) to enable /admin/v1`);
   }
   return { app, url, adminUrl, issuer: ctx.settings.issuer, ctx, metrics, close };
 }

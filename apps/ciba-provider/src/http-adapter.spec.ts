@@ -43,6 +43,15 @@ describe('ciba-provider HTTP adapter', () => {
     expect(provider.ctx.settings.issuer).toBe(provider.issuer);
   });
 
+  it('says in one log line that the admin API is off and how to turn it on', () => {
+    const hints = logLines.filter((line) => line.includes('admin API off'));
+    expect(hints).toHaveLength(1);
+    expect(JSON.parse(hints[0])).toMatchObject({
+      level: 'info',
+      msg: 'admin API off: set ADMIN_TOKEN (at least 16 characters) to enable /admin/v1',
+    });
+  });
+
   it('answers the health check with ok when the database is reachable', async () => {
     const res = await fetch(`${provider.url}/health`);
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
-import { ConfigError } from '@onboard/config';
 import { createProviderApp } from './bootstrap';
+import { startupFailure } from './startup-failure';
 
 /** `node dist/apps/ciba-provider/src/main.js`: configure from the environment, listen, log the URL. */
 async function main(): Promise<void> {
@@ -12,10 +12,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`configuration error: ${error.message}\n`);
-  } else {
-    process.stderr.write(`start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
-  }
+  process.stderr.write(startupFailure(error));
   process.exit(1);
 });

@@ -1,4 +1,12 @@
-import { parseDatabaseUrl } from './open-stores';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { openBridgeStores } from './bridge/open-bridge-stores';
+import { DatabaseOpenError } from './database-open-error';
+import { openStores, parseDatabaseUrl } from './open-stores';
+import { describePostgres } from './testing/postgres-test';
 
 describe('parseDatabaseUrl', () => {
   it('reads sqlite: URLs, the in-memory form and plain paths as SQLite', () => {
@@ -17,5 +25,92 @@ describe('parseDatabaseUrl', () => {
       kind: 'postgres',
       url: 'postgresql://u:p@h/db?sslmode=require',
     });
+  });
+});
+
+describe('opening a database that cannot be used', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'onboard-open-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function failure(open: Promise<{ close(): Promise<void> }>): Promise<DatabaseOpenError> {
+    const error = await open.then(
+      async (stores) => {
+        await stores.close();
+        throw new Error('opened');
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DatabaseOpenError);
+    return error as DatabaseOpenError;
+  }
+
+  it('names DATABASE_URL, the SQLite file and the cause when the file cannot be opened', async () => {
+    const error = await failure(openStores({ databaseUrl: `sqlite:${dir}` }));
+    expect(error.message).toBe(
+      `DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)`,
+    );
+    expect((error.cause as { code?: string }).code).toBe('SQLITE_CANTOPEN');
+  });
+
+  it('says when the file is not a database', async () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'these are notes, not a database '.repeat(8));
+    const error = await failure(openStores({ databaseUrl: `sqlite:${file}` }));
+    expect(error.message).toBe(
+      `DATABASE_URL: cannot open the SQLite file ${file}: file is not a database (SQLITE_NOTADB)`,
+    );
+  });
+
+  it('says when the directory of the file cannot be made', async () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'a file where a directory should be');
+    const error = await failure(openStores({ databaseUrl: `sqlite:${file}/onboard.sqlite` }));
+    expect(error.message).toMatch(
+      new RegExp(`^DATABASE_URL: cannot open the SQLite file ${file}/onboard.sqlite: EEXIST`),
+    );
+  });
+
+  it('says when the schema cannot be brought up to date', async () => {
+    // a table of the first migration already there, made by something else
+    const file = path.join(dir, 'foreign.sqlite');
+    const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
+    await db.initialize();
+    await db.query('CREATE TABLE clients (something_else TEXT)');
+    await db.destroy();
+    const error = await failure(openStores({ databaseUrl: `sqlite:${file}` }));
+    expect(error.message).toMatch(
+      new RegExp(`^DATABASE_URL: cannot bring the schema of the SQLite file ${file} up to date: .*already exists`),
+    );
+  });
+
+  it('names BRIDGE_DATABASE_URL for the bridge', async () => {
+    const error = await failure(openBridgeStores({ databaseUrl: `sqlite:${dir}` }));
+    expect(error.message).toMatch(/^BRIDGE_DATABASE_URL: cannot open the SQLite file .*SQLITE_CANTOPEN/);
+  });
+
+  it('says PostgreSQL cannot be reached, without the password', async () => {
+    const error = await failure(openStores({ databaseUrl: 'postgres://onboard:s3cret@127.0.0.1:1/onboard' }));
+    expect(error.message).toBe(
+      'DATABASE_URL: cannot reach PostgreSQL or log in to it (127.0.0.1:1/onboard): connection refused: is the server running and listening there? (ECONNREFUSED)',
+    );
+    expect(error.message).not.toContain('s3cret');
+  });
+});
+
+describePostgres('opening a PostgreSQL database that cannot be used', (url) => {
+  it('passes the server’s reason on, naming the database', async () => {
+    const missing = new URL(url);
+    missing.pathname = '/onboard_no_such_database';
+    const error = await openStores({ databaseUrl: missing.toString() }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(DatabaseOpenError);
+    expect(error?.message).toMatch(
+      /^DATABASE_URL: cannot reach PostgreSQL or log in to it \(.*\/onboard_no_such_database\): database "onboard_no_such_database" does not exist \(3D000\)$/,
+    );
   });
 });

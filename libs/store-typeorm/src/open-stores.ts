@@ -4,6 +4,7 @@ import path from 'node:path';
 import 'reflect-metadata';
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import { ALL_ENTITIES } from './entities/all-entities';
+import { databaseOpenError } from './database-open-error';
 import { ALL_MIGRATIONS } from './migrations/all-migrations';
 import { PostgresSession, SqliteSession } from './sql/sql-session';
 import { createSqlStores } from './sql/sql-stores';
@@ -16,6 +17,8 @@ export interface OpenStoresOptions {
    * or `postgres://…` / `postgresql://…` (PostgreSQL).
    */
   databaseUrl: string;
+  /** The setting `databaseUrl` came from, named in errors (default `DATABASE_URL`). */
+  setting?: string;
   logger?: Logger;
   /** PostgreSQL only: schema to use (created if missing). Default: the server's search_path. */
   schema?: string;
@@ -60,13 +63,17 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const logger = options.logger ?? silentLogger;
   const target = parseDatabaseUrl(options.databaseUrl);
-  const dataSource = await openDataSource(target, options, {
-    entities: ALL_ENTITIES,
-    migrations: ALL_MIGRATIONS,
-    logger: new StoreLogger(logger),
-    // Checkpoints run in a worker thread (see startWalCheckpointer); this is the fallback.
-    sqlitePragmas: target.kind === 'sqlite' && target.file !== ':memory:' ? ['wal_autocheckpoint = 10000'] : [],
-  });
+  const dataSource = await openDataSource(
+    target,
+    { ...options, setting: options.setting ?? 'DATABASE_URL' },
+    {
+      entities: ALL_ENTITIES,
+      migrations: ALL_MIGRATIONS,
+      logger: new StoreLogger(logger),
+      // Checkpoints run in a worker thread (see startWalCheckpointer); this is the fallback.
+      sqlitePragmas: target.kind === 'sqlite' && target.file !== ':memory:' ? ['wal_autocheckpoint = 10000'] : [],
+    },
+  );
   logger.info('database opened', { dialect: target.kind, ...(target.kind === 'sqlite' ? { file: target.file } : {}) });
   // Group commit: the writes of concurrent requests share one SQLite transaction (and its
   // WAL frames) instead of committing one by one; each still resolves only once committed.
@@ -80,7 +87,7 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   try {
     counters =
       target.kind === 'sqlite'
-        ? await sqliteLimitStore(target.file, options.busyTimeoutMs)
+        ? await sqliteLimitStore(target.file, options.busyTimeoutMs, options.setting ?? 'DATABASE_URL')
         : postgresLimitStore(dataSource, 'rate_limits');
   } catch (error) {
     await checkpointer?.stop();
@@ -114,8 +121,31 @@ export interface DataSourceSpec {
  * SQLite with WAL, `synchronous = NORMAL` and a busy timeout, its parent directory created;
  * PostgreSQL optionally in its own schema (created if missing). Shared by the provider's and
  * the bridge's stores.
+ *
+ * @throws DatabaseOpenError naming `options.setting`, the database and the cause, when it cannot
+ * be opened (file, connection, login) or its migrations fail.
  */
 export async function openDataSource(
+  target: DatabaseTarget,
+  options: { schema?: string; busyTimeoutMs?: number; setting: string },
+  spec: DataSourceSpec,
+): Promise<DataSource> {
+  let dataSource: DataSource;
+  try {
+    dataSource = await initializeDataSource(target, options, spec);
+  } catch (error) {
+    throw databaseOpenError(options.setting, target, 'open', error);
+  }
+  try {
+    await dataSource.runMigrations({ transaction: 'all' });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw databaseOpenError(options.setting, target, 'migrate', error);
+  }
+  return dataSource;
+}
+
+async function initializeDataSource(
   target: DatabaseTarget,
   options: { schema?: string; busyTimeoutMs?: number },
   spec: DataSourceSpec,
@@ -124,9 +154,9 @@ export async function openDataSource(
     entities: spec.entities,
     migrations: spec.migrations,
     ...(spec.migrationsTableName ? { migrationsTableName: spec.migrationsTableName } : {}),
-    migrationsRun: true,
+    // Applied by openDataSource once connected, so a failure says which of the two failed.
+    migrationsRun: false,
     synchronize: false,
-    migrationsTransactionMode: 'all' as const,
     ...(spec.logger ? { logger: spec.logger } : { logging: false }),
   };
   let dsOptions: DataSourceOptions;

@@ -158,6 +158,7 @@ const FULL_OWNER: Required<Owner> = {
   name: 'Full Name',
   userCodeHash: 'scrypt$full',
   disabled: true,
+  disabledAt: T0 + 3,
   createdAt: T0 + 1,
 };
 const FULL_DEVICE: Required<OwnerDevice> = {
@@ -193,6 +194,7 @@ const FULL_AUTH_REQUEST: Required<AuthRequest> = {
   approvedBy: 'dev-1',
   approvedAt: T0 + 4_001,
   consumedAt: T0 + 5_000,
+  grantId: 'grant-full',
 };
 const FULL_REFRESH_TOKEN: Required<RefreshTokenRecord> = {
   ...refreshToken(),
@@ -788,6 +790,34 @@ export function runStoreContract(
         expect(await stores.refreshTokens.revokeClient('no-such-client')).toBe(0);
       });
 
+      it('revokes every refresh token of an owner, across clients and families, counting the newly revoked ones', async () => {
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'a' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'b', familyId: 'fam-2', revoked: true }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'c', familyId: 'fam-3', clientId: 'client-b' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'd', familyId: 'fam-4', sub: 'sub-bob' }));
+        expect(await stores.refreshTokens.revokeSubject('sub-alice')).toBe(2);
+        expect((await stores.refreshTokens.find('a'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('b'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('c'))?.revoked).toBe(true);
+        expect((await stores.refreshTokens.find('d'))?.revoked).toBe(false);
+        expect(await stores.refreshTokens.revokeSubject('sub-alice')).toBe(0);
+        expect(await stores.refreshTokens.revokeSubject('sub-nobody')).toBe(0);
+      });
+
+      it("revokes an owner's refresh tokens and saves the owner's watermark in one transaction", async () => {
+        await stores.owners.save(owner());
+        await stores.refreshTokens.save(refreshToken());
+        await stores.transaction(async (tx) => {
+          await tx.owners.save(owner({ disabled: true, disabledAt: T0 + 7 }));
+          expect(await tx.refreshTokens.revokeSubject('sub-alice')).toBe(1);
+        });
+        expect(await stores.owners.find('sub-alice')).toMatchObject({ disabled: true, disabledAt: T0 + 7 });
+        expect((await stores.refreshTokens.find('rt-1'))?.revoked).toBe(true);
+        // Re-enabling keeps the watermark.
+        await stores.owners.save(owner({ disabled: false, disabledAt: T0 + 7 }));
+        expect(await stores.owners.find('sub-alice')).toMatchObject({ disabled: false, disabledAt: T0 + 7 });
+      });
+
       it('deletes expired records only', async () => {
         await stores.refreshTokens.save(refreshToken({ tokenHash: 'old', expiresAt: T0 }));
         await stores.refreshTokens.save(refreshToken({ tokenHash: 'new', expiresAt: T0 + 10 }));
@@ -1152,6 +1182,24 @@ export function runStoreContract(
         expect(await stores.outbox.find('ob-1')).toBeUndefined();
         expect(await stores.replay.consume('jti-tx', T0 + 1)).toBe(true);
       });
+
+      itRollsBack(
+        'keeps an owner enabled and their refresh tokens live when the disabling transaction fails',
+        async () => {
+          await stores.owners.save(owner());
+          await stores.owners.find('sub-alice'); // cached, if the store caches
+          await stores.refreshTokens.save(refreshToken());
+          await expect(
+            stores.transaction(async (tx) => {
+              await tx.owners.save(owner({ disabled: true, disabledAt: T0 + 7 }));
+              await tx.refreshTokens.revokeSubject('sub-alice');
+              throw new Error('boom');
+            }),
+          ).rejects.toThrow('boom');
+          expect(await stores.owners.find('sub-alice')).toEqual(owner());
+          expect((await stores.refreshTokens.find('rt-1'))?.revoked).toBe(false);
+        },
+      );
 
       it('reads committed clients inside a transaction, and its own change of one', async () => {
         await stores.clients.save(client());

@@ -40,6 +40,15 @@ describe('admin CLI', () => {
     expect(result.stderr).toContain('DATABASE_URL');
   });
 
+  it('names DATABASE_URL and the cause, without a stack, when the database cannot be opened', async () => {
+    env.DATABASE_URL = `sqlite:${dir}`;
+    const result = await cli('owners', 'list');
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.stderr).toBe(
+      `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
+    );
+  });
+
   it('adds an owner, lists it, sets a user code and adds a device whose credential is printed once', async () => {
     const added = await cli('owners', 'add', '--email', 'alice@example.com', '--name', 'Alice', '--sub', 'alice');
     expect(added).toMatchObject({ code: EXIT.ok, stdout: 'sub: alice\n' });
@@ -54,6 +63,19 @@ describe('admin CLI', () => {
     const device = await cli('owners', 'add-device', 'alice', '--name', 'Pixel');
     expect(device.code).toBe(EXIT.ok);
     expect(device.stdout).toMatch(/^device_id: \S+\ncredential: [A-Za-z0-9_-]{40,} /);
+  });
+
+  it('disables and enables an owner, and fails with exit code 1 for an unknown one', async () => {
+    await cli('owners', 'add', '--email', 'carol@example.com', '--sub', 'carol');
+    const disabled = await cli('owners', 'disable', 'carol');
+    expect(disabled).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('owner carol disabled') });
+    expect((await cli('owners', 'list')).stdout).toMatch(/carol\s+carol@example\.com\s+disabled/);
+    const enabled = await cli('owners', 'enable', 'carol');
+    expect(enabled).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('owner carol enabled') });
+    expect((await cli('owners', 'list')).stdout).toMatch(/carol\s+carol@example\.com\s+active/);
+    const unknown = await cli('owners', 'disable', 'nobody');
+    expect(unknown.code).toBe(EXIT.failed);
+    expect(unknown.stderr).toContain('not_found');
   });
 
   it('reports a duplicate owner as a failure with exit code 1', async () => {

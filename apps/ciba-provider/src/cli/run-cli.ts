@@ -5,6 +5,8 @@ import {
   createOwner,
   createOwnerDevice,
   disableClient,
+  disableOwner,
+  enableOwner,
   listClients,
   listOwners,
   registerClient,
@@ -13,6 +15,7 @@ import {
   type ProviderContext,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig } from '@onboard/config';
+import { DatabaseOpenError } from '@onboard/store-typeorm';
 import { createJsonLogger } from '@onboard/observability';
 import { createProviderRuntime } from '../providers/provider-runtime';
 
@@ -37,6 +40,8 @@ export const USAGE = `usage: npm run admin -- <command>
   owners set-user-code <sub> <code>                               set or replace an owner's user code
   owners unlock-user-code <sub>                                   unlock a user code locked after wrong attempts
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
+  owners disable <sub>                                            disable an owner: their tokens end, pending requests are denied
+  owners enable <sub>                                             enable an owner again (old tokens stay dead)
   keys rotate                                                     new active ES256 and PS256 keys
   keys list                                                       list signing keys (public parts only)
 
@@ -195,6 +200,20 @@ const COMMANDS: Record<string, Command> = {
       out(`credential: ${credential}   (shown once: configure the device with it now)`);
     },
   },
+  'owners disable': {
+    positionals: 1,
+    async run(ctx, [sub], _flags, out) {
+      await disableOwner(ctx, sub);
+      out(`owner ${sub} disabled: their tokens are revoked and their pending requests denied`);
+    },
+  },
+  'owners enable': {
+    positionals: 1,
+    async run(ctx, [sub], _flags, out) {
+      await enableOwner(ctx, sub);
+      out(`owner ${sub} enabled; tokens issued before the disable stay revoked`);
+    },
+  },
   'keys rotate': {
     positionals: 0,
     async run(ctx, _args, _flags, out) {
@@ -269,7 +288,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
-  const runtime = await createProviderRuntime(config, { logger, workers: false });
+  let runtime;
+  try {
+    runtime = await createProviderRuntime(config, { logger, workers: false });
+  } catch (error) {
+    // Names DATABASE_URL, the database and the cause.
+    if (error instanceof DatabaseOpenError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
   try {
     await command.run(runtime.ctx, positionals, flags, (line) => io.stdout(`${line}\n`));
     return EXIT.ok;

@@ -8,6 +8,17 @@ import { DeviceAdminError, type DeviceAdmin, type ImportEntry, type ImportLineRe
 export const ADMIN_DEVICES_PATH = '/admin/v1/devices';
 
 const MAX_REGISTRATION_BYTES = 64 * 1024;
+/** The body of a status change (`…/disable`, `…/revoke`): none, or an empty object. */
+const MAX_ACTION_BYTES = 1024;
+
+/**
+ * The fields each admin body may hold: a registration (`POST /admin/v1/devices` and each line
+ * of an import) and an action, which takes none. Anything else is refused, not dropped.
+ */
+const BODY_FIELDS = {
+  registration: ['device_id', 'jwks', 'name'],
+  action: [],
+} as const satisfies Record<string, readonly string[]>;
 /** A fleet file of some 100,000 devices. */
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
@@ -18,7 +29,8 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
  *   result per line;
  * - `GET /admin/v1/devices[?status=&after=&limit=]`, `GET /admin/v1/devices/{id}`;
  * - `POST /admin/v1/devices/{id}/disable`, `POST /admin/v1/devices/{id}/revoke`.
- * Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
+ * Bodies hold only the fields listed in `BODY_FIELDS` (an unknown one is 400 `invalid_request` naming
+ * it). Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
  * Wrong admin tokens are counted per remote address (`failures`); an address over the limit gets
  * 429 `slow_down` with `Retry-After` until its block ends, whatever token it sends.
  */
@@ -55,7 +67,7 @@ export function registerDeviceAdminRoutes(
     'POST',
     ADMIN_DEVICES_PATH,
     guarded(async (req) => {
-      const body = parseObject((await req.body(MAX_REGISTRATION_BYTES)).toString('utf8'));
+      const body = parseObject((await req.body(MAX_REGISTRATION_BYTES)).toString('utf8'), 'registration');
       if (typeof body === 'string') throw new HttpError(400, 'invalid_request', body);
       const { outcome, device } = await admin.register(registrationOf(body));
       return json(outcome === 'registered' ? 201 : 200, { outcome, ...deviceView(device) });
@@ -97,12 +109,18 @@ export function registerDeviceAdminRoutes(
   http.route(
     'POST',
     `${ADMIN_DEVICES_PATH}/:id/disable`,
-    guarded(async (req) => json(200, deviceView(await admin.disable(req.params.id)))),
+    guarded(async (req) => {
+      await readAction(req);
+      return json(200, deviceView(await admin.disable(req.params.id)));
+    }),
   );
   http.route(
     'POST',
     `${ADMIN_DEVICES_PATH}/:id/revoke`,
-    guarded(async (req) => json(200, deviceView(await admin.revoke(req.params.id)))),
+    guarded(async (req) => {
+      await readAction(req);
+      return json(200, deviceView(await admin.revoke(req.params.id)));
+    }),
   );
 }
 
@@ -145,7 +163,8 @@ async function authenticate(
   });
 }
 
-function parseObject(text: string): Record<string, unknown> | string {
+/** A JSON object holding only the fields of `fields`, or why it is not one. */
+function parseObject(text: string, fields: keyof typeof BODY_FIELDS): Record<string, unknown> | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -153,7 +172,23 @@ function parseObject(text: string): Record<string, unknown> | string {
     return 'body is not JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object';
+  const allowed: readonly string[] = BODY_FIELDS[fields];
+  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    // Names are cut short: a field name could be anything, a VIN included.
+    const names = unknown.map((key) => `'${key.slice(0, 64)}'`).join(', ');
+    const takes = allowed.length === 0 ? 'this request takes no fields' : `this request takes ${allowed.join(', ')}`;
+    return `unknown field${unknown.length > 1 ? 's' : ''} ${names}: ${takes}`;
+  }
   return value as Record<string, unknown>;
+}
+
+/** The body of a status change: absent, or a JSON object without fields. */
+async function readAction(req: BridgeHttpRequest): Promise<void> {
+  const text = (await req.body(MAX_ACTION_BYTES)).toString('utf8');
+  if (text.trim() === '') return;
+  const body = parseObject(text, 'action');
+  if (typeof body === 'string') throw new HttpError(400, 'invalid_request', body);
 }
 
 function registrationOf(body: Record<string, unknown>) {
@@ -166,7 +201,7 @@ function parseJsonLines(text: string): ImportEntry[] {
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
-    const parsed = parseObject(line);
+    const parsed = parseObject(line, 'registration');
     entries.push(
       typeof parsed === 'string'
         ? { line: index + 1, problem: parsed.replace('body', 'line') }

@@ -1,6 +1,6 @@
 import type { BridgeStore } from '@onboard/bridge-core';
 import { SourceFailures, createNodeHttpClient, type Logger } from '@onboard/ciba-core';
-import type { BridgeConfig } from '@onboard/config';
+import { MIN_ADMIN_TOKEN_LENGTH, type BridgeConfig } from '@onboard/config';
 import { createJsonLogger } from '@onboard/observability';
 import { openBridgeStores } from '@onboard/store-typeorm';
 import { DeviceAdmin } from '../admin/device-admin';
@@ -109,6 +109,15 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
         }),
       );
       registerDeviceAdminRoutes(adminHttp, admin, config.adminToken, { failures: adminFailures, logger });
+      if (!config.provider.adminToken) {
+        logger.warn(
+          'PROVIDER_ADMIN_TOKEN is not set: the bridge admin API cannot register or disable devices at the provider',
+        );
+      }
+    } else {
+      logger.info(
+        `bridge admin API off: set BRIDGE_ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) to enable /admin/v1/devices`,
+      );
     }
     // node:http with keep-alive: the relay's backchannel and token calls cost a fraction of the
     // CPU undici's fetch spends on them (`npm run bench:bridge` profile); a burst of head-units

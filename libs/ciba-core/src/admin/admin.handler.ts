@@ -3,7 +3,6 @@ import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { InvalidRequest, InvalidToken, MethodNotAllowed, NotFound } from '../errors/oauth-error';
-import { parseJsonBody } from '../http/parse-body';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import type { AuditEvent } from '../ports/stores.port';
 import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
@@ -16,6 +15,7 @@ import {
   disableClient,
   disableOwner,
   disableOwnerDevice,
+  enableOwner,
   getClient,
   listClients,
   listOwnerDevices,
@@ -23,6 +23,7 @@ import {
   setOwnerUserCode,
   unlockOwnerUserCode,
 } from './admin';
+import { readAdminBody, type AdminBody } from './admin-body';
 
 const digest = (value: string) => hash('sha256', value, 'buffer');
 
@@ -95,10 +96,6 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
   return value;
 }
 
-function bodyOrEmpty(req: WireRequest): Record<string, unknown> {
-  return req.rawBody && req.rawBody.length > 0 ? parseJsonBody(req) : {};
-}
-
 function auditQuery(req: WireRequest): { authRequestId?: string; sub?: string; limit: number } {
   const query = new URL(req.url, 'http://localhost').searchParams;
   const limitRaw = query.get('limit') ?? '100';
@@ -109,16 +106,29 @@ function auditQuery(req: WireRequest): { authRequestId?: string; sub?: string; l
   return { authRequestId, sub, limit: Math.min(Number(limitRaw), 1000) };
 }
 
-type Route = (ctx: ProviderContext, req: WireRequest, params: string[]) => Promise<WireResponse>;
+/** One admin route: method, path pattern (`*` = one segment), the body it takes, handler. */
+interface AdminRoute {
+  method: string;
+  pattern: string;
+  /** The fields its body may hold (`ADMIN_BODY_FIELDS`); `optional`: the body may be absent. GETs take none. */
+  body?: { fields: AdminBody; optional?: boolean };
+  run(ctx: ProviderContext, params: string[], body: Record<string, unknown>, req: WireRequest): Promise<WireResponse>;
+}
 
-/** Method + path pattern (`*` = one segment) → handler. */
-const ROUTES: [string, string, Route][] = [
-  ['GET', 'owners', async (ctx) => jsonNoStore(200, { owners: (await listOwners(ctx)).map(ownerView) })],
-  [
-    'POST',
-    'owners',
-    async (ctx, req) => {
-      const body = parseJsonBody(req);
+/** An action on a resource: no body, or an empty object. */
+const NO_BODY = { fields: 'none', optional: true } as const;
+
+const ROUTES: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: 'owners',
+    run: async (ctx) => jsonNoStore(200, { owners: (await listOwners(ctx)).map(ownerView) }),
+  },
+  {
+    method: 'POST',
+    pattern: 'owners',
+    body: { fields: 'createOwner' },
+    run: async (ctx, _params, body) => {
       const owner = await createOwner(ctx, {
         sub: optionalString(body, 'sub'),
         username: optionalString(body, 'username'),
@@ -129,62 +139,90 @@ const ROUTES: [string, string, Route][] = [
       });
       return jsonNoStore(201, ownerView(owner));
     },
-  ],
-  [
-    'PUT',
-    'owners/*/user-code',
-    async (ctx, req, [sub]) => {
-      const code = optionalString(parseJsonBody(req), 'user_code');
+  },
+  {
+    method: 'PUT',
+    pattern: 'owners/*/user-code',
+    body: { fields: 'setUserCode' },
+    run: async (ctx, [sub], body) => {
+      const code = optionalString(body, 'user_code');
       if (code === undefined) throw new InvalidRequest('user_code is required');
       return jsonNoStore(200, ownerView(await setOwnerUserCode(ctx, sub, code)));
     },
-  ],
-  [
-    'POST',
-    'owners/*/user-code/unlock',
-    async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await unlockOwnerUserCode(ctx, sub))),
-  ],
-  ['POST', 'owners/*/disable', async (ctx, _req, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub)))],
-  [
-    'GET',
-    'owners/*/devices',
-    async (ctx, _req, [sub]) => jsonNoStore(200, { devices: (await listOwnerDevices(ctx, sub)).map(deviceView) }),
-  ],
-  [
-    'POST',
-    'owners/*/devices',
-    async (ctx, req, [sub]) => {
-      const name = optionalString(bodyOrEmpty(req), 'name');
-      const { device, credential } = await createOwnerDevice(ctx, { sub, name });
+  },
+  {
+    method: 'POST',
+    pattern: 'owners/*/user-code/unlock',
+    body: NO_BODY,
+    run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await unlockOwnerUserCode(ctx, sub))),
+  },
+  {
+    method: 'POST',
+    pattern: 'owners/*/disable',
+    body: NO_BODY,
+    run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub))),
+  },
+  {
+    method: 'POST',
+    pattern: 'owners/*/enable',
+    body: NO_BODY,
+    run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await enableOwner(ctx, sub))),
+  },
+  {
+    method: 'GET',
+    pattern: 'owners/*/devices',
+    run: async (ctx, [sub]) => jsonNoStore(200, { devices: (await listOwnerDevices(ctx, sub)).map(deviceView) }),
+  },
+  {
+    method: 'POST',
+    pattern: 'owners/*/devices',
+    body: { fields: 'createOwnerDevice', optional: true },
+    run: async (ctx, [sub], body) => {
+      const { device, credential } = await createOwnerDevice(ctx, { sub, name: optionalString(body, 'name') });
       // The credential is shown this once; only its hash is stored.
       return jsonNoStore(201, { ...deviceView(device), credential });
     },
-  ],
-  [
-    'POST',
-    'owners/*/devices/*/disable',
-    async (ctx, _req, [sub, id]) => jsonNoStore(200, deviceView(await disableOwnerDevice(ctx, sub, id))),
-  ],
-  ['GET', 'clients', async (ctx) => jsonNoStore(200, { clients: (await listClients(ctx)).map(clientView) })],
-  [
-    'POST',
-    'clients',
-    async (ctx, req) => {
+  },
+  {
+    method: 'POST',
+    pattern: 'owners/*/devices/*/disable',
+    body: NO_BODY,
+    run: async (ctx, [sub, id]) => jsonNoStore(200, deviceView(await disableOwnerDevice(ctx, sub, id))),
+  },
+  {
+    method: 'GET',
+    pattern: 'clients',
+    run: async (ctx) => jsonNoStore(200, { clients: (await listClients(ctx)).map(clientView) }),
+  },
+  {
+    method: 'POST',
+    pattern: 'clients',
+    body: { fields: 'registerClient' },
+    run: async (ctx, _params, metadata) => {
       // RFC 7591 metadata; the admin token stands in for the initial access token.
       // An operator may choose the client_id (e.g. a head-unit's device id).
-      const metadata = parseJsonBody(req);
       const clientId = optionalString(metadata, 'client_id');
       const { response } = await registerClient(ctx, metadata, { skipInitialAccessToken: true, clientId });
       return jsonNoStore(201, response);
     },
-  ],
-  ['GET', 'clients/*', async (ctx, _req, [id]) => jsonNoStore(200, clientView(await getClient(ctx, id)))],
-  ['POST', 'clients/*/disable', async (ctx, _req, [id]) => jsonNoStore(200, clientView(await disableClient(ctx, id)))],
-  [
-    'GET',
-    'audit',
-    async (ctx, req) => jsonNoStore(200, { events: (await ctx.stores.audit.list(auditQuery(req))).map(eventView) }),
-  ],
+  },
+  {
+    method: 'GET',
+    pattern: 'clients/*',
+    run: async (ctx, [id]) => jsonNoStore(200, clientView(await getClient(ctx, id))),
+  },
+  {
+    method: 'POST',
+    pattern: 'clients/*/disable',
+    body: NO_BODY,
+    run: async (ctx, [id]) => jsonNoStore(200, clientView(await disableClient(ctx, id))),
+  },
+  {
+    method: 'GET',
+    pattern: 'audit',
+    run: async (ctx, _params, _body, req) =>
+      jsonNoStore(200, { events: (await ctx.stores.audit.list(auditQuery(req))).map(eventView) }),
+  },
 ];
 
 function match(pattern: string, segments: string[]): string[] | undefined {
@@ -201,14 +239,16 @@ function match(pattern: string, segments: string[]): string[] | undefined {
 /**
  * The admin HTTP API (under PATHS.admin), for operators and the admin CLI:
  * - `GET/POST /owners`, `PUT /owners/{sub}/user-code`, `POST /owners/{sub}/user-code/unlock`,
- *   `POST /owners/{sub}/disable`
+ *   `POST /owners/{sub}/disable` (ends the owner's tokens and pending requests), `POST /owners/{sub}/enable`
  * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
  *   `POST /owners/{sub}/devices/{id}/disable`
  * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),
  *   `GET /clients/{id}` (metadata, never secrets), `POST /clients/{id}/disable`
  *   (also revokes the client's refresh tokens)
  * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
- * Guarded by {@link authenticateAdmin}; `subpath` is the path below PATHS.admin.
+ * Bodies hold only the fields their endpoint declares (`ADMIN_BODY_FIELDS`): anything
+ * else is `invalid_request` naming the field. Guarded by {@link authenticateAdmin}; `subpath`
+ * is the path below PATHS.admin.
  *
  * @example
  * await handleAdmin(ctx, req, '/owners/alice/devices');
@@ -222,11 +262,9 @@ export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpat
     } catch {
       throw new InvalidRequest('malformed path');
     }
-    const candidates = ROUTES.map(([method, pattern, route]) => ({
-      method,
-      route,
-      params: match(pattern, segments),
-    })).filter((c) => c.params);
+    const candidates = ROUTES.map((route) => ({ ...route, params: match(route.pattern, segments) })).filter(
+      (c) => c.params,
+    );
     if (candidates.length === 0) throw new NotFound('not found');
     const hit = candidates.find((c) => c.method === req.method);
     if (!hit) {
@@ -234,7 +272,8 @@ export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpat
       error.headers['allow'] = candidates.map((c) => c.method).join(', ');
       throw error;
     }
-    return await hit.route(ctx, req, hit.params!);
+    const body = hit.body ? readAdminBody(req, hit.body.fields, hit.body.optional) : {};
+    return await hit.run(ctx, hit.params!, body, req);
   } catch (error) {
     return renderHttpError(error, ctx.logger);
   }

@@ -1,5 +1,5 @@
 import { verifyUserCode } from '../backchannel/user-code';
-import { makeClient, testContext, type TestContext } from '../delivery/testing.helper';
+import { makeClient, makeRequest, testContext, type TestContext } from '../delivery/testing.helper';
 import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
 import { hashCredential } from '../owner-device/authenticate-owner-device';
 import {
@@ -8,6 +8,7 @@ import {
   disableClient,
   disableOwner,
   disableOwnerDevice,
+  enableOwner,
   listClients,
   listOwnerDevices,
   listOwners,
@@ -71,6 +72,108 @@ describe('admin core', () => {
     await createOwner(ctx, { sub: 'alice' });
     await disableOwner(ctx, 'alice');
     expect((await ctx.stores.owners.find('alice'))?.disabled).toBe(true);
+  });
+
+  describe('disabling an owner', () => {
+    const record = (tokenHash: string, sub: string) => ({
+      tokenHash,
+      familyId: `fam-${tokenHash}`,
+      clientId: 'client-1',
+      sub,
+      scope: 'openid',
+      authTime: 1,
+      createdAt: 1,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      revoked: false,
+    });
+
+    it("records the watermark and revokes the owner's refresh tokens, and no one else's, with an audit event", async () => {
+      await createOwner(ctx, { sub: 'alice' });
+      await ctx.stores.refreshTokens.save(record('a', 'alice'));
+      await ctx.stores.refreshTokens.save(record('b', 'alice'));
+      await ctx.stores.refreshTokens.save(record('c', 'bob'));
+      const owner = await disableOwner(ctx, 'alice');
+      expect(owner).toMatchObject({ disabled: true, disabledAt: ctx.clock.now() });
+      expect(await ctx.stores.owners.find('alice')).toMatchObject({ disabled: true, disabledAt: ctx.clock.now() });
+      expect((await ctx.stores.refreshTokens.find('a'))?.revoked).toBe(true);
+      expect((await ctx.stores.refreshTokens.find('b'))?.revoked).toBe(true);
+      expect((await ctx.stores.refreshTokens.find('c'))?.revoked).toBe(false);
+      const events = await ctx.stores.audit.list({ sub: 'alice' });
+      expect(events.at(-1)).toMatchObject({ type: 'owner.disabled', data: { refreshTokensRevoked: 2 } });
+    });
+
+    it('denies the pending requests of the owner, and only those, telling ping clients', async () => {
+      await createOwner(ctx, { sub: 'alice' });
+      await ctx.stores.clients.save(
+        makeClient({
+          backchannelTokenDeliveryMode: 'ping',
+          backchannelClientNotificationEndpoint: 'https://rp.example/cb',
+        }),
+      );
+      const now = ctx.clock.now();
+      const ping = makeRequest(now, {
+        deliveryMode: 'ping',
+        clientNotificationToken: 'cnt',
+        deliveryAuthReqId: 'arid',
+      });
+      const poll = makeRequest(now);
+      const approved = makeRequest(now, { status: 'approved', authTime: now });
+      const bobs = makeRequest(now, { sub: 'bob' });
+      for (const request of [ping, poll, approved, bobs]) await ctx.stores.authRequests.create(request);
+
+      await disableOwner(ctx, 'alice');
+
+      for (const request of [ping, poll]) {
+        expect(await ctx.stores.authRequests.find(request.id)).toMatchObject({ status: 'denied' });
+        const [event] = await ctx.stores.audit.list({ authRequestId: request.id });
+        expect(event).toMatchObject({ type: 'auth_request.denied', data: { reason: 'owner_disabled' } });
+      }
+      // approved requests keep their state (the token endpoint refuses them); other owners' are untouched
+      expect((await ctx.stores.authRequests.find(approved.id))?.status).toBe('approved');
+      expect((await ctx.stores.authRequests.find(bobs.id))?.status).toBe('pending');
+      const [message] = await ctx.stores.outbox.due(Number.MAX_SAFE_INTEGER, 10);
+      expect(message).toMatchObject({
+        authRequestId: ping.id,
+        bearer: 'cnt',
+        body: JSON.stringify({ auth_req_id: 'arid' }),
+      });
+    });
+
+    it('keeps the watermark when the owner is enabled again', async () => {
+      await createOwner(ctx, { sub: 'alice' });
+      await disableOwner(ctx, 'alice');
+      const disabledAt = ctx.clock.now();
+      ctx.advance(5_000);
+      const owner = await enableOwner(ctx, 'alice');
+      expect(owner).toMatchObject({ disabled: false, disabledAt });
+      expect(await ctx.stores.owners.find('alice')).toMatchObject({ disabled: false, disabledAt });
+      expect((await ctx.stores.audit.list({ sub: 'alice' })).map((e) => e.type)).toEqual([
+        'owner.created',
+        'owner.disabled',
+        'owner.enabled',
+      ]);
+      await expect(enableOwner(ctx, 'ghost')).rejects.toBeInstanceOf(NotFound);
+    });
+
+    it('enables an owner disabled within the current second only once that second has passed', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+      try {
+        await createOwner(ctx, { sub: 'alice' });
+        ctx.advance(300);
+        await disableOwner(ctx, 'alice');
+        ctx.advance(200);
+        let enabled = false;
+        const enabling = enableOwner(ctx, 'alice').then(() => (enabled = true));
+        await jest.advanceTimersByTimeAsync(450);
+        expect(enabled).toBe(false);
+        expect((await ctx.stores.owners.find('alice'))?.disabled).toBe(true);
+        await jest.advanceTimersByTimeAsync(100);
+        await enabling;
+        expect((await ctx.stores.owners.find('alice'))?.disabled).toBe(false);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 
   it('creates an owner device whose credential is returned once and stored hashed', async () => {

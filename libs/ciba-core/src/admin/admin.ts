@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { hashUserCode } from '../backchannel/user-code';
+import { completeAuthRequest } from '../completion/complete-auth-request';
 import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
 import { unlockUserCode, userCodeOwnerLimiter } from '../limits/limits';
 import { hashCredential } from '../owner-device/authenticate-owner-device';
@@ -28,9 +29,32 @@ const PRINTABLE = /^[^\p{Cc}]+$/u;
 export const MIN_USER_CODE_LENGTH = 4;
 export const MAX_USER_CODE_ADMIN_LENGTH = 64;
 
-function check(value: unknown, name: string, ok: (v: string) => boolean): string | undefined {
+/** The owner fields' formats, named as an error states them (wire names). */
+const FORMATS = {
+  sub: { ok: (v: string) => SUB.test(v), expected: '1 to 255 printable ASCII characters without spaces' },
+  username: { ok: (v: string) => USERNAME.test(v), expected: '1 to 64 characters of A-Z a-z 0-9 . _ -' },
+  email: {
+    ok: (v: string) => v.length <= 254 && EMAIL.test(v),
+    expected: 'an e-mail address such as alice@example.com, at most 254 characters',
+  },
+  phone_number: {
+    ok: (v: string) => PHONE.test(v),
+    expected: "an E.164 phone number: '+' and 7 to 15 digits, the first not 0, such as +4915112345678",
+  },
+  name: {
+    ok: (v: string) => v.length <= 200 && PRINTABLE.test(v),
+    expected: '1 to 200 characters without control characters',
+  },
+  deviceName: {
+    ok: (v: string) => v.length <= 100 && PRINTABLE.test(v),
+    expected: '1 to 100 characters without control characters',
+  },
+} as const;
+
+function check(value: unknown, name: string, format: keyof typeof FORMATS): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ok(value)) throw new InvalidRequest(`${name} is not valid`);
+  if (typeof value !== 'string') throw new InvalidRequest(`${name} must be a string`);
+  if (!FORMATS[format].ok(value)) throw new InvalidRequest(`${name} must be ${FORMATS[format].expected}`);
   return value;
 }
 
@@ -72,11 +96,11 @@ async function requireOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
  * const owner = await createOwner(ctx, { email: 'alice@example.com', userCode: '4711' });
  */
 export async function createOwner(ctx: ProviderContext, input: CreateOwnerInput): Promise<Owner> {
-  const sub = check(input.sub, 'sub', (v) => SUB.test(v)) ?? ctx.random.uuid();
-  const username = check(input.username, 'username', (v) => USERNAME.test(v));
-  const email = check(input.email, 'email', (v) => v.length <= 254 && EMAIL.test(v));
-  const phoneNumber = check(input.phoneNumber, 'phone_number', (v) => PHONE.test(v));
-  const name = check(input.name, 'name', (v) => v.length <= 200 && PRINTABLE.test(v));
+  const sub = check(input.sub, 'sub', 'sub') ?? ctx.random.uuid();
+  const username = check(input.username, 'username', 'username');
+  const email = check(input.email, 'email', 'email');
+  const phoneNumber = check(input.phoneNumber, 'phone_number', 'phone_number');
+  const name = check(input.name, 'name', 'name');
   const userCode = input.userCode === undefined ? undefined : checkUserCode(input.userCode);
 
   if (await ctx.stores.owners.find(sub)) throw new Conflict('an owner with this sub exists');
@@ -126,12 +150,73 @@ export async function unlockOwnerUserCode(ctx: ProviderContext, sub: string): Pr
   return owner;
 }
 
-/** Disable an owner: no new requests resolve to them and their devices stop authenticating. */
+/**
+ * Disable an owner, ending everything of theirs at once:
+ * - in one store transaction, the owner is marked disabled with a watermark (`disabledAt`)
+ *   and every refresh token of theirs is revoked;
+ * - from then on every token of a grant they approved up to the watermark is dead: access
+ *   tokens introspect inactive and fail at userinfo, refresh grants and approved requests not
+ *   yet redeemed are refused ({@link isGrantOfActiveOwner}), even after {@link enableOwner};
+ * - their pending requests end as denied through {@link completeAuthRequest}, so ping and
+ *   push clients are told (CIBA §10.2, §12) and poll clients get `access_denied`;
+ * - no new request resolves to them and their devices stop authenticating.
+ * Disabling a disabled owner moves the watermark to now.
+ *
+ * @throws NotFound when there is no such owner.
+ * @example
+ * const owner = await disableOwner(ctx, 'alice'); // owner.disabled === true
+ */
 export async function disableOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
   const owner = await requireOwner(ctx, sub);
-  const updated = { ...owner, disabled: true };
+  const now = ctx.clock.now();
+  const updated: Owner = { ...owner, disabled: true, disabledAt: now };
+  await ctx.stores.transaction(async (stores) => {
+    await stores.owners.save(updated);
+    const refreshTokensRevoked = await stores.refreshTokens.revokeSubject(sub);
+    await stores.audit.append({
+      id: ctx.random.uuid(),
+      at: now,
+      type: 'owner.disabled',
+      sub,
+      data: { refreshTokensRevoked },
+    });
+  });
+  await denyPendingRequests(ctx, sub);
+  return updated;
+}
+
+/** The disabled owner's pending requests, denied on their behalf. */
+async function denyPendingRequests(ctx: ProviderContext, sub: string): Promise<void> {
+  for (const request of await ctx.stores.authRequests.listPendingForOwner(sub, ctx.clock.now())) {
+    try {
+      await completeAuthRequest(ctx, { id: request.id, sub, decision: 'deny', reason: 'owner_disabled' });
+    } catch (error) {
+      // Answered or expired meanwhile: it is no longer pending, which is all that is needed.
+      if (!(error instanceof Conflict)) throw error;
+    }
+  }
+}
+
+/**
+ * Enable a disabled owner again: new requests resolve to them and their devices authenticate.
+ * Nothing issued before the disable comes back: the watermark stays (see {@link disableOwner}).
+ * Enabling within the second of the disable waits for that second to pass.
+ *
+ * @throws NotFound when there is no such owner.
+ * @example
+ * await enableOwner(ctx, 'alice');
+ */
+export async function enableOwner(ctx: ProviderContext, sub: string): Promise<Owner> {
+  const owner = await requireOwner(ctx, sub);
+  if (owner.disabled && owner.disabledAt !== undefined) {
+    // auth_time has whole seconds (OIDC Core §2), so an approval within the second of the disable
+    // would count as one before it: the owner is enabled once that second has passed.
+    const wait = Math.floor(owner.disabledAt / 1000) * 1000 + 1000 - ctx.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  const updated: Owner = { ...owner, disabled: false };
   await ctx.stores.owners.save(updated);
-  await audit(ctx, 'owner.disabled', { sub });
+  await audit(ctx, 'owner.enabled', { sub });
   return updated;
 }
 
@@ -150,7 +235,7 @@ export async function createOwnerDevice(
   ctx: ProviderContext,
   input: { sub: string; name?: string },
 ): Promise<{ device: OwnerDevice; credential: string }> {
-  const name = check(input.name, 'name', (v) => v.length <= 100 && PRINTABLE.test(v));
+  const name = check(input.name, 'name', 'deviceName');
   const owner = await requireOwner(ctx, input.sub);
   if (owner.disabled) throw new Conflict('the owner is disabled');
   const credential = ctx.random.token(32);

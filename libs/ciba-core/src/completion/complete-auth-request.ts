@@ -28,8 +28,13 @@ export interface CompleteAuthRequestInput {
   /** The authenticated owner; a request of another owner is reported as not found. */
   sub: string;
   decision: 'approve' | 'deny';
-  /** Owner device that answered (audit: who approved). */
-  deviceId: string;
+  /**
+   * Owner device that answered (audit: who approved). Absent only when the provider denies
+   * on the owner's behalf (`reason`).
+   */
+  deviceId?: string;
+  /** Why the provider denied the request without the owner: the owner was disabled. */
+  reason?: 'owner_disabled';
   /**
    * Authentication context achieved on the device (returned as `acr` in the ID token).
    * Defaults to {@link DEVICE_CREDENTIAL_ACR}: approval by an authenticated owner device.
@@ -64,7 +69,7 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
   const acr = input.acr ?? DEVICE_CREDENTIAL_ACR;
   const patch: Partial<AuthRequest> = approve
     ? { status: 'approved', authTime: now, approvedAt: now, acr, amr: input.amr, approvedBy: input.deviceId }
-    : { status: 'denied', approvedAt: now, approvedBy: input.deviceId };
+    : { status: 'denied', approvedAt: now, ...(input.deviceId !== undefined ? { approvedBy: input.deviceId } : {}) };
 
   // Compare-and-set first: a pending, unexpired request of this owner moves in one
   // statement, together with its audit event and notification. Anything else is
@@ -80,9 +85,13 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
       clientId: updated.clientId,
       sub: updated.sub,
       authRequestId: updated.id,
-      data: { deviceId: input.deviceId, ...(approve ? { acr } : {}) },
+      data: {
+        ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(approve ? { acr } : {}),
+      },
     });
-    return deliver(ctx, stores, updated, client, now);
+    return deliver(ctx, stores, updated, client, now, input.reason);
   });
   if (!outcome) return refuse(ctx, input, now);
 
@@ -112,6 +121,7 @@ async function deliver(
   request: AuthRequest,
   client: Client | undefined,
   now: number,
+  reason?: CompleteAuthRequestInput['reason'],
 ): Promise<{ request: AuthRequest; message?: QueuedNotification }> {
   const authReqId = request.deliveryAuthReqId ?? '';
   switch (request.deliveryMode) {
@@ -125,7 +135,9 @@ async function deliver(
     }
     case 'push': {
       if (request.status === 'denied') {
-        const body = pushErrorBody(authReqId, 'access_denied', 'the owner denied the request');
+        // The client learns of a denial, not why: a disabled owner looks like one who said no.
+        const description = reason === undefined ? 'the owner denied the request' : 'the request was denied';
+        const body = pushErrorBody(authReqId, 'access_denied', description);
         const message = await enqueueNotification(ctx, stores, request, client, body);
         if (!message) warnUndeliverable(ctx, request);
         return { request, message };
@@ -136,6 +148,7 @@ async function deliver(
       }
       // CIBA §10.3: push clients never call the token endpoint, so tokens are issued now,
       // with the same stores, i.e. inside the transaction.
+      const grantId = ctx.random.uuid();
       const tokens = await issueTokens(
         { ...ctx, stores },
         {
@@ -148,11 +161,13 @@ async function deliver(
           authorizationDetails: request.authorizationDetails,
           jkt: request.dpopJkt, // RFC 9449 §10 applied to CIBA: bound to the key the client named
           authReqId,
+          familyId: grantId,
         },
       );
       const consumed = await stores.authRequests.transition(request.id, 'approved', {
         status: 'consumed',
         consumedAt: now,
+        grantId,
       });
       await stores.audit.append({
         id: ctx.random.uuid(),

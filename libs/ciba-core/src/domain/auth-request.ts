@@ -53,4 +53,10 @@ export interface AuthRequest {
   approvedAt?: number;
   /** Set on consumption, for the audit trail. */
   consumedAt?: number;
+  /**
+   * Set on consumption: the grant family (`grant_id` of the access tokens, family of the
+   * refresh tokens) issued from this request, so a replay of the auth_req_id can revoke
+   * them (RFC 6749 §4.1.2, applied to CIBA).
+   */
+  grantId?: string;
 }

@@ -1,5 +1,6 @@
 import type { ProviderContext } from '../context';
 import { REFRESH_TOKEN_GRANT_TYPE } from '../domain/client';
+import { isGrantOfActiveOwner } from '../domain/owner';
 import type { RefreshTokenRecord } from '../domain/tokens';
 import { InvalidDpopProof, InvalidGrant, InvalidRequest, InvalidScope } from '../errors/oauth-error';
 import { issueTokens, type TokenResponse } from '../tokens/issue-tokens';
@@ -40,7 +41,8 @@ function narrowedScope(form: Map<string, string>, granted: string): string {
  * The refresh-token grant (RFC 6749 §6) with rotation: every use marks the
  * presented token used and issues a new one in the same family, keeping the
  * original scope, absolute expiry and auth_time (a new ID token is issued,
- * OIDC Core §12.2). Reuse revokes the family.
+ * OIDC Core §12.2). Reuse revokes the family. A token of a revoked family, of a
+ * disabled owner or of a grant approved before the owner's last disable is refused.
  */
 export const refreshTokenGrant: TokenGrant = {
   grantType: REFRESH_TOKEN_GRANT_TYPE,
@@ -52,6 +54,15 @@ export const refreshTokenGrant: TokenGrant = {
     // RFC 6749 §10.4: refresh tokens are bound to the client they were issued to.
     if (!record || record.clientId !== client.clientId) throw new InvalidGrant('refresh token is invalid');
     if (record.revoked) throw new InvalidGrant('refresh token is invalid');
+    const [owner, familyRevoked] = await Promise.all([
+      ctx.stores.owners.find(record.sub),
+      // Revoked as a whole (e.g. its auth_req_id was replayed) while one of its tokens was being saved.
+      ctx.stores.revocations.isFamilyRevoked(record.familyId),
+    ]);
+    // A grant of a disabled owner, or approved before their last disable, is dead (RFC 6749 §5.2: revoked).
+    if (familyRevoked || !isGrantOfActiveOwner(owner, record.authTime)) {
+      throw new InvalidGrant('refresh token is invalid');
+    }
     if (record.usedAt !== undefined) {
       await revokeFamily(ctx, record);
       throw new InvalidGrant('refresh token is invalid');

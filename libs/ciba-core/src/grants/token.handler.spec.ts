@@ -14,6 +14,7 @@ const SECRET = 'secret-1';
 
 async function setup(settings: Partial<ProviderSettings> = { longPollSeconds: 0 }, client: Partial<Client> = {}) {
   const ctx = await testContext(settings);
+  await ctx.stores.owners.save({ sub: 'alice', disabled: false, createdAt: 0 });
   await ctx.stores.clients.save(testClient({ clientSecretHash: secretHash(SECRET), ...client }));
   await ctx.stores.clients.save(
     testClient({ clientId: 'client-2', clientSecretHash: secretHash(SECRET), backchannelTokenDeliveryMode: 'ping' }),
@@ -447,5 +448,119 @@ describe('handleToken: encrypted token responses (Onboard extension)', () => {
     const res = await token(ctx, ciba('enc3'));
     expect(res.status).toBe(500);
     expect((await ctx.stores.authRequests.find('req-enc3'))?.status).toBe('approved');
+  });
+});
+
+describe('handleToken: a replayed auth_req_id (RFC 6749 §4.1.2)', () => {
+  const refresh = (rt: string) => ({ grant_type: 'refresh_token', refresh_token: rt });
+
+  it('refuses the replay and revokes the refresh tokens and access tokens issued from the first redemption', async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp1'));
+    await approve(ctx, 'req-rp1');
+    const first = (await token(ctx, ciba('rp1'))).body as Record<string, string>;
+    const grantId = decodeJwt(first.access_token)[GRANT_ID_CLAIM] as string;
+    expect((await ctx.stores.authRequests.find('req-rp1'))?.grantId).toBe(grantId);
+    expect(await ctx.stores.revocations.isFamilyRevoked(grantId)).toBe(false);
+
+    const replay = await token(ctx, ciba('rp1'));
+    expect(replay.status).toBe(400);
+    expect(replay.body).toMatchObject({ error: 'invalid_grant' });
+
+    expect(await ctx.stores.revocations.isFamilyRevoked(grantId)).toBe(true);
+    expect((await ctx.stores.refreshTokens.find(sha256Base64url(first.refresh_token)))?.revoked).toBe(true);
+    expect((await token(ctx, refresh(first.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+    const [event] = (await ctx.stores.audit.list({ authRequestId: 'req-rp1' })).filter(
+      (e) => e.type === 'tokens.revoked',
+    );
+    expect(event).toMatchObject({
+      clientId: 'client-1',
+      sub: 'alice',
+      data: { reason: 'auth_req_id_replayed', grantId },
+    });
+  });
+
+  it('refuses a refresh token of the family saved after the replay revoked it', async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp2'));
+    await approve(ctx, 'req-rp2');
+    const first = (await token(ctx, ciba('rp2'))).body as Record<string, string>;
+    await token(ctx, ciba('rp2'));
+    // as if the first redemption's refresh token had been written after the revocation
+    const record = (await ctx.stores.refreshTokens.find(sha256Base64url(first.refresh_token)))!;
+    await ctx.stores.refreshTokens.save({ ...record, revoked: false });
+    expect((await token(ctx, refresh(first.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it("revokes the winner's tokens when two requests redeem the same approval at once", async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp4'));
+    await approve(ctx, 'req-rp4');
+    const results = await Promise.all([token(ctx, ciba('rp4')), token(ctx, ciba('rp4'))]);
+    const winner = results.find((r) => r.status === 200)!.body as Record<string, string>;
+    expect(results.find((r) => r.status === 400)?.body).toMatchObject({ error: 'invalid_grant' });
+    const grantId = decodeJwt(winner.access_token)[GRANT_ID_CLAIM] as string;
+    expect(await ctx.stores.revocations.isFamilyRevoked(grantId)).toBe(true);
+    expect((await token(ctx, refresh(winner.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('does not revoke anything when another client presents the auth_req_id', async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'rp3'));
+    await approve(ctx, 'req-rp3');
+    const first = (await token(ctx, ciba('rp3'))).body as Record<string, string>;
+    expect((await token(ctx, ciba('rp3'), 'client-2')).body).toMatchObject({ error: 'invalid_grant' });
+    expect(await ctx.stores.revocations.isFamilyRevoked(decodeJwt(first.access_token)[GRANT_ID_CLAIM] as string)).toBe(
+      false,
+    );
+    expect((await token(ctx, refresh(first.refresh_token))).status).toBe(200);
+  });
+});
+
+describe('handleToken: a disabled owner', () => {
+  const refresh = (rt: string) => ({ grant_type: 'refresh_token', refresh_token: rt });
+  const setOwner = (ctx: ProviderContext, patch: { disabled: boolean; disabledAt?: number }) =>
+    ctx.stores.owners.save({ sub: 'alice', createdAt: 0, ...patch });
+
+  async function issued(ctx: ProviderContext, authReqId: string) {
+    await ctx.stores.authRequests.create(pendingRequest(ctx, authReqId));
+    await approve(ctx, `req-${authReqId}`);
+    return (await token(ctx, ciba(authReqId))).body as Record<string, string>;
+  }
+
+  it('refuses to refresh while the owner is disabled, and after re-enabling', async () => {
+    const ctx = await setup();
+    const tokens = await issued(ctx, 'd1');
+    ctx.clock.advance(1000);
+    await setOwner(ctx, { disabled: true, disabledAt: ctx.clock.now() });
+    expect((await token(ctx, refresh(tokens.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+    ctx.clock.advance(60_000);
+    await setOwner(ctx, { disabled: false, disabledAt: ctx.clock.now() - 60_000 });
+    expect((await token(ctx, refresh(tokens.refresh_token))).body).toMatchObject({ error: 'invalid_grant' });
+    // nothing was rotated: the refresh token was refused before it was marked used
+    expect((await ctx.stores.refreshTokens.find(sha256Base64url(tokens.refresh_token)))?.usedAt).toBeUndefined();
+  });
+
+  it('refreshes a grant approved after the owner was enabled again', async () => {
+    const ctx = await setup();
+    await setOwner(ctx, { disabled: false, disabledAt: ctx.clock.now() - 5_000 });
+    const tokens = await issued(ctx, 'd2');
+    expect((await token(ctx, refresh(tokens.refresh_token))).status).toBe(200);
+  });
+
+  it('answers access_denied for a request approved before the disable, issuing nothing', async () => {
+    const ctx = await setup();
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'd3'));
+    await approve(ctx, 'req-d3');
+    await setOwner(ctx, { disabled: true, disabledAt: ctx.clock.now() });
+    const res = await token(ctx, ciba('d3'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'access_denied' });
+    ctx.clock.advance(5_000);
+    await setOwner(ctx, { disabled: false, disabledAt: ctx.clock.now() - 5_000 });
+    await ctx.stores.authRequests.create(pendingRequest(ctx, 'd4'));
+    await approve(ctx, 'req-d4');
+    await ctx.stores.authRequests.transition('req-d4', 'approved', { authTime: ctx.clock.now() - 10_000 });
+    expect((await token(ctx, ciba('d4'))).body).toMatchObject({ error: 'access_denied' });
   });
 });

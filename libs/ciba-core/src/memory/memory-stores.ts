@@ -374,6 +374,17 @@ class MemoryRefreshTokenStore implements RefreshTokenStore {
     return count;
   }
 
+  async revokeSubject(sub: string): Promise<number> {
+    // A full scan, as revokeClient: disabling an owner is a rare admin action.
+    let count = 0;
+    for (const [hash, row] of this.rows) {
+      if (row.sub !== sub || row.revoked) continue;
+      this.rows.set(hash, { ...row, revoked: true });
+      count++;
+    }
+    return count;
+  }
+
   async deleteExpired(before: number): Promise<number> {
     const due = this.expiry.popDue(before, (hash, at) => this.rows.get(hash)?.expiresAt === at);
     for (const hash of due) {

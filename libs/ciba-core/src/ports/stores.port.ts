@@ -105,6 +105,8 @@ export interface RefreshTokenStore {
   revokeFamily(familyId: string): Promise<void>;
   /** Revoke every refresh token of a client (the client was disabled). Returns how many were unrevoked before. */
   revokeClient(clientId: string): Promise<number>;
+  /** Revoke every refresh token of an owner (the owner was disabled). Returns how many were unrevoked before. */
+  revokeSubject(sub: string): Promise<number>;
   deleteExpired(before: number): Promise<number>;
 }
 

@@ -10,6 +10,31 @@ import { checkTokenResponseEncryption } from './check-token-response-encryption'
 import { checkInitialAccessToken } from './initial-access-token';
 import { optionalBoolean, optionalString, type RawMetadata } from './metadata-values';
 
+/**
+ * The client metadata registration reads (RFC 7591 §2, CIBA §4, RFC 9449 §5.2, FAPI-CIBA and
+ * Onboard's token response encryption), plus the `client_id` an operator may choose: what
+ * the admin API accepts. The registration endpoint ignores other metadata (RFC 7591 §2).
+ */
+export const ADMIN_CLIENT_FIELDS = [
+  'client_id',
+  'client_name',
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
+  'grant_types',
+  'scope',
+  'jwks',
+  'jwks_uri',
+  'redirect_uris',
+  'backchannel_token_delivery_mode',
+  'backchannel_client_notification_endpoint',
+  'backchannel_authentication_request_signing_alg',
+  'backchannel_user_code_parameter',
+  'dpop_bound_access_tokens',
+  'fapi_ciba_profile',
+  'token_response_encryption_alg',
+  'token_response_encryption_enc',
+] as const;
+
 /** Client ids: 16 random bytes (128 bits), base64url. Secrets: 32 random bytes. */
 const CLIENT_ID_BYTES = 16;
 const CLIENT_SECRET_BYTES = 32;

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { ProviderContext } from '../context';
+import { isGrantOfActiveOwner, type Owner } from '../domain/owner';
 import { DPOP_SIGNING_ALGS, readDpopHeader, verifyDpopProof } from '../dpop/verify-dpop-proof';
 import {
   InvalidDpopProof,
@@ -17,7 +18,9 @@ export type TokenScheme = 'Bearer' | 'DPoP';
 export interface PresentedAccessToken {
   token: string;
   scheme: TokenScheme;
-  claims: JWTPayload & { scope?: string; client_id?: string; cnf?: { jkt?: string } };
+  claims: JWTPayload & { scope?: string; client_id?: string; cnf?: { jkt?: string }; auth_time?: number };
+  /** The owner the token was issued for: enabled, and the grant approved after their last disable. */
+  owner: Owner;
 }
 
 /** RFC 6750 §3 / RFC 9449 §7.1: the challenge a 401 or 403 from a resource carries. */
@@ -56,7 +59,8 @@ function readAccessToken(req: WireRequest, form?: Map<string, string>): { token:
 /**
  * Authenticate the access token of a request to one of our protected resources
  * (`path`, e.g. PATHS.userinfo): a JWT we issued (RFC 9068, typ at+jwt, aud = issuer),
- * not expired, not revoked by jti or by grant family, of a client that is not disabled;
+ * not expired, not revoked by jti or by grant family, of a client that is not disabled,
+ * for an owner who is enabled and approved the grant after their last disable;
  * a DPoP-bound token (cnf.jkt)
  * only with the DPoP scheme and a proof by the same key carrying `ath`
  * (RFC 9449 §7.1). Failures are 401 with a `WWW-Authenticate` challenge.
@@ -83,18 +87,33 @@ export async function authenticateAccessToken(
     throw withChallenge(new InvalidToken('this access token is not DPoP-bound'), 'Bearer');
   }
   const grantId = claims[GRANT_ID_CLAIM];
-  const [revoked, familyRevoked, clientActive, proofJkt] = await Promise.all([
+  const [revoked, familyRevoked, clientActive, owner, proofJkt] = await Promise.all([
     typeof claims.jti === 'string' ? ctx.stores.revocations.isRevoked(claims.jti) : true,
     typeof grantId === 'string' ? ctx.stores.revocations.isFamilyRevoked(grantId) : false,
     isClientActive(ctx, claims.client_id),
+    activeOwnerOf(ctx, claims),
     jkt !== undefined ? verifyResourceProof(ctx, req, path, token) : undefined,
   ]);
   if (revoked || familyRevoked) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
-  if (!clientActive) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
+  if (!clientActive || !owner) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
   if (jkt !== undefined && proofJkt !== jkt) {
     throw withChallenge(new InvalidToken('the DPoP proof was not made with the key the token is bound to'), 'DPoP');
   }
-  return { token, scheme, claims };
+  return { token, scheme, claims, owner };
+}
+
+/**
+ * The owner of an access token if its grant is still theirs to use: the owner is enabled
+ * and approved it (`auth_time`) after their last disable (see disableOwner); else
+ * undefined. One primary-key read.
+ */
+export async function activeOwnerOf(
+  ctx: ProviderContext,
+  claims: Pick<PresentedAccessToken['claims'], 'sub' | 'auth_time'>,
+): Promise<Owner | undefined> {
+  if (typeof claims.sub !== 'string' || typeof claims.auth_time !== 'number') return undefined;
+  const owner = await ctx.stores.owners.find(claims.sub);
+  return isGrantOfActiveOwner(owner, claims.auth_time * 1000) ? owner : undefined;
 }
 
 /**

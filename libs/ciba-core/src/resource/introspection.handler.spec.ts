@@ -44,6 +44,28 @@ describe('handleIntrospection', () => {
     expect(res.body).toMatchObject({ error: 'invalid_client' });
   });
 
+  it('answers active:false for the access and refresh tokens of a disabled owner, and after re-enabling', async () => {
+    const ctx = await twoClients();
+    const tokens = await issue(ctx);
+    expect((await introspect(ctx, { token: tokens.access_token })).body).toMatchObject({ active: true });
+    expect((await introspect(ctx, { token: tokens.refresh_token! })).body).toMatchObject({ active: true });
+    const disabledAt = ctx.clock.now() + 1;
+    await ctx.stores.owners.save({ sub: 'alice', disabled: true, disabledAt, createdAt: 0 });
+    expect((await introspect(ctx, { token: tokens.access_token })).body).toEqual({ active: false });
+    expect((await introspect(ctx, { token: tokens.refresh_token! })).body).toEqual({ active: false });
+    await ctx.stores.owners.save({ sub: 'alice', disabled: false, disabledAt, createdAt: 0 });
+    expect((await introspect(ctx, { token: tokens.access_token })).body).toEqual({ active: false });
+    expect((await introspect(ctx, { token: tokens.refresh_token! })).body).toEqual({ active: false });
+  });
+
+  it('answers active:false for a refresh token whose grant family was revoked', async () => {
+    const ctx = await twoClients();
+    const tokens = await issue(ctx);
+    const record = await ctx.stores.refreshTokens.find(sha256Base64url(tokens.refresh_token!));
+    await ctx.stores.revocations.revokeFamily(record!.familyId, ctx.clock.now() + 60_000);
+    expect((await introspect(ctx, { token: tokens.refresh_token! })).body).toEqual({ active: false });
+  });
+
   it('describes an active access token of the calling client', async () => {
     const ctx = await twoClients();
     const { access_token } = await issue(ctx);

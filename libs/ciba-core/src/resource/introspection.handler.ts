@@ -1,12 +1,13 @@
 import { authenticateClient } from '../client-auth/authenticate-client';
 import type { ProviderContext } from '../context';
+import { isGrantOfActiveOwner } from '../domain/owner';
 import { InvalidRequest } from '../errors/oauth-error';
 import { parseForm } from '../http/parse-body';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import { PATHS } from '../paths';
 import { GRANT_ID_CLAIM } from '../tokens/issue-tokens';
 import type { WireRequest, WireResponse } from '../wire/wire';
-import { isClientActive } from './access-token';
+import { activeOwnerOf, isClientActive } from './access-token';
 import { lookupToken, type FoundToken } from './lookup-token';
 
 const INACTIVE = { active: false } as const;
@@ -17,13 +18,15 @@ async function describeAccessToken(
   claims: Extract<FoundToken, { kind: 'access_token' }>['claims'],
 ) {
   const grantId = claims[GRANT_ID_CLAIM];
-  const [revoked, familyRevoked, clientActive] = await Promise.all([
+  const [revoked, familyRevoked, clientActive, owner] = await Promise.all([
     ctx.stores.revocations.isRevoked(String(claims.jti)),
     typeof grantId === 'string' ? ctx.stores.revocations.isFamilyRevoked(grantId) : false,
     // Tokens of a disabled client are inactive (the client may be disabled while this request runs).
     isClientActive(ctx, claims.client_id),
+    // So are those of a disabled owner, and of grants approved before the owner's last disable.
+    activeOwnerOf(ctx, claims),
   ]);
-  if (revoked || familyRevoked || !clientActive) return INACTIVE;
+  if (revoked || familyRevoked || !clientActive || !owner) return INACTIVE;
   const body: Record<string, unknown> = {
     active: true,
     scope: claims.scope,
@@ -43,9 +46,20 @@ async function describeAccessToken(
   return body;
 }
 
-/** RFC 7662 §2.2 response for a refresh token: active while unused, unrevoked and unexpired. */
-function describeRefreshToken(ctx: ProviderContext, record: Extract<FoundToken, { kind: 'refresh_token' }>['record']) {
+/**
+ * RFC 7662 §2.2 response for a refresh token: active while unused, unrevoked (itself or its
+ * family), unexpired, and its owner enabled since before they approved the grant.
+ */
+async function describeRefreshToken(
+  ctx: ProviderContext,
+  record: Extract<FoundToken, { kind: 'refresh_token' }>['record'],
+) {
   if (record.revoked || record.usedAt !== undefined || record.expiresAt <= ctx.clock.now()) return INACTIVE;
+  const [owner, familyRevoked] = await Promise.all([
+    ctx.stores.owners.find(record.sub),
+    ctx.stores.revocations.isFamilyRevoked(record.familyId),
+  ]);
+  if (familyRevoked || !isGrantOfActiveOwner(owner, record.authTime)) return INACTIVE;
   const body: Record<string, unknown> = {
     active: true,
     scope: record.scope,
@@ -80,7 +94,7 @@ export async function handleIntrospection(ctx: ProviderContext, req: WireRequest
     if (found?.kind === 'access_token' && found.claims.client_id === client.clientId) {
       body = await describeAccessToken(ctx, found.claims);
     } else if (found?.kind === 'refresh_token' && found.record.clientId === client.clientId) {
-      body = describeRefreshToken(ctx, found.record);
+      body = await describeRefreshToken(ctx, found.record);
     }
     ctx.metrics.outcome('introspection', body.active ? 'active' : 'inactive');
     return jsonNoStore(200, body);

@@ -126,6 +126,17 @@ describe('handleUserinfo', () => {
     });
   });
 
+  it('answers invalid_token, after the owner is enabled again, for a token approved before the disable', async () => {
+    const ctx = await setup();
+    const { access_token } = await issue(ctx);
+    const owner = (await ctx.stores.owners.find('alice'))!;
+    await ctx.stores.owners.save({ ...owner, disabled: false, disabledAt: ctx.clock.now() + 1 });
+    const res = await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }));
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'invalid_token' });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token"/);
+  });
+
   describe('with a DPoP-bound token', () => {
     it('accepts the DPoP scheme with a proof by the bound key carrying ath', async () => {
       const ctx = await setup();

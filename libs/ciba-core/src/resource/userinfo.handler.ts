@@ -1,6 +1,6 @@
 import type { ProviderContext } from '../context';
 import type { Owner } from '../domain/owner';
-import { InsufficientScope, InvalidToken, MethodNotAllowed } from '../errors/oauth-error';
+import { InsufficientScope, MethodNotAllowed } from '../errors/oauth-error';
 import { parseForm } from '../http/parse-body';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import { PATHS } from '../paths';
@@ -41,16 +41,11 @@ export async function handleUserinfo(ctx: ProviderContext, req: WireRequest): Pr
   try {
     if (req.method !== 'GET' && req.method !== 'POST') throw new MethodNotAllowed('use GET or POST');
     const form = isFormPost(req) ? parseForm(req) : undefined;
-    const { claims, scheme } = await authenticateAccessToken(ctx, req, PATHS.userinfo, form);
+    // The owner comes with the token: enabled, and the grant approved after their last disable.
+    const { claims, scheme, owner } = await authenticateAccessToken(ctx, req, PATHS.userinfo, form);
     const scopes = new Set((claims.scope ?? '').split(' '));
     if (!scopes.has('openid')) {
       const error = new InsufficientScope('the access token lacks the openid scope');
-      error.headers = { 'www-authenticate': resourceChallenge(scheme, error.code) };
-      throw error;
-    }
-    const owner = await ctx.stores.owners.find(String(claims.sub));
-    if (!owner || owner.disabled) {
-      const error = new InvalidToken('the subject is unknown or disabled');
       error.headers = { 'www-authenticate': resourceChallenge(scheme, error.code) };
       throw error;
     }

@@ -13,6 +13,8 @@ export const DEFAULT_BRIDGE_DATABASE_URL = 'sqlite:./data/bridge.sqlite';
 export interface OpenBridgeStoresOptions {
   /** `sqlite:./data/bridge.sqlite`, `sqlite::memory:`, a file path, or `postgres://…`. */
   databaseUrl: string;
+  /** The setting `databaseUrl` came from, named in errors (default `BRIDGE_DATABASE_URL`). */
+  setting?: string;
   logger?: Logger;
   /** PostgreSQL only: schema to use (created if missing). */
   schema?: string;
@@ -34,11 +36,15 @@ export interface OpenBridgeStoresOptions {
 export async function openBridgeStores(options: OpenBridgeStoresOptions): Promise<BridgeStore> {
   const logger = options.logger ?? silentLogger;
   const target = parseDatabaseUrl(options.databaseUrl);
-  const dataSource = await openDataSource(target, options, {
-    entities: [],
-    migrations: BRIDGE_MIGRATIONS,
-    migrationsTableName: 'bridge_migrations',
-  });
+  const dataSource = await openDataSource(
+    target,
+    { ...options, setting: options.setting ?? 'BRIDGE_DATABASE_URL' },
+    {
+      entities: [],
+      migrations: BRIDGE_MIGRATIONS,
+      migrationsTableName: 'bridge_migrations',
+    },
+  );
   logger.info('bridge database opened', {
     dialect: target.kind,
     ...(target.kind === 'sqlite' ? { file: target.file } : {}),
@@ -48,7 +54,7 @@ export async function openBridgeStores(options: OpenBridgeStoresOptions): Promis
   try {
     counters =
       target.kind === 'sqlite'
-        ? await sqliteLimitStore(target.file, options.busyTimeoutMs)
+        ? await sqliteLimitStore(target.file, options.busyTimeoutMs, options.setting ?? 'BRIDGE_DATABASE_URL')
         : postgresLimitStore(dataSource, 'bridge_rate_limits');
   } catch (error) {
     await dataSource.destroy();

@@ -32,4 +32,5 @@ export class AuthRequestEntity {
   @Column({ name: 'approved_by', type: 'text', nullable: true }) approvedBy: string | null;
   @Column({ name: 'approved_at', type: 'bigint', nullable: true }) approvedAt: number | null;
   @Column({ name: 'consumed_at', type: 'bigint', nullable: true }) consumedAt: number | null;
+  @Column({ name: 'grant_id', type: 'text', nullable: true }) grantId: string | null;
 }

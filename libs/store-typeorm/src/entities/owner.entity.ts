@@ -12,6 +12,7 @@ export class OwnerEntity {
   @Column({ name: 'name', type: 'text', nullable: true }) name: string | null;
   @Column({ name: 'user_code_hash', type: 'text', nullable: true }) userCodeHash: string | null;
   @Column({ name: 'disabled', type: 'boolean' }) disabled: boolean;
+  @Column({ name: 'disabled_at', type: 'bigint', nullable: true }) disabledAt: number | null;
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
 }
 

@@ -6,7 +6,7 @@ export class RefreshTokenEntity {
   @PrimaryColumn({ name: 'token_hash', type: 'text' }) tokenHash: string;
   @Index('idx_refresh_tokens_family_id') @Column({ name: 'family_id', type: 'text' }) familyId: string;
   @Index('idx_refresh_tokens_client_id') @Column({ name: 'client_id', type: 'text' }) clientId: string;
-  @Column({ name: 'sub', type: 'text' }) sub: string;
+  @Index('idx_refresh_tokens_sub') @Column({ name: 'sub', type: 'text' }) sub: string;
   @Column({ name: 'scope', type: 'text' }) scope: string;
   @Column({ name: 'auth_time', type: 'bigint' }) authTime: number;
   @Column({ name: 'acr', type: 'text', nullable: true }) acr: string | null;

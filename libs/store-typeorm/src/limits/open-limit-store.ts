@@ -71,10 +71,14 @@ interface BetterSqliteDatabase {
  * their own each consume commits at once (WAL), and the admin CLI, another process, sees
  * and resets the same counters.
  */
-export async function sqliteLimitStore(file: string, busyTimeoutMs?: number): Promise<OpenedLimitStore> {
+export async function sqliteLimitStore(
+  file: string,
+  busyTimeoutMs?: number,
+  setting = 'DATABASE_URL',
+): Promise<OpenedLimitStore> {
   const dataSource = await openDataSource(
     { kind: 'sqlite', file: limitsFileOf(file) },
-    { busyTimeoutMs },
+    { busyTimeoutMs, setting },
     { entities: [], migrations: [LimitsFileSchema1770422400001] },
   );
   const db = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;

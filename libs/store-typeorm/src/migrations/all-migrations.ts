@@ -4,6 +4,7 @@ import { AuditEventSequence1767830400001 } from './1767830400001-audit-event-seq
 import { DeviceClients1768435200000 } from './1768435200000-device-clients.migration';
 import { AuthRequestPendingIndexes1769040000000 } from './1769040000000-auth-request-pending-indexes.migration';
 import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
+import { OwnerTokenWatermarks1770336000000 } from './1770336000000-owner-token-watermarks.migration';
 import { RateLimits1770422400000 } from './1770422400000-rate-limits.migration';
 import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth-request-request-object-index.migration';
 import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.migration';
@@ -16,6 +17,7 @@ export const ALL_MIGRATIONS = [
   DeviceClients1768435200000,
   AuthRequestPendingIndexes1769040000000,
   AppendOnlyAuditPendingOutbox1769644800000,
+  OwnerTokenWatermarks1770336000000,
   RateLimits1770422400000,
   AuthRequestRequestObjectIndex1770595200000,
   EncryptionKeys1770595200001,

@@ -237,7 +237,7 @@ describe('migrations on SQLite', () => {
     });
   });
 
-  it("the newest migration's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
+  it("AppendOnlyAuditPendingOutbox's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
     const file = path.join(dir, 'onboard.sqlite');
     const stores = await openStores({ databaseUrl: `sqlite:${file}` });
     try {
@@ -246,7 +246,10 @@ describe('migrations on SQLite', () => {
     } finally {
       await stores.close();
     }
-    await undoLastMigration({ type: 'better-sqlite3', database: file }, AppendOnlyAuditPendingOutbox1769644800000.name);
+    await undoMigrationsThrough(
+      { type: 'better-sqlite3', database: file },
+      'AppendOnlyAuditPendingOutbox1769644800000',
+    );
     await withRawSqlite(file, async (db) => {
       expect(await tableSql(db, 'audit_events')).toMatch(
         /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,
@@ -263,7 +266,39 @@ describe('migrations on SQLite', () => {
       expect(await db.query(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'`)).toEqual([{ seq: 2 }]);
     });
   });
+
+  it("revokes an owner's refresh tokens through idx_refresh_tokens_sub, and its down drops the owner and grant watermarks", async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    await withMigratedSqlite(file, async (db) => {
+      expect(await indexNames(db, 'refresh_tokens')).toContain('idx_refresh_tokens_sub');
+      // SqlRefreshTokenStore.revokeSubject
+      expect(
+        await queryPlan(db, `UPDATE refresh_tokens SET revoked = ? WHERE sub = ? AND revoked = ?`, [1, 's', 0]),
+      ).toContain('idx_refresh_tokens_sub');
+    });
+    await undoMigrationsThrough({ type: 'better-sqlite3', database: file }, 'OwnerTokenWatermarks1770336000000');
+    await withRawSqlite(file, async (db) => {
+      expect(await indexNames(db, 'refresh_tokens')).not.toContain('idx_refresh_tokens_sub');
+      expect(await tableSql(db, 'owners')).not.toContain('disabled_at');
+      expect(await tableSql(db, 'auth_requests')).not.toContain('grant_id');
+    });
+    // Applied again on the next open.
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    try {
+      await stores.owners.save({ sub: 's', disabled: true, disabledAt: T0, createdAt: T0 });
+      expect((await stores.owners.find('s'))?.disabledAt).toBe(T0);
+    } finally {
+      await stores.close();
+    }
+  });
 });
+
+/** Reverts migrations, newest first, until `name` has been reverted too. */
+async function undoMigrationsThrough(options: DataSourceOptions, name: string): Promise<void> {
+  const index = ALL_MIGRATIONS.findIndex((m) => m.name === name);
+  if (index < 0) throw new Error(`no migration ${name}`);
+  for (let i = ALL_MIGRATIONS.length - 1; i >= index; i--) await undoLastMigration(options);
+}
 
 /** Runs `fn` over a raw connection to `file` (no entities), closed afterwards. */
 async function withRawSqlite<T>(file: string, fn: (db: DataSource) => Promise<T>): Promise<T> {

@@ -337,6 +337,10 @@ class SqlRefreshTokenStore implements RefreshTokenStore {
       false,
     ]);
   }
+  async revokeSubject(sub: string): Promise<number> {
+    // idx_refresh_tokens_sub (OwnerTokenWatermarks1770336000000)
+    return this.sql.run(`UPDATE refresh_tokens SET revoked = ? WHERE sub = ? AND revoked = ?`, [true, sub, false]);
+  }
   async deleteExpired(before: number): Promise<number> {
     return this.sql.run(`DELETE FROM refresh_tokens WHERE expires_at < ?`, [before]);
   }

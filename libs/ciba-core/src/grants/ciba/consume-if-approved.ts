@@ -6,8 +6,8 @@ import { sha256Base64url } from '../../tokens/token-hashes';
 /**
  * The common case in one statement: the request named by `auth_req_id` is approved,
  * was made by this client, has not expired and is bound to no DPoP key or to the
- * proof's key. Then it is consumed at once (CIBA §7.3: once only), with its audit
- * event, and returned. Otherwise nothing changes and undefined is returned: the grant
+ * proof's key. Then it is consumed at once (CIBA §7.3: once only), recording the grant
+ * family `grantId` its tokens will carry, with its audit event, and returned. Otherwise nothing changes and undefined is returned: the grant
  * then runs its checks in the spec's order and answers with the precise error, so the
  * answers are the same either way.
  */
@@ -17,6 +17,7 @@ export async function consumeIfApproved(
   form: Map<string, string>,
   jkt: string | undefined,
   now: number,
+  grantId: string,
 ): Promise<AuthRequest | undefined> {
   const authReqId = form.get('auth_req_id');
   if (!authReqId) return undefined;
@@ -24,7 +25,7 @@ export async function consumeIfApproved(
     const consumed = await stores.authRequests.transition(
       { authReqIdHash: sha256Base64url(authReqId) },
       'approved',
-      { status: 'consumed', consumedAt: now },
+      { status: 'consumed', consumedAt: now, grantId },
       { clientId: client.clientId, liveAt: now, dpopJktAllowed: jkt ?? null },
     );
     if (consumed) await stores.audit.append(tokensIssued(ctx, client, consumed, jkt, now));
