@@ -64,6 +64,9 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     routeConflictPolicy: { duplicate: 'error' },
     // Long-polling token requests must not hold shutdown for their full wait.
     forceCloseConnections: true,
+    // A start-up failure (a bad key-encryption key, an unreadable database) reaches the
+    // caller, which names the variable at fault, instead of Nest exiting the process.
+    abortOnError: false,
   });
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);

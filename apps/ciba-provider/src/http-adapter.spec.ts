@@ -176,7 +176,7 @@ describe('ciba-provider HTTP adapter', () => {
     const res = await fetch(`${provider.url}/jwks`);
     expect(res.status).toBe(200);
     const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
-    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'PS256']);
+    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'PS256', 'RS256']);
     for (const key of keys) expect(key).not.toHaveProperty('d');
   });
 

@@ -22,7 +22,8 @@ export interface OpenBridgeStoresOptions {
 /**
  * Opens the bridge's database (device registry and request ledger), applies its migrations
  * (tracked in `bridge_migrations`, so it may share a PostgreSQL database with the provider) and
- * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`.
+ * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`, its
+ * directory created 0700 and its files 0600.
  * @example
  * const store = await openBridgeStores({ databaseUrl: 'sqlite:./data/bridge.sqlite' });
  * await store.devices.find('hu-7f3a');
@@ -31,11 +32,15 @@ export interface OpenBridgeStoresOptions {
 export async function openBridgeStores(options: OpenBridgeStoresOptions): Promise<BridgeStore> {
   const logger = options.logger ?? silentLogger;
   const target = parseDatabaseUrl(options.databaseUrl);
-  const dataSource = await openDataSource(target, options, {
-    entities: [],
-    migrations: BRIDGE_MIGRATIONS,
-    migrationsTableName: 'bridge_migrations',
-  });
+  const dataSource = await openDataSource(
+    target,
+    { ...options, logger },
+    {
+      entities: [],
+      migrations: BRIDGE_MIGRATIONS,
+      migrationsTableName: 'bridge_migrations',
+    },
+  );
   logger.info('bridge database opened', {
     dialect: target.kind,
     ...(target.kind === 'sqlite' ? { file: target.file } : {}),

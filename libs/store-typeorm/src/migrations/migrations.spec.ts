@@ -9,6 +9,7 @@ import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migra
 import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
+const OLD_PRIVATE_JWK = { kty: 'RSA', n: 'n', e: 'AQAB', d: 'd' };
 
 /*
  * Upgrading a database that holds rows written under the initial schema: the later
@@ -26,6 +27,9 @@ const SEED = [
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-b', ${T0}, 'auth_request.approved', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-a', ${T0}, 'auth_request.created', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-0', ${T0 - 1}, 'x.happened', 'ar-old')`,
+  // A signing key as the initial schema stored it: the private JWK in clear.
+  `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, status, created_at)
+   VALUES ('kid-old', 'PS256', '${JSON.stringify(OLD_PRIVATE_JWK)}', '{"kty":"RSA","n":"n","e":"AQAB"}', 'active', ${T0})`,
   ...['ob-pending', 'ob-delivered'].map(
     (id) => `INSERT INTO outbox (id, auth_request_id, client_id, url, bearer, body, attempts, next_attempt_at, status,
        created_at)
@@ -83,6 +87,21 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toEqual([]);
       expect(await stores.authRequests.listExpiredPendingWithDelivery(T0 + 60_000, 10)).toEqual([]);
 
+      // A key stored in clear keeps its private JWK until the key ring wraps it, which
+      // then empties the clear column.
+      const [oldKey] = await stores.signingKeys.list();
+      expect(oldKey).toEqual({
+        kid: 'kid-old',
+        alg: 'PS256',
+        privateJwk: OLD_PRIVATE_JWK,
+        publicJwk: { kty: 'RSA', n: 'n', e: 'AQAB' },
+        status: 'active',
+        createdAt: T0,
+      });
+      const { privateJwk: _clear, ...wrapped } = { ...oldKey, wrappedPrivateKey: 'eyJ.wrapped' };
+      await stores.signingKeys.save(wrapped);
+      expect(await stores.signingKeys.list()).toEqual([wrapped]);
+
       // The outbox backlog is found through the pending-only index; a delivered message leaves it.
       expect((await stores.outbox.due(T0, 10)).map((m) => m.id)).toEqual(['ob-pending']);
       await stores.outbox.update('ob-pending', { status: 'delivered' });
@@ -131,6 +150,13 @@ async function undoLastMigration(options: DataSourceOptions): Promise<void> {
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** Runs the `down` of every migration from the newest back to (and including) `name`. */
+async function undoMigrationsDownTo(name: string, options: DataSourceOptions): Promise<void> {
+  const index = ALL_MIGRATIONS.findIndex((m) => m.name === name);
+  if (index < 0) throw new Error(`no migration ${name}`);
+  for (let i = ALL_MIGRATIONS.length - 1; i >= index; i--) await undoLastMigration(options);
 }
 
 describe('migrations on SQLite', () => {
@@ -234,7 +260,7 @@ describe('migrations on SQLite', () => {
     });
   });
 
-  it("the newest migration's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
+  it("AppendOnlyAuditPendingOutbox's down restores AUTOINCREMENT, the unique id and the outbox status index", async () => {
     const file = path.join(dir, 'onboard.sqlite');
     const stores = await openStores({ databaseUrl: `sqlite:${file}` });
     try {
@@ -243,7 +269,7 @@ describe('migrations on SQLite', () => {
     } finally {
       await stores.close();
     }
-    await undoLastMigration({ type: 'better-sqlite3', database: file });
+    await undoMigrationsDownTo('AppendOnlyAuditPendingOutbox1769644800000', { type: 'better-sqlite3', database: file });
     await withRawSqlite(file, async (db) => {
       expect(await tableSql(db, 'audit_events')).toMatch(
         /seq INTEGER PRIMARY KEY AUTOINCREMENT,\s*id TEXT NOT NULL UNIQUE/,
@@ -258,6 +284,48 @@ describe('migrations on SQLite', () => {
         { seq: 2, id: 'e-2' },
       ]);
       expect(await db.query(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'`)).toEqual([{ seq: 2 }]);
+    });
+  });
+});
+
+describe('WrappedSigningKeys on SQLite', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'onboard-migrate-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lets private_jwk be NULL beside wrapped_private_key, and its down refuses to drop wrapped keys', async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    const key = { kid: 'k', alg: 'ES256' as const, publicJwk: { kty: 'EC' }, status: 'active' as const, createdAt: T0 };
+    try {
+      await stores.signingKeys.save({ ...key, wrappedPrivateKey: 'eyJ.wrapped' });
+    } finally {
+      await stores.close();
+    }
+    await withRawSqlite(file, async (db) => {
+      expect(await db.query(`SELECT private_jwk, wrapped_private_key FROM signing_keys`)).toEqual([
+        { private_jwk: null, wrapped_private_key: 'eyJ.wrapped' },
+      ]);
+    });
+    const seed: DataSourceOptions = { type: 'better-sqlite3', database: file };
+    await expect(undoLastMigration(seed)).rejects.toThrow(/wrapped key\(s\).*would be lost/);
+
+    await withRawSqlite(file, (db) => db.query(`DELETE FROM signing_keys`));
+    const clear = await openStores({ databaseUrl: `sqlite:${file}` });
+    try {
+      await clear.signingKeys.save({ ...key, privateJwk: { kty: 'EC', d: 'd' } });
+    } finally {
+      await clear.close();
+    }
+    await undoLastMigration(seed);
+    await withRawSqlite(file, async (db) => {
+      expect(await tableSql(db, 'signing_keys')).toMatch(/private_jwk TEXT NOT NULL/);
+      expect(await tableSql(db, 'signing_keys')).not.toContain('wrapped_private_key');
+      expect(await db.query(`SELECT kid, private_jwk FROM signing_keys`)).toEqual([
+        { kid: 'k', private_jwk: '{"kty":"EC","d":"d"}' },
+      ]);
     });
   });
 });
