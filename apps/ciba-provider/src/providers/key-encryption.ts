@@ -3,11 +3,13 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -79,11 +81,8 @@ function readKekFile(file: string): Uint8Array[] {
   }
 }
 
-/**
- * Write the KEK file atomically, 0600 in a 0700 directory: a temporary file is written and
- * flushed, then renamed over the old one, so a crash leaves either the old or the new file.
- */
-export function writeKekFile(file: string, keys: readonly Uint8Array[]): void {
+/** Write `keys` to a new temporary file beside `file` (0600, flushed); returns its path. */
+function writeTemporary(file: string, keys: readonly Uint8Array[]): string {
   const directory = path.dirname(file);
   if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
@@ -94,28 +93,30 @@ export function writeKekFile(file: string, keys: readonly Uint8Array[]): void {
   } finally {
     closeSync(fd);
   }
-  renameSync(temporary, file);
+  return temporary;
 }
 
 /**
- * Create the KEK file with one fresh key unless it exists (`wx`: two processes starting at
- * once do not overwrite each other's key).
+ * Replace the KEK file atomically, 0600 in a 0700 directory: a temporary file is written and
+ * flushed, then renamed over the old one, so a crash leaves either the old or the new file.
+ */
+export function writeKekFile(file: string, keys: readonly Uint8Array[]): void {
+  renameSync(writeTemporary(file, keys), file);
+}
+
+/**
+ * Create the KEK file with one fresh key unless it exists: the complete file is linked into
+ * place, which fails if another process starting at the same time created it first (its key
+ * is then used), and nobody ever reads a half-written file.
  */
 function createKekFile(file: string): void {
-  const directory = path.dirname(file);
-  if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
-  let fd: number;
+  const temporary = writeTemporary(file, [randomBytes(KEY_ENCRYPTION_KEY_BYTES)]);
   try {
-    fd = openSync(file, 'wx', PRIVATE_FILE_MODE);
+    linkSync(temporary, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw error;
-  }
-  try {
-    writeSync(fd, randomBytes(KEY_ENCRYPTION_KEY_BYTES).toString('base64') + '\n');
-    fsyncSync(fd);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   } finally {
-    closeSync(fd);
+    unlinkSync(temporary);
   }
 }
 
