@@ -209,6 +209,16 @@ describe('admin CLI', () => {
     const invalid = await cli('clients', 'register', '--json', '{"backchannel_token_delivery_mode":"carrier-pigeon"}');
     expect(invalid.code).toBe(EXIT.failed);
     expect(invalid.stderr).toContain('invalid_client_metadata');
+    const unsigned = await cli(
+      'clients',
+      'register',
+      '--json',
+      '{"backchannel_token_delivery_mode":"poll","id_token_signed_response_alg":"none"}',
+    );
+    expect(unsigned.code).toBe(EXIT.failed);
+    expect(unsigned.stderr).toContain(
+      "error: invalid_client_metadata: id_token_signed_response_alg must be one of RS256, ES256, PS256, got 'none'",
+    );
   });
 
   it('lists no clients on a fresh database and fails to disable an unknown one', async () => {
