@@ -71,6 +71,8 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
     grant_types: ['urn:openid:params:grant-type:ciba'],
     backchannel_token_delivery_mode: mode,
     ...(mode === 'ping' ? { backchannel_client_notification_endpoint: `http://127.0.0.1:${pingPort}/ping` } : {}),
+    // As node-oidc-provider's bench clients: both providers sign ID tokens with ES256.
+    id_token_signed_response_alg: 'ES256',
   });
   const ownerSpecs = Array.from({ length: ownerCount }, (_, i) => ({
     email: `owner-${i}@bench.example`,

@@ -48,8 +48,10 @@ describe('discovery (OIDC Discovery §3, CIBA §4)', () => {
     expect(doc.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256']));
   });
 
-  it('lists ES256 and PS256 for ID tokens and openid among the scopes', () => {
-    expect(doc.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'PS256']));
+  it('lists RS256 (required by OIDC Discovery §3), ES256 and PS256 for ID tokens and UserInfo, and openid among the scopes', () => {
+    expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'PS256']);
+    expect(doc.userinfo_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'PS256']);
+    expect(doc).not.toHaveProperty('introspection_signing_alg_values_supported');
     expect(doc.scopes_supported).toContain('openid');
     expect(doc.subject_types_supported).toEqual(expect.any(Array));
   });
@@ -59,11 +61,19 @@ describe('discovery (OIDC Discovery §3, CIBA §4)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
-  it('publishes persisted ES256 and PS256 public keys without private members', async () => {
+  it('publishes persisted RS256, ES256 and PS256 public keys (an RSA key for each RSA alg) without private members', async () => {
     const res = await get(p.at(PATHS.jwks));
     expect(res.status).toBe(200);
     const keys: Record<string, unknown>[] = res.json.keys;
-    expect(keys.map((k) => k.alg)).toEqual(expect.arrayContaining(['ES256', 'PS256']));
+    expect(keys.map((k) => `${k.alg} ${k.kty} ${k.use}`).sort()).toEqual([
+      'ES256 EC sig',
+      'PS256 RSA sig',
+      'RS256 RSA sig',
+    ]);
+    for (const key of keys.filter((k) => k.kty === 'RSA')) {
+      expect(Buffer.from(key.n as string, 'base64url').length * 8).toBe(2048);
+      expect(key.e).toBe('AQAB');
+    }
     for (const key of keys) {
       expect(typeof key.kid).toBe('string');
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key).not.toHaveProperty(member);

@@ -1,9 +1,17 @@
 import { PATHS } from '@onboard/ciba-core';
 import { send, sendJson } from '../support/http';
 import { startProvider, type TestProvider } from '../support/provider';
-import { CIBA_GRANT, clientMetadata, cibaToken, registerClient, type TestClient } from '../support/fixtures';
+import {
+  CIBA_GRANT,
+  clientMetadata,
+  cibaToken,
+  completePollFlow,
+  createOwner,
+  registerClient,
+  type TestClient,
+} from '../support/fixtures';
 import { generateTestKey } from '../support/jose-helpers';
-import { expectOAuthError } from '../support/expect';
+import { expectOAuthError, verifyProviderJwt } from '../support/expect';
 
 describe('dynamic client registration (RFC 7591, CIBA §4)', () => {
   let p: TestProvider;
@@ -132,6 +140,12 @@ describe('dynamic client registration (RFC 7591, CIBA §4)', () => {
       ['a symmetric request signing alg', (m) => ({ ...m, backchannel_authentication_request_signing_alg: 'HS256' })],
       ['grant_types that are not an array', (m) => ({ ...m, grant_types: 'urn:openid:params:grant-type:ciba' })],
       ['a user_code flag that is not a boolean', (m) => ({ ...m, backchannel_user_code_parameter: 'yes' })],
+      // OIDC Registration §2: only algs discovery publishes; never none, never HMAC.
+      ['ID token alg none', (m) => ({ ...m, id_token_signed_response_alg: 'none' })],
+      ['a symmetric ID token alg', (m) => ({ ...m, id_token_signed_response_alg: 'HS256' })],
+      ['an ID token alg without a key', (m) => ({ ...m, id_token_signed_response_alg: 'ES512' })],
+      ['UserInfo alg none', (m) => ({ ...m, userinfo_signed_response_alg: 'none' })],
+      ['signed introspection responses', (m) => ({ ...m, introspection_signed_response_alg: 'RS256' })],
     ];
     it.each(cases)('refuses %s', async (_name, mutate) => {
       const { metadata } = await clientMetadata();
@@ -182,6 +196,47 @@ describe('dynamic client registration (RFC 7591, CIBA §4)', () => {
   });
 });
 
+describe('signed-response metadata through DCR and the admin API (OIDC Registration §2)', () => {
+  let p: TestProvider;
+  beforeAll(async () => {
+    p = await startProvider({ inMemory: true });
+  });
+  afterAll(() => p?.close());
+
+  it.each(['dcr', 'admin'] as const)('defaults id_token_signed_response_alg to RS256 via %s', async (via) => {
+    const client = await registerClient(p, { via });
+    expect(client.registration.id_token_signed_response_alg).toBe('RS256');
+  });
+
+  it.each([
+    ['dcr', 'ES256'],
+    ['dcr', 'PS256'],
+    ['admin', 'ES256'],
+    ['admin', 'PS256'],
+    ['admin', 'RS256'],
+  ] as const)('via %s, signs the ID tokens of a client registered for %s with it', async (via, alg) => {
+    const client = await registerClient(p, { via, metadata: { id_token_signed_response_alg: alg } });
+    expect(client.registration.id_token_signed_response_alg).toBe(alg);
+    const owner = await createOwner(p);
+    const { tokens } = await completePollFlow(p, client, owner);
+    const id = await verifyProviderJwt(p, tokens.id_token, { audience: client.clientId });
+    expect(id.header.alg).toBe(alg);
+  });
+
+  it.each([
+    ['none', 'id_token_signed_response_alg'],
+    ['HS256', 'id_token_signed_response_alg'],
+    ['none', 'userinfo_signed_response_alg'],
+  ])('refuses %s as %s through the admin API with invalid_client_metadata', async (alg, field) => {
+    const { metadata } = await clientMetadata({ metadata: { [field]: alg } });
+    const res = await sendJson('POST', p.at(`${PATHS.admin}/clients`), metadata, {
+      authorization: `Bearer ${p.adminToken}`,
+    });
+    expectOAuthError(res, 400, 'invalid_client_metadata');
+    expect(res.json.error_description).toContain(field);
+  });
+});
+
 describe('registration under the FAPI-CIBA profile (FAPI-CIBA §5.2.2)', () => {
   let p: TestProvider;
   const dcr = (body: unknown) =>
@@ -200,9 +255,17 @@ describe('registration under the FAPI-CIBA profile (FAPI-CIBA §5.2.2)', () => {
     expect(res.status).toBe(201);
   });
 
+  it('defaults the ID token alg to PS256 (FAPI 1.0 Advanced §8.6)', async () => {
+    const { metadata } = await clientMetadata({
+      metadata: { backchannel_authentication_request_signing_alg: 'ES256' },
+    });
+    expect((await dcr(metadata)).json.id_token_signed_response_alg).toBe('PS256');
+  });
+
   it.each([
     ['client_secret_basic', { token_endpoint_auth_method: 'client_secret_basic', jwks: undefined }],
     ['client_secret_post', { token_endpoint_auth_method: 'client_secret_post', jwks: undefined }],
+    ['an RS256 ID token alg (FAPI 1.0 Advanced §8.6)', { id_token_signed_response_alg: 'RS256' }],
     [
       'push delivery (FAPI-CIBA 5.2.2-3)',
       { backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'http://127.0.0.1:9/cb' },

@@ -105,7 +105,9 @@ describe('token endpoint (CIBA §10.1, §11)', () => {
     const id = await verifyProviderJwt(p, tokens.id_token, { audience: client.clientId });
     expect(id.payload.sub).toBe(owner.sub);
     expect(typeof id.payload.auth_time).toBe('number');
-    expect(id.header.alg).toBe('ES256');
+    // OIDC Registration §2: RS256 for a client that registered no id_token_signed_response_alg.
+    expect(id.header.alg).toBe('RS256');
+    expect(client.registration.id_token_signed_response_alg).toBe('RS256');
     const at = await verifyProviderJwt(p, tokens.access_token, { typ: 'at+jwt' });
     expect(at.payload.sub).toBe(owner.sub);
     expect(at.payload.client_id).toBe(client.clientId);

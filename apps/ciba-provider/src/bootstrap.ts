@@ -68,8 +68,8 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     routeConflictPolicy: { duplicate: 'error' },
     // Long-polling token requests must not hold shutdown for their full wait.
     forceCloseConnections: true,
-    // A failure while building the app (e.g. a database that cannot be opened) is thrown to the
-    // caller, which reports it (startupFailure), instead of Nest exiting the process itself.
+    // A start-up failure (a bad key-encryption key, an unreadable database) reaches the
+    // caller, which names the variable at fault, instead of Nest exiting the process.
     abortOnError: false,
   });
   // No X-Powered-By: the security headers are set by the listeners (protocol-listener.ts).

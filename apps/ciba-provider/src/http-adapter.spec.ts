@@ -190,7 +190,7 @@ describe('ciba-provider HTTP adapter', () => {
         .filter((key) => key.use === 'sig')
         .map((key) => key.alg)
         .sort(),
-    ).toEqual(['ES256', 'PS256']);
+    ).toEqual(['ES256', 'PS256', 'RS256']);
     // RFC 9101 §6.1: the key clients encrypt request objects to
     expect(keys.filter((key) => key.use === 'enc').map((key) => key.alg)).toEqual(['ECDH-ES+A256KW']);
     for (const key of keys) expect(key).not.toHaveProperty('d');

@@ -1,3 +1,5 @@
+import type { SigningAlg } from './domain/tokens';
+
 /** Limits on guessing and flooding (README, "Limits"). Counts and seconds. */
 export interface LimitSettings {
   /** Wrong user codes for one owner before the owner's user code is locked. */
@@ -43,6 +45,11 @@ export interface ProviderSettings {
   /** Upper bound for requested_expiry. */
   maxExpiry: number;
   accessTokenTtl: number;
+  /**
+   * JWS alg of access tokens (RFC 9068 §2.1), default ES256: the provider itself is their
+   * resource server; RS256 for resource servers that only know RSA. FAPI clients never get RS256.
+   */
+  accessTokenSigningAlg?: SigningAlg;
   idTokenTtl: number;
   refreshTokenTtl: number;
   /** How old (past exp) an id_token_hint may be and still be accepted. */
@@ -91,6 +98,7 @@ export const defaultSettings = (issuer: string): ProviderSettings => ({
   defaultExpiry: 300,
   maxExpiry: 1800,
   accessTokenTtl: 600,
+  accessTokenSigningAlg: 'ES256',
   idTokenTtl: 600,
   refreshTokenTtl: 30 * 24 * 3600,
   idTokenHintMaxAge: 24 * 3600,

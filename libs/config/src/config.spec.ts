@@ -278,3 +278,48 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('key encryption and signing configuration', () => {
+  const kek = Buffer.alloc(32, 7);
+
+  it('takes the key-encryption keys from KEY_ENCRYPTION_KEY, base64 or base64url, first one first', () => {
+    const other = Buffer.alloc(32, 9);
+    const config = loadConfig({ KEY_ENCRYPTION_KEY: `${kek.toString('base64')}, ${other.toString('base64url')}` });
+    expect(config.keyEncryption.keys?.map((k) => Buffer.from(k))).toEqual([kek, other]);
+    expect(config.keyEncryption.file).toBeUndefined();
+  });
+
+  it('takes a KEY_ENCRYPTION_KEY_FILE path, and neither by default', () => {
+    expect(loadConfig({ KEY_ENCRYPTION_KEY_FILE: '/run/secrets/kek' }).keyEncryption).toEqual({
+      file: '/run/secrets/kek',
+    });
+    expect(loadConfig({}).keyEncryption).toEqual({});
+  });
+
+  it.each([
+    ['a short key', kek.subarray(0, 16).toString('base64')],
+    ['a long key', Buffer.alloc(48, 1).toString('base64')],
+    ['not base64', 'this is not a key at all!!'],
+  ])('stops start-up on %s, naming KEY_ENCRYPTION_KEY but not echoing the value', (_name, value) => {
+    const error = configError({ KEY_ENCRYPTION_KEY: value });
+    expect(error.variable).toBe('KEY_ENCRYPTION_KEY');
+    expect(error.message).toMatch(/^KEY_ENCRYPTION_KEY: key 1 is not a base64-encoded 256-bit key/);
+    expect(error.message).not.toContain(value);
+  });
+
+  it('refuses both KEY_ENCRYPTION_KEY and KEY_ENCRYPTION_KEY_FILE', () => {
+    const error = configError({ KEY_ENCRYPTION_KEY: kek.toString('base64'), KEY_ENCRYPTION_KEY_FILE: '/k' });
+    expect(error.message).toBe('KEY_ENCRYPTION_KEY: set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_FILE, not both');
+  });
+
+  it('signs access tokens with ES256 by default and takes ACCESS_TOKEN_SIGNING_ALG', () => {
+    expect(loadConfig({}).settings.accessTokenSigningAlg).toBe('ES256');
+    expect(loadConfig({ ACCESS_TOKEN_SIGNING_ALG: 'RS256' }).settings.accessTokenSigningAlg).toBe('RS256');
+    expect(configError({ ACCESS_TOKEN_SIGNING_ALG: 'none' }).message).toBe(
+      "ACCESS_TOKEN_SIGNING_ALG: expected one of RS256, ES256, PS256, got 'none'",
+    );
+    expect(configError({ ACCESS_TOKEN_SIGNING_ALG: 'RS256', FAPI_CIBA: 'true' }).variable).toBe(
+      'ACCESS_TOKEN_SIGNING_ALG',
+    );
+  });
+});

@@ -2,11 +2,14 @@ import {
   createOutboundGuard,
   defaultSettings,
   parseCidr,
+  SIGNING_ALGS,
   type LimitSettings,
   type ProviderSettings,
+  type SigningAlg,
 } from '@onboard/ciba-core';
 
 import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
+import { keyEncryptionConfig, type KeyEncryptionConfig } from './key-encryption-config';
 
 export { ConfigError, LOG_LEVELS, type LogLevel } from './env-values';
 
@@ -41,6 +44,8 @@ export interface ProviderConfig {
   metricsToken?: string;
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
+  /** Where the key-encryption keys that wrap the private signing keys at rest come from. */
+  keyEncryption: KeyEncryptionConfig;
   /**
    * True when ISSUER was not set and the issuer was derived from PORT
    * (`http://localhost:<port>`); with PORT=0 the app fixes it up once it knows the bound port.
@@ -212,6 +217,18 @@ function parseLimits(env: Env, base: LimitSettings): LimitSettings {
   };
 }
 
+/** ACCESS_TOKEN_SIGNING_ALG: one of the algs the key ring signs with; under FAPI-CIBA not RS256. */
+function accessTokenSigningAlg(env: Env, fallback: SigningAlg, fapi: boolean): SigningAlg {
+  const name = 'ACCESS_TOKEN_SIGNING_ALG';
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(SIGNING_ALGS as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${SIGNING_ALGS.join(', ')}, got '${raw}'`);
+  }
+  if (fapi && raw === 'RS256') throw new ConfigError(name, 'FAPI_CIBA allows only PS256 or ES256');
+  return raw as SigningAlg;
+}
+
 /** Shortest admin token accepted: it guards the whole admin API. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -255,6 +272,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     defaultExpiry: integer(env, 'CIBA_DEFAULT_EXPIRY', base.defaultExpiry, 1, 86400),
     maxExpiry: integer(env, 'CIBA_MAX_EXPIRY', base.maxExpiry, 1, 86400),
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', base.accessTokenTtl, 1, 86400),
+    accessTokenSigningAlg: accessTokenSigningAlg(
+      env,
+      base.accessTokenSigningAlg ?? 'ES256',
+      boolean(env, 'FAPI_CIBA', base.fapiCiba),
+    ),
     idTokenTtl: integer(env, 'ID_TOKEN_TTL', base.idTokenTtl, 1, 86400),
     refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL', base.refreshTokenTtl, 1, 366 * 86400),
     idTokenHintMaxAge: integer(env, 'ID_TOKEN_HINT_MAX_AGE', base.idTokenHintMaxAge, 0, 366 * 86400),
@@ -289,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     ...(operatorListener !== undefined ? { operatorListener } : {}),
     ...(metricsToken !== undefined ? { metricsToken } : {}),
     settings,
+    keyEncryption: keyEncryptionConfig(env),
     issuerDerived: issuerRaw === undefined,
   };
 }
@@ -314,6 +337,11 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',
   CIBA_MAX_EXPIRY: 'upper bound for requested_expiry, seconds (default 1800)',
   ACCESS_TOKEN_TTL: 'seconds (default 600)',
+  ACCESS_TOKEN_SIGNING_ALG: 'JWS alg of access tokens: ES256 (default), PS256 or RS256 (not under FAPI_CIBA)',
+  KEY_ENCRYPTION_KEY:
+    'key-encryption key(s) that wrap the private signing keys at rest: base64 of 32 random bytes, comma-separated, the first wraps (default: KEY_ENCRYPTION_KEY_FILE)',
+  KEY_ENCRYPTION_KEY_FILE:
+    'file holding the key-encryption key(s), one per line, created 0600 on first start (default onboard.kek beside the SQLite database; ./data/onboard.kek with PostgreSQL)',
   ID_TOKEN_TTL: 'seconds (default 600)',
   REFRESH_TOKEN_TTL: 'seconds (default 30 days)',
   ID_TOKEN_HINT_MAX_AGE: 'how long past its exp an id_token_hint is accepted, seconds (default 1 day)',

@@ -1,6 +1,15 @@
 // Public API of @onboard/store-typeorm: TypeORM-backed stores (SQLite, PostgreSQL)
 // and the store contract suite. Entities and SQL stay inside this lib.
-export { openStores, parseDatabaseUrl, type OpenStoresOptions, type DatabaseTarget } from './open-stores';
+export {
+  openStores,
+  parseDatabaseUrl,
+  describeDatabase,
+  DatabaseNotFound,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  type OpenStoresOptions,
+  type DatabaseTarget,
+} from './open-stores';
 export { DatabaseOpenError } from './database-open-error';
 export { runStoreContract, type StoreContractOptions } from './store-contract';
 export {

@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { silentLogger } from '@onboard/ciba-core';
 import { openBridgeStores } from './bridge/open-bridge-stores';
 import { DatabaseOpenError } from './database-open-error';
-import { openStores, parseDatabaseUrl } from './open-stores';
-import { describePostgres } from './testing/postgres-test';
+import { DatabaseNotFound, describeDatabase, openStores, parseDatabaseUrl } from './open-stores';
+import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from './testing/postgres-test';
 
 describe('parseDatabaseUrl', () => {
   it('reads sqlite: URLs, the in-memory form and plain paths as SQLite', () => {
@@ -112,5 +113,97 @@ describePostgres('opening a PostgreSQL database that cannot be used', (url) => {
     expect(error?.message).toMatch(
       /^DATABASE_URL: cannot reach PostgreSQL or log in to it \(.*\/onboard_no_such_database\): database "onboard_no_such_database" does not exist \(3D000\)$/,
     );
+  });
+});
+
+describe('describeDatabase', () => {
+  it('names an SQLite file by its absolute path and a PostgreSQL URL without its password', () => {
+    expect(describeDatabase('sqlite:./data/onboard.sqlite')).toBe(`sqlite:${path.resolve('./data/onboard.sqlite')}`);
+    expect(describeDatabase('sqlite::memory:')).toBe('sqlite::memory:');
+    expect(describeDatabase('postgres://onboard:s3cret@db.internal:5432/onboard')).toBe(
+      'postgres://onboard@db.internal:5432/onboard',
+    );
+  });
+});
+
+describe('database files at rest', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'onboard-files-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const mode = (file: string) => statSync(file).mode & 0o777;
+
+  it.each([
+    ['provider', (url: string) => openStores({ databaseUrl: url })],
+    ['bridge', (url: string) => openBridgeStores({ databaseUrl: url })],
+  ] as const)(
+    'creates the %s database directory 0700 and the database, -wal and -shm files 0600',
+    async (_name, open) => {
+      const file = path.join(dir, 'data', 'nested', 'db.sqlite');
+      const store = await open(`sqlite:${file}`);
+      try {
+        expect(mode(path.join(dir, 'data'))).toBe(0o700);
+        expect(mode(path.dirname(file))).toBe(0o700);
+        for (const name of [file, `${file}-wal`, `${file}-shm`]) expect([name, mode(name)]).toEqual([name, 0o600]);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it('narrows the files of a database an earlier version left 0644, and warns about an open directory', async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    await (await openStores({ databaseUrl: `sqlite:${file}` })).close();
+    chmodSync(dir, 0o755);
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+      writeFileSync(name, '', { flag: 'a' });
+      chmodSync(name, 0o644);
+    }
+    const warnings: Record<string, unknown>[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (msg: string, fields?: Record<string, unknown>) => warnings.push({ msg, ...fields }),
+    };
+    const stores = await openStores({ databaseUrl: `sqlite:${file}`, logger });
+    try {
+      for (const name of [file, `${file}-wal`, `${file}-shm`]) expect([name, mode(name)]).toEqual([name, 0o600]);
+      expect(warnings).toEqual([
+        expect.objectContaining({ msg: 'the database directory is open to other users', directory: dir, mode: '755' }),
+      ]);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('refuses to create a database when told not to, naming it, and opens an existing one', async () => {
+    const file = path.join(dir, 'missing', 'onboard.sqlite');
+    const refused = await openStores({ databaseUrl: `sqlite:${file}`, create: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DatabaseNotFound);
+    expect((refused as Error).message).toBe(`sqlite:${file}: no such database file`);
+    expect(existsSync(path.dirname(file))).toBe(false);
+    await expect(openStores({ databaseUrl: 'sqlite::memory:', create: false })).rejects.toBeInstanceOf(
+      DatabaseNotFound,
+    );
+    await (await openStores({ databaseUrl: `sqlite:${file}` })).close();
+    await (await openStores({ databaseUrl: `sqlite:${file}`, create: false })).close();
+  });
+});
+
+describePostgres('a PostgreSQL database that was never set up', (url) => {
+  const schemas: string[] = [];
+  afterEach(async () => {
+    for (const schema of schemas.splice(0)) await dropPostgresSchema(url, schema);
+  });
+
+  it('is refused with create: false and migrated otherwise', async () => {
+    const schema = postgresTestSchemaName();
+    schemas.push(schema);
+    const refused = await openStores({ databaseUrl: url, schema, create: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DatabaseNotFound);
+    expect((refused as Error).message).toMatch(/no migrations table: the database has never been set up/);
+    await (await openStores({ databaseUrl: url, schema })).close();
+    await (await openStores({ databaseUrl: url, schema, create: false })).close();
   });
 });

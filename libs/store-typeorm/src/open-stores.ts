@@ -1,5 +1,5 @@
 import { silentLogger, type Logger, type Stores } from '@onboard/ciba-core';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import 'reflect-metadata';
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
@@ -24,6 +24,24 @@ export interface OpenStoresOptions {
   schema?: string;
   /** SQLite busy timeout in milliseconds (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Create the database when it does not exist yet (default true): an SQLite file that is
+   * missing, a PostgreSQL database without the schema's migrations table, or an in-memory
+   * one. With false, opening such a database fails with {@link DatabaseNotFound}.
+   */
+  create?: boolean;
+}
+
+/** The database does not exist (yet), and the caller asked not to create one. */
+export class DatabaseNotFound extends Error {
+  constructor(
+    /** The database, as {@link describeDatabase} names it. */
+    readonly database: string,
+    reason: string,
+  ) {
+    super(`${database}: ${reason}`);
+    this.name = 'DatabaseNotFound';
+  }
 }
 
 /** Where a database URL points. */
@@ -50,10 +68,68 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 }
 
 /**
+ * The database a URL names, for people: the absolute path of an SQLite file, or the
+ * PostgreSQL URL without its password.
+ *
+ * @example
+ * describeDatabase('postgres://onboard:secret@db:5432/onboard'); // 'postgres://onboard@db:5432/onboard'
+ */
+export function describeDatabase(databaseUrl: string): string {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'sqlite')
+    return target.file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(target.file)}`;
+  try {
+    const url = new URL(target.url);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** Owner-only modes: the database holds wrapped signing keys, token hashes and personal data. */
+export const PRIVATE_DIRECTORY_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Make an SQLite database's files private before SQLite opens them: the directory is
+ * created 0700, the database file 0600 (SQLite gives its -wal and -shm files the database
+ * file's mode), and files left wider by an earlier version are narrowed to 0600. A
+ * directory that already exists is left as it is, with a warning when others can enter it.
+ */
+function prepareSqliteFile(file: string, create: boolean, logger: Logger): void {
+  const absolute = path.resolve(file);
+  const directory = path.dirname(absolute);
+  if (!existsSync(absolute)) {
+    if (!create) throw new DatabaseNotFound(`sqlite:${absolute}`, 'no such database file');
+    if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    closeSync(openSync(absolute, 'a', PRIVATE_FILE_MODE));
+  }
+  const directoryMode = statSync(directory).mode & 0o777;
+  if ((directoryMode & 0o077) !== 0) {
+    logger.warn('the database directory is open to other users', {
+      directory,
+      mode: directoryMode.toString(8),
+      advice: `chmod 700 ${directory}`,
+    });
+  }
+  for (const name of [absolute, `${absolute}-wal`, `${absolute}-shm`, `${absolute}-journal`]) {
+    try {
+      if ((statSync(name).mode & 0o077) !== 0) chmodSync(name, PRIVATE_FILE_MODE);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      logger.warn('a database file could not be made private', { file: name, error: code });
+    }
+  }
+}
+
+/**
  * Opens the database, applies pending migrations (never `synchronize`) and returns the
  * store bundle. The counters of the guessing and flooding limits are in the database on
- * PostgreSQL (`rate_limits`) and in a file beside it on SQLite (`<name>.limits.sqlite`). SQLite runs with WAL journaling, `synchronous = NORMAL` and a busy
- * timeout; its parent directory is created on first start.
+ * PostgreSQL (`rate_limits`) and in a file beside it on SQLite (`<name>.limits.sqlite`).
+ * SQLite runs with WAL journaling, `synchronous = NORMAL` and a busy timeout; its directory
+ * is created 0700 and its files 0600 on first start.
  *
  * @example
  * const stores = await openStores({ databaseUrl: 'sqlite:./data/onboard.sqlite', logger });
@@ -65,7 +141,7 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const target = parseDatabaseUrl(options.databaseUrl);
   const dataSource = await openDataSource(
     target,
-    { ...options, setting: options.setting ?? 'DATABASE_URL' },
+    { ...options, logger, setting: options.setting ?? 'DATABASE_URL' },
     {
       entities: ALL_ENTITIES,
       migrations: ALL_MIGRATIONS,
@@ -118,23 +194,38 @@ export interface DataSourceSpec {
 
 /**
  * Opens a TypeORM data source for `target` and applies its migrations (never `synchronize`):
- * SQLite with WAL, `synchronous = NORMAL` and a busy timeout, its parent directory created;
- * PostgreSQL optionally in its own schema (created if missing). Shared by the provider's and
- * the bridge's stores.
+ * SQLite with WAL, `synchronous = NORMAL` and a busy timeout, its directory created 0700 and
+ * its files 0600; PostgreSQL optionally in its own schema (created if missing). With
+ * `create: false` a database that does not exist yet is refused ({@link DatabaseNotFound}).
+ * Shared by the provider's and the bridge's stores.
  *
  * @throws DatabaseOpenError naming `options.setting`, the database and the cause, when it cannot
  * be opened (file, connection, login) or its migrations fail.
  */
 export async function openDataSource(
   target: DatabaseTarget,
-  options: { schema?: string; busyTimeoutMs?: number; setting: string },
+  options: { schema?: string; busyTimeoutMs?: number; setting: string; create?: boolean; logger?: Logger },
   spec: DataSourceSpec,
 ): Promise<DataSource> {
+  const create = options.create ?? true;
+  const migrationsTableName = spec.migrationsTableName ?? 'migrations';
   let dataSource: DataSource;
   try {
-    dataSource = await initializeDataSource(target, options, spec);
+    dataSource = await initializeDataSource(target, { ...options, create }, spec);
   } catch (error) {
+    if (error instanceof DatabaseNotFound) throw error;
     throw databaseOpenError(options.setting, target, 'open', error);
+  }
+  try {
+    if (!create && target.kind === 'postgres' && !(await hasTable(dataSource, migrationsTableName))) {
+      throw new DatabaseNotFound(
+        describeDatabase(target.url) + (options.schema ? ` (schema ${options.schema})` : ''),
+        `no ${migrationsTableName} table: the database has never been set up`,
+      );
+    }
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
   }
   try {
     await dataSource.runMigrations({ transaction: 'all' });
@@ -147,7 +238,7 @@ export async function openDataSource(
 
 async function initializeDataSource(
   target: DatabaseTarget,
-  options: { schema?: string; busyTimeoutMs?: number },
+  options: { schema?: string; busyTimeoutMs?: number; create: boolean; logger?: Logger },
   spec: DataSourceSpec,
 ): Promise<DataSource> {
   const common = {
@@ -161,7 +252,11 @@ async function initializeDataSource(
   };
   let dsOptions: DataSourceOptions;
   if (target.kind === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+    if (target.file === ':memory:') {
+      if (!options.create) throw new DatabaseNotFound('sqlite::memory:', 'an in-memory database is always new');
+    } else {
+      prepareSqliteFile(target.file, options.create, options.logger ?? silentLogger);
+    }
     const busyTimeout = options.busyTimeoutMs ?? 5000;
     dsOptions = {
       ...common,
@@ -191,6 +286,15 @@ async function initializeDataSource(
   const dataSource = new DataSource(dsOptions);
   await dataSource.initialize();
   return dataSource;
+}
+
+async function hasTable(dataSource: DataSource, table: string): Promise<boolean> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    return await runner.hasTable(table);
+  } finally {
+    await runner.release();
+  }
 }
 
 async function createSchemaIfMissing(url: string, schema: string): Promise<void> {

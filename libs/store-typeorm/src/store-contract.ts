@@ -109,7 +109,7 @@ function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord
   return {
     kid: 'kid-1',
     alg: 'ES256',
-    privateJwk: { kty: 'EC', crv: 'P-256', d: 'private', x: 'x', y: 'y' },
+    wrappedPrivateKey: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ciphertext.tag',
     publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
     status: 'active',
     createdAt: T0,
@@ -149,6 +149,8 @@ const FULL_CLIENT: Required<Client> = {
   backchannelAuthenticationRequestSigningAlg: 'PS256',
   tokenResponseEncryptionAlg: 'ECDH-ES+A256KW',
   tokenResponseEncryptionEnc: 'A256GCM',
+  idTokenSignedResponseAlg: 'PS256',
+  userinfoSignedResponseAlg: 'RS256',
 };
 const FULL_OWNER: Required<Owner> = {
   sub: 'sub-full',
@@ -204,7 +206,13 @@ const FULL_REFRESH_TOKEN: Required<RefreshTokenRecord> = {
   jkt: 'thumbprint',
   usedAt: T0 + 9,
 };
-const FULL_SIGNING_KEY: Required<SigningKeyRecord> = { ...signingKey(), status: 'retired', expiresAt: T0 + 99 };
+const FULL_SIGNING_KEY: Required<SigningKeyRecord> = {
+  ...signingKey(),
+  wrappedPrivateKey: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ciphertext.tag',
+  privateJwk: { kty: 'EC', crv: 'P-256', d: 'private', x: 'x', y: 'y' },
+  status: 'retired',
+  expiresAt: T0 + 99,
+};
 const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), lastError: 'HTTP 503' };
 const FULL_AUDIT_EVENT: Required<AuditEvent> = {
   id: 'e-full',
@@ -886,6 +894,22 @@ export function runStoreContract(
         expect((await stores.signingKeys.list())[0]).toEqual(signingKey({ status: 'retired', expiresAt: T0 + 99 }));
         await stores.signingKeys.delete('kid-1');
         expect((await stores.signingKeys.list()).map((k) => k.kid)).toEqual(['k2']);
+      });
+
+      it('replaces a key kept in clear by its wrapped form, leaving no clear private key', async () => {
+        const clear: SigningKeyRecord = {
+          ...signingKey({ alg: 'RS256' }),
+          privateJwk: { kty: 'RSA', n: 'n', e: 'AQAB', d: 'private' },
+        };
+        delete clear.wrappedPrivateKey;
+        await stores.signingKeys.save(clear);
+        expect(await stores.signingKeys.list()).toEqual([clear]);
+        const wrapped: SigningKeyRecord = { ...clear, wrappedPrivateKey: 'eyJ.wrapped' };
+        delete wrapped.privateJwk;
+        await stores.signingKeys.save(wrapped);
+        const [stored] = await stores.signingKeys.list();
+        expect(stored).toEqual(wrapped);
+        expect(stored).not.toHaveProperty('privateJwk');
       });
     });
 

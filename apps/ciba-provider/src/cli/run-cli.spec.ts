@@ -1,15 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keyEncryptionKeyId } from '@onboard/ciba-core';
 import { EXIT, runCli } from './run-cli';
 
 describe('admin CLI', () => {
   let dir: string;
   let env: Record<string, string>;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'onboard-cli-'));
     env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LOG_LEVEL: 'error' };
+    expect((await cli('keys', 'list', '--create')).code).toBe(EXIT.ok);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -19,6 +22,103 @@ describe('admin CLI', () => {
     const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env });
     return { code, stdout, stderr };
   }
+
+  /** The KEK ids of a key file, first (current) first. */
+  const fileKekIds = (file: string) =>
+    Promise.all(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => keyEncryptionKeyId(Buffer.from(line, 'base64'))),
+    );
+  /** The WRAPPED_UNDER column of `keys list`. */
+  const wrappedUnder = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(/\s+/).at(-1));
+
+  it('names the database it opens on stderr and refuses to create one without --create', async () => {
+    env.DATABASE_URL = `sqlite:${join(dir, 'elsewhere', 'typo.sqlite')}`;
+    const refused = await cli('keys', 'list');
+    expect(refused.code).toBe(EXIT.config);
+    expect(refused.stderr).toContain(`database: sqlite:${join(dir, 'elsewhere', 'typo.sqlite')}\n`);
+    expect(refused.stderr).toContain('no such database file; check DATABASE_URL, or pass --create');
+    expect(refused.stdout).toBe('');
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
+
+    const created = await cli('keys', 'list', '--create');
+    expect(created.code).toBe(EXIT.ok);
+    expect(created.stderr).toContain(`database: sqlite:${join(dir, 'elsewhere', 'typo.sqlite')}`);
+    const existing = await cli('owners', 'list');
+    expect(existing.code).toBe(EXIT.ok);
+  });
+
+  it('keeps one RS256, ES256 and PS256 key, each wrapped under the KEK of the 0600 key file', async () => {
+    const kekFile = join(dir, 'onboard.kek');
+    expect(statSync(kekFile).mode & 0o777).toBe(0o600);
+    const [kekId] = await fileKekIds(kekFile);
+    const listed = await cli('keys', 'list');
+    expect(
+      listed.stdout
+        .match(/\b(RS256|ES256|PS256)\s+active/g)
+        ?.map((m) => m.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['ES256', 'PS256', 'RS256']);
+    expect(wrappedUnder(listed.stdout)).toEqual([kekId, kekId, kekId]);
+  });
+
+  it('rotates the key-encryption key: re-wraps every key, keeps only the new KEK in the file', async () => {
+    const kekFile = join(dir, 'onboard.kek');
+    const [oldId] = await fileKekIds(kekFile);
+    await cli('keys', 'rotate'); // retired keys are re-wrapped as well
+    const rotated = await cli('keys', 'rotate-kek');
+    expect(rotated.code).toBe(EXIT.ok);
+    const newIds = await fileKekIds(kekFile);
+    expect(newIds).toHaveLength(1);
+    expect(newIds[0]).not.toBe(oldId);
+    expect(statSync(kekFile).mode & 0o777).toBe(0o600);
+    expect(rotated.stdout).toContain(`key-encryption key: ${newIds[0]}\n`);
+    expect(rotated.stdout).toContain('re-wrapped signing keys: 6\n');
+    expect(rotated.stdout).toContain(`previous key(s) ${oldId} removed`);
+    const listed = await cli('keys', 'list');
+    expect(listed.code).toBe(EXIT.ok);
+    expect(wrappedUnder(listed.stdout)).toEqual(Array(6).fill(newIds[0]));
+  });
+
+  it('re-wraps under the first KEY_ENCRYPTION_KEY and says which old key can go', async () => {
+    const oldKek = readFileSync(join(dir, 'onboard.kek'), 'utf8').trim();
+    const oldId = await keyEncryptionKeyId(Buffer.from(oldKek, 'base64'));
+    const newKek = randomBytes(32);
+    env.KEY_ENCRYPTION_KEY = `${newKek.toString('base64')},${oldKek}`;
+    const rotated = await cli('keys', 'rotate-kek');
+    expect(rotated.code).toBe(EXIT.ok);
+    expect(rotated.stdout).toContain(`no stored key needs ${oldId} any more: remove it from KEY_ENCRYPTION_KEY`);
+    env.KEY_ENCRYPTION_KEY = newKek.toString('base64');
+    const listed = await cli('keys', 'list');
+    expect(listed.code).toBe(EXIT.ok);
+    expect(wrappedUnder(listed.stdout)).toEqual(Array(3).fill(await keyEncryptionKeyId(newKek)));
+  });
+
+  it('stops, naming the variable and the KEK, when the key file is gone but the keys are wrapped', async () => {
+    const [kekId] = await fileKekIds(join(dir, 'onboard.kek'));
+    rmSync(join(dir, 'onboard.kek'));
+    const result = await cli('keys', 'list');
+    expect(result.code).toBe(EXIT.config);
+    expect(result.stderr).toContain('configuration error: KEY_ENCRYPTION_KEY_FILE:');
+    expect(result.stderr).toContain(`wrapped under key-encryption key ${kekId}`);
+    expect(existsSync(join(dir, 'onboard.kek'))).toBe(false);
+  });
+
+  it('stops, naming the variable and the KEK, when KEY_ENCRYPTION_KEY is not the key the keys are wrapped under', async () => {
+    const [kekId] = await fileKekIds(join(dir, 'onboard.kek'));
+    env.KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+    const result = await cli('keys', 'list');
+    expect(result.code).toBe(EXIT.config);
+    expect(result.stderr).toContain('configuration error: KEY_ENCRYPTION_KEY: signing key ');
+    expect(result.stderr).toContain(`wrapped under key-encryption key ${kekId}, which is not configured`);
+  });
 
   it('prints the usage and fails with exit code 2 for an unknown command', async () => {
     const result = await cli('owners', 'explode');
@@ -93,13 +193,13 @@ describe('admin CLI', () => {
 
   it('rotates the signing keys and keeps the old ones listed as retired', async () => {
     const before = await cli('keys', 'list');
-    expect(before.stdout.match(/\bactive\b/g)).toHaveLength(2);
+    expect(before.stdout.match(/\bactive\b/g)).toHaveLength(3);
     const rotated = await cli('keys', 'rotate');
     expect(rotated.code).toBe(EXIT.ok);
-    expect(rotated.stdout).toMatch(/^new active keys: \S+, \S+/);
+    expect(rotated.stdout).toMatch(/^new active keys: \S+, \S+, \S+\n/);
     const after = await cli('keys', 'list');
-    expect(after.stdout.match(/\bactive\b/g)).toHaveLength(2);
-    expect(after.stdout.match(/\bretired\b/g)).toHaveLength(2);
+    expect(after.stdout.match(/\bactive\b/g)).toHaveLength(3);
+    expect(after.stdout.match(/\bretired\b/g)).toHaveLength(3);
     expect(after.stdout).not.toMatch(/"d"/);
   });
 
@@ -131,6 +231,16 @@ describe('admin CLI', () => {
     const invalid = await cli('clients', 'register', '--json', '{"backchannel_token_delivery_mode":"carrier-pigeon"}');
     expect(invalid.code).toBe(EXIT.failed);
     expect(invalid.stderr).toContain('invalid_client_metadata');
+    const unsigned = await cli(
+      'clients',
+      'register',
+      '--json',
+      '{"backchannel_token_delivery_mode":"poll","id_token_signed_response_alg":"none"}',
+    );
+    expect(unsigned.code).toBe(EXIT.failed);
+    expect(unsigned.stderr).toContain(
+      "error: invalid_client_metadata: id_token_signed_response_alg must be one of RS256, ES256, PS256, got 'none'",
+    );
   });
 
   it('lists no clients on a fresh database and fails to disable an unknown one', async () => {

@@ -14,9 +14,11 @@ import {
   unlockOwnerUserCode,
   type ProviderContext,
 } from '@onboard/ciba-core';
-import { ConfigError, loadConfig } from '@onboard/config';
+import { ConfigError, loadConfig, type ProviderConfig } from '@onboard/config';
 import { DatabaseOpenError } from '@onboard/store-typeorm';
 import { createJsonLogger } from '@onboard/observability';
+import { DatabaseNotFound, describeDatabase } from '@onboard/store-typeorm';
+import { rotateKeyEncryptionKey, type KeyEncryption } from '../providers/key-encryption';
 import { createProviderRuntime } from '../providers/provider-runtime';
 
 /** Where the CLI writes and what it reads; tests pass their own. */
@@ -42,21 +44,32 @@ export const USAGE = `usage: npm run admin -- <command>
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
   owners disable <sub>                                            disable an owner: their tokens end, pending requests are denied
   owners enable <sub>                                             enable an owner again (old tokens stay dead)
-  keys rotate                                                     new active ES256 and PS256 keys
+  keys rotate                                                     new active RS256, ES256 and PS256 keys
   keys list                                                       list signing keys (public parts only)
+  keys rotate-kek                                                 new key-encryption key; re-wraps every
+                                                                  stored private key under it
 
-Configuration comes from the environment (DATABASE_URL, ISSUER, …) as for the provider.`;
+  --create   create the database if it does not exist (otherwise the command refuses to run)
+
+Configuration comes from the environment (DATABASE_URL, KEY_ENCRYPTION_KEY[_FILE], ISSUER, …) as
+for the provider. The database in use is named on stderr.`;
 
 class UsageError extends Error {}
 
 type Flags = Record<string, string | boolean | undefined>;
+
+/** What a command may use besides the core context. */
+interface CommandEnv {
+  config: ProviderConfig;
+  keyEncryption: KeyEncryption;
+}
 
 interface Command {
   /** Option names taking a value. */
   options?: string[];
   /** Number of positional arguments. */
   positionals: number;
-  run(ctx: ProviderContext, args: string[], flags: Flags, out: (line: string) => void): Promise<void>;
+  run(ctx: ProviderContext, args: string[], flags: Flags, out: (line: string) => void, env: CommandEnv): Promise<void>;
 }
 
 function str(flags: Flags, name: string): string | undefined {
@@ -224,28 +237,48 @@ const COMMANDS: Record<string, Command> = {
   },
   'keys list': {
     positionals: 0,
-    async run(ctx, _args, _flags, out) {
+    async run(ctx, _args, _flags, out, { keyEncryption }) {
       const keys = await ctx.stores.signingKeys.list();
       out(
         table([
-          ['KID', 'ALG', 'STATUS', 'CREATED', 'RETIRED_UNTIL'],
+          ['KID', 'ALG', 'STATUS', 'CREATED', 'RETIRED_UNTIL', 'WRAPPED_UNDER'],
           ...keys.map((k) => [
             k.kid,
             k.alg,
             k.status,
             new Date(k.createdAt).toISOString(),
             k.expiresAt ? new Date(k.expiresAt).toISOString() : '',
+            k.wrappedPrivateKey !== undefined ? (keyEncryption.wrapper.keyIdOf(k.wrappedPrivateKey) ?? '?') : 'clear',
           ]),
         ]),
       );
+    },
+  },
+  'keys rotate-kek': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out, { config, keyEncryption }) {
+      const rotation = await rotateKeyEncryptionKey(keyEncryption, config.keyEncryption, ctx.stores.signingKeys);
+      out(`key-encryption key: ${rotation.current}`);
+      out(`re-wrapped signing keys: ${rotation.rewrapped.length}`);
+      if (rotation.source.kind === 'file') {
+        out(`${rotation.source.file} now holds only the new key: back it up now, apart from the database`);
+        if (rotation.previous.length > 0) {
+          out(
+            `previous key(s) ${rotation.previous.join(', ')} removed: keep their backup as long as database backups made before now`,
+          );
+        }
+      } else if (rotation.previous.length > 0) {
+        out(`no stored key needs ${rotation.previous.join(', ')} any more: remove it from KEY_ENCRYPTION_KEY`);
+      }
     },
   },
 };
 
 /**
  * The admin CLI: `clients`, `owners`, `keys` commands against the configured
- * database directly (no HTTP), through the core's admin functions. Returns the
- * exit code.
+ * database directly (no HTTP), through the core's admin functions. It names the
+ * database on stderr and opens only an existing one unless `--create` is given.
+ * Returns the exit code.
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [group, action, ...rest] = argv;
@@ -265,7 +298,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries((command.options ?? []).map((name) => [name, { type: 'string' as const }])),
+      options: {
+        ...Object.fromEntries((command.options ?? []).map((name) => [name, { type: 'string' as const }])),
+        create: { type: 'boolean' as const },
+      },
     });
     positionals = parsed.positionals;
     flags = parsed.values as Flags;
@@ -287,20 +323,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
+  // Name the database before opening it, so a wrong DATABASE_URL (or working directory) shows.
+  io.stderr(`database: ${describeDatabase(config.databaseUrl)}\n`);
   const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
   let runtime;
   try {
-    runtime = await createProviderRuntime(config, { logger, workers: false });
+    runtime = await createProviderRuntime(config, { logger, workers: false, createDatabase: flags.create === true });
   } catch (error) {
-    // Names DATABASE_URL, the database and the cause.
-    if (error instanceof DatabaseOpenError) {
-      io.stderr(`error: ${error.message}\n`);
-      return EXIT.failed;
+    if (error instanceof DatabaseNotFound) {
+      io.stderr(`error: ${error.message}; check DATABASE_URL, or pass --create to create a new database\n`);
+      return EXIT.config;
     }
-    throw error;
+    if (error instanceof ConfigError) {
+      io.stderr(`configuration error: ${error.message}\n`);
+      return EXIT.config;
+    }
+    // DatabaseOpenError names DATABASE_URL, the database and the cause.
+    const message = error instanceof DatabaseOpenError ? error.message : ((error as Error)?.message ?? String(error));
+    io.stderr(`error: ${message}\n`);
+    return EXIT.failed;
   }
   try {
-    await command.run(runtime.ctx, positionals, flags, (line) => io.stdout(`${line}\n`));
+    await command.run(runtime.ctx, positionals, flags, (line) => io.stdout(`${line}\n`), {
+      config,
+      keyEncryption: runtime.keyEncryption,
+    });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,7 +1,10 @@
 import type { Logger, Stores } from '@onboard/ciba-core';
 import { openStores } from '@onboard/store-typeorm';
 
-/** Open the stores behind DATABASE_URL (SQLite file, SQLite in memory, PostgreSQL); runs migrations. */
-export function openProviderStores(databaseUrl: string, logger: Logger): Promise<Stores> {
-  return openStores({ databaseUrl, logger });
+/**
+ * Open the stores behind DATABASE_URL (SQLite file, SQLite in memory, PostgreSQL); runs
+ * migrations. With `create` false a database that does not exist yet is refused.
+ */
+export function openProviderStores(databaseUrl: string, logger: Logger, create = true): Promise<Stores> {
+  return openStores({ databaseUrl, logger, create });
 }

@@ -7,11 +7,13 @@ import {
   createOutboundGuard,
   outboundPolicy,
   createSignals,
+  UnknownKeyEncryptionKey,
   nodeRandom,
   signalsOwnerNotifier,
   systemClock,
   type Clock,
   type HttpClient,
+  type KeyWrapper,
   type NotificationDeliveryOptions,
   type OutboundGuardOptions,
   type OwnerNotifier,
@@ -20,14 +22,24 @@ import {
   type Random,
   type Stores,
 } from '@onboard/ciba-core';
-import type { ProviderConfig } from '@onboard/config';
+import { ConfigError, type ProviderConfig } from '@onboard/config';
 import {
   createJsonLogger,
   createPrometheusMetrics,
   type JsonLogger,
   type PrometheusMetrics,
 } from '@onboard/observability';
+import { openKeyEncryption, type KeyEncryption } from './key-encryption';
 import { openProviderStores } from './open-stores';
+
+/** The stored keys need a KEK the configuration does not give: name the variable to fix. */
+function misconfiguredKek(error: UnknownKeyEncryptionKey, { source }: KeyEncryption): Error {
+  if (source.kind === 'environment') return new ConfigError('KEY_ENCRYPTION_KEY', error.message);
+  if (source.kind === 'file') {
+    return new ConfigError('KEY_ENCRYPTION_KEY_FILE', `${error.message} (${source.file} holds other keys)`);
+  }
+  return error;
+}
 
 /** Parts of the context a caller (tests, benchmark) may supply instead of the defaults. */
 export interface ProviderOverrides {
@@ -52,6 +64,16 @@ export interface ProviderOverrides {
   maintenance?: SweepOptions & { intervalMs?: number };
   /** Start the background workers (outbox delivery, maintenance). Default true. */
   workers?: boolean;
+  /**
+   * Wraps the private signing keys at rest instead of the KEK of KEY_ENCRYPTION_KEY or its
+   * file: a KMS or HSM adapter of the KeyWrapper port.
+   */
+  keyWrapper?: KeyWrapper;
+  /**
+   * Open an existing database only (the admin CLI without `--create`): a missing one fails
+   * with DatabaseNotFound instead of being created with fresh keys. Default true.
+   */
+  createDatabase?: boolean;
 }
 
 /** The built context plus what the composition root starts and stops. */
@@ -59,6 +81,8 @@ export interface ProviderRuntime {
   ctx: ProviderContext;
   logger: JsonLogger;
   metrics: PrometheusMetrics;
+  /** The key wrapper of the signing keys and where its KEKs come from (`keys rotate-kek`). */
+  keyEncryption: KeyEncryption;
   /** Start the outbox worker and maintenance (no-op if `workers: false`). */
   start(): void;
   /** Stop the workers, then close the stores (unless they were supplied). Idempotent. */
@@ -68,7 +92,7 @@ export interface ProviderRuntime {
 /**
  * The composition root of the provider, free of Nest so the admin CLI shares it:
  * build the ProviderContext (settings, stores, clock, random, outbound HTTP, owner
- * notifier, logger, signing keys, signals, metrics) from a validated config.
+ * notifier, logger, signing keys wrapped at rest, signals, metrics) from a validated config.
  */
 export async function createProviderRuntime(
   config: ProviderConfig,
@@ -77,11 +101,20 @@ export async function createProviderRuntime(
   const logger = overrides.logger ?? createJsonLogger({ level: config.logLevel, base: { service: 'ciba-provider' } });
   const metrics = createPrometheusMetrics({ processMetrics: overrides.processMetrics ?? false });
   const ownStores = overrides.stores === undefined;
-  const stores = overrides.stores ?? (await openProviderStores(config.databaseUrl, logger));
+  const stores =
+    overrides.stores ?? (await openProviderStores(config.databaseUrl, logger, overrides.createDatabase ?? true));
   try {
     const clock = overrides.clock ?? systemClock;
     const signals = createSignals();
-    const keys = await createKeyRing(stores.signingKeys, clock, config.settings);
+    const keyEncryption: KeyEncryption = overrides.keyWrapper
+      ? { wrapper: overrides.keyWrapper, source: { kind: 'supplied' } }
+      : await openKeyEncryption(config.keyEncryption, config.databaseUrl, stores.signingKeys, logger);
+    const keys = await createKeyRing(stores.signingKeys, clock, config.settings, {
+      wrapper: keyEncryption.wrapper,
+      logger,
+    }).catch((error: unknown) => {
+      throw error instanceof UnknownKeyEncryptionKey ? misconfiguredKek(error, keyEncryption) : error;
+    });
     // Outbound requests never reach the deployment's own network unless the operator allows
     // it (ALLOW_LOOPBACK_HTTP_NOTIFICATIONS, OUTBOUND_ALLOW_CIDRS): the SSRF guard at the
     // connect step, on literal and resolved addresses alike.
@@ -122,6 +155,7 @@ export async function createProviderRuntime(
       ctx,
       logger,
       metrics,
+      keyEncryption,
       start() {
         if (started || overrides.workers === false) return;
         started = true;

@@ -56,6 +56,7 @@ describe('device admin', () => {
       backchannel_client_notification_endpoint: 'http://bridge.test/ciba/notify',
       backchannel_authentication_request_signing_alg: 'ES256',
       dpop_bound_access_tokens: true,
+      id_token_signed_response_alg: 'ES256',
       token_response_encryption_alg: 'ECDH-ES+A256KW',
       token_response_encryption_enc: 'A256GCM',
     });

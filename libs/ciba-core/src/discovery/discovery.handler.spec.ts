@@ -54,7 +54,9 @@ describe('handleDiscovery (OIDC Discovery, CIBA §4)', () => {
     ]);
     expect(doc.introspection_endpoint_auth_methods_supported).toEqual(doc.token_endpoint_auth_methods_supported);
     expect(doc.revocation_endpoint_auth_methods_supported).toEqual(doc.token_endpoint_auth_methods_supported);
-    expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256', 'PS256']);
+    // OIDC Discovery §3: RS256 must be among them; it comes first as the default.
+    expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'PS256']);
+    expect(doc.userinfo_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'PS256']);
     expect(doc.scopes_supported).toContain('openid');
     expect(doc.acr_values_supported).toEqual(h.ctx.settings.acrValuesSupported);
     expect(doc.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256']));
@@ -87,6 +89,8 @@ describe('handleDiscovery (OIDC Discovery, CIBA §4)', () => {
     expect(fdoc.backchannel_token_delivery_modes_supported).toEqual(['poll', 'ping']);
     expect(fdoc.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt']);
     expect(fdoc.backchannel_authentication_request_signing_alg_values_supported).toEqual(['PS256', 'ES256']);
+    // FAPI 1.0 Advanced §8.6: PS256 and ES256 only, for ID tokens too.
+    expect(fdoc.id_token_signing_alg_values_supported).toEqual(['ES256', 'PS256']);
     expect(fdoc.require_signed_request_object).toBe(true);
     expect(fdoc).not.toHaveProperty('authorization_details_types_supported');
   });

@@ -3,6 +3,7 @@ import { CIBA_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../domain/client';
 import { PATHS } from '../paths';
 import { ASYMMETRIC_JWS_ALGS, FAPI_JWS_ALGS } from '../client-auth/algorithms';
 import { DPOP_SIGNING_ALGS } from '../dpop/verify-dpop-proof';
+import { responseSigningAlgs } from '../keys/signing-algs';
 import { TOKEN_RESPONSE_ENCRYPTION_ALGS, TOKEN_RESPONSE_ENCRYPTION_ENCS } from '../tokens/encrypt-token-response';
 import { REQUEST_OBJECT_ENCRYPTION_ALGS, REQUEST_OBJECT_ENCRYPTION_ENCS } from '../keys/request-object-keys';
 
@@ -27,7 +28,8 @@ const CLAIMS_SUPPORTED = [
 /**
  * The OP metadata (OIDC Discovery §3, RFC 8414 §2) with the CIBA §4 fields.
  * All URLs are issuer + PATHS. Under global FAPI-CIBA: no push (§5.2.2-3),
- * private_key_jwt only, PS256/ES256 only, signed requests required.
+ * private_key_jwt only, PS256/ES256 only, signed requests required. Without FAPI, ID
+ * tokens and signed UserInfo offer RS256 (the default), ES256 and PS256.
  */
 export function providerMetadata(settings: ProviderSettings): Record<string, unknown> {
   const issuer = settings.issuer;
@@ -57,7 +59,11 @@ export function providerMetadata(settings: ProviderSettings): Record<string, unk
     introspection_endpoint_auth_signing_alg_values_supported: clientAlgs,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: clientAlgs,
-    id_token_signing_alg_values_supported: ['ES256', 'PS256'],
+    // OIDC Discovery §3: RS256 must be listed (and is the default, OIDC Registration §2);
+    // FAPI 1.0 Advanced §8.6 leaves PS256 and ES256.
+    id_token_signing_alg_values_supported: responseSigningAlgs(fapi),
+    // OIDC Core §5.3.2: UserInfo as a signed JWT for clients that register userinfo_signed_response_alg.
+    userinfo_signing_alg_values_supported: responseSigningAlgs(fapi),
     request_object_signing_alg_values_supported: clientAlgs,
     // RFC 9101 §6.1, OIDC Discovery §3: a signed request object may be encrypted to the provider's
     // `use: enc` key (a nested JWT), so a relay such as the MQTT bridge cannot read it

@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import type { SigningAlg } from './tokens';
 
 export type TokenEndpointAuthMethod = 'private_key_jwt' | 'client_secret_basic' | 'client_secret_post';
 export type DeliveryMode = 'poll' | 'ping' | 'push';
@@ -32,6 +33,13 @@ export interface Client {
   tokenResponseEncryptionAlg?: string;
   /** JWE `enc` of encrypted token responses (default A256GCM when an alg is registered). */
   tokenResponseEncryptionEnc?: string;
+  /**
+   * OIDC Registration §2 `id_token_signed_response_alg`: the JWS alg of this client's ID
+   * tokens. Absent on clients registered before it was recorded: RS256 (PS256 under FAPI).
+   */
+  idTokenSignedResponseAlg?: SigningAlg;
+  /** OIDC Registration §2 `userinfo_signed_response_alg`: UserInfo answers as a signed JWT. Absent: JSON. */
+  userinfoSignedResponseAlg?: SigningAlg;
   /** Enforce the FAPI-CIBA profile for this client (or globally via config). */
   fapiCiba: boolean;
   /** Raw registered metadata, returned by the registration endpoint. */

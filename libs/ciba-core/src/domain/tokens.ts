@@ -19,12 +19,26 @@ export interface RefreshTokenRecord {
   revoked: boolean;
 }
 
-/** A persisted signing key (private JWK), rotated by the admin CLI. */
+/**
+ * JWS algorithms the provider signs with. Each has a key of its own (RFC 8725 §3.1: one
+ * key, one algorithm): an RSA key for RS256, another for PS256, a P-256 key for ES256.
+ */
+export type SigningAlg = 'RS256' | 'ES256' | 'PS256';
+
+/** A persisted signing key, rotated by the admin CLI. */
 export interface SigningKeyRecord {
   kid: string;
-  alg: 'ES256' | 'PS256';
-  /** Private JWK as JSON. */
-  privateJwk: Record<string, unknown>;
+  alg: SigningAlg;
+  /**
+   * The private JWK wrapped under the key-encryption key (the KeyWrapper port): by
+   * default a compact JWE (`dir`, `A256GCM`). Every key the provider writes has it.
+   */
+  wrappedPrivateKey?: string;
+  /**
+   * The private JWK in clear. Only rows written before private keys were wrapped have it;
+   * the provider wraps them (and clears this) on its next start.
+   */
+  privateJwk?: Record<string, unknown>;
   publicJwk: Record<string, unknown>;
   /** active: used for signing; retired: published for verification only until `expiresAt`. */
   status: 'active' | 'retired';

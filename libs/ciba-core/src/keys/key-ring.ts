@@ -11,15 +11,17 @@ import {
   type JWTPayload,
   type JWTVerifyResult,
 } from 'jose';
-import type { SigningKeyRecord } from '../domain/tokens';
+import type { SigningAlg, SigningKeyRecord } from '../domain/tokens';
 import type { Clock } from '../ports/clock.port';
 import type { KeyRing } from '../ports/key-ring.port';
+import type { KeyWrapper } from '../ports/key-wrapper.port';
+import { silentLogger, type Logger } from '../ports/logger.port';
 import type { SigningKeyStore } from '../ports/stores.port';
 import type { ProviderSettings } from '../settings';
+import { ephemeralKeyWrapper } from './local-key-wrapper';
+import { SIGNING_ALGS } from './signing-algs';
 
-export type SigningAlg = SigningKeyRecord['alg'];
-/** ES256 is the default (smaller, faster); PS256 is offered for FAPI clients that want RSA. */
-export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'PS256'];
+/** What `sign` uses when no alg is named (access tokens name theirs; see signing-algs.ts). */
 const DEFAULT_ALG: SigningAlg = 'ES256';
 /** At most one store re-read per this period when a token names an unknown kid. */
 const RELOAD_COOLDOWN_MS = 10_000;
@@ -31,8 +33,12 @@ interface ActiveKey {
   privateKey: KeyObject;
 }
 
-/** node:crypto sign options of each JWS alg (RFC 7518 §3.4: R || S; §3.5: PSS, MGF1, salt = hash length). */
+/**
+ * node:crypto sign options of each JWS alg (RFC 7518 §3.3: RSASSA-PKCS1-v1_5; §3.4: R || S;
+ * §3.5: PSS, MGF1, salt = hash length).
+ */
 const SIGN_OPTIONS: Record<SigningAlg, { dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number }> = {
+  RS256: { padding: constants.RSA_PKCS1_PADDING },
   ES256: { dsaEncoding: 'ieee-p1363' },
   PS256: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
 };
@@ -55,8 +61,29 @@ function publicJwkOf(record: SigningKeyRecord): JWK {
   return { ...jwk, kid: record.kid, alg: record.alg, use: 'sig' } as JWK;
 }
 
-/** Generate a fresh extractable key pair for `alg`; kid = RFC 7638 JWK thumbprint. */
-async function generateKeyRecord(alg: SigningAlg, now: number): Promise<SigningKeyRecord> {
+/** The context a private key is wrapped under: its kid, so a wrapped key only unwraps on its own row. */
+const wrapContext = (kid: string) => `signing key ${kid}`;
+
+/** Wrap a private JWK for storage (the database never holds it in clear). */
+async function wrapPrivateJwk(wrapper: KeyWrapper, kid: string, privateJwk: Record<string, unknown>): Promise<string> {
+  return wrapper.wrap(Buffer.from(JSON.stringify(privateJwk)), wrapContext(kid));
+}
+
+/** The private JWK of a stored key: unwrapped, or as a row from before wrapping holds it. */
+async function privateJwkOf(wrapper: KeyWrapper, record: SigningKeyRecord): Promise<Record<string, unknown>> {
+  if (record.wrappedPrivateKey !== undefined) {
+    const bytes = await wrapper.unwrap(record.wrappedPrivateKey, wrapContext(record.kid));
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+  }
+  if (record.privateJwk !== undefined) return record.privateJwk;
+  throw new Error(`signing key ${record.kid} has no private key`);
+}
+
+/**
+ * Generate a fresh key pair for `alg` (RSA: 2048-bit modulus, e = 65537; EC: P-256),
+ * kid = RFC 7638 JWK thumbprint, the private JWK wrapped by `wrapper`.
+ */
+async function generateKeyRecord(alg: SigningAlg, now: number, wrapper: KeyWrapper): Promise<SigningKeyRecord> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const privateJwk = await exportJWK(privateKey);
@@ -64,11 +91,66 @@ async function generateKeyRecord(alg: SigningAlg, now: number): Promise<SigningK
   return {
     kid,
     alg,
-    privateJwk: { ...privateJwk } as Record<string, unknown>,
+    wrappedPrivateKey: await wrapPrivateJwk(wrapper, kid, { ...privateJwk }),
     publicJwk: { ...publicJwk } as Record<string, unknown>,
     status: 'active',
     createdAt: now,
   };
+}
+
+/** What {@link rewrapSigningKeys} did. */
+export interface RewrapResult {
+  /** Keys stored in clear before, now wrapped. */
+  wrapped: string[];
+  /** Keys wrapped under another KEK before, now under the current one. */
+  rewrapped: string[];
+  /** Keys already wrapped under the current KEK. */
+  unchanged: string[];
+}
+
+/**
+ * Wrap every private key of `store` that is stored in clear (rows from before keys were
+ * wrapped) and, with `all`, re-wrap every key made under another KEK under the wrapper's
+ * current one (a KEK rotation). Each row is rewritten on its own: a row is readable under
+ * its old KEK until it is rewritten, so an interrupted run can simply be repeated.
+ *
+ * @example
+ * const { rewrapped } = await rewrapSigningKeys(stores.signingKeys, wrapper, { all: true });
+ */
+export async function rewrapSigningKeys(
+  store: SigningKeyStore,
+  wrapper: KeyWrapper,
+  options: { all?: boolean } = {},
+): Promise<RewrapResult> {
+  const result: RewrapResult = { wrapped: [], rewrapped: [], unchanged: [] };
+  for (const record of await store.list()) {
+    const clear = record.wrappedPrivateKey === undefined;
+    const current = !clear && wrapper.keyIdOf(record.wrappedPrivateKey as string) === wrapper.currentKeyId;
+    if (current || (!clear && !options.all)) {
+      result.unchanged.push(record.kid);
+      continue;
+    }
+    const privateJwk = await privateJwkOf(wrapper, record);
+    const next: SigningKeyRecord = {
+      ...record,
+      wrappedPrivateKey: await wrapPrivateJwk(wrapper, record.kid, privateJwk),
+    };
+    delete next.privateJwk; // the clear column is emptied in the same write
+    await store.save(next);
+    (clear ? result.wrapped : result.rewrapped).push(record.kid);
+  }
+  return result;
+}
+
+/** Options of {@link createKeyRing}. */
+export interface KeyRingOptions {
+  /**
+   * Wraps private keys at rest. Default: a KEK that lives only in this process (see
+   * ephemeralKeyWrapper), right for in-memory stores and tests only: a persistent store
+   * needs the configured wrapper, or its keys cannot be read after a restart.
+   */
+  wrapper?: KeyWrapper;
+  logger?: Logger;
 }
 
 class StoredKeyRing implements KeyRing {
@@ -87,15 +169,29 @@ class StoredKeyRing implements KeyRing {
     private readonly store: SigningKeyStore,
     private readonly clock: Clock,
     private readonly settings: ProviderSettings,
+    private readonly wrapper: KeyWrapper,
+    private readonly logger: Logger,
   ) {}
 
-  /** Load from the store; generate any missing active key (first start). */
+  /**
+   * Wrap keys still stored in clear (rows from before keys were wrapped), load from the
+   * store, and generate any missing active key: on first start all of them, after an
+   * upgrade the algs added since (RS256).
+   */
   async init(): Promise<void> {
+    const { wrapped } = await rewrapSigningKeys(this.store, this.wrapper);
+    if (wrapped.length > 0) {
+      this.logger.warn('signing keys stored in clear were wrapped under the key-encryption key', {
+        kids: wrapped,
+        kek: this.wrapper.currentKeyId,
+        advice: 'copies of the database from before (backups, free pages) still hold them: run `keys rotate`',
+      });
+    }
     await this.reload();
     const missing = SIGNING_ALGS.filter((alg) => !this.active.has(alg));
     if (missing.length === 0) return;
     const now = this.clock.now();
-    for (const alg of missing) await this.store.save(await generateKeyRecord(alg, now));
+    for (const alg of missing) await this.store.save(await generateKeyRecord(alg, now, this.wrapper));
     await this.reload();
   }
 
@@ -110,8 +206,10 @@ class StoredKeyRing implements KeyRing {
       .sort((a, b) => b.createdAt - a.createdAt);
     for (const record of newestFirst) {
       if (active.has(record.alg)) continue;
+      // Imported once per kid: an RSA private key costs far more to parse than to keep.
       const privateKey =
-        this.imported.get(record.kid) ?? createPrivateKey({ key: record.privateJwk as JsonWebKey, format: 'jwk' });
+        this.imported.get(record.kid) ??
+        createPrivateKey({ key: (await privateJwkOf(this.wrapper, record)) as JsonWebKey, format: 'jwk' });
       imported.set(record.kid, privateKey);
       active.set(record.alg, { record, privateKey });
     }
@@ -170,7 +268,7 @@ class StoredKeyRing implements KeyRing {
     );
     const previous = await this.store.list();
     const fresh: SigningKeyRecord[] = [];
-    for (const alg of SIGNING_ALGS) fresh.push(await generateKeyRecord(alg, now));
+    for (const alg of SIGNING_ALGS) fresh.push(await generateKeyRecord(alg, now, this.wrapper));
     for (const record of fresh) await this.store.save(record);
     for (const record of previous) {
       if (record.status === 'active') {
@@ -196,12 +294,14 @@ class StoredKeyRing implements KeyRing {
 }
 
 /**
- * Open the provider's signing key ring over `store`. On first use (empty store)
- * an ES256 and a PS256 key are generated and persisted. Private keys are imported
- * once and cached; `reload()` re-reads the store after another process rotated.
+ * Open the provider's signing key ring over `store`. On first use (empty store) one key
+ * per alg of {@link SIGNING_ALGS} is generated (RS256 and PS256 on RSA-2048 keys of their
+ * own, ES256 on P-256) and persisted with its private part wrapped by `options.wrapper`;
+ * keys found in clear are wrapped. Private keys are unwrapped and imported once and
+ * cached; `reload()` re-reads the store after another process rotated.
  *
  * @example
- * const keys = await createKeyRing(stores.signingKeys, systemClock, settings);
+ * const keys = await createKeyRing(stores.signingKeys, systemClock, settings, { wrapper, logger });
  * const jwt = await keys.sign({ iss, sub }, { typ: 'at+jwt' });
  * await keys.verify(jwt, { typ: 'at+jwt' });
  */
@@ -209,8 +309,10 @@ export async function createKeyRing(
   store: SigningKeyStore,
   clock: Clock,
   settings: ProviderSettings,
+  options: KeyRingOptions = {},
 ): Promise<KeyRing> {
-  const ring = new StoredKeyRing(store, clock, settings);
+  const wrapper = options.wrapper ?? (await ephemeralKeyWrapper());
+  const ring = new StoredKeyRing(store, clock, settings, wrapper, options.logger ?? silentLogger);
   await ring.init();
   return ring;
 }

@@ -5,6 +5,7 @@ import { hashClientSecret } from '../client-auth/client-secret';
 import { checkBackchannelMetadata } from './check-backchannel-metadata';
 import { checkClientKeys } from './check-client-keys';
 import { checkGrantTypesAndScope } from './check-grant-types';
+import { checkSignedResponseAlgs } from './check-signed-response-algs';
 import { checkTokenEndpointAuth } from './check-token-endpoint-auth';
 import { checkTokenResponseEncryption } from './check-token-response-encryption';
 import { checkInitialAccessToken } from './initial-access-token';
@@ -58,7 +59,8 @@ export interface RegisteredClient {
 }
 
 /**
- * Validate RFC 7591 / CIBA §4 client metadata, create the client and store it.
+ * Validate RFC 7591 / CIBA §4 / OIDC Registration §2 client metadata, create the client
+ * and store it.
  * Unknown metadata is ignored (RFC 7591 §2). Errors: invalid_client_metadata,
  * invalid_redirect_uri (RFC 7591 §3.2.2), invalid_token without a valid initial
  * access token (unless `skipInitialAccessToken`).
@@ -89,6 +91,7 @@ export async function registerClient(
     auth.method === 'private_key_jwt' || backchannel.requestSigningAlg !== undefined,
   );
   const encryption = checkTokenResponseEncryption(metadata, keys);
+  const signed = checkSignedResponseAlgs(metadata, fapi);
   const { grantTypes, scope } = checkGrantTypesAndScope(metadata, settings);
   const clientName = optionalString(metadata, 'client_name');
   if (clientName !== undefined && clientName.length > MAX_CLIENT_NAME) {
@@ -111,6 +114,8 @@ export async function registerClient(
     backchannel_user_code_parameter: backchannel.userCodeParameter,
     dpop_bound_access_tokens: dpopBound,
     fapi_ciba_profile: fapiRequested,
+    // RFC 7591 §3.2.1: the response states the defaults applied, so the RP learns the alg.
+    id_token_signed_response_alg: signed.idTokenAlg,
   };
   const optional: [string, unknown][] = [
     ['token_endpoint_auth_signing_alg', auth.signingAlg],
@@ -123,6 +128,7 @@ export async function registerClient(
     ['redirect_uris', backchannel.redirectUris],
     ['token_response_encryption_alg', encryption.alg],
     ['token_response_encryption_enc', encryption.enc],
+    ['userinfo_signed_response_alg', signed.userinfoAlg],
   ];
   for (const [name, value] of optional) if (value !== undefined) registered[name] = value;
 
@@ -134,6 +140,7 @@ export async function registerClient(
     backchannelUserCodeParameter: backchannel.userCodeParameter,
     dpopBoundAccessTokens: dpopBound,
     fapiCiba: fapiRequested,
+    idTokenSignedResponseAlg: signed.idTokenAlg,
     metadata: registered,
     disabled: false,
     createdAt: now,
@@ -146,6 +153,7 @@ export async function registerClient(
   if (scope !== undefined) client.scope = scope;
   if (backchannel.notificationEndpoint) client.backchannelClientNotificationEndpoint = backchannel.notificationEndpoint;
   if (backchannel.requestSigningAlg) client.backchannelAuthenticationRequestSigningAlg = backchannel.requestSigningAlg;
+  if (signed.userinfoAlg !== undefined) client.userinfoSignedResponseAlg = signed.userinfoAlg;
   if (encryption.alg !== undefined) {
     client.tokenResponseEncryptionAlg = encryption.alg;
     client.tokenResponseEncryptionEnc = encryption.enc;

@@ -279,6 +279,61 @@ describe('handleRegistration (RFC 7591)', () => {
     });
   });
 
+  describe('signed responses (OIDC Registration §2)', () => {
+    const stored = async (res: { body?: unknown }) =>
+      h.ctx.stores.clients.find((res.body as { client_id: string }).client_id);
+
+    it('defaults id_token_signed_response_alg to RS256 and states it in the response', async () => {
+      const res = await register(pkjwt());
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ id_token_signed_response_alg: 'RS256' });
+      expect(res.body).not.toHaveProperty('userinfo_signed_response_alg');
+      expect(await stored(res)).toMatchObject({ idTokenSignedResponseAlg: 'RS256' });
+      expect(await stored(res)).not.toHaveProperty('userinfoSignedResponseAlg');
+    });
+
+    it.each(['RS256', 'ES256', 'PS256'])('accepts and records %s for ID tokens and UserInfo', async (alg) => {
+      const res = await register(pkjwt({ id_token_signed_response_alg: alg, userinfo_signed_response_alg: alg }));
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ id_token_signed_response_alg: alg, userinfo_signed_response_alg: alg });
+      expect(await stored(res)).toMatchObject({ idTokenSignedResponseAlg: alg, userinfoSignedResponseAlg: alg });
+    });
+
+    it.each<[string, Record<string, unknown>, RegExp]>([
+      ['none for ID tokens', { id_token_signed_response_alg: 'none' }, /must be one of RS256, ES256, PS256/],
+      ['HS256 for ID tokens', { id_token_signed_response_alg: 'HS256' }, /id_token_signed_response_alg/],
+      ['an alg without a key (ES384)', { id_token_signed_response_alg: 'ES384' }, /got 'ES384'/],
+      ['a non-string alg', { id_token_signed_response_alg: 256 }, /must be a non-empty string/],
+      ['none for UserInfo', { userinfo_signed_response_alg: 'none' }, /userinfo_signed_response_alg/],
+      ['signed introspection (RFC 9701)', { introspection_signed_response_alg: 'RS256' }, /not supported/],
+    ])('refuses %s with invalid_client_metadata', async (_name, change, description) => {
+      const res = await register(pkjwt(change));
+      expect(errorOf(res)).toEqual({ status: 400, error: 'invalid_client_metadata' });
+      expect((res.body as { error_description: string }).error_description).toMatch(description);
+    });
+
+    it('defaults FAPI clients to PS256 and refuses RS256 for them (FAPI 1.0 Advanced §8.6)', async () => {
+      const meta = { backchannel_authentication_request_signing_alg: 'PS256' };
+      const res = await register(pkjwt(meta), fapi);
+      expect(res.body).toMatchObject({ id_token_signed_response_alg: 'PS256' });
+      expect(errorOf(await register(pkjwt({ ...meta, id_token_signed_response_alg: 'RS256' }), fapi))).toEqual({
+        status: 400,
+        error: 'invalid_client_metadata',
+      });
+      expect((await register(pkjwt({ ...meta, id_token_signed_response_alg: 'ES256' }), fapi)).status).toBe(201);
+    });
+
+    it('validates the same metadata for the admin path (registerClient without initial access token)', async () => {
+      await expect(
+        registerClient(h.ctx, pkjwt({ id_token_signed_response_alg: 'none' }), { skipInitialAccessToken: true }),
+      ).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+      const { client } = await registerClient(h.ctx, pkjwt({ id_token_signed_response_alg: 'PS256' }), {
+        skipInitialAccessToken: true,
+      });
+      expect(client.idTokenSignedResponseAlg).toBe('PS256');
+    });
+  });
+
   describe('token response encryption (Onboard extension)', () => {
     const encJwk = async (crv: 'X25519' | 'P-256', use = 'enc') => {
       const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv, extractable: true });

@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { ProviderContext } from '../context';
 import { isGrantOfActiveOwner, type Owner } from '../domain/owner';
+import type { Client } from '../domain/client';
 import { DPOP_SIGNING_ALGS, readDpopHeader, verifyDpopProof } from '../dpop/verify-dpop-proof';
 import {
   InvalidDpopProof,
@@ -21,6 +22,8 @@ export interface PresentedAccessToken {
   claims: JWTPayload & { scope?: string; client_id?: string; cnf?: { jkt?: string }; auth_time?: number };
   /** The owner the token was issued for: enabled, and the grant approved after their last disable. */
   owner: Owner;
+  /** The (active) client the token was issued to. */
+  client: Client;
 }
 
 /** RFC 6750 §3 / RFC 9449 §7.1: the challenge a 401 or 403 from a resource carries. */
@@ -87,19 +90,19 @@ export async function authenticateAccessToken(
     throw withChallenge(new InvalidToken('this access token is not DPoP-bound'), 'Bearer');
   }
   const grantId = claims[GRANT_ID_CLAIM];
-  const [revoked, familyRevoked, clientActive, owner, proofJkt] = await Promise.all([
+  const [revoked, familyRevoked, client, owner, proofJkt] = await Promise.all([
     typeof claims.jti === 'string' ? ctx.stores.revocations.isRevoked(claims.jti) : true,
     typeof grantId === 'string' ? ctx.stores.revocations.isFamilyRevoked(grantId) : false,
-    isClientActive(ctx, claims.client_id),
+    findActiveClient(ctx, claims.client_id),
     activeOwnerOf(ctx, claims),
     jkt !== undefined ? verifyResourceProof(ctx, req, path, token) : undefined,
   ]);
   if (revoked || familyRevoked) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
-  if (!clientActive || !owner) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
+  if (!client || !owner) throw withChallenge(new InvalidToken('the access token was revoked'), scheme);
   if (jkt !== undefined && proofJkt !== jkt) {
     throw withChallenge(new InvalidToken('the DPoP proof was not made with the key the token is bound to'), 'DPoP');
   }
-  return { token, scheme, claims, owner };
+  return { token, scheme, claims, owner, client };
 }
 
 /**
@@ -121,9 +124,14 @@ export async function activeOwnerOf(
  * device stops its tokens). One primary-key read.
  */
 export async function isClientActive(ctx: ProviderContext, clientId: unknown): Promise<boolean> {
-  if (typeof clientId !== 'string') return false;
+  return (await findActiveClient(ctx, clientId)) !== undefined;
+}
+
+/** The client of `clientId` unless it is unknown or disabled (the same one read as {@link isClientActive}). */
+async function findActiveClient(ctx: ProviderContext, clientId: unknown): Promise<Client | undefined> {
+  if (typeof clientId !== 'string') return undefined;
   const client = await ctx.stores.clients.find(clientId);
-  return client !== undefined && !client.disabled;
+  return client !== undefined && !client.disabled ? client : undefined;
 }
 
 /** RFC 9449 §7.1: proof checks at a resource; an invalid proof is a 401 with a DPoP challenge. */

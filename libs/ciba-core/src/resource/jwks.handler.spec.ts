@@ -9,7 +9,7 @@ describe('handleJwks', () => {
     expect(res.headers['content-type']).toBe('application/jwk-set+json');
     expect(res.headers['cache-control']).toBe('public, max-age=60');
     const { keys } = res.body as { keys: Record<string, unknown>[] };
-    expect(keys.map((k) => k.alg).sort()).toEqual(['ES256', 'PS256']);
+    expect(keys.map((k) => k.alg).sort()).toEqual(['ES256', 'PS256', 'RS256']);
     expect(keys.some((k) => 'd' in k)).toBe(false);
   });
 
@@ -18,7 +18,7 @@ describe('handleJwks', () => {
     const kids = await ctx.keys.rotate();
     const res = await handleJwks(ctx, { method: 'GET', url: `${TEST_ISSUER}/jwks`, headers: {} });
     const published = (res.body as { keys: { kid: string }[] }).keys.map((k) => k.kid);
-    expect(published).toHaveLength(4);
+    expect(published).toHaveLength(6);
     expect(published).toEqual(expect.arrayContaining(kids));
   });
 });

@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { handleUserinfo } from './userinfo.handler';
 import { TEST_ISSUER, formPost, testClient, testContext } from '../grants/testing.helper';
 import { dpopTestKey } from '../dpop/dpop-proof.testing';
@@ -43,6 +43,21 @@ describe('handleUserinfo', () => {
       phone_number: '+4917012345',
       phone_number_verified: false,
     });
+  });
+
+  it('answers a signed JWT (application/jwt) with iss and aud to a client that registered userinfo_signed_response_alg', async () => {
+    const ctx = await setup();
+    await ctx.stores.clients.save(testClient({ userinfoSignedResponseAlg: 'RS256' }));
+    const { access_token } = await issue(ctx, 'openid email');
+    const res = await handleUserinfo(ctx, get({ authorization: `Bearer ${access_token}` }));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/jwt');
+    expect(res.headers['cache-control']).toBe('no-store');
+    const jwt = res.body as string;
+    expect(decodeProtectedHeader(jwt).alg).toBe('RS256');
+    // OIDC Core §5.3.2: iss is the OP, aud the client.
+    const { payload } = await ctx.keys.verify(jwt, { audience: 'client-1' });
+    expect(payload).toMatchObject({ iss: TEST_ISSUER, aud: 'client-1', sub: 'alice', email: 'alice@example.com' });
   });
 
   it('returns only sub for the openid scope alone', async () => {

@@ -129,11 +129,42 @@ describe('issueTokens', () => {
     expect(res.scope).toBe('openid');
   });
 
-  it('signs the ID token with PS256 for a client registered for it', async () => {
+  it('signs the ID token with RS256 for a client that registered no alg (OIDC Registration §2)', async () => {
     const ctx = await testContext();
-    const client = testClient({ metadata: { id_token_signed_response_alg: 'PS256' } });
-    const res = await issueTokens(ctx, { client, sub: 'alice', scope: 'openid', authTime });
-    expect(decodeProtectedHeader(res.id_token).alg).toBe('PS256');
+    const res = await issueTokens(ctx, { client: testClient(), sub: 'alice', scope: 'openid', authTime });
+    expect(decodeProtectedHeader(res.id_token).alg).toBe('RS256');
     expect(decodeProtectedHeader(res.access_token).alg).toBe('ES256');
+    expect((await ctx.keys.verify(res.id_token, { audience: 'client-1' })).payload.sub).toBe('alice');
+  });
+
+  it.each(['ES256', 'PS256', 'RS256'] as const)('signs the ID token with the %s the client registered', async (alg) => {
+    const ctx = await testContext();
+    const client = testClient({ idTokenSignedResponseAlg: alg });
+    const res = await issueTokens(ctx, { client, sub: 'alice', scope: 'openid', authTime });
+    expect(decodeProtectedHeader(res.id_token).alg).toBe(alg);
+    expect((await ctx.keys.verify(res.id_token, { audience: 'client-1' })).payload.sub).toBe('alice');
+  });
+
+  it('signs a FAPI client without a registered alg with PS256, never RS256 (FAPI 1.0 Advanced §8.6)', async () => {
+    const ctx = await testContext();
+    ctx.settings.accessTokenSigningAlg = 'RS256';
+    const res = await issueTokens(ctx, {
+      client: testClient({ fapiCiba: true }),
+      sub: 'alice',
+      scope: 'openid',
+      authTime,
+    });
+    expect(decodeProtectedHeader(res.id_token).alg).toBe('PS256');
+    expect(decodeProtectedHeader(res.access_token).alg).toBe('PS256');
+  });
+
+  it('signs access tokens with the configured ACCESS_TOKEN_SIGNING_ALG', async () => {
+    const ctx = await testContext();
+    ctx.settings.accessTokenSigningAlg = 'RS256';
+    const res = await issueTokens(ctx, { client: testClient(), sub: 'alice', scope: 'openid', authTime });
+    expect(decodeProtectedHeader(res.access_token)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    expect((await ctx.keys.verify(res.access_token, { typ: 'at+jwt', audience: TEST_ISSUER })).payload.sub).toBe(
+      'alice',
+    );
   });
 });

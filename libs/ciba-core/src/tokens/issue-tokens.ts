@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context';
 import { REFRESH_TOKEN_GRANT_TYPE, type Client } from '../domain/client';
 import type { RefreshTokenRecord } from '../domain/tokens';
+import { accessTokenSigningAlg, idTokenSigningAlg } from '../keys/signing-algs';
 import { leftHalfSha256, sha256Base64url } from './token-hashes';
 
 /** The access-token claim that names the grant family (shared by every rotation of one grant). */
@@ -55,11 +56,6 @@ export function issuesRefreshToken(client: Client): boolean {
   return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE);
 }
 
-/** ID token alg: the client's registered id_token_signed_response_alg if we have it, else ES256. */
-function idTokenAlg(client: Client): 'ES256' | 'PS256' {
-  return client.metadata?.['id_token_signed_response_alg'] === 'PS256' ? 'PS256' : 'ES256';
-}
-
 /**
  * Issue an access token (JWT, RFC 9068), an ID token (OIDC Core §2, CIBA §10.1.1 /
  * §10.3.1) and, per {@link issuesRefreshToken}, an opaque refresh token stored only
@@ -99,7 +95,10 @@ export async function issueTokens(ctx: ProviderContext, input: IssueTokensInput)
   if (input.acr) accessClaims.acr = input.acr;
   if (input.jkt) accessClaims.cnf = { jkt: input.jkt }; // RFC 9449 §6.1
   if (input.authorizationDetails?.length) accessClaims.authorization_details = input.authorizationDetails; // RFC 9396 §9.1
-  const accessToken = await ctx.keys.sign(accessClaims, { typ: ACCESS_TOKEN_TYP });
+  const accessToken = await ctx.keys.sign(accessClaims, {
+    alg: accessTokenSigningAlg(settings, input.client),
+    typ: ACCESS_TOKEN_TYP,
+  });
 
   // OIDC Core §2; CIBA §10.1.1 (poll/ping) and §10.3.1 (push: at_hash, rt_hash, auth_req_id required).
   // The hash claims are included in every mode, which CIBA allows.
@@ -117,7 +116,8 @@ export async function issueTokens(ctx: ProviderContext, input: IssueTokensInput)
   if (refreshToken) idClaims[RT_HASH_CLAIM] = leftHalfSha256(refreshToken);
   if (input.authReqId) idClaims[AUTH_REQ_ID_CLAIM] = input.authReqId;
 
-  const idToken = await ctx.keys.sign(idClaims, { alg: idTokenAlg(input.client) });
+  // OIDC Registration §2: the client's id_token_signed_response_alg, RS256 by default.
+  const idToken = await ctx.keys.sign(idClaims, { alg: idTokenSigningAlg(settings, input.client) });
   await saving;
 
   const response: TokenResponse = {

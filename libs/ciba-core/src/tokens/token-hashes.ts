@@ -12,7 +12,7 @@ export function sha256Base64url(value: string): string {
 /**
  * The left-most half of the sha-256 hash of the ASCII value, base64url: `at_hash`
  * (OIDC Core §3.3.2.11) and `urn:openid:params:jwt:claim:rt_hash` (CIBA §10.3.1).
- * SHA-256 is the hash of both our signing algs (ES256, PS256).
+ * SHA-256 is the hash of every alg we sign ID tokens with (RS256, ES256, PS256).
  */
 export function leftHalfSha256(value: string): string {
   const digest = hash('sha256', value, 'buffer');

@@ -25,9 +25,10 @@ export interface OpenBridgeStoresOptions {
 /**
  * Opens the bridge's database (device registry and request ledger), applies its migrations
  * (tracked in `bridge_migrations`, so it may share a PostgreSQL database with the provider) and
- * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`. The counters
- * of the failed-authentication limits are in `bridge_rate_limits` on PostgreSQL and in a file
- * beside the database on SQLite (`bridge.limits.sqlite`).
+ * returns the {@link BridgeStore}. SQLite runs with WAL and `synchronous = NORMAL`, its
+ * directory created 0700 and its files 0600. The counters of the failed-authentication limits
+ * are in `bridge_rate_limits` on PostgreSQL and in a file beside the database on SQLite
+ * (`bridge.limits.sqlite`).
  * @example
  * const store = await openBridgeStores({ databaseUrl: 'sqlite:./data/bridge.sqlite' });
  * await store.devices.find('hu-7f3a');
@@ -38,7 +39,7 @@ export async function openBridgeStores(options: OpenBridgeStoresOptions): Promis
   const target = parseDatabaseUrl(options.databaseUrl);
   const dataSource = await openDataSource(
     target,
-    { ...options, setting: options.setting ?? 'BRIDGE_DATABASE_URL' },
+    { ...options, logger, setting: options.setting ?? 'BRIDGE_DATABASE_URL' },
     {
       entities: [],
       migrations: BRIDGE_MIGRATIONS,

@@ -24,6 +24,10 @@ export class ClientEntity {
   tokenResponseEncryptionAlg: string | null;
   @Column({ name: 'token_response_encryption_enc', type: 'text', nullable: true })
   tokenResponseEncryptionEnc: string | null;
+  @Column({ name: 'id_token_signed_response_alg', type: 'text', nullable: true })
+  idTokenSignedResponseAlg: string | null;
+  @Column({ name: 'userinfo_signed_response_alg', type: 'text', nullable: true })
+  userinfoSignedResponseAlg: string | null;
   @Column({ name: 'fapi_ciba', type: 'boolean' }) fapiCiba: boolean;
   @Column({ name: 'metadata', type: 'simple-json' }) metadata: Record<string, unknown>;
   @Column({ name: 'disabled', type: 'boolean' }) disabled: boolean;

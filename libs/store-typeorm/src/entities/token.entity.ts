@@ -33,12 +33,13 @@ export class RevokedFamilyEntity {
   @Index('idx_revoked_families_expires_at') @Column({ name: 'expires_at', type: 'bigint' }) expiresAt: number;
 }
 
-/** Row of `signing_keys` (private JWK as JSON text). */
+/** Row of `signing_keys`: the private key wrapped (compact JWE text); `private_jwk` only in rows from before. */
 @Entity({ name: 'signing_keys' })
 export class SigningKeyEntity {
   @PrimaryColumn({ name: 'kid', type: 'text' }) kid: string;
   @Column({ name: 'alg', type: 'text' }) alg: string;
-  @Column({ name: 'private_jwk', type: 'simple-json' }) privateJwk: Record<string, unknown>;
+  @Column({ name: 'wrapped_private_key', type: 'text', nullable: true }) wrappedPrivateKey: string | null;
+  @Column({ name: 'private_jwk', type: 'simple-json', nullable: true }) privateJwk: Record<string, unknown> | null;
   @Column({ name: 'public_jwk', type: 'simple-json' }) publicJwk: Record<string, unknown>;
   @Column({ name: 'status', type: 'text' }) status: string;
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;

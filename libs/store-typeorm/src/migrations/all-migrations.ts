@@ -4,6 +4,8 @@ import { AuditEventSequence1767830400001 } from './1767830400001-audit-event-seq
 import { DeviceClients1768435200000 } from './1768435200000-device-clients.migration';
 import { AuthRequestPendingIndexes1769040000000 } from './1769040000000-auth-request-pending-indexes.migration';
 import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
+import { ClientSignedResponseAlgs1770249600000 } from './1770249600000-client-signed-response-algs.migration';
+import { WrappedSigningKeys1770249600001 } from './1770249600001-wrapped-signing-keys.migration';
 import { OwnerTokenWatermarks1770336000000 } from './1770336000000-owner-token-watermarks.migration';
 import { RateLimits1770422400000 } from './1770422400000-rate-limits.migration';
 import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth-request-request-object-index.migration';
@@ -17,6 +19,8 @@ export const ALL_MIGRATIONS = [
   DeviceClients1768435200000,
   AuthRequestPendingIndexes1769040000000,
   AppendOnlyAuditPendingOutbox1769644800000,
+  ClientSignedResponseAlgs1770249600000,
+  WrappedSigningKeys1770249600001,
   OwnerTokenWatermarks1770336000000,
   RateLimits1770422400000,
   AuthRequestRequestObjectIndex1770595200000,

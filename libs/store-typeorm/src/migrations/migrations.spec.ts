@@ -6,10 +6,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { openStores, type OpenStoresOptions } from '../open-stores';
 import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from '../testing/postgres-test';
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema.migration';
-import { AppendOnlyAuditPendingOutbox1769644800000 } from './1769644800000-append-only-audit-pending-outbox.migration';
 import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
+const OLD_PRIVATE_JWK = { kty: 'RSA', n: 'n', e: 'AQAB', d: 'd' };
 
 /*
  * Upgrading a database that holds rows written under the initial schema: the later
@@ -27,6 +27,9 @@ const SEED = [
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-b', ${T0}, 'auth_request.approved', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-a', ${T0}, 'auth_request.created', 'ar-old')`,
   `INSERT INTO audit_events (id, at, type, auth_request_id) VALUES ('old-0', ${T0 - 1}, 'x.happened', 'ar-old')`,
+  // A signing key as the initial schema stored it: the private JWK in clear.
+  `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, status, created_at)
+   VALUES ('kid-old', 'PS256', '${JSON.stringify(OLD_PRIVATE_JWK)}', '{"kty":"RSA","n":"n","e":"AQAB"}', 'active', ${T0})`,
   ...['ob-pending', 'ob-delivered'].map(
     (id) => `INSERT INTO outbox (id, auth_request_id, client_id, url, bearer, body, attempts, next_attempt_at, status,
        created_at)
@@ -83,6 +86,21 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       await stores.authRequests.transition('ar-pending', 'pending', { status: 'approved', authTime: T0 + 2 });
       expect(await stores.authRequests.listPendingForOwner('sub-alice', T0)).toEqual([]);
       expect(await stores.authRequests.listExpiredPendingWithDelivery(T0 + 60_000, 10)).toEqual([]);
+
+      // A key stored in clear keeps its private JWK until the key ring wraps it, which
+      // then empties the clear column.
+      const [oldKey] = await stores.signingKeys.list();
+      expect(oldKey).toEqual({
+        kid: 'kid-old',
+        alg: 'PS256',
+        privateJwk: OLD_PRIVATE_JWK,
+        publicJwk: { kty: 'RSA', n: 'n', e: 'AQAB' },
+        status: 'active',
+        createdAt: T0,
+      });
+      const { privateJwk: _clear, ...wrapped } = { ...oldKey, wrappedPrivateKey: 'eyJ.wrapped' };
+      await stores.signingKeys.save(wrapped);
+      expect(await stores.signingKeys.list()).toEqual([wrapped]);
 
       // The outbox backlog is found through the pending-only index; a delivered message leaves it.
       expect((await stores.outbox.due(T0, 10)).map((m) => m.id)).toEqual(['ob-pending']);
@@ -299,6 +317,50 @@ async function undoMigrationsThrough(options: DataSourceOptions, name: string): 
   if (index < 0) throw new Error(`no migration ${name}`);
   for (let i = ALL_MIGRATIONS.length - 1; i >= index; i--) await undoLastMigration(options);
 }
+
+describe('WrappedSigningKeys on SQLite', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'onboard-migrate-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lets private_jwk be NULL beside wrapped_private_key, and its down refuses to drop wrapped keys', async () => {
+    const file = path.join(dir, 'onboard.sqlite');
+    const stores = await openStores({ databaseUrl: `sqlite:${file}` });
+    const key = { kid: 'k', alg: 'ES256' as const, publicJwk: { kty: 'EC' }, status: 'active' as const, createdAt: T0 };
+    try {
+      await stores.signingKeys.save({ ...key, wrappedPrivateKey: 'eyJ.wrapped' });
+    } finally {
+      await stores.close();
+    }
+    await withRawSqlite(file, async (db) => {
+      expect(await db.query(`SELECT private_jwk, wrapped_private_key FROM signing_keys`)).toEqual([
+        { private_jwk: null, wrapped_private_key: 'eyJ.wrapped' },
+      ]);
+    });
+    const seed: DataSourceOptions = { type: 'better-sqlite3', database: file };
+    await expect(undoMigrationsThrough(seed, 'WrappedSigningKeys1770249600001')).rejects.toThrow(
+      /wrapped key\(s\).*would be lost/,
+    );
+
+    await withRawSqlite(file, (db) => db.query(`DELETE FROM signing_keys`));
+    const clear = await openStores({ databaseUrl: `sqlite:${file}` });
+    try {
+      await clear.signingKeys.save({ ...key, privateJwk: { kty: 'EC', d: 'd' } });
+    } finally {
+      await clear.close();
+    }
+    await undoMigrationsThrough(seed, 'WrappedSigningKeys1770249600001');
+    await withRawSqlite(file, async (db) => {
+      expect(await tableSql(db, 'signing_keys')).toMatch(/private_jwk TEXT NOT NULL/);
+      expect(await tableSql(db, 'signing_keys')).not.toContain('wrapped_private_key');
+      expect(await db.query(`SELECT kid, private_jwk FROM signing_keys`)).toEqual([
+        { kid: 'k', private_jwk: '{"kty":"EC","d":"d"}' },
+      ]);
+    });
+  });
+});
 
 /** Runs `fn` over a raw connection to `file` (no entities), closed afterwards. */
 async function withRawSqlite<T>(file: string, fn: (db: DataSource) => Promise<T>): Promise<T> {
