@@ -45,7 +45,6 @@ export const en = {
   'requests.title': 'Requests',
   'requests.empty_title': 'Nothing to confirm',
   'requests.empty_body': 'When a car, a shop counter or a call centre asks you to confirm, the request appears here at once.',
-  'requests.item_label': '{client}: {message}',
   'requests.expires_in': 'Expires in {time}',
   'requests.refresh': 'Refresh',
   'requests.push_prompt_title': 'Get notified',
@@ -139,6 +138,9 @@ export const en = {
   'settings.language_title': 'Language',
   'settings.language_body': 'The app follows your phone’s language: {language}.',
   'settings.sign_out': 'Sign out',
+
+  'push.title': 'New request to confirm',
+  'push.body': 'Open it to check and answer.',
 
   'common.cancel': 'Cancel',
   'common.close': 'Close',

@@ -47,7 +47,6 @@ export const ja: Catalogue = {
   'requests.title': 'リクエスト',
   'requests.empty_title': '確認待ちのリクエストはありません',
   'requests.empty_body': '車両、店頭、コールセンターから確認の依頼があると、ここにすぐ表示されます。',
-  'requests.item_label': '{client}：{message}',
   'requests.expires_in': '残り {time}',
   'requests.refresh': '更新',
   'requests.push_prompt_title': '通知を受け取る',
@@ -144,6 +143,9 @@ export const ja: Catalogue = {
   'settings.language_title': '言語',
   'settings.language_body': 'アプリは端末の言語設定に従います：{language}',
   'settings.sign_out': 'サインアウト',
+
+  'push.title': '確認が必要な新しいリクエスト',
+  'push.body': '開いて内容を確認し、回答してください。',
 
   'common.cancel': 'キャンセル',
   'common.close': '閉じる',
