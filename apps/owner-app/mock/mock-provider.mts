@@ -62,9 +62,7 @@ function canonical(value: unknown): string {
 function vapidPublicKey(): string {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
-  return b64url(
-    Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]),
-  );
+  return b64url(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]));
 }
 
 function createState() {
@@ -520,10 +518,19 @@ export function mockProvider(): Plugin {
     server.middlewares.use((req, res, next) => void mock.handler(req, res, next));
     server.httpServer?.once('listening', () => {
       setTimeout(() => {
-        const base = server.resolvedUrls?.local[0]?.replace(/\/app\/?$/, '') ?? 'http://localhost:5173';
-        const { url } = mock.newInvitation(base.replace(/\/$/, ''));
+        const local = server.resolvedUrls?.local[0] ?? 'http://localhost:5173/app/';
+        const origin = new URL(local).origin;
+        const { url } = mock.newInvitation(origin);
         server.config.logger.info(
-          `\n  Owner-device API mock: enrol at ${url}\n  (more: POST ${base}__mock/invitations; new request: POST ${base}__mock/requests {"kind":"payment|vehicle|pickup|checkin"}; look around: ${base}__mock/sign-in)\n`,
+          [
+            '',
+            `  Owner-device API mock. Enrol this browser: ${url}`,
+            `  Another invitation:  curl -X POST ${origin}/__mock/invitations`,
+            `  A new request:       curl -X POST -H 'content-type: application/json' -d '{"kind":"payment"}' ${origin}/__mock/requests`,
+            '                       (kinds: payment, vehicle, pickup, checkin)',
+            `  Look around without a passkey: ${origin}/__mock/sign-in`,
+            '',
+          ].join('\n'),
         );
       });
     });

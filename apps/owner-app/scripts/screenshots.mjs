@@ -45,6 +45,7 @@ const browser = await chromium.launch({
 
 const axeSource = require.resolve('axe-core/axe.min.js');
 const findings = [];
+const pageErrors = [];
 const mock = async (path, body = {}) => {
   const res = await fetch(`${origin}/__mock${path}`, {
     method: 'POST',
@@ -64,6 +65,7 @@ async function phone(locale) {
     reducedMotion: 'reduce',
   });
   const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${locale}: ${error.message}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -82,7 +84,6 @@ async function phone(locale) {
 async function check(page, name) {
   await page.addScriptTag({ path: axeSource });
   const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
     const r = await axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
@@ -125,14 +126,23 @@ try {
   await createPasskey();
   await page.getByRole('button', { name: 'Go to requests' }).click();
   await page.getByRole('link', { name: /Northwind Bank/ }).waitFor();
-  await page.getByRole('button', { name: 'Not now' }).click().catch(() => undefined);
+  await page
+    .getByRole('button', { name: 'Not now' })
+    .click()
+    .catch(() => undefined);
   // A request created while the list is open appears live (Server-Sent Events).
   await mock('/requests', { kind: 'checkin' });
   await page.getByText('New request from City Hospital').waitFor({ state: 'attached' });
-  await page.getByRole('link', { name: /City Hospital/ }).first().waitFor();
+  await page
+    .getByRole('link', { name: /City Hospital/ })
+    .first()
+    .waitFor();
   await shot(page, 'requests');
 
-  await page.getByRole('link', { name: /Northwind Bank/ }).first().click();
+  await page
+    .getByRole('link', { name: /Northwind Bank/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: /Northwind Bank asks/ }).waitFor();
   await shot(page, 'request-payment', { full: true });
   await page.getByRole('button', { name: 'Approve payment' }).click();
@@ -140,7 +150,10 @@ try {
   await shot(page, 'approved');
 
   await page.goto(`${appUrl}#/requests`);
-  await page.getByRole('link', { name: /Acme Motors/ }).first().click();
+  await page
+    .getByRole('link', { name: /Acme Motors/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: /Acme Motors asks/ }).waitFor();
   await shot(page, 'request-vehicle', { full: true });
   await page.getByRole('button', { name: 'This wasn’t me' }).click();
@@ -191,7 +204,10 @@ try {
   const createJa = await enrol(page, 'この端末を設定', 'パスキーを作成', '設定が完了しました');
   await createJa();
   await page.getByRole('button', { name: 'リクエスト一覧へ' }).click();
-  await page.getByRole('link', { name: /Sakura Pharmacy/ }).first().click();
+  await page
+    .getByRole('link', { name: /Sakura Pharmacy/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: /Sakura Pharmacy から確認の依頼/ }).waitFor();
   await shot(page, 'request-ja', { full: true });
   await ja.context.close();
@@ -206,4 +222,6 @@ try {
 const serious = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
 for (const f of findings) console.log(`axe ${f.impact} ${f.id} on ${f.screen}: ${f.nodes.join(', ')}`);
 console.log(`axe-core: ${findings.length} finding(s), ${serious.length} serious or critical`);
-process.exit(serious.length ? 1 : 0);
+for (const e of pageErrors) console.log(`page error ${e}`);
+console.log(`page errors: ${pageErrors.length}`);
+process.exit(serious.length || pageErrors.length ? 1 : 0);

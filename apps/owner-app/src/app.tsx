@@ -16,7 +16,11 @@ import { SettingsScreen } from './screens/settings-screen';
 import { SignInScreen } from './screens/sign-in-screen';
 import { VehiclesScreen } from './screens/vehicles-screen';
 
-const TABS: Array<{ route: Route; icon: IconName; label: 'nav.requests' | 'nav.history' | 'nav.vehicles' | 'nav.devices' | 'nav.settings' }> = [
+const TABS: Array<{
+  route: Route;
+  icon: IconName;
+  label: 'nav.requests' | 'nav.history' | 'nav.vehicles' | 'nav.devices' | 'nav.settings';
+}> = [
   { route: { name: 'requests' }, icon: 'requests', label: 'nav.requests' },
   { route: { name: 'history' }, icon: 'history', label: 'nav.history' },
   { route: { name: 'vehicles' }, icon: 'vehicles', label: 'nav.vehicles' },
@@ -53,7 +57,8 @@ export function App({ i18n }: { i18n: I18n }) {
     // The service worker asks to open a request when its notification is tapped.
     const onMessage = (e: MessageEvent) => {
       const data = e.data as { type?: string; request_id?: string } | undefined;
-      if (data?.type === 'open-request' && data.request_id) location.hash = hrefOf({ name: 'request', id: data.request_id });
+      if (data?.type === 'open-request' && data.request_id)
+        location.hash = hrefOf({ name: 'request', id: data.request_id });
     };
     navigator.serviceWorker?.addEventListener('message', onMessage);
     return () => {

@@ -12,7 +12,9 @@ import { API_BASE } from './api/client';
 import type { PushPayload } from './api/types';
 import { CATALOGUES, pickLocale } from './i18n/i18n';
 
-declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<string | { url: string; revision: string | null }> };
+declare const self: ServiceWorkerGlobalScope & {
+  __WB_MANIFEST: Array<string | { url: string; revision: string | null }>;
+};
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();

@@ -63,7 +63,9 @@ describe('the API client against a real HTTP server', () => {
   it('maps a 401 to signed_out and tells the app to show sign-in', async () => {
     answer(401, { error: 'login_required', error_description: 'no session' });
     const onSignedOut = jest.fn();
-    const error = await createApi({ origin, onSignedOut }).requests().catch((e) => e);
+    const error = await createApi({ origin, onSignedOut })
+      .requests()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ kind: 'signed_out', status: 401, code: 'login_required' });
     expect(onSignedOut).toHaveBeenCalledTimes(1);
@@ -72,14 +74,18 @@ describe('the API client against a real HTTP server', () => {
 
   it('maps a 429 with Retry-After to a wait in seconds', async () => {
     answer(429, { error: 'slow_down', error_description: 'too many' }, { 'retry-after': '7' });
-    const error = await createApi({ origin }).signInOptions().catch((e) => e);
+    const error = await createApi({ origin })
+      .signInOptions()
+      .catch((e) => e);
     expect(error).toMatchObject({ kind: 'rate_limited', retryAfter: 7 });
     expect(describeError(error)).toEqual({ key: 'error.rate_limited', params: { seconds: 7 } });
   });
 
   it('maps an invalid invitation (400) and keeps the provider’s description', async () => {
     answer(400, { error: 'invalid_request', error_description: 'the invitation is expired or already used' });
-    const error = await createApi({ origin }).enrolmentOptions('t').catch((e) => e);
+    const error = await createApi({ origin })
+      .enrolmentOptions('t')
+      .catch((e) => e);
     expect(error).toMatchObject({ kind: 'invalid', description: 'the invitation is expired or already used' });
     expect(JSON.parse(seen[0].body)).toEqual({ invitation: 't' });
   });
@@ -96,7 +102,9 @@ describe('the API client against a real HTTP server', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await createApi({ origin: `http://127.0.0.1:${port}` }).session().catch((e) => e);
+    const error = await createApi({ origin: `http://127.0.0.1:${port}` })
+      .session()
+      .catch((e) => e);
     expect(error).toMatchObject({ kind: 'offline', status: 0 });
     expect(describeError(error)).toEqual({ key: 'error.offline' });
   });

@@ -80,8 +80,7 @@ export function createApi(options: ApiOptions = {}) {
   const id = (value: string) => encodeURIComponent(value);
 
   return {
-    enrolmentOptions: (invitation: string) =>
-      call<EnrolmentOptions>('POST', '/enrolment/options', { invitation }),
+    enrolmentOptions: (invitation: string) => call<EnrolmentOptions>('POST', '/enrolment/options', { invitation }),
     enrolmentVerify: (enrolmentId: string, credential: RegistrationResponseJSON, deviceName?: string) =>
       call<{ device: Device }>('POST', '/enrolment/verify', {
         enrolment_id: enrolmentId,

@@ -86,7 +86,10 @@ describe('a client’s wording', () => {
     const branding = {
       strings: { ja: { request_title: '  ノースウィンド銀行の確認  ', approve_label: 'x'.repeat(200) }, en: {} },
     };
-    expect(brandStrings(branding, 'ja')).toEqual({ request_title: 'ノースウィンド銀行の確認', approve_label: 'x'.repeat(60) });
+    expect(brandStrings(branding, 'ja')).toEqual({
+      request_title: 'ノースウィンド銀行の確認',
+      approve_label: 'x'.repeat(60),
+    });
     expect(brandStrings(branding, 'en')).toEqual({});
     expect(brandStrings(undefined, 'en')).toEqual({});
   });

@@ -24,7 +24,12 @@ export function ConfirmDialog(props: {
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
+    <dialog
+      ref={ref}
+      aria-labelledby="confirm-title"
+      onCancel={props.onCancel}
+      onClose={() => props.open && props.onCancel()}
+    >
       <h2 id="confirm-title">{props.title}</h2>
       {props.children}
       <div class="actions">

@@ -50,9 +50,7 @@ describe('authorization_details in plain words', () => {
       { title: 'Pick up order A-1042 at Store 12', lines: ['2 × Ibuprofen 200 mg', 'Bandages', 'X9', '42'] },
     ]);
     expect(describeAuthorizationDetails([order], ja)[0].lines[0]).toBe('Ibuprofen 200 mg × 2');
-    expect(describeAuthorizationDetails([{ type: 'order_pickup', order_id: 7 }], en)[0].title).toBe(
-      'Pick up order 7',
-    );
+    expect(describeAuthorizationDetails([{ type: 'order_pickup', order_id: 7 }], en)[0].title).toBe('Pick up order 7');
   });
 
   it('falls back to listing the fields for an unknown type', () => {
@@ -91,7 +89,10 @@ describe('authorization_details in plain words', () => {
   });
 
   it('bounds what a client can put on screen', () => {
-    const detail = { type: 'x'.repeat(500), ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 'v'.repeat(500)])) };
+    const detail = {
+      type: 'x'.repeat(500),
+      ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 'v'.repeat(500)])),
+    };
     const [described] = describeAuthorizationDetails([detail], en);
     expect(described.title.length).toBeLessThan(150);
     expect(described.lines).toHaveLength(12);

@@ -105,9 +105,7 @@ const orderPickup: Renderer = (detail, i18n) => {
   const order = nameOf(detail.order_id);
   if (!order) return generic(detail, i18n);
   const store = nameOf(detail.store);
-  const title = store
-    ? i18n.t('details.order_pickup_at', { order, store })
-    : i18n.t('details.order_pickup', { order });
+  const title = store ? i18n.t('details.order_pickup_at', { order, store }) : i18n.t('details.order_pickup', { order });
   const items = Array.isArray(detail.items) ? detail.items : [];
   const lines = items.slice(0, MAX_LINES).flatMap((item) => {
     const name = nameOf(item) ?? (typeof item === 'object' && item ? nameOf((item as Detail).sku) : undefined);
@@ -128,7 +126,9 @@ function generic(detail: Detail, i18n: I18n): DescribedDetail {
   const lines = Object.entries(detail)
     .filter(([name, value]) => name !== 'type' && value !== undefined && value !== null && value !== '')
     .slice(0, MAX_LINES)
-    .map(([name, value]) => i18n.t('details.field', { name: clip(name.replace(/_/g, ' ')), value: textOf(value, i18n) }));
+    .map(([name, value]) =>
+      i18n.t('details.field', { name: clip(name.replace(/_/g, ' ')), value: textOf(value, i18n) }),
+    );
   return { title: i18n.t('details.generic', { type }), lines };
 }
 

@@ -41,9 +41,9 @@ describe('the approval commitment', () => {
 
   it('treats a missing binding message or details the same on both sides', () => {
     const bare = { ...view, binding_message: undefined, authorization_details: undefined };
-    expect(commitmentMatches({ ...commitment, binding_message: undefined, authorization_details: undefined }, bare)).toBe(
-      true,
-    );
+    expect(
+      commitmentMatches({ ...commitment, binding_message: undefined, authorization_details: undefined }, bare),
+    ).toBe(true);
     expect(commitmentMatches({ ...commitment, binding_message: undefined }, view)).toBe(false);
   });
 });

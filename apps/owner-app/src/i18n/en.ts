@@ -5,7 +5,6 @@
 export const en = {
   'app.name': 'Onboard',
   'app.tagline': 'Confirm it’s you',
-  'app.skip_to_content': 'Skip to content',
   'app.loading': 'Loading…',
   'app.offline': 'You’re offline. New requests will appear when you’re back online.',
   'app.live_reconnecting': 'Reconnecting… New requests may take a moment to appear.',
@@ -25,13 +24,15 @@ export const en = {
   'sign_in.body': 'Use the passkey on this phone to open your requests.',
   'sign_in.button': 'Sign in with passkey',
   'sign_in.busy': 'Waiting for your passkey…',
-  'sign_in.new_phone': 'New phone? Open the invitation link from your provider, or add this phone from a phone you already use.',
+  'sign_in.new_phone':
+    'New phone? Open the invitation link from your provider, or add this phone from a phone you already use.',
 
   'enrol.title': 'Set up this phone',
   'enrol.checking': 'Checking your invitation…',
   'enrol.welcome': 'Welcome, {name}',
   'enrol.welcome_anonymous': 'Welcome',
-  'enrol.body': 'You’ll create a passkey on this phone. From then on you confirm requests with your fingerprint, face or screen lock: no codes, no passwords.',
+  'enrol.body':
+    'You’ll create a passkey on this phone. From then on you confirm requests with your fingerprint, face or screen lock: no codes, no passwords.',
   'enrol.device_name_label': 'Name of this phone',
   'enrol.device_name_hint': 'Helps you recognise it later in your list of devices.',
   'enrol.device_name_default': 'My phone',
@@ -40,11 +41,13 @@ export const en = {
   'enrol.done_title': 'You’re all set',
   'enrol.done_body': 'This phone can now confirm requests for you. Keep the app installed to be notified at once.',
   'enrol.go_to_requests': 'Go to requests',
-  'enrol.invitation_invalid': 'This invitation link has expired or was already used. Ask your provider, or a phone you already use, for a new one.',
+  'enrol.invitation_invalid':
+    'This invitation link has expired or was already used. Ask your provider, or a phone you already use, for a new one.',
 
   'requests.title': 'Requests',
   'requests.empty_title': 'Nothing to confirm',
-  'requests.empty_body': 'When a car, a shop counter or a call centre asks you to confirm, the request appears here at once.',
+  'requests.empty_body':
+    'When a car, a shop counter or a call centre asks you to confirm, the request appears here at once.',
   'requests.expires_in': 'Expires in {time}',
   'requests.refresh': 'Refresh',
   'requests.push_prompt_title': 'Get notified',
@@ -58,7 +61,6 @@ export const en = {
   'request.binding_label': 'Check that this code matches the one on the other screen',
   'request.no_binding_message': 'This request has no code to compare. Only approve it if you are expecting it.',
   'request.what_title': 'What you’re approving',
-  'request.scopes_title': 'Shared with {client}',
   'request.approve': 'Approve',
   'request.deny': 'Deny',
   'request.not_me': 'This wasn’t me',
@@ -70,7 +72,8 @@ export const en = {
   'request.denied_title': 'Denied',
   'request.denied_body': '{client} has been told you declined.',
   'request.reported_title': 'Reported',
-  'request.reported_body': '{client} has been told you didn’t make this request. If this keeps happening, contact your provider.',
+  'request.reported_body':
+    '{client} has been told you didn’t make this request. If this keeps happening, contact your provider.',
   'request.expired_title': 'Expired',
   'request.expired_body': 'This request timed out. Ask {client} to send a new one if you still need it.',
   'request.consumed_title': 'Completed',
@@ -80,7 +83,6 @@ export const en = {
   'request.countdown': 'Expires in {time}',
   'request.countdown_announcement': '{time} left to answer',
   'request.created_at': 'Received {time}',
-  'request.status_label': 'Status',
 
   'status.pending': 'Waiting',
   'status.approved': 'Approved',
@@ -100,7 +102,8 @@ export const en = {
   'vehicles.unpair': 'Unpair',
   'vehicles.unpair_named': 'Unpair {nickname}',
   'vehicles.unpair_confirm_title': 'Unpair {nickname}?',
-  'vehicles.unpair_confirm_body': 'It is signed out at once and can no longer act for you. To use it again, you pair it again from the vehicle.',
+  'vehicles.unpair_confirm_body':
+    'It is signed out at once and can no longer act for you. To use it again, you pair it again from the vehicle.',
   'vehicles.unpaired': '{nickname} was unpaired.',
 
   'devices.title': 'Devices',
@@ -133,7 +136,8 @@ export const en = {
   'settings.notifications_off': 'Notifications are off for this phone.',
   'settings.notifications_enable': 'Turn on notifications',
   'settings.notifications_disable': 'Turn off notifications',
-  'settings.notifications_unsupported': 'This browser can’t show notifications. Install the app to your home screen, then try again.',
+  'settings.notifications_unsupported':
+    'This browser can’t show notifications. Install the app to your home screen, then try again.',
   'settings.notifications_blocked': 'Notifications are blocked. Allow them for this app in your phone’s settings.',
   'settings.language_title': 'Language',
   'settings.language_body': 'The app follows your phone’s language: {language}.',
@@ -143,7 +147,6 @@ export const en = {
   'push.body': 'Open it to check and answer.',
 
   'common.cancel': 'Cancel',
-  'common.close': 'Close',
   'common.retry': 'Try again',
   'common.logo_alt': '{client} logo',
 
@@ -158,8 +161,10 @@ export const en = {
   'error.server': 'Something went wrong on our side. Try again in a moment.',
   'error.passkey_cancelled': 'The passkey check was cancelled or timed out. Try again when you’re ready.',
   'error.passkey_exists': 'This phone already has a passkey for your account. Sign in instead.',
-  'error.passkey_unsupported': 'This browser can’t use passkeys. Update it, or open the link in your phone’s main browser.',
-  'error.passkey_insecure': 'Passkeys need a secure connection to the right address. Open the app from the link your provider gave you.',
+  'error.passkey_unsupported':
+    'This browser can’t use passkeys. Update it, or open the link in your phone’s main browser.',
+  'error.passkey_insecure':
+    'Passkeys need a secure connection to the right address. Open the app from the link your provider gave you.',
   'error.passkey_failed': 'Your passkey couldn’t be used. Try again, or sign in again.',
 
   'details.vehicle_pairing': 'Pair this vehicle with your account',

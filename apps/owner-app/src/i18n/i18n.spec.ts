@@ -9,8 +9,7 @@ describe('the catalogues', () => {
 
   it('use the same placeholders for every key in both languages', () => {
     const mismatched = Object.keys(en).filter(
-      (key) =>
-        placeholders(en[key as keyof typeof en]).join() !== placeholders(ja[key as keyof typeof ja]).join(),
+      (key) => placeholders(en[key as keyof typeof en]).join() !== placeholders(ja[key as keyof typeof ja]).join(),
     );
     expect(mismatched).toEqual([]);
   });

@@ -4,7 +4,6 @@ import type { Catalogue } from './en';
 export const ja: Catalogue = {
   'app.name': 'Onboard',
   'app.tagline': 'ご本人の確認',
-  'app.skip_to_content': '本文へ移動',
   'app.loading': '読み込み中…',
   'app.offline': 'オフラインです。オンラインに戻ると新しいリクエストが表示されます。',
   'app.live_reconnecting': '再接続しています… 新しいリクエストの表示が少し遅れることがあります。',
@@ -39,7 +38,8 @@ export const ja: Catalogue = {
   'enrol.create_passkey': 'パスキーを作成',
   'enrol.busy': 'パスキーを作成しています…',
   'enrol.done_title': '設定が完了しました',
-  'enrol.done_body': 'この端末でリクエストを承認できるようになりました。アプリをインストールしておくとすぐに通知が届きます。',
+  'enrol.done_body':
+    'この端末でリクエストを承認できるようになりました。アプリをインストールしておくとすぐに通知が届きます。',
   'enrol.go_to_requests': 'リクエスト一覧へ',
   'enrol.invitation_invalid':
     'この招待リンクは有効期限が切れているか、すでに使用されています。サービス提供者、またはお使いの端末から新しいリンクを発行してください。',
@@ -58,9 +58,9 @@ export const ja: Catalogue = {
   'request.vehicle': '車両：{nickname}',
   'request.vehicle_with_model': '車両：{nickname}（{model}）',
   'request.binding_label': 'このコードが相手の画面のコードと一致することを確認してください',
-  'request.no_binding_message': 'このリクエストには照合するコードがありません。心当たりがある場合のみ承認してください。',
+  'request.no_binding_message':
+    'このリクエストには照合するコードがありません。心当たりがある場合のみ承認してください。',
   'request.what_title': '承認する内容',
-  'request.scopes_title': '{client} に提供する情報',
   'request.approve': '承認する',
   'request.deny': '拒否する',
   'request.not_me': '心当たりがない',
@@ -83,7 +83,6 @@ export const ja: Catalogue = {
   'request.countdown': '残り {time}',
   'request.countdown_announcement': '回答期限まで残り {time}',
   'request.created_at': '受信 {time}',
-  'request.status_label': '状態',
 
   'status.pending': '確認待ち',
   'status.approved': '承認済み',
@@ -96,7 +95,8 @@ export const ja: Catalogue = {
   'history.load_more': 'さらに表示',
 
   'vehicles.title': '車両',
-  'vehicles.body': 'あなたの代わりに操作できる車両やデバイスです。売却・貸し出し・使用をやめたものはペアリングを解除してください。',
+  'vehicles.body':
+    'あなたの代わりに操作できる車両やデバイスです。売却・貸し出し・使用をやめたものはペアリングを解除してください。',
   'vehicles.empty': 'ペアリングされた車両はありません。',
   'vehicles.paired_at': 'ペアリング {time}',
   'vehicles.last_active': '最終利用 {time}',
@@ -148,7 +148,6 @@ export const ja: Catalogue = {
   'push.body': '開いて内容を確認し、回答してください。',
 
   'common.cancel': 'キャンセル',
-  'common.close': '閉じる',
   'common.retry': '再試行',
   'common.logo_alt': '{client} のロゴ',
 
@@ -162,7 +161,8 @@ export const ja: Catalogue = {
   'error.rate_limited': '試行回数が多すぎます。{seconds} 秒待ってから、もう一度お試しください。',
   'error.rate_limited_unknown': '試行回数が多すぎます。しばらく待ってから、もう一度お試しください。',
   'error.server': 'サービス側で問題が発生しました。しばらくしてから、もう一度お試しください。',
-  'error.passkey_cancelled': 'パスキーの確認がキャンセルされたか、時間切れになりました。準備ができたらもう一度お試しください。',
+  'error.passkey_cancelled':
+    'パスキーの確認がキャンセルされたか、時間切れになりました。準備ができたらもう一度お試しください。',
   'error.passkey_exists': 'この端末にはすでにあなたのアカウントのパスキーがあります。サインインしてください。',
   'error.passkey_unsupported':
     'このブラウザーはパスキーに対応していません。ブラウザーを更新するか、端末の標準ブラウザーでリンクを開いてください。',

@@ -91,9 +91,7 @@ export function DevicesScreen({ api, i18n, onSignedOut }: ScreenProps & { onSign
                 {t(d.kind === 'passkey' ? 'devices.kind_passkey' : 'devices.kind_credential')} ·{' '}
                 {t('devices.added', { time: i18n.dateTime(d.created_at) })}
               </p>
-              {d.last_used_at && (
-                <p class="meta">{t('devices.last_used', { time: i18n.dateTime(d.last_used_at) })}</p>
-              )}
+              {d.last_used_at && <p class="meta">{t('devices.last_used', { time: i18n.dateTime(d.last_used_at) })}</p>}
               <button
                 type="button"
                 class="button secondary inline"

@@ -235,16 +235,18 @@ export function RequestScreen({ id, api, i18n, live }: ScreenProps & { id: strin
             <p id="not-me-hint" class="meta muted" style={{ color: 'inherit', textAlign: 'center' }}>
               {t('request.not_me_hint', { client })}
             </p>
-            {busy && (
-              <p role="status">{busy === 'approve' ? t('request.approve_busy') : t('request.sending')}</p>
-            )}
+            {busy && <p role="status">{busy === 'approve' ? t('request.approve_busy') : t('request.sending')}</p>}
           </div>
         )}
 
         {outcome && (
           <div class="outcome" role="status">
             <span aria-hidden="true">
-              <Icon name={outcome === 'approved' || outcome === 'consumed' ? 'check' : outcome === 'expired' ? 'clock' : 'cross'} />
+              <Icon
+                name={
+                  outcome === 'approved' || outcome === 'consumed' ? 'check' : outcome === 'expired' ? 'clock' : 'cross'
+                }
+              />
             </span>
             {outcome === 'elsewhere' ? (
               <>

@@ -45,7 +45,10 @@ export function RequestsScreen({ api, i18n, live }: ScreenProps) {
 
   useEffect(() => {
     if (localStorage.getItem(PROMPT_DISMISSED)) return;
-    pushState().then((state) => setShowPrompt(state === 'off'), () => undefined);
+    pushState().then(
+      (state) => setShowPrompt(state === 'off'),
+      () => undefined,
+    );
   }, []);
 
   const dismissPrompt = () => {
@@ -103,7 +106,11 @@ export function RequestsScreen({ api, i18n, live }: ScreenProps) {
               <li key={r.id} class="card">
                 <a class="request-link" href={hrefOf({ name: 'request', id: r.id })}>
                   <span class="client">{client}</span>
-                  {r.binding_message && <span class="code" style={{ display: 'block' }}>{r.binding_message}</span>}
+                  {r.binding_message && (
+                    <span class="code" style={{ display: 'block' }}>
+                      {r.binding_message}
+                    </span>
+                  )}
                 </a>
                 <p class="meta">
                   {t('requests.expires_in', { time: formatCountdown(i18n.locale, secondsLeft(r.deadline, now)) })}
