@@ -46,6 +46,7 @@ const browser = await chromium.launch({
 const axeSource = require.resolve('axe-core/axe.min.js');
 const findings = [];
 const pageErrors = [];
+const consoleErrors = [];
 const mock = async (path, body = {}) => {
   const res = await fetch(`${origin}/__mock${path}`, {
     method: 'POST',
@@ -66,6 +67,7 @@ async function phone(locale) {
   });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${locale}: ${error.message}`));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${locale}: ${m.text()} ${m.location().url}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -224,4 +226,5 @@ for (const f of findings) console.log(`axe ${f.impact} ${f.id} on ${f.screen}: $
 console.log(`axe-core: ${findings.length} finding(s), ${serious.length} serious or critical`);
 for (const e of pageErrors) console.log(`page error ${e}`);
 console.log(`page errors: ${pageErrors.length}`);
+for (const e of new Set(consoleErrors)) console.log(`console error ${e}`);
 process.exit(serious.length || pageErrors.length ? 1 : 0);
