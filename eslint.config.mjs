@@ -2,7 +2,8 @@
 // architecture: libs/ never import @nestjs/*, and libraries are imported only
 // through their alias root (@onboard/<lib>), never by deep path. The test
 // authenticator (@onboard/soft-authenticator) imports no other library, and no
-// production code imports it (specs, test/, bench/ and device-sim/ may).
+// production code imports it (specs, test/, bench/ and device-sim/ may). The
+// owner app (apps/owner-app) imports no server code at all.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -47,6 +48,24 @@ export default tseslint.config(
     files: ['libs/**/*.ts'],
     ignores: [...testFiles, 'libs/soft-authenticator/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...libPatterns, softAuthenticator] }] },
+  },
+  {
+    // The owner app is a thin client of the documented owner-device API (STYLE §25):
+    // it runs in the browser and imports no server code.
+    files: ['apps/owner-app/**/*.{ts,tsx,mts}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@onboard/*', '**/libs/**', '**/ciba-provider/**', '**/mqtt-bridge/**', '**/all-in-one/**'],
+              message: 'The owner app imports no server code: it is a client of the documented API (STYLE §25).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['libs/soft-authenticator/**/*.ts'],
