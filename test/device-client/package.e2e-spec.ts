@@ -65,7 +65,12 @@ describe('the packed device client, installed outside the repository', () => {
       files: Array<{ path: string }>;
     }>;
     // only the build and the package's own files: no sources, specs or the monorepo's libraries
-    expect(info.files.map((f) => f.path).sort()).toEqual(['dist/index.d.mts', 'dist/index.mjs', 'package.json']);
+    expect(info.files.map((f) => f.path).sort()).toEqual([
+      'README.md',
+      'dist/index.d.mts',
+      'dist/index.mjs',
+      'package.json',
+    ]);
 
     writeFileSync(
       join(project, 'package.json'),
@@ -81,7 +86,16 @@ describe('the packed device client, installed outside the repository', () => {
     const manifest = JSON.parse(
       readFileSync(join(project, 'node_modules/@onboard/device-client/package.json'), 'utf8'),
     ) as { dependencies: Record<string, string> };
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['jose', 'mqtt', 'typebox']);
+    // the runtime dependencies, from the versions the repository tests with, and nothing else
+    const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies).toEqual(
+      Object.fromEntries(['jose', 'mqtt', 'typebox'].map((name) => [name, `^${rootManifest.dependencies[name]}`])),
+    );
+    const bundle = readFileSync(join(project, 'node_modules/@onboard/device-client/dist/index.mjs'), 'utf8');
+    const imported = new Set([...bundle.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1].split('/')[0]));
+    expect([...imported].filter((name) => !name.startsWith('node:')).sort()).toEqual(['jose', 'mqtt', 'typebox']);
 
     // the example compiles against the package's declarations, as a head-unit maker's project would
     copyFileSync(example, join(project, 'pair-head-unit.ts'));
