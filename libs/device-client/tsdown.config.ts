@@ -2,7 +2,9 @@ import { defineConfig } from 'tsdown';
 
 // The npm package @onboard/device-client: one ES module with its declarations in dist/. The
 // protocol contract (@onboard/mqtt-contract) is bundled in, so the package depends on nothing of
-// the monorepo; its runtime dependencies (package.json) stay external.
+// the monorepo; its runtime dependencies (package.json) stay external. Only the contract is
+// bundled: an import of any other library of the monorepo would stay an import in dist/, which
+// test/device-client/package.e2e-spec.ts refuses.
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm'],
@@ -12,5 +14,5 @@ export default defineConfig({
   tsconfig: 'tsconfig.package.json',
   dts: true,
   clean: true,
-  deps: { alwaysBundle: [/^@onboard\//] },
+  deps: { alwaysBundle: ['@onboard/mqtt-contract'] },
 });
