@@ -49,6 +49,7 @@ describe('the packed device client, installed outside the repository', () => {
   });
 
   it('packs, installs from the tarball alone and pairs a head-unit with the documented example', async () => {
+    const sourcesBefore = await sourceChanges();
     // npm pack runs the package's prepack script: the tsdown build into libs/device-client/dist
     const packed = await run(
       'npm',
@@ -64,6 +65,8 @@ describe('the packed device client, installed outside the repository', () => {
       unpackedSize: number;
       files: Array<{ path: string }>;
     }>;
+    // the build writes into libs/device-client/dist alone, nothing beside the sources
+    expect(await sourceChanges()).toBe(sourcesBefore);
     // only the build and the package's own files: no sources, specs or the monorepo's libraries
     expect(info.files.map((f) => f.path).sort()).toEqual([
       'README.md',
@@ -178,6 +181,14 @@ describe('the packed device client, installed outside the repository', () => {
     expect(output).toMatch(/refreshed; new access token valid \d+ s/);
   }, 120_000);
 });
+
+/** What git sees changed or new in the sources of the package and of the contract it bundles. */
+async function sourceChanges(): Promise<string> {
+  const { stdout } = await run('git', ['status', '--porcelain', '--', 'libs/device-client', 'libs/mqtt-contract'], {
+    cwd: root,
+  });
+  return stdout;
+}
 
 /**
  * `npm install` in the empty project, from the local npm cache alone when it holds everything
