@@ -19,6 +19,7 @@ const esmOnly = [
   'load-esm',
   'quick-lru',
   'nanoid',
+  'typebox',
 ];
 const swc = [
   '@swc/jest',

@@ -1,9 +1,10 @@
 /**
  * A head-unit pairs with its owner through Onboard: it asks the owner (found by e-mail, phone or
  * user name) to approve on their phone, waits for the verified tokens, refreshes them once, and
- * disconnects. See docs/device-client.md for the walk-through.
+ * disconnects. See docs/device-client.md for the walk-through. In a project of its own:
  *
- *   node -r ./docs/examples/ts-register.js docs/examples/pair-head-unit.ts owner@example.com
+ *   npm install @onboard/device-client
+ *   npx tsx pair-head-unit.ts owner@example.com
  *
  * Settings (environment):
  *   DEVICE_ID            the head-unit's device id (default hu-example-1)
@@ -11,6 +12,7 @@
  *   MQTT_URL             the bridge's broker (default mqtt://localhost:1884)
  *   ISSUER               the provider's issuer (default http://localhost:4000)
  *   BRIDGE_ADMIN_URL     the bridge's HTTP listener (default http://localhost:4001), also its JWK set
+ *   BRIDGE_AUDIENCE      the bridge's audience for connect credentials (default urn:onboard:mqtt-bridge)
  *   BRIDGE_ADMIN_TOKEN   when set, the example registers its device itself through the bridge admin API
  */
 import { DeviceClientError, FileKeyStore, connect } from '@onboard/device-client';
@@ -19,7 +21,7 @@ async function main(): Promise<number> {
   const env = process.env;
   const loginHint = process.argv[2];
   if (!loginHint) {
-    console.error('usage: node -r ./docs/examples/ts-register.js docs/examples/pair-head-unit.ts <owner login hint>');
+    console.error('usage: npx tsx pair-head-unit.ts <owner login hint>');
     return 2;
   }
   const deviceId = env.DEVICE_ID ?? 'hu-example-1';
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
     url: env.MQTT_URL ?? 'mqtt://localhost:1884',
     deviceId,
     keys,
+    ...(env.BRIDGE_AUDIENCE ? { audience: env.BRIDGE_AUDIENCE } : {}),
     bridgeEncryptionKey,
     providerIssuer: issuer,
     providerJwksUri: discovery.jwks_uri,

@@ -1,27 +1,19 @@
-import { isResultErrorCode, isProtocolErrorCode, type ProtocolErrorCode } from './error-codes';
+import Type, { type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { ProtocolErrorCode } from './error-codes';
+import { MAX_PAYLOAD_BYTES, REQUEST_ID_PATTERN } from './limits';
+import type { BridgeMessage, DeviceMessage, ResultErrorStatus, ResultTokenStatus } from './messages';
 import {
-  COMPACT_JWE_PATTERN,
-  COMPACT_JWS_PATTERN,
-  MAX_AUTH_REQ_ID_LENGTH,
-  MAX_CLIENT_NOTIFICATION_TOKEN_LENGTH,
-  MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH,
-  MAX_ERROR_DESCRIPTION_LENGTH,
-  MAX_PAYLOAD_BYTES,
-  MAX_REQUEST_OBJECT_LENGTH,
-  MAX_TOKEN_LENGTH,
-  REQUEST_ID_PATTERN,
-  REQUEST_OBJECT_PATTERN,
-} from './limits';
-import {
-  RESULT_ERROR_STATUSES,
-  RESULT_TOKEN_STATUSES,
-  VERIFICATION_STATUSES,
-  type BridgeMessage,
-  type DeviceMessage,
-  type ResultErrorStatus,
-  type ResultTokenStatus,
-  type VerificationStatus,
-} from './messages';
+  BRIDGE_PAYLOAD_SCHEMAS,
+  DEVICE_PAYLOAD_SCHEMAS,
+  ErrorResultSchema,
+  TokenResultSchema,
+  type AckPayload,
+  type ProtocolErrorPayload,
+  type StatusPayload,
+} from './payload-schemas';
+import { describeProblem } from './schema-problems';
+import { RESULT_ERROR_STATUSES, RESULT_TOKEN_STATUSES } from './messages';
 import type { BridgeMessageType, DeviceMessageType } from './topics';
 
 /** Outcome of decoding a payload: the typed message, or the protocol error to answer with. */
@@ -34,43 +26,54 @@ export type DecodeResult<T> =
       requestId: string | null;
     };
 
+type Wire = Record<string, unknown>;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const statuses: ReadonlySet<string> = new Set(VERIFICATION_STATUSES);
-const tokenStatuses: ReadonlySet<string> = new Set(RESULT_TOKEN_STATUSES);
-const errorStatuses: ReadonlySet<string> = new Set(RESULT_ERROR_STATUSES);
+const tokenStatuses: ReadonlySet<unknown> = new Set(RESULT_TOKEN_STATUSES);
+const errorStatuses: ReadonlySet<unknown> = new Set(RESULT_ERROR_STATUSES);
+
+/** What a result must have before its status tells which variant it is. */
+const ResultHeadSchema = Type.Object({
+  request_id: TokenResultSchema.properties.request_id,
+  auth_req_id: TokenResultSchema.properties.auth_req_id,
+  status: Type.Union([...TokenResultSchema.properties.status.anyOf, ...ErrorResultSchema.properties.status.anyOf], {
+    title: 'result status',
+  }),
+});
 
 /**
- * Decodes and validates a payload a device published on `requests/{type}`. Unknown members are
- * ignored (forward compatibility within v1); missing, mistyped or oversized members are
- * `invalid_message`; a payload over {@link MAX_PAYLOAD_BYTES} is `payload_too_large`.
+ * Decodes and validates a payload a device published on `requests/{type}` against its schema
+ * (payload-schemas.ts). Unknown members are ignored (forward compatibility within v1); missing,
+ * mistyped or oversized members are `invalid_message`; a payload over {@link MAX_PAYLOAD_BYTES}
+ * is `payload_too_large`.
  * @example
  * const r = decodeDeviceMessage('cancel', Buffer.from('{"request_id":"r1"}'));
  * if (r.ok) r.message; // { type: 'cancel', requestId: 'r1' }
  */
 export function decodeDeviceMessage(type: DeviceMessageType, payload: Uint8Array): DecodeResult<DeviceMessage> {
-  return decodeWith(payload, (f) => {
+  return decodeWith(payload, (wire) => {
+    const problem = check(DEVICE_PAYLOAD_SCHEMAS[type], wire);
+    if (problem) return problem;
+    const requestId = wire.request_id as string;
     switch (type) {
       case 'verification':
         return {
           type,
-          requestId: f.requestId(),
-          request: f.string('request', MAX_REQUEST_OBJECT_LENGTH, REQUEST_OBJECT_PATTERN),
-          clientAssertion: f.string('client_assertion', MAX_TOKEN_LENGTH, COMPACT_JWS_PATTERN),
-          ...optional(
-            'clientNotificationToken',
-            f.optionalString('client_notification_token', MAX_CLIENT_NOTIFICATION_TOKEN_LENGTH),
-          ),
+          requestId,
+          request: wire.request as string,
+          clientAssertion: wire.client_assertion as string,
+          ...optional('clientNotificationToken', wire.client_notification_token as string | undefined),
         };
       case 'cancel':
       case 'result-ack':
-        return { type, requestId: f.requestId() };
+        return { type, requestId };
       case 'refresh':
         return {
           type,
-          requestId: f.requestId(),
-          refreshToken: f.string('refresh_token', MAX_TOKEN_LENGTH),
-          clientAssertion: f.string('client_assertion', MAX_TOKEN_LENGTH, COMPACT_JWS_PATTERN),
-          ...optional('dpop', f.optionalString('dpop', MAX_TOKEN_LENGTH, COMPACT_JWS_PATTERN)),
+          requestId,
+          refreshToken: wire.refresh_token as string,
+          clientAssertion: wire.client_assertion as string,
+          ...optional('dpop', wire.dpop as string | undefined),
         };
     }
   });
@@ -84,79 +87,90 @@ export function decodeDeviceMessage(type: DeviceMessageType, payload: Uint8Array
  * if (r.ok && r.message.type === 'ack') r.message.authReqId;
  */
 export function decodeBridgeMessage(type: BridgeMessageType, payload: Uint8Array): DecodeResult<BridgeMessage> {
-  return decodeWith(payload, (f): BridgeMessage | undefined => {
+  return decodeWith(payload, (wire): BridgeMessage | Problem => {
     switch (type) {
-      case 'ack':
-        return {
-          type,
-          requestId: f.requestId(),
-          authReqId: f.string('auth_req_id', MAX_AUTH_REQ_ID_LENGTH),
-          expiresIn: f.positiveInteger('expires_in'),
-        };
-      case 'status': {
-        const status = f.string('status', 32);
-        if (!f.failed && !statuses.has(status)) f.fail('status is not a known status');
-        return {
-          type,
-          requestId: f.requestId(),
-          status: status as VerificationStatus,
-          ...optional('authReqId', f.optionalString('auth_req_id', MAX_AUTH_REQ_ID_LENGTH)),
-        };
-      }
-      case 'result': {
-        const requestId = f.requestId();
-        const authReqId = optional('authReqId', f.optionalString('auth_req_id', MAX_AUTH_REQ_ID_LENGTH));
-        const status = f.string('status', 32);
-        if (f.failed) return undefined;
-        if (tokenStatuses.has(status)) {
-          const encrypted = f.string(
-            'encrypted_token_response',
-            MAX_ENCRYPTED_TOKEN_RESPONSE_LENGTH,
-            COMPACT_JWE_PATTERN,
-          );
-          if (f.own('error') !== undefined) f.fail(`a result with status ${status} carries no error`);
-          if (f.failed) return undefined;
-          return {
+      case 'ack': {
+        const w = wire as AckPayload;
+        return (
+          check(BRIDGE_PAYLOAD_SCHEMAS.ack, wire) ?? {
             type,
-            requestId,
-            ...authReqId,
-            status: status as ResultTokenStatus,
-            encryptedTokenResponse: encrypted,
-          };
-        }
-        if (!errorStatuses.has(status)) return f.fail('status is not a known result status');
-        if (f.own('encrypted_token_response') !== undefined) {
-          return f.fail(`a result with status ${status} carries no encrypted_token_response`);
-        }
-        const error = f.string('error', 64);
-        if (f.failed) return undefined;
-        if (!isResultErrorCode(error)) return f.fail('error is not a known result error code');
-        const description = f.optionalString('error_description', MAX_ERROR_DESCRIPTION_LENGTH);
-        return {
-          type,
-          requestId,
-          ...authReqId,
-          status: status as ResultErrorStatus,
-          error,
-          ...optional('errorDescription', description),
-        };
+            requestId: w.request_id,
+            authReqId: w.auth_req_id,
+            expiresIn: w.expires_in,
+          }
+        );
       }
+      case 'status': {
+        const w = wire as StatusPayload;
+        return (
+          check(BRIDGE_PAYLOAD_SCHEMAS.status, wire) ?? {
+            type,
+            requestId: w.request_id,
+            status: w.status,
+            ...optional('authReqId', w.auth_req_id),
+          }
+        );
+      }
+      case 'result':
+        return decodeResult(wire);
       case 'error': {
-        const requestId = f.nullableRequestId();
-        const error = f.string('error', 64);
-        if (!f.failed && !isProtocolErrorCode(error)) return f.fail('error is not a known protocol error code');
-        return {
-          type,
-          requestId,
-          error: error as ProtocolErrorCode,
-          errorDescription: f.string('error_description', MAX_ERROR_DESCRIPTION_LENGTH),
-        };
+        const w = wire as ProtocolErrorPayload;
+        return (
+          check(BRIDGE_PAYLOAD_SCHEMAS.error, wire) ?? {
+            type,
+            requestId: w.request_id,
+            error: w.error,
+            errorDescription: w.error_description,
+          }
+        );
       }
     }
   });
 }
 
-function decodeWith<T>(payload: Uint8Array, build: (fields: FieldReader) => T | undefined): DecodeResult<T> {
+/** A result's status says which of the two variants of its schema applies (docs/protocol.md §6.6). */
+function decodeResult(wire: Wire): BridgeMessage | Problem {
+  const status = wire.status;
+  const head = {
+    requestId: wire.request_id as string,
+    ...optional('authReqId', wire.auth_req_id as string | undefined),
+  };
+  const subject = `a result with status ${String(status)}`;
+  if (tokenStatuses.has(status)) {
+    return (
+      check(TokenResultSchema, wire, subject) ?? {
+        type: 'result',
+        ...head,
+        status: status as ResultTokenStatus,
+        encryptedTokenResponse: wire.encrypted_token_response as string,
+      }
+    );
+  }
+  if (errorStatuses.has(status)) {
+    return (
+      check(ErrorResultSchema, wire, subject) ?? {
+        type: 'result',
+        ...head,
+        status: status as ResultErrorStatus,
+        error: wire.error as never,
+        ...optional('errorDescription', wire.error_description as string | undefined),
+      }
+    );
+  }
+  return check(ResultHeadSchema, wire) ?? { problem: 'status is not a known result status' };
+}
+
+/** A payload that failed its schema, with the first problem in words. */
+interface Problem {
+  problem: string;
+}
+
+function check(schema: TSchema, wire: Wire, subject?: string): Problem | undefined {
+  if (Value.Check(schema, wire)) return undefined;
+  return { problem: describeProblem(schema, wire, subject) };
+}
+
+function decodeWith<T>(payload: Uint8Array, build: (wire: Wire) => T | Problem): DecodeResult<T> {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return {
       ok: false,
@@ -174,82 +188,20 @@ function decodeWith<T>(payload: Uint8Array, build: (fields: FieldReader) => T | 
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, error: 'invalid_message', description: 'payload is not a JSON object', requestId: null };
   }
-  const fields = new FieldReader(parsed as Record<string, unknown>);
-  const message = build(fields);
-  if (fields.failed || message === undefined) {
-    return {
-      ok: false,
-      error: 'invalid_message',
-      description: fields.problem ?? 'invalid message',
-      requestId: fields.readableRequestId(),
-    };
+  const wire = parsed as Wire;
+  const message = build(wire);
+  if (typeof message === 'object' && message !== null && 'problem' in message) {
+    return { ok: false, error: 'invalid_message', description: message.problem, requestId: readableRequestId(wire) };
   }
-  return { ok: true, message };
+  return { ok: true, message: message as T };
+}
+
+/** The request id if the payload has a well-formed one, so an error can be correlated. */
+function readableRequestId(wire: Wire): string | null {
+  const value = Object.hasOwn(wire, 'request_id') ? wire.request_id : undefined;
+  return typeof value === 'string' && REQUEST_ID_PATTERN.test(value) ? value : null;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/** Reads wire members one by one and remembers the first problem. */
-class FieldReader {
-  problem: string | undefined;
-
-  constructor(private readonly obj: Record<string, unknown>) {}
-
-  get failed(): boolean {
-    return this.problem !== undefined;
-  }
-
-  fail(problem: string): undefined {
-    this.problem ??= problem;
-    return undefined;
-  }
-
-  requestId(): string {
-    return this.string('request_id', 64, REQUEST_ID_PATTERN);
-  }
-
-  nullableRequestId(): string | null {
-    if (this.own('request_id') === null) return null;
-    return this.requestId();
-  }
-
-  /** The request id if the payload has a well-formed one, so an error can be correlated. */
-  readableRequestId(): string | null {
-    const value = this.own('request_id');
-    return typeof value === 'string' && REQUEST_ID_PATTERN.test(value) ? value : null;
-  }
-
-  string(name: string, maxLength: number, pattern?: RegExp): string {
-    const value = this.own(name);
-    if (value === undefined) return this.fail(`${name} is required`) ?? '';
-    return this.checkString(name, value, maxLength, pattern) ?? '';
-  }
-
-  optionalString(name: string, maxLength: number, pattern?: RegExp): string | undefined {
-    const value = this.own(name);
-    if (value === undefined) return undefined;
-    return this.checkString(name, value, maxLength, pattern);
-  }
-
-  positiveInteger(name: string): number {
-    const value = this.own(name);
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-      return this.fail(`${name} must be a positive integer`) ?? 0;
-    }
-    return value;
-  }
-
-  private checkString(name: string, value: unknown, maxLength: number, pattern?: RegExp): string | undefined {
-    if (typeof value !== 'string') return this.fail(`${name} must be a string`);
-    if (value.length === 0) return this.fail(`${name} must not be empty`);
-    if (value.length > maxLength) return this.fail(`${name} exceeds ${maxLength} characters`);
-    if (pattern && !pattern.test(value)) return this.fail(`${name} is malformed`);
-    return value;
-  }
-
-  own(name: string): unknown {
-    return Object.hasOwn(this.obj, name) ? this.obj[name] : undefined;
-  }
 }

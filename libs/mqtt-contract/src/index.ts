@@ -5,6 +5,7 @@ export * from './error-codes';
 export * from './topics';
 export * from './acl';
 export * from './messages';
+export * from './payload-schemas';
 export * from './decode';
 export * from './encode';
 export * from './connect-credential';

@@ -545,6 +545,17 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       await bridge.until(() => bridge.ledger.get(id)!.resultAcked, 'the result-ack');
     });
 
+    it('rejects a verification whose result has the status of a refresh with protocol_error, and confirms it', async () => {
+      const client = await start();
+      const handle = ask(client);
+      const id = await firstRequestId();
+      await bridge.until(() => handle.authReqId !== undefined, 'the ack');
+      const tokens = await bridge.provider.encryptedTokenResponse(bridge.device, handle.authReqId);
+      await bridge.sendResult(id, { status: 'refreshed', encrypted_token_response: tokens.jwe });
+      await expect(codeOf(handle.result)).resolves.toBe('protocol_error');
+      await bridge.until(() => bridge.ledger.get(id)!.resultAcked, 'the result-ack');
+    });
+
     it('accepts a token response without a refresh token (rt_hash then not required)', async () => {
       const client = await start();
       const handle = ask(client);

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { CompactEncrypt, importJWK, type JWK } from 'jose';
+import { CompactEncrypt, base64url, importJWK, type JWK } from 'jose';
 import {
   CONNECT_CREDENTIAL_TYPE,
   DEFAULT_CONNECT_CREDENTIAL_LIFETIME_SECONDS,
@@ -20,7 +19,8 @@ const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
 
 /** 16 random bytes, base64url: a `jti`, a request id, a client notification token (128 bits). */
 export function randomId(bytes = 16): string {
-  return randomBytes(bytes).toString('base64url');
+  // WebCrypto (Node, Deno, Bun and browsers alike), not node:crypto
+  return base64url.encode(globalThis.crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /**

@@ -1,5 +1,5 @@
-// Runs the TypeScript examples in this folder without a build step:
-//   node -r ./docs/examples/ts-register.js docs/examples/pair-head-unit.ts
+// Runs the TypeScript scripts of this repository without a build step:
+//   node -r ./scripts/ts-register.js scripts/generate-asyncapi.ts
 // Each .ts file is transpiled with @swc/core (already a dev dependency) to CommonJS, and the
 // @onboard/<lib> aliases of tsconfig.json are rewritten to the libraries' sources. ESM-only
 // dependencies (jose) load through Node's require(esm), like in the built apps.
