@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyEncryptionKeyId } from '@onboard/ciba-core';
@@ -144,9 +144,25 @@ describe('admin CLI', () => {
     env.DATABASE_URL = `sqlite:${dir}`;
     const result = await cli('owners', 'list');
     expect(result.code).toBe(EXIT.failed);
+    // The database named first (as for every command), then the one-line error; LOG_LEVEL=error
+    // keeps the warning about /tmp, the directory of this "file", out.
     expect(result.stderr).toBe(
-      `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
+      `database: sqlite:${dir}\n` +
+        `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
     );
+  });
+
+  it('shows warnings on stderr, but no info lines, unless LOG_LEVEL asks for errors only', async () => {
+    chmodSync(dir, 0o755); // the database directory is open to other users
+    env.LOG_LEVEL = 'info';
+    const warned = await cli('owners', 'list');
+    expect(warned.code).toBe(EXIT.ok);
+    expect(warned.stderr).toContain('"msg":"the database directory is open to other users"');
+    expect(warned.stderr).not.toContain('"level":"info"');
+    env.LOG_LEVEL = 'error';
+    const quiet = await cli('owners', 'list');
+    expect(quiet.code).toBe(EXIT.ok);
+    expect(quiet.stderr).toBe(`database: ${env.DATABASE_URL}\n`);
   });
 
   it('adds an owner, lists it, sets a user code and adds a device whose credential is printed once', async () => {

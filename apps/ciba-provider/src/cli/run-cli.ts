@@ -325,7 +325,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   // Name the database before opening it, so a wrong DATABASE_URL (or working directory) shows.
   io.stderr(`database: ${describeDatabase(config.databaseUrl)}\n`);
-  const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
+  // Warnings (a database directory others can enter, keys wrapped on upgrade) reach the
+  // operator; info lines would drown the output. LOG_LEVEL=error or silent quiets them too.
+  const level = config.logLevel === 'error' || config.logLevel === 'silent' ? config.logLevel : 'warn';
+  const logger = createJsonLogger({ level, write: (line) => io.stderr(line) });
   let runtime;
   try {
     runtime = await createProviderRuntime(config, { logger, workers: false, createDatabase: flags.create === true });
