@@ -67,7 +67,8 @@ export interface DeviceClientOptions {
   /**
    * The provider's key for encrypted request objects (RFC 9101 §6.1): the signed request object
    * is encrypted to it, so not even the bridge reads the owner's hint or the binding message.
-   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (fetched once);
+   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (read again
+   * hourly, so a key rotation reaches the device within the provider's one-day grace);
    * `false` sends the request object signed only (still sealed to the bridge).
    */
   providerEncryptionKey?: JWK | false;
@@ -222,8 +223,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   /** Control messages (cancel, result-ack) to publish until PUBACK, keyed by `{type}:{requestId}`. */
   private readonly outbox = new Map<string, DeviceMessage>();
   private readonly jwks: JWTVerifyGetKey;
-  /** The provider's request-object encryption key, once found (undefined: it publishes none). */
-  private providerKey?: Promise<JWK | undefined>;
+  /** The provider's request-object encryption key as last fetched (undefined: it publishes none), and when. */
+  private providerKey?: { key: Promise<JWK | undefined>; fetchedAt: number };
   private readonly logger: DeviceClientLogger;
   private readonly now: () => number;
   private closed = false;
@@ -479,17 +480,25 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     if (given === false) return Promise.resolve(undefined);
     if (given) return Promise.resolve(given);
     if (providerJwks) return Promise.resolve(requestObjectEncryptionKeyOf(providerJwks));
-    this.providerKey ??= fetchJson(providerJwksUri as string)
-      .then(requestObjectEncryptionKeyOf)
-      .catch((err: unknown) => {
-        this.providerKey = undefined; // tried again for the next request
-        throw new DeviceClientError(
-          'provider_error',
-          `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
-          { cause: err },
-        );
-      });
-    return this.providerKey;
+    const now = this.now();
+    // The provider rotates this key (`keys rotate`) and decrypts with the old one for a day:
+    // read the JWKS again at least hourly so a long-running head-unit follows the rotation.
+    if (this.providerKey && now - this.providerKey.fetchedAt < PROVIDER_KEY_MAX_AGE_MS) return this.providerKey.key;
+    const fetched = {
+      fetchedAt: now,
+      key: fetchJson(providerJwksUri as string)
+        .then(requestObjectEncryptionKeyOf)
+        .catch((err: unknown) => {
+          if (this.providerKey === fetched) this.providerKey = undefined; // tried again for the next request
+          throw new DeviceClientError(
+            'provider_error',
+            `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
+            { cause: err },
+          );
+        }),
+    };
+    this.providerKey = fetched;
+    return fetched.key;
   }
 
   /** docs/protocol.md §5a: sealed to the bridge's key, a fresh ephemeral key each publication. */
@@ -712,6 +721,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     }
   }
 }
+
+/** How long a request-object encryption key read from the provider's JWKS URI is used before it is read again. */
+const PROVIDER_KEY_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** GET a JSON document (the provider's JWKS) within 10 s. */
 async function fetchJson(url: string): Promise<{ keys?: unknown }> {
