@@ -61,11 +61,13 @@ describe('discovery (OIDC Discovery §3, CIBA §4)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
-  it('publishes persisted RS256, ES256 and PS256 public keys (an RSA key for each RSA alg) without private members', async () => {
+  it('publishes persisted RS256, ES256 and PS256 public keys (an RSA key for each RSA alg) and the request-object encryption key, without private members', async () => {
     const res = await get(p.at(PATHS.jwks));
     expect(res.status).toBe(200);
     const keys: Record<string, unknown>[] = res.json.keys;
+    // RFC 9101 §6.1: the key clients encrypt request objects to, `use` `enc`, beside the signing keys.
     expect(keys.map((k) => `${k.alg} ${k.kty} ${k.use}`).sort()).toEqual([
+      'ECDH-ES+A256KW EC enc',
       'ES256 EC sig',
       'PS256 RSA sig',
       'RS256 RSA sig',

@@ -2,14 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { calculateJwkThumbprint, compactDecrypt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import {
+  calculateJwkThumbprint,
+  CompactEncrypt,
+  compactDecrypt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+} from 'jose';
 import { ConfigError } from '@onboard/config';
 import { openStores } from '@onboard/store-typeorm';
 import { PATHS } from '@onboard/ciba-core';
 import { get } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider } from '../support/provider';
 
-interface SigningKeyRow {
+/** A row of `signing_keys` or `encryption_keys`: both keep the private key the same way. */
+interface KeyRow {
   kid: string;
   alg: string;
   private_jwk: string | null;
@@ -18,28 +28,26 @@ interface SigningKeyRow {
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
-/** The signing_keys rows as they are on disk (a raw connection, no entities). */
-async function readRows(file: string): Promise<SigningKeyRow[]> {
+/** The key rows of `table` as they are on disk (a raw connection, no entities). */
+async function readRows(file: string, table: 'signing_keys' | 'encryption_keys' = 'signing_keys'): Promise<KeyRow[]> {
   const db = new DataSource({ type: 'better-sqlite3', database: file, entities: [] });
   await db.initialize();
   try {
-    return (await db.query(
-      'SELECT kid, alg, private_jwk, wrapped_private_key FROM signing_keys ORDER BY kid',
-    )) as SigningKeyRow[];
+    return (await db.query(`SELECT kid, alg, private_jwk, wrapped_private_key FROM ${table} ORDER BY kid`)) as KeyRow[];
   } finally {
     await db.destroy();
   }
 }
 
 /** The private JWK of a row, unwrapped with the KEK of `kekFile`. */
-async function unwrap(row: SigningKeyRow, kekFile: string): Promise<Record<string, string>> {
+async function unwrap(row: KeyRow, kekFile: string): Promise<Record<string, string>> {
   const kek = Buffer.from(readFileSync(kekFile, 'utf8').trim(), 'base64');
   const { plaintext } = await compactDecrypt(row.wrapped_private_key as string, kek);
   return JSON.parse(Buffer.from(plaintext).toString('utf8'));
 }
 
 // Issue §5: keys and data at rest.
-describe('private signing keys at rest (SQLite file)', () => {
+describe('private signing and request-object encryption keys at rest (SQLite file)', () => {
   let dir: string;
   beforeEach(() => {
     dir = makeTempDir();
@@ -59,9 +67,14 @@ describe('private signing keys at rest (SQLite file)', () => {
 
       const rows = await readRows(file);
       expect(rows.map((r) => r.alg).sort()).toEqual(['ES256', 'PS256', 'RS256']);
-      const published = (await get(p.at(PATHS.jwks))).json.keys as { kid: string }[];
-      expect(rows.map((r) => r.kid).sort()).toEqual(published.map((k) => k.kid).sort());
-      for (const row of rows) {
+      const published = (await get(p.at(PATHS.jwks))).json.keys as { kid: string; use: string }[];
+      const kidsOf = (use: string) => published.filter((k) => k.use === use).map((k) => k.kid);
+      expect(rows.map((r) => r.kid).sort()).toEqual(kidsOf('sig').sort());
+      // The key clients encrypt request objects to (RFC 9101 §6.1) is kept the same way.
+      const encryptionRows = await readRows(file, 'encryption_keys');
+      expect(encryptionRows.map((r) => r.alg)).toEqual(['ECDH-ES+A256KW']);
+      expect(encryptionRows.map((r) => r.kid)).toEqual(kidsOf('enc'));
+      for (const row of [...rows, ...encryptionRows]) {
         expect(row.private_jwk).toBeNull();
         expect(decodeProtectedHeader(row.wrapped_private_key as string)).toMatchObject({ alg: 'dir', enc: 'A256GCM' });
         // The private key is in the ciphertext, and nowhere on disk in clear.
@@ -76,11 +89,12 @@ describe('private signing keys at rest (SQLite file)', () => {
     }
   });
 
-  it('wraps the clear keys of an existing database on first start, losing none, and keeps signing with them', async () => {
+  it('wraps the clear keys of an existing database on first start, losing none, and keeps signing and decrypting with them', async () => {
     const file = join(dir, 'onboard.sqlite');
     // A database as an earlier version left it: the private JWKs in clear.
     const stores = await openStores({ databaseUrl: `sqlite:${file}` });
     const old: Record<string, string> = {};
+    let encryptionJwk: JWK | undefined;
     try {
       for (const alg of ['ES256', 'PS256'] as const) {
         const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -96,16 +110,33 @@ describe('private signing keys at rest (SQLite file)', () => {
           createdAt: Date.now() - 1000,
         });
       }
+      const { privateKey, publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+      encryptionJwk = { ...(await exportJWK(publicKey)) };
+      old.enc = await calculateJwkThumbprint(encryptionJwk, 'sha256');
+      await stores.encryptionKeys.save({
+        kid: old.enc,
+        alg: 'ECDH-ES+A256KW',
+        privateJwk: { ...(await exportJWK(privateKey)) },
+        publicJwk: encryptionJwk,
+        status: 'active',
+        createdAt: Date.now() - 1000,
+      });
     } finally {
       await stores.close();
     }
-    expect((await readRows(file)).every((r) => r.private_jwk !== null && r.wrapped_private_key === null)).toBe(true);
+    for (const table of ['signing_keys', 'encryption_keys'] as const) {
+      expect((await readRows(file, table)).every((r) => r.private_jwk !== null && r.wrapped_private_key === null)).toBe(
+        true,
+      );
+    }
 
     const p = await startProvider({ databaseFile: file });
     try {
       const rows = await readRows(file);
       expect(rows.map((r) => r.kid)).toEqual(expect.arrayContaining([old.ES256, old.PS256]));
-      for (const row of rows) {
+      const encryptionRows = await readRows(file, 'encryption_keys');
+      expect(encryptionRows.map((r) => r.kid)).toEqual([old.enc]);
+      for (const row of [...rows, ...encryptionRows]) {
         expect(row.private_jwk).toBeNull();
         expect(row.wrapped_private_key).toMatch(/^eyJ[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
         expect((await unwrap(row, join(dir, 'onboard.kek'))).d).toEqual(expect.any(String));
@@ -113,7 +144,14 @@ describe('private signing keys at rest (SQLite file)', () => {
       const published = ((await get(p.at(PATHS.jwks))).json.keys as { kid: string; alg: string }[]).map(
         (k) => `${k.alg} ${k.kid}`,
       );
-      expect(published).toEqual(expect.arrayContaining([`ES256 ${old.ES256}`, `PS256 ${old.PS256}`]));
+      expect(published).toEqual(
+        expect.arrayContaining([`ES256 ${old.ES256}`, `PS256 ${old.PS256}`, `ECDH-ES+A256KW ${old.enc}`]),
+      );
+      // A request object encrypted to the old encryption key still decrypts.
+      const nested = await new CompactEncrypt(new TextEncoder().encode('header.payload.signature'))
+        .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', cty: 'JWT', kid: old.enc })
+        .encrypt(await importJWK(encryptionJwk as JWK, 'ECDH-ES+A256KW'));
+      expect(await p.booted.ctx.requestObjectKeys?.decrypt(nested)).toBe('header.payload.signature');
       // The old keys still sign: ES256 (access tokens) under its old kid.
       const token = await p.booted.ctx.keys.sign({ iss: p.issuer }, { alg: 'ES256' });
       expect(decodeProtectedHeader(token).kid).toBe(old.ES256);
@@ -126,17 +164,19 @@ describe('private signing keys at rest (SQLite file)', () => {
     const file = join(dir, 'onboard.sqlite');
     const first = await startProvider({ databaseFile: file });
     const kids = (await readRows(file)).map((r) => r.kid);
+    const encryptionKids = (await readRows(file, 'encryption_keys')).map((r) => r.kid);
     await first.close();
     const second = await startProvider({ databaseFile: file });
     await second.close();
     expect((await readRows(file)).map((r) => r.kid)).toEqual(kids);
+    expect((await readRows(file, 'encryption_keys')).map((r) => r.kid)).toEqual(encryptionKids);
 
     rmSync(join(dir, 'onboard.kek'));
     const error = await startProvider({ databaseFile: file }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe('KEY_ENCRYPTION_KEY_FILE');
     expect((error as Error).message).toMatch(
-      /onboard\.kek does not exist, but the database's signing keys are wrapped/,
+      /onboard\.kek does not exist, but the database's private keys are wrapped/,
     );
     expect(existsSync(join(dir, 'onboard.kek'))).toBe(false);
     expect((await readRows(file)).map((r) => r.kid)).toEqual(kids);

@@ -141,12 +141,18 @@ describe('user_code guessing (CIBA §7.1.2, §13 invalid_user_code)', () => {
     await guessFiveWrong(owner);
     expectOAuthError(await ask(owner, CODE), 400, 'invalid_user_code');
     const out: string[] = [];
+    const err: string[] = [];
     const code = await runCli(['owners', 'unlock-user-code', owner.sub], {
       stdout: (t) => out.push(t),
-      stderr: (t) => out.push(t),
+      stderr: (t) => err.push(t),
       env: { DATABASE_URL: `sqlite:${p.databaseFile}`, LOG_LEVEL: 'silent' },
     });
-    expect({ code, out: out.join('') }).toEqual({ code: 0, out: `user code of ${owner.sub} unlocked\n` });
+    // The result on stdout; stderr names the database the CLI opened (the provider's own).
+    expect({ code, out: out.join(''), err: err.join('') }).toEqual({
+      code: 0,
+      out: `user code of ${owner.sub} unlocked\n`,
+      err: `database: sqlite:${p.databaseFile}\n`,
+    });
     expectOk(await ask(owner, CODE));
   });
 

@@ -62,6 +62,7 @@ export * from './admin/admin.handler';
 export * from './keys/key-ring';
 export * from './keys/request-object-keys';
 export * from './keys/local-key-wrapper';
+export * from './keys/wrapped-keys';
 export * from './keys/signing-algs';
 export * from './dpop/verify-dpop-proof';
 export * from './tokens/token-hashes';

@@ -102,7 +102,9 @@ function prepareSqliteFile(file: string, create: boolean, logger: Logger): void 
   const directory = path.dirname(absolute);
   if (!existsSync(absolute)) {
     if (!create) throw new DatabaseNotFound(`sqlite:${absolute}`, 'no such database file');
-    if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    // Without an existence check: a file where the directory should be fails here (EEXIST),
+    // naming the directory that cannot be made, rather than later as a file SQLite cannot open.
+    mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     closeSync(openSync(absolute, 'a', PRIVATE_FILE_MODE));
   }
   const directoryMode = statSync(directory).mode & 0o777;

@@ -213,6 +213,16 @@ const FULL_SIGNING_KEY: Required<SigningKeyRecord> = {
   status: 'retired',
   expiresAt: T0 + 99,
 };
+const FULL_ENCRYPTION_KEY: Required<EncryptionKeyRecord> = {
+  kid: 'enc-full',
+  alg: 'ECDH-ES+A256KW',
+  wrappedPrivateKey: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ciphertext.tag',
+  privateJwk: { kty: 'EC', crv: 'P-256', d: 'private', x: 'x', y: 'y' },
+  publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+  status: 'retired',
+  createdAt: T0,
+  expiresAt: T0 + 99,
+};
 const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), lastError: 'HTTP 503' };
 const FULL_AUDIT_EVENT: Required<AuditEvent> = {
   id: 'e-full',
@@ -259,6 +269,7 @@ export function runStoreContract(
         await stores.authRequests.create(FULL_AUTH_REQUEST);
         await stores.refreshTokens.save(FULL_REFRESH_TOKEN);
         await stores.signingKeys.save(FULL_SIGNING_KEY);
+        await stores.encryptionKeys.save(FULL_ENCRYPTION_KEY);
         await stores.outbox.enqueue(FULL_OUTBOX_MESSAGE);
         await stores.audit.append(FULL_AUDIT_EVENT);
         expect(await stores.clients.find(FULL_CLIENT.clientId)).toEqual(FULL_CLIENT);
@@ -267,6 +278,7 @@ export function runStoreContract(
         expect(await stores.authRequests.find(FULL_AUTH_REQUEST.id)).toEqual(FULL_AUTH_REQUEST);
         expect(await stores.refreshTokens.find(FULL_REFRESH_TOKEN.tokenHash)).toEqual(FULL_REFRESH_TOKEN);
         expect(await stores.signingKeys.list()).toEqual([FULL_SIGNING_KEY]);
+        expect(await stores.encryptionKeys.list()).toEqual([FULL_ENCRYPTION_KEY]);
         expect(await stores.outbox.find(FULL_OUTBOX_MESSAGE.id)).toEqual(FULL_OUTBOX_MESSAGE);
         expect(await stores.audit.list({})).toEqual([FULL_AUDIT_EVENT]);
       });
@@ -862,7 +874,7 @@ export function runStoreContract(
       const encryptionKey = (overrides: Partial<EncryptionKeyRecord> = {}): EncryptionKeyRecord => ({
         kid: 'e1',
         alg: 'ECDH-ES+A256KW',
-        privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+        wrappedPrivateKey: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ciphertext.tag',
         publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
         status: 'active',
         createdAt: T0,
@@ -879,6 +891,22 @@ export function runStoreContract(
         expect(await stores.signingKeys.list()).toEqual([]);
         await stores.encryptionKeys.delete('e2');
         expect(await stores.encryptionKeys.list()).toEqual([retired]);
+      });
+
+      it('replaces a key kept in clear by its wrapped form, leaving no clear private key', async () => {
+        const clear: EncryptionKeyRecord = {
+          ...encryptionKey(),
+          privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'private' },
+        };
+        delete clear.wrappedPrivateKey;
+        await stores.encryptionKeys.save(clear);
+        expect(await stores.encryptionKeys.list()).toEqual([clear]);
+        const wrapped: EncryptionKeyRecord = { ...clear, wrappedPrivateKey: 'eyJ.wrapped' };
+        delete wrapped.privateJwk;
+        await stores.encryptionKeys.save(wrapped);
+        const [stored] = await stores.encryptionKeys.list();
+        expect(stored).toEqual(wrapped);
+        expect(stored).not.toHaveProperty('privateJwk');
       });
     });
 

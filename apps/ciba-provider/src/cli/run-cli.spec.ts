@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyEncryptionKeyId } from '@onboard/ciba-core';
@@ -55,18 +55,18 @@ describe('admin CLI', () => {
     expect(existing.code).toBe(EXIT.ok);
   });
 
-  it('keeps one RS256, ES256 and PS256 key, each wrapped under the KEK of the 0600 key file', async () => {
+  it('keeps one RS256, ES256 and PS256 key and a request-object encryption key, each wrapped under the KEK of the 0600 key file', async () => {
     const kekFile = join(dir, 'onboard.kek');
     expect(statSync(kekFile).mode & 0o777).toBe(0o600);
     const [kekId] = await fileKekIds(kekFile);
     const listed = await cli('keys', 'list');
     expect(
       listed.stdout
-        .match(/\b(RS256|ES256|PS256)\s+active/g)
-        ?.map((m) => m.split(/\s+/)[0])
+        .match(/\b(sig|enc)\s+(RS256|ES256|PS256|ECDH-ES\+A256KW)\s+active/g)
+        ?.map((m) => m.split(/\s+/).slice(0, 2).join(' '))
         .sort(),
-    ).toEqual(['ES256', 'PS256', 'RS256']);
-    expect(wrappedUnder(listed.stdout)).toEqual([kekId, kekId, kekId]);
+    ).toEqual(['enc ECDH-ES+A256KW', 'sig ES256', 'sig PS256', 'sig RS256']);
+    expect(wrappedUnder(listed.stdout)).toEqual([kekId, kekId, kekId, kekId]);
   });
 
   it('rotates the key-encryption key: re-wraps every key, keeps only the new KEK in the file', async () => {
@@ -81,10 +81,11 @@ describe('admin CLI', () => {
     expect(statSync(kekFile).mode & 0o777).toBe(0o600);
     expect(rotated.stdout).toContain(`key-encryption key: ${newIds[0]}\n`);
     expect(rotated.stdout).toContain('re-wrapped signing keys: 6\n');
+    expect(rotated.stdout).toContain('re-wrapped encryption keys: 2\n');
     expect(rotated.stdout).toContain(`previous key(s) ${oldId} removed`);
     const listed = await cli('keys', 'list');
     expect(listed.code).toBe(EXIT.ok);
-    expect(wrappedUnder(listed.stdout)).toEqual(Array(6).fill(newIds[0]));
+    expect(wrappedUnder(listed.stdout)).toEqual(Array(8).fill(newIds[0]));
   });
 
   it('re-wraps under the first KEY_ENCRYPTION_KEY and says which old key can go', async () => {
@@ -98,7 +99,7 @@ describe('admin CLI', () => {
     env.KEY_ENCRYPTION_KEY = newKek.toString('base64');
     const listed = await cli('keys', 'list');
     expect(listed.code).toBe(EXIT.ok);
-    expect(wrappedUnder(listed.stdout)).toEqual(Array(3).fill(await keyEncryptionKeyId(newKek)));
+    expect(wrappedUnder(listed.stdout)).toEqual(Array(4).fill(await keyEncryptionKeyId(newKek)));
   });
 
   it('stops, naming the variable and the KEK, when the key file is gone but the keys are wrapped', async () => {
@@ -144,9 +145,25 @@ describe('admin CLI', () => {
     env.DATABASE_URL = `sqlite:${dir}`;
     const result = await cli('owners', 'list');
     expect(result.code).toBe(EXIT.failed);
+    // The database named first (as for every command), then the one-line error; LOG_LEVEL=error
+    // keeps the warning about /tmp, the directory of this "file", out.
     expect(result.stderr).toBe(
-      `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
+      `database: sqlite:${dir}\n` +
+        `error: DATABASE_URL: cannot open the SQLite file ${dir}: unable to open database file (SQLITE_CANTOPEN)\n`,
     );
+  });
+
+  it('shows warnings on stderr, but no info lines, unless LOG_LEVEL asks for errors only', async () => {
+    chmodSync(dir, 0o755); // the database directory is open to other users
+    env.LOG_LEVEL = 'info';
+    const warned = await cli('owners', 'list');
+    expect(warned.code).toBe(EXIT.ok);
+    expect(warned.stderr).toContain('"msg":"the database directory is open to other users"');
+    expect(warned.stderr).not.toContain('"level":"info"');
+    env.LOG_LEVEL = 'error';
+    const quiet = await cli('owners', 'list');
+    expect(quiet.code).toBe(EXIT.ok);
+    expect(quiet.stderr).toBe(`database: ${env.DATABASE_URL}\n`);
   });
 
   it('adds an owner, lists it, sets a user code and adds a device whose credential is printed once', async () => {
@@ -191,15 +208,18 @@ describe('admin CLI', () => {
     expect(result.stderr).toContain('not_found');
   });
 
-  it('rotates the signing keys and keeps the old ones listed as retired', async () => {
+  it('rotates the signing keys and the encryption key and keeps the old ones listed as retired', async () => {
     const before = await cli('keys', 'list');
-    expect(before.stdout.match(/\bactive\b/g)).toHaveLength(3);
+    expect(before.stdout.match(/\bactive\b/g)).toHaveLength(4);
     const rotated = await cli('keys', 'rotate');
     expect(rotated.code).toBe(EXIT.ok);
     expect(rotated.stdout).toMatch(/^new active keys: \S+, \S+, \S+\n/);
+    const encKid = /^new request-object encryption key: (\S+)$/m.exec(rotated.stdout)?.[1];
+    expect(rotated.stdout).toContain('the previous one is no longer published and decrypts for 24 more hours');
     const after = await cli('keys', 'list');
-    expect(after.stdout.match(/\bactive\b/g)).toHaveLength(3);
-    expect(after.stdout.match(/\bretired\b/g)).toHaveLength(3);
+    expect(after.stdout.match(/\bactive\b/g)).toHaveLength(4);
+    expect(after.stdout.match(/\bretired\b/g)).toHaveLength(4);
+    expect(after.stdout).toMatch(new RegExp(`^${encKid}\\s+enc\\s+ECDH-ES\\+A256KW\\s+active\\b`, 'm'));
     expect(after.stdout).not.toMatch(/"d"/);
   });
 

@@ -12,7 +12,10 @@ import {
   registerClient,
   setOwnerUserCode,
   unlockOwnerUserCode,
+  RETIRED_ENCRYPTION_KEY_TTL_MS,
+  type EncryptionKeyRecord,
   type ProviderContext,
+  type SigningKeyRecord,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig, type ProviderConfig } from '@onboard/config';
 import { DatabaseOpenError } from '@onboard/store-typeorm';
@@ -44,8 +47,9 @@ export const USAGE = `usage: npm run admin -- <command>
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
   owners disable <sub>                                            disable an owner: their tokens end, pending requests are denied
   owners enable <sub>                                             enable an owner again (old tokens stay dead)
-  keys rotate                                                     new active RS256, ES256 and PS256 keys
-  keys list                                                       list signing keys (public parts only)
+  keys rotate                                                     new active RS256, ES256 and PS256 signing keys
+                                                                  and a new request-object encryption key
+  keys list                                                       list signing (sig) and encryption (enc) keys
   keys rotate-kek                                                 new key-encryption key; re-wraps every
                                                                   stored private key under it
 
@@ -233,23 +237,34 @@ const COMMANDS: Record<string, Command> = {
       const kids = await ctx.keys.rotate();
       out(`new active keys: ${kids.join(', ')}`);
       out('previous keys stay published until the tokens they signed have expired');
+      if (ctx.requestObjectKeys) {
+        const kid = await ctx.requestObjectKeys.rotate();
+        out(`new request-object encryption key: ${kid}`);
+        out(
+          `the previous one is no longer published and decrypts for ${RETIRED_ENCRYPTION_KEY_TTL_MS / 3_600_000} more hours`,
+        );
+      }
     },
   },
   'keys list': {
     positionals: 0,
     async run(ctx, _args, _flags, out, { keyEncryption }) {
-      const keys = await ctx.stores.signingKeys.list();
+      const wrappedUnder = (k: { wrappedPrivateKey?: string }) =>
+        k.wrappedPrivateKey !== undefined ? (keyEncryption.wrapper.keyIdOf(k.wrappedPrivateKey) ?? '?') : 'clear';
+      const row = (use: string, k: SigningKeyRecord | EncryptionKeyRecord) => [
+        k.kid,
+        use,
+        k.alg,
+        k.status,
+        new Date(k.createdAt).toISOString(),
+        k.expiresAt ? new Date(k.expiresAt).toISOString() : '',
+        wrappedUnder(k),
+      ];
       out(
         table([
-          ['KID', 'ALG', 'STATUS', 'CREATED', 'RETIRED_UNTIL', 'WRAPPED_UNDER'],
-          ...keys.map((k) => [
-            k.kid,
-            k.alg,
-            k.status,
-            new Date(k.createdAt).toISOString(),
-            k.expiresAt ? new Date(k.expiresAt).toISOString() : '',
-            k.wrappedPrivateKey !== undefined ? (keyEncryption.wrapper.keyIdOf(k.wrappedPrivateKey) ?? '?') : 'clear',
-          ]),
+          ['KID', 'USE', 'ALG', 'STATUS', 'CREATED', 'RETIRED_UNTIL', 'WRAPPED_UNDER'],
+          ...(await ctx.stores.signingKeys.list()).map((k) => row('sig', k)),
+          ...(await ctx.stores.encryptionKeys.list()).map((k) => row('enc', k)),
         ]),
       );
     },
@@ -257,9 +272,10 @@ const COMMANDS: Record<string, Command> = {
   'keys rotate-kek': {
     positionals: 0,
     async run(ctx, _args, _flags, out, { config, keyEncryption }) {
-      const rotation = await rotateKeyEncryptionKey(keyEncryption, config.keyEncryption, ctx.stores.signingKeys);
+      const rotation = await rotateKeyEncryptionKey(keyEncryption, config.keyEncryption, ctx.stores);
       out(`key-encryption key: ${rotation.current}`);
       out(`re-wrapped signing keys: ${rotation.rewrapped.length}`);
+      out(`re-wrapped encryption keys: ${rotation.rewrappedEncryptionKeys.length}`);
       if (rotation.source.kind === 'file') {
         out(`${rotation.source.file} now holds only the new key: back it up now, apart from the database`);
         if (rotation.previous.length > 0) {
@@ -325,7 +341,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   // Name the database before opening it, so a wrong DATABASE_URL (or working directory) shows.
   io.stderr(`database: ${describeDatabase(config.databaseUrl)}\n`);
-  const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
+  // Warnings (a database directory others can enter, keys wrapped on upgrade) reach the
+  // operator; info lines would drown the output. LOG_LEVEL=error or silent quiets them too.
+  const level = config.logLevel === 'error' || config.logLevel === 'silent' ? config.logLevel : 'warn';
+  const logger = createJsonLogger({ level, write: (line) => io.stderr(line) });
   let runtime;
   try {
     runtime = await createProviderRuntime(config, { logger, workers: false, createDatabase: flags.create === true });

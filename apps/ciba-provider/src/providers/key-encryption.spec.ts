@@ -27,8 +27,8 @@ describe('the key-encryption key of the provider', () => {
     const file = path.join(dir, 'secrets', 'onboard.kek');
     const config = { file };
     const [a, b] = await Promise.all([
-      openKeyEncryption(config, 'sqlite::memory:', createMemoryStores().signingKeys, logger),
-      openKeyEncryption(config, 'sqlite::memory:', createMemoryStores().signingKeys, logger),
+      openKeyEncryption(config, 'sqlite::memory:', createMemoryStores(), logger),
+      openKeyEncryption(config, 'sqlite::memory:', createMemoryStores(), logger),
     ]);
     expect(a.wrapper.currentKeyId).toBe(b.wrapper.currentKeyId);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
@@ -40,7 +40,7 @@ describe('the key-encryption key of the provider', () => {
     const file = path.join(dir, 'onboard.kek');
     writeFileSync(file, `${Buffer.alloc(32, 1).toString('base64')}\n`);
     chmodSync(file, 0o644);
-    await openKeyEncryption({ file }, 'sqlite::memory:', createMemoryStores().signingKeys, logger);
+    await openKeyEncryption({ file }, 'sqlite::memory:', createMemoryStores(), logger);
     expect(warnings).toEqual([
       expect.objectContaining({ msg: 'the key-encryption key file is readable by other users', mode: '644' }),
     ]);
@@ -49,7 +49,7 @@ describe('the key-encryption key of the provider', () => {
   it('stops on a key file that holds no 256-bit key, naming the variable and the file', async () => {
     const file = path.join(dir, 'onboard.kek');
     writeFileSync(file, 'not-a-key\n', { mode: 0o600 });
-    const error = await openKeyEncryption({ file }, 'sqlite::memory:', createMemoryStores().signingKeys, logger).catch(
+    const error = await openKeyEncryption({ file }, 'sqlite::memory:', createMemoryStores(), logger).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ConfigError);

@@ -18,10 +18,12 @@ import {
   createLocalKeyWrapper,
   ephemeralKeyWrapper,
   keyEncryptionKeyId,
+  rewrapEncryptionKeys,
   rewrapSigningKeys,
+  wrappingKeyIds,
   type KeyWrapper,
   type Logger,
-  type SigningKeyStore,
+  type Stores,
 } from '@onboard/ciba-core';
 import { ConfigError, parseKeyEncryptionKeys, type KeyEncryptionConfig } from '@onboard/config';
 import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, parseDatabaseUrl } from '@onboard/store-typeorm';
@@ -48,8 +50,13 @@ export interface KekRotation {
   previous: string[];
   /** Signing keys re-wrapped (or wrapped, if they were still in clear). */
   rewrapped: string[];
+  /** Request-object encryption keys re-wrapped (or wrapped, if they were still in clear). */
+  rewrappedEncryptionKeys: string[];
   source: KeySource;
 }
+
+/** The stores holding wrapped private keys: the signing keys and the request-object encryption keys. */
+export type WrappedKeyStores = Pick<Stores, 'signingKeys' | 'encryptionKeys'>;
 
 /**
  * The KEK file of a deployment: KEY_ENCRYPTION_KEY_FILE, else `onboard.kek` beside the SQLite
@@ -120,13 +127,26 @@ function createKekFile(file: string): void {
   }
 }
 
-/** KEK ids the stored keys are wrapped under. */
-async function wrappingKeyIds(store: SigningKeyStore, wrapper: KeyWrapper): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const record of await store.list()) {
-    if (record.wrappedPrivateKey !== undefined) ids.add(wrapper.keyIdOf(record.wrappedPrivateKey) ?? '(unreadable)');
-  }
-  return [...ids];
+/** KEK ids the stored keys (signing and encryption keys) are wrapped under. */
+async function storedKeyKekIds(stores: WrappedKeyStores, wrapper: KeyWrapper): Promise<string[]> {
+  const ids = [
+    ...(await wrappingKeyIds(stores.signingKeys, wrapper)),
+    ...(await wrappingKeyIds(stores.encryptionKeys, wrapper)),
+  ];
+  return [...new Set(ids)];
+}
+
+/** Re-wrap every stored private key, signing and encryption keys alike, under the wrapper's current KEK. */
+async function rewrapAll(
+  stores: WrappedKeyStores,
+  wrapper: KeyWrapper,
+): Promise<{ signing: string[]; encryption: string[] }> {
+  const signing = await rewrapSigningKeys(stores.signingKeys, wrapper, { all: true });
+  const encryption = await rewrapEncryptionKeys(stores.encryptionKeys, wrapper, { all: true });
+  return {
+    signing: [...signing.wrapped, ...signing.rewrapped],
+    encryption: [...encryption.wrapped, ...encryption.rewrapped],
+  };
 }
 
 /**
@@ -139,7 +159,7 @@ async function wrappingKeyIds(store: SigningKeyStore, wrapper: KeyWrapper): Prom
 export async function openKeyEncryption(
   config: KeyEncryptionConfig,
   databaseUrl: string,
-  store: SigningKeyStore,
+  stores: WrappedKeyStores,
   logger: Logger,
 ): Promise<KeyEncryption> {
   if (config.keys !== undefined) {
@@ -149,11 +169,11 @@ export async function openKeyEncryption(
   if (file === undefined) return { wrapper: await ephemeralKeyWrapper(), source: { kind: 'ephemeral' } };
   if (!existsSync(file)) {
     const probe = await ephemeralKeyWrapper();
-    const needed = await wrappingKeyIds(store, probe);
+    const needed = await storedKeyKekIds(stores, probe);
     if (needed.length > 0) {
       throw new ConfigError(
         FILE_VARIABLE,
-        `${file} does not exist, but the database's signing keys are wrapped under key-encryption key ${needed.join(', ')}: ` +
+        `${file} does not exist, but the database's private keys are wrapped under key-encryption key ${needed.join(', ')}: ` +
           'restore the file from its backup (or set KEY_ENCRYPTION_KEY_FILE / KEY_ENCRYPTION_KEY to that key)',
       );
     }
@@ -175,8 +195,9 @@ export async function openKeyEncryption(
 
 /**
  * `keys rotate-kek`: with a KEK file, a new KEK is generated and put first in the file (the
- * old ones stay while the keys are re-wrapped), every stored signing key is re-wrapped under
- * it, then the old KEKs are dropped from the file. With KEY_ENCRYPTION_KEY, the operator has
+ * old ones stay while the keys are re-wrapped), every stored private key (signing keys and
+ * request-object encryption keys) is re-wrapped under it, then the old KEKs are dropped from
+ * the file. With KEY_ENCRYPTION_KEY, the operator has
  * put the new key first already: every key is re-wrapped under it, and the others can then
  * be removed from the environment. Each key is rewritten on its own, so an interrupted run
  * is simply repeated.
@@ -184,7 +205,7 @@ export async function openKeyEncryption(
 export async function rotateKeyEncryptionKey(
   encryption: KeyEncryption,
   config: KeyEncryptionConfig,
-  store: SigningKeyStore,
+  stores: WrappedKeyStores,
 ): Promise<KekRotation> {
   const { source } = encryption;
   if (source.kind === 'ephemeral' || source.kind === 'supplied') {
@@ -196,14 +217,15 @@ export async function rotateKeyEncryptionKey(
   }
   if (source.kind === 'environment') {
     const wrapper = encryption.wrapper;
-    const before = await wrappingKeyIds(store, wrapper);
-    const { wrapped, rewrapped } = await rewrapSigningKeys(store, wrapper, { all: true });
+    const before = await storedKeyKekIds(stores, wrapper);
+    const rewrapped = await rewrapAll(stores, wrapper);
     const current = wrapper.currentKeyId;
     const others = await Promise.all((config.keys ?? []).map((key) => keyEncryptionKeyId(key)));
     return {
       current,
       previous: [...new Set([...before, ...others])].filter((id) => id !== current),
-      rewrapped: [...wrapped, ...rewrapped],
+      rewrapped: rewrapped.signing,
+      rewrappedEncryptionKeys: rewrapped.encryption,
       source,
     };
   }
@@ -211,12 +233,13 @@ export async function rotateKeyEncryptionKey(
   const fresh = new Uint8Array(randomBytes(KEY_ENCRYPTION_KEY_BYTES));
   writeKekFile(source.file, [fresh, ...old]);
   const wrapper = await createLocalKeyWrapper([fresh, ...old]);
-  const { wrapped, rewrapped } = await rewrapSigningKeys(store, wrapper, { all: true });
+  const rewrapped = await rewrapAll(stores, wrapper);
   writeKekFile(source.file, [fresh]);
   return {
     current: wrapper.currentKeyId,
     previous: await Promise.all(old.map((key) => keyEncryptionKeyId(key))),
-    rewrapped: [...wrapped, ...rewrapped],
+    rewrapped: rewrapped.signing,
+    rewrappedEncryptionKeys: rewrapped.encryption,
     source,
   };
 }

@@ -65,7 +65,7 @@ export interface ProviderOverrides {
   /** Start the background workers (outbox delivery, maintenance). Default true. */
   workers?: boolean;
   /**
-   * Wraps the private signing keys at rest instead of the KEK of KEY_ENCRYPTION_KEY or its
+   * Wraps the private signing and encryption keys at rest instead of the KEK of KEY_ENCRYPTION_KEY or its
    * file: a KMS or HSM adapter of the KeyWrapper port.
    */
   keyWrapper?: KeyWrapper;
@@ -81,7 +81,7 @@ export interface ProviderRuntime {
   ctx: ProviderContext;
   logger: JsonLogger;
   metrics: PrometheusMetrics;
-  /** The key wrapper of the signing keys and where its KEKs come from (`keys rotate-kek`). */
+  /** The key wrapper of the signing and encryption keys and where its KEKs come from (`keys rotate-kek`). */
   keyEncryption: KeyEncryption;
   /** Start the outbox worker and maintenance (no-op if `workers: false`). */
   start(): void;
@@ -108,7 +108,7 @@ export async function createProviderRuntime(
     const signals = createSignals();
     const keyEncryption: KeyEncryption = overrides.keyWrapper
       ? { wrapper: overrides.keyWrapper, source: { kind: 'supplied' } }
-      : await openKeyEncryption(config.keyEncryption, config.databaseUrl, stores.signingKeys, logger);
+      : await openKeyEncryption(config.keyEncryption, config.databaseUrl, stores, logger);
     const keys = await createKeyRing(stores.signingKeys, clock, config.settings, {
       wrapper: keyEncryption.wrapper,
       logger,
@@ -130,7 +130,13 @@ export async function createProviderRuntime(
         metrics.outcome('outbound', 'refused');
       },
     });
-    const requestObjectKeys = await RequestObjectKeys.open(stores.encryptionKeys, clock);
+    // Wrapped under the same KEK as the signing keys.
+    const requestObjectKeys = await RequestObjectKeys.open(stores.encryptionKeys, clock, {
+      wrapper: keyEncryption.wrapper,
+      logger,
+    }).catch((error: unknown) => {
+      throw error instanceof UnknownKeyEncryptionKey ? misconfiguredKek(error, keyEncryption) : error;
+    });
     const ctx: ProviderContext = {
       settings: config.settings,
       stores,

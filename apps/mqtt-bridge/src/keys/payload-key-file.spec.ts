@@ -9,10 +9,11 @@ describe('the bridge encryption key file', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bridge-keys-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is created on the first start, readable by its owner only, and read back on the next', async () => {
+  it('is created on the first start, readable by its owner only (0600 in a 0700 directory), and read back on the next', async () => {
     const file = join(dir, 'nested', 'keys.json');
     const first = await loadPayloadKeyFile(file, silentLogger);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'nested')).mode & 0o777).toBe(0o700);
     expect(first.current).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'enc', alg: 'ECDH-ES+A256KW' });
     expect(first.current).not.toHaveProperty('d');
     const again = await loadPayloadKeyFile(file, silentLogger);

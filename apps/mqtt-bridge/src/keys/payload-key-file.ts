@@ -21,7 +21,8 @@ export async function loadPayloadKeyFile(file: string, logger: Logger): Promise<
   }
   if (text === undefined) {
     const { keys, privateJwks } = await BridgePayloadKeys.generate();
-    await mkdir(dirname(file), { recursive: true });
+    // Owner-only, as the provider's data directory: the file holds a private key.
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // 'wx': a replica that created the file first wins; this one reads it
     try {
       await writeFile(file, `${JSON.stringify({ keys: privateJwks }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

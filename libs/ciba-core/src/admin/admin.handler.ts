@@ -23,7 +23,7 @@ import {
   setOwnerUserCode,
   unlockOwnerUserCode,
 } from './admin';
-import { readAdminBody, type AdminBody } from './admin-body';
+import { ADMIN_BODY_FIELDS, readAdminBody, type AdminBody } from './admin-body';
 
 const digest = (value: string) => hash('sha256', value, 'buffer');
 
@@ -224,6 +224,22 @@ const ROUTES: AdminRoute[] = [
       jsonNoStore(200, { events: (await ctx.stores.audit.list(auditQuery(req))).map(eventView) }),
   },
 ];
+
+/**
+ * The admin API's routes as data, for checks of its documentation (docs/openapi.yaml): the
+ * method, the path below PATHS.admin with each path parameter written `{}`, and, for a route
+ * that takes a body, the fields it may hold (ADMIN_BODY_FIELDS).
+ *
+ * @example
+ * ADMIN_API_ROUTES.find((r) => r.path === '/owners/{}/enable'); // { method: 'POST', path, bodyFields: [] }
+ */
+export const ADMIN_API_ROUTES: readonly { method: string; path: string; bodyFields?: readonly string[] }[] = ROUTES.map(
+  (r) => ({
+    method: r.method,
+    path: `/${r.pattern.replace(/\*/g, '{}')}`,
+    ...(r.body ? { bodyFields: ADMIN_BODY_FIELDS[r.body.fields] } : {}),
+  }),
+);
 
 function match(pattern: string, segments: string[]): string[] | undefined {
   const parts = pattern.split('/');

@@ -56,8 +56,16 @@ export interface EncryptionKeyRecord {
   kid: string;
   /** JWE key management algorithm (RFC 7518 §4.6): ECDH-ES with key wrapping, EC P-256. */
   alg: 'ECDH-ES+A256KW';
-  /** Private JWK as JSON. */
-  privateJwk: Record<string, unknown>;
+  /**
+   * The private JWK wrapped under the key-encryption key (the KeyWrapper port), as the
+   * signing keys' are. Every key the provider writes has it.
+   */
+  wrappedPrivateKey?: string;
+  /**
+   * The private JWK in clear. Only rows written before encryption keys were wrapped have it;
+   * the provider wraps them (and clears this) on its next start.
+   */
+  privateJwk?: Record<string, unknown>;
   publicJwk: Record<string, unknown>;
   /** active: published, and request objects are encrypted to it; retired: decrypts only until `expiresAt`. */
   status: 'active' | 'retired';

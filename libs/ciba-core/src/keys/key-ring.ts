@@ -20,6 +20,7 @@ import type { SigningKeyStore } from '../ports/stores.port';
 import type { ProviderSettings } from '../settings';
 import { ephemeralKeyWrapper } from './local-key-wrapper';
 import { SIGNING_ALGS } from './signing-algs';
+import { privateJwkOf, rewrapKeys, wrapPrivateJwk, type RewrapResult } from './wrapped-keys';
 
 /** What `sign` uses when no alg is named (access tokens name theirs; see signing-algs.ts). */
 const DEFAULT_ALG: SigningAlg = 'ES256';
@@ -64,21 +65,6 @@ function publicJwkOf(record: SigningKeyRecord): JWK {
 /** The context a private key is wrapped under: its kid, so a wrapped key only unwraps on its own row. */
 const wrapContext = (kid: string) => `signing key ${kid}`;
 
-/** Wrap a private JWK for storage (the database never holds it in clear). */
-async function wrapPrivateJwk(wrapper: KeyWrapper, kid: string, privateJwk: Record<string, unknown>): Promise<string> {
-  return wrapper.wrap(Buffer.from(JSON.stringify(privateJwk)), wrapContext(kid));
-}
-
-/** The private JWK of a stored key: unwrapped, or as a row from before wrapping holds it. */
-async function privateJwkOf(wrapper: KeyWrapper, record: SigningKeyRecord): Promise<Record<string, unknown>> {
-  if (record.wrappedPrivateKey !== undefined) {
-    const bytes = await wrapper.unwrap(record.wrappedPrivateKey, wrapContext(record.kid));
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-  }
-  if (record.privateJwk !== undefined) return record.privateJwk;
-  throw new Error(`signing key ${record.kid} has no private key`);
-}
-
 /**
  * Generate a fresh key pair for `alg` (RSA: 2048-bit modulus, e = 65537; EC: P-256),
  * kid = RFC 7638 JWK thumbprint, the private JWK wrapped by `wrapper`.
@@ -91,55 +77,27 @@ async function generateKeyRecord(alg: SigningAlg, now: number, wrapper: KeyWrapp
   return {
     kid,
     alg,
-    wrappedPrivateKey: await wrapPrivateJwk(wrapper, kid, { ...privateJwk }),
+    wrappedPrivateKey: await wrapPrivateJwk(wrapper, wrapContext(kid), { ...privateJwk }),
     publicJwk: { ...publicJwk } as Record<string, unknown>,
     status: 'active',
     createdAt: now,
   };
 }
 
-/** What {@link rewrapSigningKeys} did. */
-export interface RewrapResult {
-  /** Keys stored in clear before, now wrapped. */
-  wrapped: string[];
-  /** Keys wrapped under another KEK before, now under the current one. */
-  rewrapped: string[];
-  /** Keys already wrapped under the current KEK. */
-  unchanged: string[];
-}
-
 /**
- * Wrap every private key of `store` that is stored in clear (rows from before keys were
- * wrapped) and, with `all`, re-wrap every key made under another KEK under the wrapper's
- * current one (a KEK rotation). Each row is rewritten on its own: a row is readable under
- * its old KEK until it is rewritten, so an interrupted run can simply be repeated.
+ * Wrap every private signing key of `store` that is stored in clear (rows from before keys
+ * were wrapped) and, with `all`, re-wrap every key made under another KEK under the
+ * wrapper's current one (a KEK rotation); see {@link rewrapKeys}.
  *
  * @example
  * const { rewrapped } = await rewrapSigningKeys(stores.signingKeys, wrapper, { all: true });
  */
-export async function rewrapSigningKeys(
+export function rewrapSigningKeys(
   store: SigningKeyStore,
   wrapper: KeyWrapper,
   options: { all?: boolean } = {},
 ): Promise<RewrapResult> {
-  const result: RewrapResult = { wrapped: [], rewrapped: [], unchanged: [] };
-  for (const record of await store.list()) {
-    const clear = record.wrappedPrivateKey === undefined;
-    const current = !clear && wrapper.keyIdOf(record.wrappedPrivateKey as string) === wrapper.currentKeyId;
-    if (current || (!clear && !options.all)) {
-      result.unchanged.push(record.kid);
-      continue;
-    }
-    const privateJwk = await privateJwkOf(wrapper, record);
-    const next: SigningKeyRecord = {
-      ...record,
-      wrappedPrivateKey: await wrapPrivateJwk(wrapper, record.kid, privateJwk),
-    };
-    delete next.privateJwk; // the clear column is emptied in the same write
-    await store.save(next);
-    (clear ? result.wrapped : result.rewrapped).push(record.kid);
-  }
-  return result;
+  return rewrapKeys(store, wrapper, wrapContext, options);
 }
 
 /** Options of {@link createKeyRing}. */
@@ -209,7 +167,7 @@ class StoredKeyRing implements KeyRing {
       // Imported once per kid: an RSA private key costs far more to parse than to keep.
       const privateKey =
         this.imported.get(record.kid) ??
-        createPrivateKey({ key: (await privateJwkOf(this.wrapper, record)) as JsonWebKey, format: 'jwk' });
+        createPrivateKey({ key: (await privateJwkOf(this.wrapper, record, wrapContext)) as JsonWebKey, format: 'jwk' });
       imported.set(record.kid, privateKey);
       active.set(record.alg, { record, privateKey });
     }

@@ -125,12 +125,13 @@ export class Maintenance {
 
   /**
    * One sweep now, unless one is running (then that one is awaited). Each pass also
-   * re-reads the signing keys, so a rotation made by the admin CLI in another process
-   * is used for signing within one interval.
+   * re-reads the signing keys and the request-object encryption keys, so a rotation made by
+   * the admin CLI in another process is used for signing, and published, within one interval.
    */
   runOnce(): Promise<void> {
     this.running ??= sweepExpired(this.ctx, this.options)
       .then(() => this.ctx.keys.reload())
+      .then(() => this.ctx.requestObjectKeys?.reload())
       .catch((error: unknown) =>
         this.ctx.logger.error('maintenance sweep failed', { errorMessage: (error as Error).message }),
       )

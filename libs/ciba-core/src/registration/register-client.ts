@@ -12,9 +12,11 @@ import { checkInitialAccessToken } from './initial-access-token';
 import { optionalBoolean, optionalString, type RawMetadata } from './metadata-values';
 
 /**
- * The client metadata registration reads (RFC 7591 §2, CIBA §4, RFC 9449 §5.2, FAPI-CIBA and
- * Onboard's token response encryption), plus the `client_id` an operator may choose: what
- * the admin API accepts. The registration endpoint ignores other metadata (RFC 7591 §2).
+ * The client metadata registration reads (RFC 7591 §2, CIBA §4, RFC 9449 §5.2, OIDC
+ * Registration §2 signed responses, FAPI-CIBA and Onboard's token response encryption), plus
+ * the `client_id` an operator may choose: what the admin API accepts. The registration
+ * endpoint ignores other metadata (RFC 7591 §2). `introspection_signed_response_alg` is
+ * listed so the admin API answers it as DCR does (not supported) instead of as an unknown field.
  */
 export const ADMIN_CLIENT_FIELDS = [
   'client_id',
@@ -34,6 +36,9 @@ export const ADMIN_CLIENT_FIELDS = [
   'fapi_ciba_profile',
   'token_response_encryption_alg',
   'token_response_encryption_enc',
+  'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'introspection_signed_response_alg',
 ] as const;
 
 /** Client ids: 16 random bytes (128 bits), base64url. Secrets: 32 random bytes. */

@@ -35,7 +35,8 @@ export interface DeviceClientOptions {
   /**
    * The provider's key for encrypted request objects (RFC 9101 §6.1): the signed request object
    * is encrypted to it, so not even the bridge reads the owner's hint or the binding message.
-   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (fetched once);
+   * Default: the provider's `use: enc` key from `providerJwks` / `providerJwksUri` (read again
+   * hourly, so a key rotation reaches the device within the provider's one-day grace);
    * `false` sends the request object signed only (still sealed to the bridge).
    */
   providerEncryptionKey?: JWK | false;

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import {
   calculateJwkThumbprint,
@@ -394,6 +395,45 @@ describe('DeviceClient against a scripted bridge on a real aedes broker', () => 
       const { payload } = await jwtVerify(inner, await importJWK(sig, 'ES256'), { issuer: DEVICE_ID });
       expect(payload.login_hint).toBe('owner@example.test');
       expect(body.client_notification_token).toBe(payload.client_notification_token);
+    });
+
+    it("reads the provider's JWKS again after an hour, so a rotated encryption key is followed", async () => {
+      const jwkOf = async (kid: string) => {
+        const pair = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256' });
+        return { ...(await exportJWK(pair.publicKey)), kid, use: 'enc', alg: 'ECDH-ES+A256KW' };
+      };
+      let published = await jwkOf('op-enc-1');
+      let fetches = 0;
+      const server = createHttpServer((_req, res) => {
+        fetches++;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: [...bridge.provider.jwks.keys, published] }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        let offset = 0;
+        const client = await start({
+          providerJwks: undefined,
+          providerJwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+          now: () => Date.now() + offset,
+        });
+        const kidOfRequest = async (n: number) => {
+          ask(client);
+          await bridge.until(() => bridge.messages('verification').length === n, `verification request ${n}`);
+          return decodeProtectedHeader(bridge.messages('verification')[n - 1].body.request).kid;
+        };
+        expect(await kidOfRequest(1)).toBe('op-enc-1');
+        published = await jwkOf('op-enc-2'); // the provider rotated
+        offset = 59 * 60 * 1000;
+        expect(await kidOfRequest(2)).toBe('op-enc-1');
+        expect(fetches).toBe(1);
+        offset = 60 * 60 * 1000;
+        expect(await kidOfRequest(3)).toBe('op-enc-2');
+        expect(fetches).toBe(2);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('re-publishes an unanswered request with the same request_id and request object after a reconnect', async () => {

@@ -26,8 +26,8 @@ export class ClientSession {
   /** The provider's JWKS, to verify ID tokens. */
   readonly jwks: JWTVerifyGetKey;
   closed = false;
-  /** The provider's request-object encryption key, once found (undefined: it publishes none). */
-  private providerKey?: Promise<JWK | undefined>;
+  /** The provider's request-object encryption key as last fetched (undefined: it publishes none), and when. */
+  private providerKey?: { key: Promise<JWK | undefined>; fetchedAt: number };
 
   constructor(readonly options: DeviceClientOptions) {
     if (!isValidDeviceId(options.deviceId)) throw invalidArgument('deviceId is not a valid device id');
@@ -104,23 +104,31 @@ export class ClientSession {
     }
   }
 
-  /** The provider's key for request objects: given, from the given JWKS, or fetched once from its URI. */
+  /** The provider's key for request objects: given, from the given JWKS, or fetched from its URI (again after an hour). */
   requestObjectKey(): Promise<JWK | undefined> {
     const { providerEncryptionKey: given, providerJwks, providerJwksUri } = this.options;
     if (given === false) return Promise.resolve(undefined);
     if (given) return Promise.resolve(given);
     if (providerJwks) return Promise.resolve(requestObjectEncryptionKeyOf(providerJwks));
-    this.providerKey ??= fetchJson(providerJwksUri as string)
-      .then(requestObjectEncryptionKeyOf)
-      .catch((err: unknown) => {
-        this.providerKey = undefined; // tried again for the next request
-        throw new DeviceClientError(
-          'provider_error',
-          `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
-          { cause: err },
-        );
-      });
-    return this.providerKey;
+    const now = this.now();
+    // The provider rotates this key (`keys rotate`) and decrypts with the old one for a day:
+    // read the JWKS again at least hourly so a long-running head-unit follows the rotation.
+    if (this.providerKey && now - this.providerKey.fetchedAt < PROVIDER_KEY_MAX_AGE_MS) return this.providerKey.key;
+    const fetched = {
+      fetchedAt: now,
+      key: fetchJson(providerJwksUri as string)
+        .then(requestObjectEncryptionKeyOf)
+        .catch((err: unknown) => {
+          if (this.providerKey === fetched) this.providerKey = undefined; // tried again for the next request
+          throw new DeviceClientError(
+            'provider_error',
+            `the provider JWKS at ${displayUrl(providerJwksUri as string)} could not be fetched: ${describeCause(err)}`,
+            { cause: err },
+          );
+        }),
+    };
+    this.providerKey = fetched;
+    return fetched.key;
   }
 
   /** What verifying the tokens of a result for `entry` needs. */
@@ -147,3 +155,6 @@ async function fetchJson(url: string): Promise<{ keys?: unknown }> {
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   return (await res.json()) as { keys?: unknown };
 }
+
+/** How long a request-object encryption key read from the provider's JWKS URI is used before it is read again. */
+const PROVIDER_KEY_MAX_AGE_MS = 60 * 60 * 1000;

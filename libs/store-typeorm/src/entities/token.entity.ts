@@ -46,12 +46,16 @@ export class SigningKeyEntity {
   @Column({ name: 'expires_at', type: 'bigint', nullable: true }) expiresAt: number | null;
 }
 
-/** Row of `encryption_keys` (private JWK as JSON text); apart from `signing_keys`: these never sign. */
+/**
+ * Row of `encryption_keys` (the private JWK wrapped under the KEK; `private_jwk` only on rows
+ * from before wrapping); apart from `signing_keys`: these never sign.
+ */
 @Entity({ name: 'encryption_keys' })
 export class EncryptionKeyEntity {
   @PrimaryColumn({ name: 'kid', type: 'text' }) kid: string;
   @Column({ name: 'alg', type: 'text' }) alg: string;
-  @Column({ name: 'private_jwk', type: 'simple-json' }) privateJwk: Record<string, unknown>;
+  @Column({ name: 'wrapped_private_key', type: 'text', nullable: true }) wrappedPrivateKey: string | null;
+  @Column({ name: 'private_jwk', type: 'simple-json', nullable: true }) privateJwk: Record<string, unknown> | null;
   @Column({ name: 'public_jwk', type: 'simple-json' }) publicJwk: Record<string, unknown>;
   @Column({ name: 'status', type: 'text' }) status: string;
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;

@@ -10,6 +10,7 @@ import { OwnerTokenWatermarks1770336000000 } from './1770336000000-owner-token-w
 import { RateLimits1770422400000 } from './1770422400000-rate-limits.migration';
 import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth-request-request-object-index.migration';
 import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.migration';
+import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encryption-keys.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   RateLimits1770422400000,
   AuthRequestRequestObjectIndex1770595200000,
   EncryptionKeys1770595200001,
+  WrappedEncryptionKeys1770681600000,
 ];

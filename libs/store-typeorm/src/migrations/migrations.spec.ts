@@ -10,6 +10,7 @@ import { ALL_MIGRATIONS } from './all-migrations';
 
 const T0 = 1_800_000_000_000;
 const OLD_PRIVATE_JWK = { kty: 'RSA', n: 'n', e: 'AQAB', d: 'd' };
+const OLD_EC_PRIVATE_JWK = { kty: 'EC', crv: 'P-256', d: 'd' };
 
 /*
  * Upgrading a database that holds rows written under the initial schema: the later
@@ -133,6 +134,58 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       await stores.close();
     }
   });
+
+  it('keeps an encryption key stored in clear through WrappedEncryptionKeys, whose down refuses to drop wrapped keys', async () => {
+    const target = open();
+    await seedInitialSchema(target.seed);
+    await (await openStores(target.stores)).close();
+    // The schema before encryption keys were wrapped, with a key as it stored them.
+    await undoLastMigration(target.seed, 'WrappedEncryptionKeys1770681600000');
+    await runRaw(
+      target.seed,
+      `INSERT INTO encryption_keys (kid, alg, private_jwk, public_jwk, status, created_at)
+       VALUES ('enc-old', 'ECDH-ES+A256KW', '${JSON.stringify(OLD_EC_PRIVATE_JWK)}', '{"kty":"EC","crv":"P-256"}', 'active', ${T0})`,
+    );
+    let stores = await openStores(target.stores);
+    let wrapped;
+    try {
+      const [oldKey] = await stores.encryptionKeys.list();
+      expect(oldKey).toEqual({
+        kid: 'enc-old',
+        alg: 'ECDH-ES+A256KW',
+        privateJwk: OLD_EC_PRIVATE_JWK,
+        publicJwk: { kty: 'EC', crv: 'P-256' },
+        status: 'active',
+        createdAt: T0,
+      });
+      const { privateJwk: _clear, ...rest } = { ...oldKey, wrappedPrivateKey: 'eyJ.wrapped' };
+      wrapped = rest;
+      await stores.encryptionKeys.save(wrapped);
+      expect(await stores.encryptionKeys.list()).toEqual([wrapped]);
+    } finally {
+      await stores.close();
+    }
+    await expect(undoLastMigration(target.seed, 'WrappedEncryptionKeys1770681600000')).rejects.toThrow(
+      /encryption_keys holds 1 wrapped key\(s\).*would be lost/,
+    );
+    stores = await openStores(target.stores);
+    try {
+      expect(await stores.encryptionKeys.list()).toEqual([wrapped]);
+    } finally {
+      await stores.close();
+    }
+  });
+}
+
+/** Runs one statement over a raw connection of `options` (no entities, no migrations). */
+async function runRaw(options: DataSourceOptions, sql: string): Promise<void> {
+  const dataSource = new DataSource({ ...options, entities: [], migrations: [] } as DataSourceOptions);
+  await dataSource.initialize();
+  try {
+    await dataSource.query(sql);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 /** Undo the newest migrations, down to and including the one named `through` (default: the newest). */
