@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { calculateJwkThumbprint, compactDecrypt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { ConfigError } from '@onboard/config';
-import { openStores } from '@onboard/store-typeorm';
+import { openStores } from '@onboard/provider-store';
 import { PATHS } from '@onboard/ciba-core';
 import { get } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider } from '../support/provider';

@@ -15,9 +15,8 @@ import {
   type ProviderContext,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig, type ProviderConfig } from '@onboard/config';
-import { DatabaseOpenError } from '@onboard/store-typeorm';
-import { createJsonLogger } from '@onboard/observability';
-import { DatabaseNotFound, describeDatabase } from '@onboard/store-typeorm';
+import { DatabaseOpenError, DatabaseNotFound, describeDatabase } from '@onboard/sql-kit';
+import { createLogger } from '@onboard/platform';
 import { rotateKeyEncryptionKey, type KeyEncryption } from '../providers/key-encryption';
 import { createProviderRuntime } from '../providers/provider-runtime';
 
@@ -325,7 +324,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   // Name the database before opening it, so a wrong DATABASE_URL (or working directory) shows.
   io.stderr(`database: ${describeDatabase(config.databaseUrl)}\n`);
-  const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr(line) });
+  const logger = createLogger({ level: 'warn', write: (line) => io.stderr(line) });
   let runtime;
   try {
     runtime = await createProviderRuntime(config, { logger, workers: false, createDatabase: flags.create === true });

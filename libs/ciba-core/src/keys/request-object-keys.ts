@@ -9,7 +9,7 @@ import {
 } from 'jose';
 import type { EncryptionKeyRecord } from '../domain/tokens';
 import { InvalidRequest } from '../errors/oauth-error';
-import type { Clock } from '../ports/clock.port';
+import type { Clock } from '@onboard/platform';
 import type { EncryptionKeyStore } from '../ports/stores.port';
 
 /** JWE key management for request objects encrypted to the provider (RFC 7518 §4.6). */
