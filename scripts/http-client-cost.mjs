@@ -44,7 +44,7 @@ if (values.serve) {
     const [file, name] = spec.split('#');
     const factory = require(resolve(file))[name];
     if (typeof factory !== 'function') throw new Error(`${spec}: no factory ${name}`);
-    clients.push([name, () => factory()]);
+    clients.push([`${name} (${file})`, () => factory()]);
   }
 
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], { stdio: 'inherit' });
@@ -94,7 +94,7 @@ if (values.serve) {
   console.log(`${concurrency} in flight, keep-alive, 204 answers)`);
   for (const [name, { ping: p, push: q }] of results) {
     console.log(
-      `  ${name.padEnd(30)} ping ${median(p).toFixed(1).padStart(6)}   push ${median(q).toFixed(1).padStart(6)}`,
+      `  ${name.padEnd(40)} ping ${median(p).toFixed(1).padStart(6)}   push ${median(q).toFixed(1).padStart(6)}`,
     );
   }
 }

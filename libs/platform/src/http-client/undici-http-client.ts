@@ -1,6 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import type { Readable } from 'node:stream';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { boundedMemo } from '../cache/bounded-memo';
 import type { OutboundGuard } from '../outbound/outbound-guard';
 import {
@@ -26,26 +25,6 @@ export interface HttpClientOptions {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
-/** Reads a response body up to `limit` bytes; beyond it the stream is destroyed (the connection is not reused). */
-function readBounded(body: Readable, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    body.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > limit) {
-        // Stop reading: the peer may stream without end (ping endpoint hardening, Abblix#166).
-        body.destroy();
-        reject(new ResponseTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(Buffer.concat(chunks, total).toString('utf8')));
-    body.once('error', reject);
-  });
-}
-
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const name in headers) {
@@ -56,7 +35,76 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 }
 
 /**
- * The production {@link HttpClient}, over undici's `request` on an `Agent` (a keep-alive
+ * One request as undici dispatch handler callbacks: the response head and body are collected
+ * here (no stream, no promise per chunk); the body is bounded and the whole exchange timed.
+ */
+function exchange(dispatcher: Dispatcher, url: URL, request: OutboundRequest): Promise<OutboundResponse> {
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let failure: Error | undefined;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const fail = (error: Error) => {
+      if (failure) return;
+      failure = error;
+      clearTimeout(timer);
+      if (controller && !controller.aborted) controller.abort(error);
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new RequestTimeoutError(request.timeoutMs)), request.timeoutMs);
+    // The socket keeps the process alive while the request is out; the timer alone does not.
+    timer.unref();
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        },
+        {
+          onRequestStart(started) {
+            controller = started;
+            // Timed out while waiting for a connection: give the connection up now.
+            if (failure) started.abort(failure);
+          },
+          onResponseStart(_controller, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = flatHeaders(responseHeaders as Record<string, string | string[] | undefined>);
+            const declared = Number(headers['content-length']);
+            if (Number.isFinite(declared) && declared > request.maxResponseBytes) {
+              fail(new ResponseTooLargeError(request.maxResponseBytes));
+            }
+          },
+          onResponseData(_controller, chunk) {
+            if (failure) return;
+            total += chunk.length;
+            // Stop reading: the peer may stream without end (ping endpoint hardening, Abblix#166).
+            if (total > request.maxResponseBytes) fail(new ResponseTooLargeError(request.maxResponseBytes));
+            else chunks.push(chunk);
+          },
+          onResponseEnd() {
+            if (failure) return;
+            clearTimeout(timer);
+            resolve({ status, headers, body: Buffer.concat(chunks, total).toString('utf8') });
+          },
+          onResponseError(_controller, error) {
+            fail(error);
+          },
+        },
+      );
+    } catch (error) {
+      // Refused before anything was sent (an invalid header, say).
+      fail(error as Error);
+    }
+  });
+}
+
+/**
+ * The production {@link HttpClient}, over undici's `Agent` (its `dispatch`: a keep-alive
  * connection pool per origin: a ping to a client's notification endpoint reuses the
  * connection of the previous one). Redirects are never followed (a 3xx comes back as is);
  * one timeout covers connect, head and body; the body is read up to `maxResponseBytes` and
@@ -93,30 +141,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async send(request: OutboundRequest): Promise<OutboundResponse> {
       const url = target(request.url);
       guard?.assertHost(url.hostname);
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), request.timeoutMs);
-      try {
-        const response = await undiciRequest(url, {
-          dispatcher,
-          method: request.method,
-          headers: request.headers,
-          body: request.body,
-          signal: abort.signal,
-        });
-        const headers = flatHeaders(response.headers);
-        const declared = Number(headers['content-length']);
-        if (Number.isFinite(declared) && declared > request.maxResponseBytes) {
-          response.body.destroy();
-          throw new ResponseTooLargeError(request.maxResponseBytes);
-        }
-        const body = await readBounded(response.body, request.maxResponseBytes);
-        return { status: response.statusCode, headers, body };
-      } catch (error) {
-        if (abort.signal.aborted) throw new RequestTimeoutError(request.timeoutMs);
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
+      return exchange(dispatcher, url, request);
     },
   };
 }
