@@ -3,6 +3,7 @@
 // module loader cannot require() ESM, so those packages are transformed to
 // CommonJS by swc as well (see docs/development.md).
 const esmOnly = [
+  'typebox',
   '@nestjs',
   'jose',
   'openid-client',
@@ -41,6 +42,8 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
     '^@onboard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // A library's testing entry point (contract suites, test databases): for specs only.
+    '^@onboard/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 30000,

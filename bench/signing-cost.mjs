@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..');
 const core = require(resolve(root, 'dist/libs/ciba-core/src/index.js'));
+const platform = require(resolve(root, 'dist/libs/platform/src/index.js'));
 
 const { values } = parseArgs({ options: { count: { type: 'string' }, json: { type: 'boolean' } } });
 const count = Number(values.count ?? 2000);
@@ -24,7 +25,7 @@ const warmup = Math.min(200, count);
 const issuer = 'https://onboard.example';
 const settings = core.defaultSettings(issuer);
 const stores = core.createMemoryStores();
-const clock = core.systemClock;
+const clock = platform.systemClock;
 const ring = await core.createKeyRing(stores.signingKeys, clock, settings, {
   wrapper: await core.ephemeralKeyWrapper(),
 });

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..');
-const dist = (file) => require(resolve(root, 'dist/libs/store-typeorm/src', file));
+const dist = (file) => require(resolve(root, 'dist/libs/provider-store/src', file));
 const { openStores } = dist('index.js');
 const { ALL_MIGRATIONS } = dist('migrations/all-migrations.js');
 const Database = require('better-sqlite3');

@@ -7,9 +7,10 @@ import {
   type RelayLedger,
   type RelayOutcome,
 } from '@onboard/bridge-core';
-import { PATHS, createFetchHttpClient, silentLogger } from '@onboard/ciba-core';
+import { PATHS } from '@onboard/ciba-core';
+import { createHttpClient, silentLogger } from '@onboard/platform';
 import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
-import { openBridgeStores } from '@onboard/store-typeorm';
+import { openBridgeStores } from '@onboard/bridge-store';
 import { parseBridgeConfig } from '../../apps/mqtt-bridge/src/config/bridge-config';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { BridgeHttpServer } from '../../apps/mqtt-bridge/src/infra/http-server';
@@ -131,7 +132,7 @@ describe('a bridge killed at any step of a pairing (SQLite file, restarted on it
     const real = createHttpProviderClient({
       backchannelEndpoint: provider.at(PATHS.backchannel),
       tokenEndpoint: provider.at(PATHS.token),
-      http: createFetchHttpClient(),
+      http: createHttpClient(),
     });
     const bridge = await startBridge(
       { ...config, limits: { ...config.limits, connectBurstPerClientId: 1000, messageBurstPerDevice: 1000 } },

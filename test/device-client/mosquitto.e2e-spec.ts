@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { join } from 'node:path';
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
-import { openBridgeStores } from '@onboard/store-typeorm';
+import { openBridgeStores } from '@onboard/bridge-store';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { BridgeHttpServer } from '../../apps/mqtt-bridge/src/infra/http-server';
 import { NOTIFICATION_PATH } from '../../apps/mqtt-bridge/src/notify/notification.route';

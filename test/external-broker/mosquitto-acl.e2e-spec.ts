@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createMemoryBridgeStore } from '@onboard/bridge-core';
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { makeTempDir, removeTempDir } from '../support/provider';

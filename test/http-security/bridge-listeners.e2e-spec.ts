@@ -1,4 +1,4 @@
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { createBridgeApp, type BridgeApp } from '../../apps/mqtt-bridge/src/infra/create-bridge-app';
 import { closeHttpAgent, get, send, type HttpResult } from '../support/http';

@@ -13,7 +13,7 @@ import {
   type JWK,
 } from 'jose';
 import { ConfigError } from '@onboard/config';
-import { openStores } from '@onboard/store-typeorm';
+import { openStores } from '@onboard/provider-store';
 import { PATHS } from '@onboard/ciba-core';
 import { get } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider } from '../support/provider';

@@ -1,5 +1,6 @@
 import { PATHS, type Stores } from '@onboard/ciba-core';
-import { describePostgres, dropPostgresSchema, openStores, postgresTestSchemaName } from '@onboard/store-typeorm';
+import { describePostgres, dropPostgresSchema, postgresTestSchemaName } from '@onboard/sql-kit/testing';
+import { openStores } from '@onboard/provider-store';
 import { createProviderApp, type ProviderApp } from '../../apps/ciba-provider/src/bootstrap';
 import { expectOAuthError } from '../support/expect';
 import { CIBA_GRANT } from '../support/fixtures';

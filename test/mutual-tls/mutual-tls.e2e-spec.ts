@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { JWK } from 'jose';
 import { MemoryDeviceRegistry } from '@onboard/bridge-core';
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { makeTempDir, removeTempDir } from '../support/provider';

@@ -14,7 +14,8 @@ import {
 } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createHttpProviderClient, type BridgeStore } from '@onboard/bridge-core';
-import { PATHS, createFetchHttpClient, silentLogger } from '@onboard/ciba-core';
+import { PATHS } from '@onboard/ciba-core';
+import { createHttpClient, silentLogger } from '@onboard/platform';
 import {
   SEALED_PAYLOAD_ALG,
   SEALED_PAYLOAD_CONTENT_TYPE,
@@ -25,7 +26,7 @@ import {
   signConnectCredential,
   type DeviceMessageType,
 } from '@onboard/mqtt-contract';
-import { openBridgeStores } from '@onboard/store-typeorm';
+import { openBridgeStores } from '@onboard/bridge-store';
 import { parseBridgeConfig } from '../../apps/mqtt-bridge/src/config/bridge-config';
 import { startBridge, type RunningBridge } from '../../apps/mqtt-bridge/src/create-bridge';
 import { BridgeHttpServer } from '../../apps/mqtt-bridge/src/infra/http-server';
@@ -98,7 +99,7 @@ export function relayDependencies(provider: TestProvider, store: BridgeStore, ht
     provider: createHttpProviderClient({
       backchannelEndpoint: provider.at(PATHS.backchannel),
       tokenEndpoint: provider.at(PATHS.token),
-      http: createFetchHttpClient(),
+      http: createHttpClient(),
     }),
   };
 }

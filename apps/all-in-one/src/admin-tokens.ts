@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MIN_ADMIN_TOKEN_LENGTH } from '@onboard/config';
-import { parseDatabaseUrl } from '@onboard/store-typeorm';
+import { parseDatabaseUrl } from '@onboard/sql-kit';
 
 /** The admin tokens the all-in-one start needs: the provider's and the bridge's. */
 export const ADMIN_TOKEN_NAMES = ['ADMIN_TOKEN', 'BRIDGE_ADMIN_TOKEN'] as const;

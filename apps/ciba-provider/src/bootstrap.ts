@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ProviderContext } from '@onboard/ciba-core';
 import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
-import { createJsonLogger, type PrometheusMetrics } from '@onboard/observability';
+import { createLogger, type PrometheusMetrics } from '@onboard/platform';
 import { AppModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
 import { IntakeGate } from './http/admission';
@@ -60,7 +60,7 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const logger =
     options.logger ??
-    createJsonLogger({ level: config.logLevel, write: options.logWrite, base: { service: 'ciba-provider' } });
+    createLogger({ level: config.logLevel, write: options.logWrite, base: { service: 'ciba-provider' } });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { ...options, logger }), {
     bodyParser: false,
     logger: new NestJsonLogger(logger),

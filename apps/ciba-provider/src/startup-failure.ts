@@ -1,5 +1,5 @@
 import { ConfigError } from '@onboard/config';
-import { DatabaseOpenError } from '@onboard/store-typeorm';
+import { DatabaseOpenError } from '@onboard/sql-kit';
 
 /**
  * The line a start script prints when start-up fails: a bad setting or a database that

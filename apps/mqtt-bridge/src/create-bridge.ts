@@ -8,7 +8,7 @@ import {
   type BridgeStore,
   type ProviderClient,
 } from '@onboard/bridge-core';
-import type { Clock, Logger } from '@onboard/ciba-core';
+import type { Clock, Logger } from '@onboard/platform';
 import type { BridgeConfig } from './config/bridge-config';
 import type { DeviceDirectory } from './devices/device-directory.port';
 import { BridgeBroker } from './broker/bridge-broker';

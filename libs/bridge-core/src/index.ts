@@ -12,6 +12,7 @@ export * from './relay/bridge-relay';
 export { readRequestObject, type RequestObjectClaims } from './relay/read-request-object';
 export { errorOutcome, resultMessage } from './relay/provider-outcome';
 export * from './provider/http-provider-client';
+export * from './provider/discover-provider';
 export { hashNotificationToken, bearerToken, MAX_NOTIFICATION_TOKEN_LENGTH } from './notify/notification-token';
 export { readNotification, type ClientNotification } from './notify/read-notification';
 

@@ -1,15 +1,12 @@
 import type { ProviderSettings } from './settings';
 import type { Stores } from './ports/stores.port';
-import type { Clock } from './ports/clock.port';
-import type { Random } from './ports/random.port';
-import type { HttpClient } from './ports/http-client.port';
+import type { Clock, Random, HttpClient, Logger } from '@onboard/platform';
 import type { OwnerNotifier } from './ports/owner-notifier.port';
-import type { Logger } from './ports/logger.port';
 import type { KeyRing } from './ports/key-ring.port';
 import type { RequestObjectKeys } from './keys/request-object-keys';
 import type { OutboxMessage } from './domain/tokens';
 import type { WaitCancellation } from './signals/wait-cancellation';
-import type { LimitEvent, LimitName } from './limits/limits';
+import type { LimitEvent, LimitName } from './limits/limit-names';
 
 /** In-process signals (not the source of truth: the store is). */
 export interface ProviderSignals {
@@ -42,10 +39,19 @@ export interface ProviderSignals {
   deliversNotifications?(): boolean;
 }
 
-/** Counters and histograms the core reports; the app binds them to Prometheus. */
+/** The core's duration histograms: seconds, named with the unit as Prometheus expects. */
+export const METRIC_DURATIONS = {
+  approval_to_token_seconds:
+    'Time from owner approval to tokens delivered to the client (token response or push), seconds',
+  notification_delivery_seconds: 'Time from enqueueing a ping/push notification to its successful delivery, seconds',
+} as const;
+export type MetricDuration = keyof typeof METRIC_DURATIONS;
+
+/** Counters and histograms the core reports; the app binds them to Prometheus (the platform's createPrometheusMetrics). */
 export interface Metrics {
   outcome(endpoint: string, outcome: string): void;
-  observe(name: 'approval_to_token_ms' | 'notification_delivery_ms', ms: number): void;
+  /** A duration in seconds (Prometheus' unit), on one of the core's histograms. */
+  observe(name: MetricDuration, seconds: number): void;
   /** An event of a guessing or flooding limit (see limits/limits.ts): both labels come from fixed sets. */
   limit?(name: LimitName, event: LimitEvent): void;
 }

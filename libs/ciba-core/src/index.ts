@@ -1,4 +1,5 @@
-// Public API of @onboard/ciba-core. Each area adds its exports in its own section.
+// Public API of @onboard/ciba-core: CIBA alone. Shared infrastructure (logger, clock, random,
+// outbound HTTP, limits, metrics) is in @onboard/platform. Each area adds its exports in its own section.
 
 // --- errors, domain, ports, wire (shared contracts) ---
 export * from './errors/oauth-error';
@@ -6,14 +7,9 @@ export * from './domain/client';
 export * from './domain/owner';
 export * from './domain/auth-request';
 export * from './domain/tokens';
-export * from './ports/clock.port';
-export * from './ports/random.port';
 export * from './ports/stores.port';
-export * from './ports/http-client.port';
 export * from './ports/owner-notifier.port';
-export * from './ports/logger.port';
 export * from './ports/key-ring.port';
-export * from './ports/limit-store.port';
 export * from './ports/key-wrapper.port';
 export * from './wire/wire';
 export * from './settings';
@@ -21,7 +17,6 @@ export * from './context';
 export * from './paths';
 export * from './http/render-http';
 export * from './http/parse-body';
-export * from './http/security-headers';
 
 // --- backchannel, client authentication, registration, discovery, HTTP rendering ---
 export { authenticateClient } from './client-auth/authenticate-client';
@@ -44,12 +39,7 @@ export { providerMetadata } from './discovery/provider-metadata';
 // --- tokens, keys, grants, DPoP, completion, delivery, owner devices ---
 export * from './signals/signals';
 export * from './signals/wait-cancellation';
-export * from './infra/fetch-http-client';
-export * from './infra/node-http-client';
-export * from './infra/lean-http-client';
-export * from './infra/outbound-guard';
-export * from './infra/outbound-policy';
-export * from './infra/node-random';
+export * from './outbound-policy';
 export * from './delivery/notification-message';
 export * from './delivery/notification-delivery';
 export * from './completion/complete-auth-request';
@@ -81,6 +71,5 @@ export * from './resource/jwks.handler';
 export * from './memory/memory-stores';
 
 // --- guessing and flooding limits ---
-export * from './limits/flexible-limit-store';
 export * from './limits/limits';
-export * from './limits/source-failures';
+export * from './limits/limit-names';

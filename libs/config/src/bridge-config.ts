@@ -1,5 +1,15 @@
-import { MIN_ADMIN_TOKEN_LENGTH } from './config';
-import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
+// The bridge's part of the configuration: it reads env-values alone, never the provider's
+// config.ts (which needs ciba-core's settings); .dependency-cruiser.cjs keeps it so.
+import {
+  ConfigError,
+  MIN_ADMIN_TOKEN_LENGTH,
+  boolean,
+  databaseUrl,
+  logLevel,
+  read,
+  type Env,
+  type LogLevel,
+} from './env-values';
 
 /** Limits applied by the embedded broker (docs/protocol.md, "Limits"). */
 export interface BrokerLimits {

@@ -1,17 +1,25 @@
+import { createOutboundGuard, parseCidr } from '@onboard/platform';
 import {
-  createOutboundGuard,
   defaultSettings,
-  parseCidr,
   SIGNING_ALGS,
   type LimitSettings,
   type ProviderSettings,
   type SigningAlg,
 } from '@onboard/ciba-core';
 
-import { ConfigError, boolean, databaseUrl, logLevel, read, type Env, type LogLevel } from './env-values';
+import {
+  ConfigError,
+  MIN_ADMIN_TOKEN_LENGTH,
+  boolean,
+  databaseUrl,
+  logLevel,
+  read,
+  type Env,
+  type LogLevel,
+} from './env-values';
 import { keyEncryptionConfig, type KeyEncryptionConfig } from './key-encryption-config';
 
-export { ConfigError, LOG_LEVELS, type LogLevel } from './env-values';
+export { ConfigError, LOG_LEVELS, MIN_ADMIN_TOKEN_LENGTH, type LogLevel } from './env-values';
 
 /** The provider's configuration, parsed and validated once at boot (STYLE §12). */
 export interface ProviderConfig {
@@ -228,9 +236,6 @@ function accessTokenSigningAlg(env: Env, fallback: SigningAlg, fapi: boolean): S
   if (fapi && raw === 'RS256') throw new ConfigError(name, 'FAPI_CIBA allows only PS256 or ES256');
   return raw as SigningAlg;
 }
-
-/** Shortest admin token accepted: it guards the whole admin API. */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 /**
  * Parse and validate the environment into a {@link ProviderConfig}. This is the only

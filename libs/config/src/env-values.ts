@@ -3,6 +3,9 @@
  * each reader names the variable in the error it throws.
  */
 
+/** Shortest admin or metrics token accepted (provider and bridge): it guards the whole admin API. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
 /** Log levels, most verbose first; `silent` drops everything. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -18,9 +18,8 @@ import {
   type SigningKeyRecord,
 } from '@onboard/ciba-core';
 import { ConfigError, loadConfig, type ProviderConfig } from '@onboard/config';
-import { DatabaseOpenError } from '@onboard/store-typeorm';
-import { createJsonLogger } from '@onboard/observability';
-import { DatabaseNotFound, describeDatabase } from '@onboard/store-typeorm';
+import { DatabaseOpenError, DatabaseNotFound, describeDatabase } from '@onboard/sql-kit';
+import { createLogger } from '@onboard/platform';
 import { rotateKeyEncryptionKey, type KeyEncryption } from '../providers/key-encryption';
 import { createProviderRuntime } from '../providers/provider-runtime';
 
@@ -344,7 +343,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // Warnings (a database directory others can enter, keys wrapped on upgrade) reach the
   // operator; info lines would drown the output. LOG_LEVEL=error or silent quiets them too.
   const level = config.logLevel === 'error' || config.logLevel === 'silent' ? config.logLevel : 'warn';
-  const logger = createJsonLogger({ level, write: (line) => io.stderr(line) });
+  const logger = createLogger({ level, write: (line) => io.stderr(line) });
   let runtime;
   try {
     runtime = await createProviderRuntime(config, { logger, workers: false, createDatabase: flags.create === true });

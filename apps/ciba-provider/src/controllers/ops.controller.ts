@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { PATHS } from '@onboard/ciba-core';
 import type { ProviderConfig } from '@onboard/config';
-import { metricsResponse, type PrometheusMetrics } from '@onboard/observability';
+import { metricsResponse, type PrometheusMetrics } from '@onboard/platform';
 import { checkHealth } from '../providers/health';
 import { openApiResponse } from '../providers/openapi-document';
 import { OPENAPI_DOCUMENT, PROVIDER_CONFIG, PROVIDER_METRICS } from '../providers/tokens';

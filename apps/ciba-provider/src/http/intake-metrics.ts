@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { PrometheusMetrics } from '@onboard/observability';
+import type { PrometheusMetrics } from '@onboard/platform';
 import type { IntakeGate } from './admission';
 import type { IntakePacer } from './intake-pacer';
 

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 
 function text(message: unknown): string {
   if (message instanceof Error) return message.message;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NotFound, PATHS, renderHttpError, type Logger } from '@onboard/ciba-core';
-import type { JsonLogger, PrometheusMetrics } from '@onboard/observability';
+import { NotFound, PATHS, renderHttpError } from '@onboard/ciba-core';
+import type { Logger, AppLogger, PrometheusMetrics } from '@onboard/platform';
 import { isOperatorPath } from './operator-paths';
 import { securityHeaderSetter } from './protocol-listener';
 import { logRequest } from './request-log';
@@ -9,7 +9,7 @@ import { requestPath, sendWireResponse, type HttpRequest } from './wire';
 /** What the operator listener needs. */
 export interface OperatorListenerOptions {
   issuer: string;
-  logger: JsonLogger & Logger;
+  logger: AppLogger & Logger;
   metrics: PrometheusMetrics;
   /** The Nest (Express) app, which serves the admin API, /metrics and /health. */
   fallback: (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderContext, WireResponse } from '@onboard/ciba-core';
-import { createJsonLogger, createPrometheusMetrics } from '@onboard/observability';
+import { createLogger, createPrometheusMetrics } from '@onboard/platform';
 import { IntakeGate } from './admission';
 import { createProtocolListener } from './protocol-listener';
 import { ProtocolRouter, type ProtocolRoute } from './protocol-routes';
@@ -52,7 +52,7 @@ describe('protocol listener admission (real HTTP)', () => {
     ];
     const listener = createProtocolListener({
       ctx: { settings: { issuer: 'http://localhost' } } as ProviderContext,
-      logger: createJsonLogger({ level: 'silent' }),
+      logger: createLogger({ level: 'silent' }),
       metrics: createPrometheusMetrics(),
       fallback: (_req, res) => res.writeHead(404).end(),
       router: new ProtocolRouter(routes),
@@ -125,7 +125,7 @@ describe('protocol listener admission (real HTTP)', () => {
     const own = createServer(
       createProtocolListener({
         ctx: { settings: { issuer: 'http://localhost' } } as ProviderContext,
-        logger: createJsonLogger({ level: 'silent' }),
+        logger: createLogger({ level: 'silent' }),
         metrics: createPrometheusMetrics(),
         fallback: (_req, res) => res.writeHead(404).end(),
         router: new ProtocolRouter(routes),

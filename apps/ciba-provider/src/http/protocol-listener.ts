@@ -4,10 +4,9 @@ import {
   NotFound,
   TemporarilyUnavailable,
   renderHttpError,
-  securityHeaders,
   type ProviderContext,
 } from '@onboard/ciba-core';
-import type { JsonLogger, PrometheusMetrics } from '@onboard/observability';
+import { securityHeaders, type AppLogger, type PrometheusMetrics } from '@onboard/platform';
 import { MalformedPathParameter, ProtocolRouter, type RouteMatch } from './protocol-routes';
 import { IntakeGate } from './admission';
 import { isOperatorPath } from './operator-paths';
@@ -17,7 +16,7 @@ import { requestPath, sendWireResponse, toWireRequest, type HttpRequest } from '
 /** What the listener needs: the context, logging and metrics, and where other requests go. */
 export interface ProtocolListenerOptions {
   ctx: ProviderContext;
-  logger: JsonLogger;
+  logger: AppLogger;
   metrics: PrometheusMetrics;
   /** The Nest (Express) app: admin API, health, metrics, OpenAPI and the 404/405 fallback. */
   fallback: (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,5 +1,4 @@
-import type { Logger } from '@onboard/ciba-core';
-import type { PrometheusMetrics } from '@onboard/observability';
+import type { Logger, PrometheusMetrics } from '@onboard/platform';
 import { requestPath, type HttpRequest, type HttpResponse } from './wire';
 
 /** The route template that answered ('unmatched' for the catch-all). */
@@ -28,7 +27,7 @@ export function logRequest(
   res.once('close', () => {
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
     const method = req.method ?? 'GET';
-    metrics.httpRequest(route(), method, res.statusCode, ms);
+    metrics.httpRequest(route(), method, res.statusCode, ms / 1000);
     // Skip building the line when info is off (the hot path of a busy provider).
     if (logger.isEnabled && !logger.isEnabled('info')) return;
     const aborted = !res.writableFinished;

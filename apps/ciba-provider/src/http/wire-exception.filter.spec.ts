@@ -1,5 +1,6 @@
 import { HttpException, NotFoundException, type ArgumentsHost } from '@nestjs/common';
-import { InvalidGrant, type Logger } from '@onboard/ciba-core';
+import { InvalidGrant } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { WireExceptionFilter } from './wire-exception.filter';
 
 /** A response double recording what the filter writes (the parts sendWireResponse uses). */

@@ -6,8 +6,8 @@ import {
   OAuthError,
   PayloadTooLarge,
   renderHttpError,
-  type Logger,
 } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { PROVIDER_LOGGER } from '../providers/tokens';
 import { sendWireResponse, type HttpResponse } from './wire';
 

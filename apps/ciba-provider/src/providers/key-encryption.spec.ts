@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createMemoryStores, silentLogger, type Logger } from '@onboard/ciba-core';
+import { createMemoryStores } from '@onboard/ciba-core';
+import { silentLogger, type Logger } from '@onboard/platform';
 import { ConfigError } from '@onboard/config';
 import { kekFileOf, openKeyEncryption } from './key-encryption';
 

@@ -22,11 +22,11 @@ import {
   rewrapSigningKeys,
   wrappingKeyIds,
   type KeyWrapper,
-  type Logger,
   type Stores,
 } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { ConfigError, parseKeyEncryptionKeys, type KeyEncryptionConfig } from '@onboard/config';
-import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, parseDatabaseUrl } from '@onboard/store-typeorm';
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, parseDatabaseUrl } from '@onboard/sql-kit';
 
 const FILE_VARIABLE = 'KEY_ENCRYPTION_KEY_FILE';
 /** Name of the default KEK file, beside the SQLite database. */

@@ -1,5 +1,6 @@
-import type { Logger, Stores } from '@onboard/ciba-core';
-import { openStores } from '@onboard/store-typeorm';
+import type { Logger } from '@onboard/platform';
+import type { Stores } from '@onboard/ciba-core';
+import { openStores } from '@onboard/provider-store';
 
 /**
  * Open the stores behind DATABASE_URL (SQLite file, SQLite in memory, PostgreSQL); runs

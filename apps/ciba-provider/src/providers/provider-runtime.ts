@@ -1,34 +1,35 @@
 import {
+  METRIC_DURATIONS,
   Maintenance,
   NotificationDelivery,
   createKeyRing,
   RequestObjectKeys,
-  createLeanHttpClient,
-  createOutboundGuard,
   outboundPolicy,
   createSignals,
   UnknownKeyEncryptionKey,
-  nodeRandom,
   signalsOwnerNotifier,
-  systemClock,
-  type Clock,
-  type HttpClient,
   type KeyWrapper,
   type NotificationDeliveryOptions,
-  type OutboundGuardOptions,
   type OwnerNotifier,
   type SweepOptions,
   type ProviderContext,
-  type Random,
   type Stores,
 } from '@onboard/ciba-core';
-import { ConfigError, type ProviderConfig } from '@onboard/config';
 import {
-  createJsonLogger,
+  createHttpClient,
+  createOutboundGuard,
+  nodeRandom,
+  systemClock,
+  type Clock,
+  type HttpClient,
+  type OutboundGuardOptions,
+  type Random,
+  createLogger,
   createPrometheusMetrics,
-  type JsonLogger,
+  type AppLogger,
   type PrometheusMetrics,
-} from '@onboard/observability';
+} from '@onboard/platform';
+import { ConfigError, type ProviderConfig } from '@onboard/config';
 import { openKeyEncryption, type KeyEncryption } from './key-encryption';
 import { openProviderStores } from './open-stores';
 
@@ -55,7 +56,7 @@ export interface ProviderOverrides {
   resolve?: OutboundGuardOptions['resolve'];
   notifier?: OwnerNotifier;
   /** Use this logger instead of a JSON logger on stdout at LOG_LEVEL. */
-  logger?: JsonLogger;
+  logger?: AppLogger;
   /** Export Node process metrics too (main.ts turns it on; tests leave it off). */
   processMetrics?: boolean;
   /** Tuning of the ping/push outbox worker. */
@@ -79,7 +80,7 @@ export interface ProviderOverrides {
 /** The built context plus what the composition root starts and stops. */
 export interface ProviderRuntime {
   ctx: ProviderContext;
-  logger: JsonLogger;
+  logger: AppLogger;
   metrics: PrometheusMetrics;
   /** The key wrapper of the signing and encryption keys and where its KEKs come from (`keys rotate-kek`). */
   keyEncryption: KeyEncryption;
@@ -98,8 +99,11 @@ export async function createProviderRuntime(
   config: ProviderConfig,
   overrides: ProviderOverrides = {},
 ): Promise<ProviderRuntime> {
-  const logger = overrides.logger ?? createJsonLogger({ level: config.logLevel, base: { service: 'ciba-provider' } });
-  const metrics = createPrometheusMetrics({ processMetrics: overrides.processMetrics ?? false });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { service: 'ciba-provider' } });
+  const metrics = createPrometheusMetrics({
+    processMetrics: overrides.processMetrics ?? false,
+    durations: METRIC_DURATIONS,
+  });
   const ownStores = overrides.stores === undefined;
   const stores =
     overrides.stores ?? (await openProviderStores(config.databaseUrl, logger, overrides.createDatabase ?? true));
@@ -144,7 +148,7 @@ export async function createProviderRuntime(
       random: overrides.random ?? nodeRandom,
       // Outbound pings, pushes and key fetches (https verified against Node's CA store,
       // NODE_EXTRA_CA_CERTS included), through the outbound guard.
-      http: overrides.http ?? createLeanHttpClient({ guard }),
+      http: overrides.http ?? createHttpClient({ guard }),
       // Default owner notification: wake the owner's devices long-polling this process.
       notifier: overrides.notifier ?? signalsOwnerNotifier(signals),
       logger,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEVICE_STATUSES, MAX_DEVICE_PAGE, type DeviceRecord, type DeviceStatus } from '@onboard/bridge-core';
-import { SourceFailures, createMemoryLimitStore, silentLogger, type Logger } from '@onboard/ciba-core';
+import { SourceFailures, createMemoryLimitStore, silentLogger, type Logger } from '@onboard/platform';
 import { HttpError, json, type BridgeHttpRequest, type BridgeHttpServer } from '../infra/http-server';
 import { DeviceAdminError, type DeviceAdmin, type ImportEntry, type ImportLineResult } from './device-admin';
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@onboard/ciba-core';
+import type { Clock, Logger } from '@onboard/platform';
 import type { DeviceListQuery, DeviceRecord, DeviceRegistry, DeviceStatus } from '@onboard/bridge-core';
 import { isValidDeviceId } from '@onboard/mqtt-contract';
 import { checkDeviceJwks, sameKeys } from './device-jwks';

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import type { DevicePublisher } from '@onboard/bridge-core';
-import { SourceFailures, createMemoryLimitStore, type Clock, type LimitStore, type Logger } from '@onboard/ciba-core';
+import { SourceFailures, createMemoryLimitStore, type Clock, type LimitStore, type Logger } from '@onboard/platform';
 import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
 import type { PresentedCertificate } from '../devices/device-certificate';

@@ -1,4 +1,4 @@
-import type { Clock } from '@onboard/ciba-core';
+import type { Clock } from '@onboard/platform';
 
 /**
  * Remembers the `jti` of every accepted connect credential until it expires, so a captured

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@onboard/ciba-core';
+import type { Clock, Logger } from '@onboard/platform';
 import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
 import { certificateIdentifiesDevice, type PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory, DeviceRecord } from '../devices/device-directory.port';

@@ -1,4 +1,4 @@
-import type { Clock } from '@onboard/ciba-core';
+import type { Clock } from '@onboard/platform';
 
 /** Options of a {@link TokenBucketLimiter}. */
 export interface TokenBucketOptions {

@@ -1,4 +1,4 @@
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { checkPublish, checkSubscribe, isInSubtree } from '@onboard/mqtt-contract';
 import type { AedesOptions, Client } from 'aedes';
 import type { AuthenticatedDevice } from './device-authenticator';

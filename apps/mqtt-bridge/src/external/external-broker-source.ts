@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import type { DevicePublisher } from '@onboard/bridge-core';
 import type { ExternalBrokerConfig } from '@onboard/config';
 import { TOPIC_ROOT, encodeBridgeMessage, parseTopic, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';

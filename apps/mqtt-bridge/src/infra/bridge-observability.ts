@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { createPrometheusMetrics, metricsResponse, type PrometheusMetrics } from '@onboard/observability';
+import { createPrometheusMetrics, metricsResponse, type PrometheusMetrics } from '@onboard/platform';
 import type { BridgeMetricsSnapshot } from '../broker/bridge-metrics';
 import { json, type BridgeHttpServer } from './http-server';
 
@@ -12,7 +12,7 @@ export interface BridgeMetricsSources {
 }
 
 /**
- * The bridge's Prometheus metrics: the HTTP series of `@onboard/observability` (prefix
+ * The bridge's Prometheus metrics: the HTTP series of `@onboard/platform` (prefix
  * `onboard_bridge_`) plus the broker's counters, read from a snapshot at scrape time:
  * `connect_refusals_total{reason}`, `acl_refusals_total{operation,decision}`,
  * `dropped_messages_total{reason}`, `handled_messages_total{type,outcome}`,

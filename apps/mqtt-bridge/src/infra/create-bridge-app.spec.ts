@@ -1,4 +1,4 @@
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { createBridgeApp } from './create-bridge-app';
 

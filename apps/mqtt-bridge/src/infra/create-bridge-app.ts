@@ -1,15 +1,13 @@
-import type { BridgeStore } from '@onboard/bridge-core';
-import { SourceFailures, createNodeHttpClient, type Logger } from '@onboard/ciba-core';
+import { discoverProvider, type BridgeStore } from '@onboard/bridge-core';
+import { SourceFailures, createHttpClient, type Logger, createLogger } from '@onboard/platform';
 import { MIN_ADMIN_TOKEN_LENGTH, type BridgeConfig } from '@onboard/config';
-import { createJsonLogger } from '@onboard/observability';
-import { openBridgeStores } from '@onboard/store-typeorm';
+import { openBridgeStores } from '@onboard/bridge-store';
 import { DeviceAdmin } from '../admin/device-admin';
 import { registerDeviceAdminRoutes } from '../admin/device-admin.routes';
 import { HttpProviderAdmin } from '../admin/provider-admin';
 import { startBridge, type RunningBridge } from '../create-bridge';
 import { createBridgeMetrics, registerHealthRoute, registerMetricsRoute } from './bridge-observability';
 import { BridgeHttpServer } from './http-server';
-import { createBridgeHttpProviderClient } from './provider-endpoints';
 import { loadPayloadKeyFile } from '../keys/payload-key-file';
 
 /** Options of {@link createBridgeApp}. */
@@ -47,7 +45,7 @@ export interface BridgeApp {
  * await app.close();
  */
 export async function createBridgeApp(config: BridgeConfig, options: CreateBridgeAppOptions = {}): Promise<BridgeApp> {
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel, base: { service: 'mqtt-bridge' } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'mqtt-bridge' } });
   const clock = { now: () => Date.now() };
   const store = options.store ?? (await openBridgeStores({ databaseUrl: config.databaseUrl, logger }));
   const closers: Array<() => Promise<void>> = options.store ? [] : [() => store.close()];
@@ -58,7 +56,7 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
   try {
     const https = config.publicUrl.startsWith('https:');
     const onRequest = (route: string, method: string, status: number, ms: number) =>
-      metrics.httpRequest(route, method, status, ms);
+      metrics.httpRequest(route, method, status, ms / 1000);
     const http = new BridgeHttpServer({ logger, https, onRequest });
     // With BRIDGE_ADMIN_PORT, the admin API and /metrics live on a listener of their own.
     const adminHttp = config.adminHttp ? new BridgeHttpServer({ logger, https, onRequest }) : http;
@@ -119,11 +117,10 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
         `bridge admin API off: set BRIDGE_ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) to enable /admin/v1/devices`,
       );
     }
-    // node:http with keep-alive: the relay's backchannel and token calls cost a fraction of the
-    // CPU undici's fetch spends on them (`npm run bench:bridge` profile); a burst of head-units
-    // asking at once keeps up to 64 connections to the provider warm.
-    const providerHttp = createNodeHttpClient({ maxFreeSockets: 64 });
-    const provider = await createBridgeHttpProviderClient(config.provider.url, providerHttp, logger);
+    // The platform's client (undici, keep-alive): a burst of head-units asking at once keeps
+    // its connections to the provider warm.
+    const providerHttp = createHttpClient();
+    const provider = await discoverProvider(config.provider.url, providerHttp, logger);
     const payloadKeys = config.encryptionKeyFile
       ? await loadPayloadKeyFile(config.encryptionKeyFile, logger)
       : undefined;

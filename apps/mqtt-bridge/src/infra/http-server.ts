@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { securityHeaders, type Logger } from '@onboard/ciba-core';
+import { ApiError, securityHeaders, type Logger } from '@onboard/platform';
 
 /** A request as a route handler sees it. */
 export interface BridgeHttpRequest {
@@ -32,16 +32,24 @@ export interface BridgeHttpResponse {
 
 export type BridgeHttpHandler = (req: BridgeHttpRequest) => Promise<BridgeHttpResponse>;
 
-/** A failure with an HTTP status; its `error` code and description are sent as JSON. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    description?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+/**
+ * A failure with an HTTP status; its `error` code and description are sent as JSON. The
+ * platform's {@link ApiError}, so any renderer of ApiErrors renders it.
+ */
+export class HttpError extends ApiError {
+  readonly code: string;
+  override readonly status: number;
+
+  constructor(status: number, error: string, description?: string, headers: Record<string, string> = {}) {
     super(description ?? error);
-    this.name = 'HttpError';
+    this.status = status;
+    this.code = error;
+    this.headers = headers;
+  }
+
+  /** The body's `error` (the same as `code`). */
+  get error(): string {
+    return this.code;
   }
 }
 

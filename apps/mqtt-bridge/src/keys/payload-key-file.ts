@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BridgePayloadKeys } from '@onboard/bridge-core';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import type { JWK } from 'jose';
 
 /**

@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger, Clock } from '@onboard/platform';
 import {
   DEVICE_MESSAGE_TYPES,
   type BridgeMessage,
@@ -10,7 +10,6 @@ import {
 import type { DeviceMessageListener, DevicePublisher } from '../broker/bridge-broker';
 import type { BridgeMetrics } from '../broker/bridge-metrics';
 import { TokenBucketLimiter } from '../broker/token-bucket';
-import type { Clock } from '@onboard/ciba-core';
 import { DeviceContext } from './device.context';
 import { DeviceMessageDispatcher, type DeviceMessageHandler } from './device-message.dispatcher';
 

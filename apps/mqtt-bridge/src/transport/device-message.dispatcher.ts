@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import {
   decodeDeviceMessage,
   isSealedPayload,

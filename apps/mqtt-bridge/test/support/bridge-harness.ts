@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from '@onboard/ciba-core';
+import type { Logger } from '@onboard/platform';
 import { signConnectCredential, type ConnectCredentialAlgorithm } from '@onboard/mqtt-contract';
 import { DEFAULT_BROKER_LIMITS, parseBridgeConfig, type BridgeConfig } from '../../src/config/bridge-config';
 import { MemoryDeviceDirectory } from '../../src/devices/memory-device-directory';

@@ -1,4 +1,4 @@
-import { createMemoryLimitStore } from '@onboard/ciba-core';
+import { createMemoryLimitStore } from '@onboard/platform';
 import type { BridgeStore } from '../ports/bridge-store.port';
 import {
   MAX_DEVICE_PAGE,

@@ -1,4 +1,4 @@
-import type { LimitStore } from '@onboard/ciba-core';
+import type { LimitStore } from '@onboard/platform';
 import type { DeviceRegistry } from './device-registry.port';
 import type { RelayLedger } from './relay-ledger.port';
 

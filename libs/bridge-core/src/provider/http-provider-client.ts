@@ -1,4 +1,4 @@
-import type { HttpClient, OutboundResponse } from '@onboard/ciba-core';
+import type { HttpClient, OutboundResponse } from '@onboard/platform';
 import {
   ProviderUnavailableError,
   type BackchannelAcknowledgement,
@@ -15,7 +15,7 @@ export interface HttpProviderClientOptions {
   backchannelEndpoint: string;
   /** The token endpoint (discovery `token_endpoint`). */
   tokenEndpoint: string;
-  /** Outbound HTTP; the fetch-based client keeps connections alive (undici). */
+  /** Outbound HTTP (the platform's createHttpClient keeps connections alive). */
   http: HttpClient;
   /** Per request, connect to last byte. Default 10 s. */
   timeoutMs?: number;
@@ -30,7 +30,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * @example
  * const provider = createHttpProviderClient({
  *   backchannelEndpoint: 'https://op.example/backchannel', tokenEndpoint: 'https://op.example/token',
- *   http: createFetchHttpClient(),
+ *   http: createHttpClient(),
  * });
  */
 export function createHttpProviderClient(options: HttpProviderClientOptions): ProviderClient {

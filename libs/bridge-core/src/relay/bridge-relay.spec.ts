@@ -1,5 +1,5 @@
 import type { BridgeMessage, VerificationRequestMessage } from '@onboard/mqtt-contract';
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { MemoryRelayLedger } from '../memory/memory-bridge-store';
 import { ProviderUnavailableError, type ProviderClient } from '../ports/provider-client.port';
 import { BridgeRelay, DEFAULT_EXPIRY_CHECK_INTERVAL_MS, DEFAULT_PUSH_GRACE_MS } from './bridge-relay';

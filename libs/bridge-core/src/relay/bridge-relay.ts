@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@onboard/ciba-core';
+import type { Clock, Logger } from '@onboard/platform';
 import type {
   AckMessage,
   BridgeMessage,

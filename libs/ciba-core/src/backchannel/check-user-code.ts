@@ -3,7 +3,7 @@ import type { Client } from '../domain/client';
 import type { Owner } from '../domain/owner';
 import { InvalidUserCode, MissingUserCode } from '../errors/oauth-error';
 import { untilIso, userCodeClientLimiter, userCodeOwnerLimiter } from '../limits/limits';
-import type { LimitState } from '../ports/limit-store.port';
+import type { LimitState } from '@onboard/platform';
 import { stringParam, type AuthenticationParams } from './authentication-params';
 import type { BackchannelPolicy } from './backchannel-policy';
 import { MAX_USER_CODE_LENGTH } from './user-code';

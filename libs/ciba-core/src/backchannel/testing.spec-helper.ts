@@ -10,8 +10,7 @@ import { CIBA_GRANT_TYPE, type Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { createKeyRing } from '../keys/key-ring';
 import { createMemoryStores } from '../memory/memory-stores';
-import type { HttpClient, OutboundRequest, OutboundResponse } from '../ports/http-client.port';
-import { silentLogger } from '../ports/logger.port';
+import { createHttpClientDouble, silentLogger, type HttpClientDouble } from '@onboard/platform';
 import { defaultSettings, type ProviderSettings } from '../settings';
 import type { WireRequest } from '../wire/wire';
 import { hashClientSecret } from '../client-auth/client-secret';
@@ -20,10 +19,8 @@ import { JWT_BEARER_ASSERTION_TYPE } from '../client-auth/read-client-credential
 export const ISSUER = 'https://op.example.test';
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-export interface FakeHttp extends HttpClient {
-  routes: Map<string, () => OutboundResponse>;
-  calls: OutboundRequest[];
-}
+/** The platform's HttpClient double: answers by URL, records every request. */
+export type FakeHttp = HttpClientDouble;
 
 export interface TestHarness {
   ctx: ProviderContext;
@@ -51,18 +48,7 @@ export async function createHarness(overrides: Partial<ProviderSettings> = {}): 
     ...overrides,
   };
   const stores = createMemoryStores();
-  const routes = new Map<string, () => OutboundResponse>();
-  const calls: OutboundRequest[] = [];
-  const http: FakeHttp = {
-    routes,
-    calls,
-    async send(request) {
-      calls.push(request);
-      const route = routes.get(request.url);
-      if (!route) throw new Error('connection refused');
-      return route();
-    },
-  };
+  const http = createHttpClientDouble();
   const notified: AuthRequest[] = [];
   const ownerSignals: string[] = [];
   let notifierBroken = false;

@@ -1,8 +1,7 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
-import type { HttpClient } from '../ports/http-client.port';
-import { OutboundTargetRefused } from '../infra/outbound-guard';
+import { type HttpClient, OutboundTargetRefused } from '@onboard/platform';
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 

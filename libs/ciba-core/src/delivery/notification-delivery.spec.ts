@@ -130,7 +130,7 @@ describe('NotificationDelivery', () => {
     expect(hit.contentType).toBe('application/json');
     expect(JSON.parse(hit.body)).toEqual({ auth_req_id: 'secret-auth-req-id' });
     expect(await stored(m.id)).toMatchObject({ status: 'delivered', attempts: 1 });
-    expect(ctx.observed.map((o) => o.name)).toEqual(['notification_delivery_ms']);
+    expect(ctx.observed.map((o) => o.name)).toEqual(['notification_delivery_seconds']);
   });
 
   it('accepts any 2xx as delivered', async () => {

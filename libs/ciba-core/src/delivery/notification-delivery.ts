@@ -1,9 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { OutboxMessage } from '../domain/tokens';
-import { RequestTimeoutError, ResponseTooLargeError } from '../infra/fetch-http-client';
-import { OutboundTargetRefused } from '../infra/outbound-guard';
+import { RequestTimeoutError, ResponseTooLargeError, OutboundTargetRefused, boundedMemo } from '@onboard/platform';
 import type { Stores } from '../ports/stores.port';
-import { boundedMemo } from '../infra/bounded-memo';
 import { attemptLeaseMs } from './notification-message';
 
 /** Tuning of the outbox worker; policy (attempts, backoff, timeout) comes from settings. */
@@ -328,7 +326,7 @@ export class NotificationDelivery {
     };
     if (outcome.kind === 'delivered') {
       await stores.outbox.update(message.id, { status: 'delivered', lastError: undefined });
-      metrics.observe('notification_delivery_ms', now - message.createdAt);
+      metrics.observe('notification_delivery_seconds', (now - message.createdAt) / 1000);
       logger.info('notification delivered', { ...fields, status: outcome.status });
       return;
     }

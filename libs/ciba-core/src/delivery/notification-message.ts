@@ -1,8 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { OutboxMessage } from '../domain/tokens';
-import type { Clock } from '../ports/clock.port';
-import type { Random } from '../ports/random.port';
+import type { Clock, Random } from '@onboard/platform';
 import type { Stores } from '../ports/stores.port';
 import type { ProviderSignals } from '../context';
 import type { ProviderSettings } from '../settings';

@@ -4,10 +4,8 @@ import type { Metrics, ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import { createFetchHttpClient } from '../infra/fetch-http-client';
-import { nodeRandom } from '../infra/node-random';
+import { createHttpClient, nodeRandom, type Logger } from '@onboard/platform';
 import type { KeyRing } from '../ports/key-ring.port';
-import type { Logger } from '../ports/logger.port';
 import { createMemoryStores } from '../memory/memory-stores';
 import { defaultSettings, type ProviderSettings } from '../settings';
 import { createSignals, type InProcessSignals } from '../signals/signals';
@@ -21,21 +19,21 @@ export interface LogLine {
 export interface TestContext extends ProviderContext {
   signals: InProcessSignals;
   logs: LogLine[];
-  observed: { name: string; ms: number }[];
+  observed: { name: string; seconds: number }[];
   /** Move the controllable clock. */
   advance(ms: number): void;
 }
 
 export function testContext(settings: Partial<ProviderSettings> = {}, opts: { realClock?: boolean } = {}): TestContext {
   const logs: LogLine[] = [];
-  const observed: { name: string; ms: number }[] = [];
+  const observed: { name: string; seconds: number }[] = [];
   const logger: Logger = {
     debug: (msg, fields) => logs.push({ level: 'debug', msg, fields }),
     info: (msg, fields) => logs.push({ level: 'info', msg, fields }),
     warn: (msg, fields) => logs.push({ level: 'warn', msg, fields }),
     error: (msg, fields) => logs.push({ level: 'error', msg, fields }),
   };
-  const metrics: Metrics = { outcome() {}, observe: (name, ms) => observed.push({ name, ms }) };
+  const metrics: Metrics = { outcome() {}, observe: (name, seconds) => observed.push({ name, seconds }) };
   let offset = 0;
   const clock = opts.realClock ? { now: () => Date.now() + offset } : { now: () => 1_800_000_000_000 + offset };
   return {
@@ -43,7 +41,7 @@ export function testContext(settings: Partial<ProviderSettings> = {}, opts: { re
     stores: createMemoryStores(),
     clock,
     random: nodeRandom,
-    http: createFetchHttpClient(),
+    http: createHttpClient(),
     notifier: { notify() {} },
     logger,
     keys: {} as KeyRing,

@@ -1,22 +1,14 @@
-/**
- * Every protocol failure is an OAuthError named after its wire `error` code.
- * Transports render them (HTTP: RFC 6749 §5.2 JSON body; MQTT: the device
- * protocol's error payload). The core never throws framework exceptions.
- */
-export abstract class OAuthError extends Error {
-  /** The RFC 6749 / CIBA §13 / RFC 9449 `error` code. */
-  abstract readonly code: string;
-  /** HTTP status for the HTTP renderer. */
-  readonly status: number = 400;
-  /** Whether `message` may be shown to the caller as `error_description`. */
-  readonly expose: boolean = true;
-  /** Extra response headers (e.g. `WWW-Authenticate`, `DPoP-Nonce`). */
-  headers: Record<string, string> = {};
+import { ApiError } from '@onboard/platform';
 
-  constructor(description?: string) {
-    super(description ?? '');
-    this.name = new.target.name;
-  }
+/**
+ * Every protocol failure is an OAuthError named after its wire `error` code (RFC 6749 §5.2,
+ * CIBA §13, RFC 9449, RFC 7591…). It is the platform's {@link ApiError} (`status`, `expose`,
+ * `headers`), so every transport renders it with its one renderer (HTTP: RFC 6749 §5.2 JSON
+ * body; MQTT: the device protocol's error payload). The core never throws framework exceptions.
+ */
+export abstract class OAuthError extends ApiError {
+  /** The RFC 6749 / CIBA §13 / RFC 9449 `error` code. */
+  abstract override readonly code: string;
 }
 
 export class InvalidRequest extends OAuthError {

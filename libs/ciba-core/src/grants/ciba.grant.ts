@@ -51,7 +51,7 @@ export const cibaGrant: TokenGrant = {
     });
     // The owner's approval sets authTime, so this is approval → token.
     if (consumed.authTime !== undefined)
-      ctx.metrics.observe('approval_to_token_ms', ctx.clock.now() - consumed.authTime);
+      ctx.metrics.observe('approval_to_token_seconds', (ctx.clock.now() - consumed.authTime) / 1000);
     return tokens;
   },
 };

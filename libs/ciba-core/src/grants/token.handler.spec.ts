@@ -173,11 +173,11 @@ describe('handleToken: CIBA grant', () => {
   it('reports the approval-to-token latency', async () => {
     const ctx = await setup();
     const observed: [string, number][] = [];
-    ctx.metrics = { outcome() {}, observe: (name, ms) => void observed.push([name, ms]) };
+    ctx.metrics = { outcome() {}, observe: (name, seconds) => void observed.push([name, seconds]) };
     await ctx.stores.authRequests.create(pendingRequest(ctx, 'm1'));
     await approve(ctx, 'req-m1');
     expect((await token(ctx, ciba('m1'))).status).toBe(200);
-    expect(observed).toEqual([['approval_to_token_ms', 1000]]);
+    expect(observed).toEqual([['approval_to_token_seconds', 1]]);
   });
 
   it('gives tokens to exactly one of two concurrent requests for the same approval', async () => {

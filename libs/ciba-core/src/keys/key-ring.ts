@@ -12,10 +12,9 @@ import {
   type JWTVerifyResult,
 } from 'jose';
 import type { SigningAlg, SigningKeyRecord } from '../domain/tokens';
-import type { Clock } from '../ports/clock.port';
+import { type Clock, silentLogger, type Logger } from '@onboard/platform';
 import type { KeyRing } from '../ports/key-ring.port';
 import type { KeyWrapper } from '../ports/key-wrapper.port';
-import { silentLogger, type Logger } from '../ports/logger.port';
 import type { SigningKeyStore } from '../ports/stores.port';
 import type { ProviderSettings } from '../settings';
 import { ephemeralKeyWrapper } from './local-key-wrapper';

@@ -9,9 +9,9 @@ import {
 } from 'jose';
 import type { EncryptionKeyRecord } from '../domain/tokens';
 import { InvalidRequest } from '../errors/oauth-error';
-import type { Clock } from '../ports/clock.port';
+import type { Clock, Logger } from '@onboard/platform';
+import { silentLogger } from '@onboard/platform';
 import type { KeyWrapper } from '../ports/key-wrapper.port';
-import { silentLogger, type Logger } from '../ports/logger.port';
 import type { EncryptionKeyStore } from '../ports/stores.port';
 import { ephemeralKeyWrapper } from './local-key-wrapper';
 import { privateJwkOf, rewrapKeys, wrapPrivateJwk, type RewrapResult } from './wrapped-keys';

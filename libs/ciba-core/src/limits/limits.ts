@@ -1,25 +1,13 @@
 import type { ProviderContext } from '../context';
 import { RateLimited } from '../errors/oauth-error';
-import type { LimitStore, Limiter } from '../ports/limit-store.port';
-import { SourceFailures } from './source-failures';
+import { SourceFailures, type LimitStore, type Limiter } from '@onboard/platform';
+import type { LimitName } from './limit-names';
 
 /**
  * The guessing and flooding limits of the provider (README, "Limits"), each a rule of the
  * store's {@link LimitStore}, so their counters are shared by every replica on one database.
+ * Their names and events are in limit-names.ts.
  */
-export const LIMIT_NAMES = [
-  'user_code_owner',
-  'user_code_client',
-  'client_owner_requests',
-  'owner_pending',
-  'auth_client',
-  'auth_owner_device',
-  'auth_admin',
-] as const;
-export type LimitName = (typeof LIMIT_NAMES)[number];
-/** failure: a wrong attempt counted; locked: a key was just blocked; refused: an attempt refused; unlocked: reset by hand. */
-export type LimitEvent = 'failure' | 'locked' | 'refused' | 'unlocked';
-
 /** Whose authentication failed: a client, an owner device or the admin token. */
 export type AuthKind = 'client' | 'owner_device' | 'admin';
 

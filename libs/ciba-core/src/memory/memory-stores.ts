@@ -18,7 +18,7 @@ import type {
   Stores,
   TransitionGuard,
 } from '../ports/stores.port';
-import { createMemoryLimitStore } from '../limits/flexible-limit-store';
+import { createMemoryLimitStore } from '@onboard/platform';
 import { ExpiryIndex } from './expiry-index';
 
 /*

@@ -2,11 +2,11 @@ import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
-import type { LimitStore } from './limit-store.port';
+import type { LimitStore } from '@onboard/platform';
 
 /**
  * Persistence ports. Every implementation (in-memory, SQLite, PostgreSQL) passes
- * the one contract suite in libs/store-typeorm/src/store-contract.ts.
+ * the one contract suite in libs/provider-store/src/testing/store-contract.ts.
  * Times are epoch milliseconds.
  */
 export interface ClientStore {

@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../settings';
 import { InvalidClientMetadata } from '../errors/oauth-error';
-import { outboundGuardFor } from '../infra/outbound-policy';
+import { outboundGuardFor } from '../outbound-policy';
 
 /** Raw RFC 7591 client metadata as posted (JSON object). */
 export type RawMetadata = Record<string, unknown>;
