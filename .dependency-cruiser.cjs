@@ -135,6 +135,13 @@ module.exports = {
       to: { path: '^libs/(ciba-core|provider-store)/', reachable: true },
     },
     {
+      name: 'owner-app-is-a-client',
+      comment: 'The owner app runs in the browser and is a client of the documented API (STYLE §25): no server code.',
+      severity: 'error',
+      from: { path: '^apps/owner-app/' },
+      to: { path: '^(libs|apps)/', pathNot: '^apps/owner-app/' },
+    },
+    {
       name: 'soft-authenticator-from-tests-only',
       comment: 'The test authenticator is for specs, test/, bench/ and device-sim/ only, never production code.',
       severity: 'error',
@@ -151,7 +158,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['require', 'import', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
       mainFields: ['main', 'types', 'typings'],
     },
     reporterOptions: { text: { highlightFocused: true } },

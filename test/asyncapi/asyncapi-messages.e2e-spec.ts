@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
 import { openSealedPayload } from '@onboard/mqtt-contract';
-import { silentLogger } from '@onboard/ciba-core';
+import { silentLogger } from '@onboard/platform';
 import { loadPayloadKeyFile } from '../../apps/mqtt-bridge/src/keys/payload-key-file';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';

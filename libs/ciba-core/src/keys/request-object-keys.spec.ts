@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, CompactEncrypt, exportJWK, generateKeyPair, imp
 import type { EncryptionKeyRecord } from '../domain/tokens';
 import { InvalidRequest } from '../errors/oauth-error';
 import { createFakeStores, testClock } from '../grants/testing.helper';
-import { silentLogger, type Logger } from '../ports/logger.port';
+import { silentLogger, type Logger } from '@onboard/platform';
 import { createLocalKeyWrapper, UnknownKeyEncryptionKey } from './local-key-wrapper';
 import { RequestObjectKeys, RETIRED_ENCRYPTION_KEY_TTL_MS, rewrapEncryptionKeys } from './request-object-keys';
 

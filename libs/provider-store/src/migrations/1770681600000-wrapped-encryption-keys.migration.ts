@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { columnTypes } from './column-types';
+import { columnTypes } from '@onboard/sql-kit';
 
 /**
  * The provider's request-object encryption keys are wrapped under the key-encryption key at
