@@ -11,6 +11,7 @@ export * from './domain/auth-request';
 export * from './domain/tokens';
 export * from './ports/stores.port';
 export * from './ports/owner-notifier.port';
+export * from './ports/passkey-approval.port';
 export * from './ports/key-ring.port';
 export * from './ports/key-wrapper.port';
 export * from './wire/wire';
