@@ -5,6 +5,7 @@ import { AdminController } from './controllers/admin.controller';
 import { FallbackController } from './controllers/fallback.controller';
 import { OpsController } from './controllers/ops.controller';
 import { WireExceptionFilter } from './http/wire-exception.filter';
+import { OwnerAppModule } from './owner-app/owner-app.module';
 import { ProvidersModule } from './providers/providers.module';
 import type { ProviderOverrides } from './providers/provider-runtime';
 
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(config: ProviderConfig, overrides: ProviderOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ProvidersModule.forRoot(config, overrides)],
+      imports: [ProvidersModule.forRoot(config, overrides), OwnerAppModule],
       // FallbackController last: it answers what no other route took (404 / 405).
       controllers: [AdminController, OpsController, FallbackController],
       providers: [{ provide: APP_FILTER, useClass: WireExceptionFilter }],
