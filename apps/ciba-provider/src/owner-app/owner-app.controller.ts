@@ -11,6 +11,8 @@ import {
   handleRemoveDevice,
   handleSessionOptions,
   handleSessionVerify,
+  handleReceipt,
+  RECEIPTS_PATH,
 } from '@onboard/owner-auth';
 import { WireController } from '../controllers/wire.controller';
 import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
@@ -71,5 +73,14 @@ export class OwnerAppController extends WireController {
   @Post('requests/:id/approval/options')
   async approvalOptions(@Req() req: HttpRequest, @Res() res: HttpResponse, @Param('id') id: string) {
     send(res, await handleApprovalOptions(this.ctx, await this.wire(req), id));
+  }
+}
+
+/** Approval receipts for clients (docs/receipts.md): client-authenticated, like the token endpoint. */
+@Controller()
+export class ReceiptsController extends WireController {
+  @Post(RECEIPTS_PATH)
+  async receipt(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    send(res, await handleReceipt(this.ctx, await this.wire(req)));
   }
 }
