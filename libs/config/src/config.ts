@@ -178,6 +178,38 @@ export const DEFAULT_INTAKE_QUEUE_LIMIT = 10_000;
 export const DEFAULT_INTAKE_PACING = 1.15;
 
 /** INTAKE_PACING: `off`, or the headroom factor (a number above 1 and at most 10). */
+/**
+ * The owner app's WebAuthn relying party: `OWNER_APP_RP_ID` (default: the issuer's host) and
+ * `OWNER_APP_ORIGINS` (comma-separated; default: the issuer's origin), with the lifetimes of
+ * sessions, invitations and challenges (seconds).
+ */
+function ownerAppSettings(env: Env, base: ProviderSettings['ownerApp']): ProviderSettings['ownerApp'] {
+  const rpId = env.OWNER_APP_RP_ID?.trim();
+  if (rpId !== undefined && rpId !== '' && !/^[a-z0-9.-]+$/i.test(rpId)) {
+    throw new ConfigError('OWNER_APP_RP_ID', 'must be a host name (the RP ID), e.g. owner.example.com');
+  }
+  const origins = list(env, 'OWNER_APP_ORIGINS');
+  for (const origin of origins ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError('OWNER_APP_ORIGINS', `'${origin}' is not an origin (scheme://host[:port])`);
+    }
+  }
+  return {
+    rpName: env.OWNER_APP_RP_NAME?.trim() || base.rpName,
+    ...(rpId ? { rpId } : {}),
+    ...(origins ? { origins } : {}),
+    sessionTtl: integer(env, 'OWNER_SESSION_TTL', base.sessionTtl, 60, 366 * 86400),
+    invitationTtl: integer(env, 'OWNER_INVITATION_TTL', base.invitationTtl, 60, 30 * 86400),
+    challengeTtl: integer(env, 'OWNER_CHALLENGE_TTL', base.challengeTtl, 30, 3600),
+  };
+}
+
 function intakePacing(env: Env): number | undefined {
   const name = 'INTAKE_PACING';
   const raw = read(env, name);
@@ -300,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
     notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
     limits: parseLimits(env, base.limits),
+    ownerApp: ownerAppSettings(env, base.ownerApp),
   };
   checkIssuerTargets(settings);
   if (settings.defaultExpiry > settings.maxExpiry) {
