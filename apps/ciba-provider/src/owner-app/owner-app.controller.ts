@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { PATHS } from '@onboard/ciba-core';
 import {
   handleApprovalOptions,
@@ -13,7 +13,10 @@ import {
   handleSessionVerify,
   handleReceipt,
   RECEIPTS_PATH,
+  authenticateLiveChannel,
+  type LiveChannel,
 } from '@onboard/owner-auth';
+import { OWNER_LIVE_CHANNEL } from '../providers/tokens';
 import { WireController } from '../controllers/wire.controller';
 import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
 
@@ -25,6 +28,25 @@ import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '.
  */
 @Controller(PATHS.ownerDevice)
 export class OwnerAppController extends WireController {
+  constructor(@Inject(OWNER_LIVE_CHANNEL) private readonly live: LiveChannel) {
+    super();
+  }
+
+  /** The live channel: Server-Sent Events `request.created` while the app is open (15 s heartbeats). */
+  @Get('events')
+  async events(@Req() req: HttpRequest, @Res() res: HttpResponse) {
+    const auth = await authenticateLiveChannel(this.ctx, await this.wire(req));
+    if ('error' in auth) return send(res, auth.error);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.write('retry: 3000\n\n');
+    const unsubscribe = this.live.subscribe(auth.sub, (frame) => res.write(frame));
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  }
+
   @Post('enrolment/options')
   async enrolmentOptions(@Req() req: HttpRequest, @Res() res: HttpResponse) {
     send(res, await handleEnrolmentOptions(this.ctx, await this.wire(req)));
