@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Recorder, TimelinePoint } from './recorder';
 
 /** What the run shows while it goes. */
@@ -73,15 +73,18 @@ export function createDisplay(options: DisplayOptions): LiveDisplay {
     };
   }
   const total = options.total ?? options.durationSeconds ?? 1;
-  const bar = new SingleBar({
-    stream: options.stream as NodeJS.WriteStream,
-    format:
-      '{bar} {value}/{total} | approved {approved} denied {denied} expired {expired} cancelled {cancelled} failed {failed} | {rate}/s | in flight {inflight} | online {connected} | p50 {p50} p99 {p99}',
-    hideCursor: true,
-    clearOnComplete: false,
-    barsize: 24,
-    noTTYOutput: false,
-  });
+  const bar = new SingleBar(
+    {
+      stream: options.stream as NodeJS.WriteStream,
+      format:
+        '{bar} {value}/{total} | approved {approved} denied {denied} expired {expired} cancelled {cancelled} failed {failed} | {rate}/s | in flight {inflight} | online {connected} | p50 {p50} p99 {p99}',
+      hideCursor: true,
+      clearOnComplete: false,
+      barsize: 24,
+      noTTYOutput: false,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     stage: (text) => {
