@@ -7,6 +7,7 @@ import {
   ProviderUnavailableError,
   createMemoryBridgeStore,
   type BridgeStore,
+  type DeviceHooks,
   type ProviderClient,
 } from '@onboard/bridge-core';
 import type { Clock, Logger } from '@onboard/platform';
@@ -40,6 +41,13 @@ export interface BridgeDependencies {
    * memory, which devices must be given again after every start.
    */
   payloadKeys?: BridgePayloadKeys;
+  /**
+   * Device policy hooks of the embedded broker that replace the defaults: `authenticate`,
+   * `authorizePublish`, `authorizeSubscribe` (docs/bridge.md, "Device hooks"). In external-broker
+   * mode the external broker authenticates and authorizes; the dispatcher still refuses a message
+   * on another device's topic.
+   */
+  hooks?: Partial<DeviceHooks>;
 }
 
 /** A running bridge. */
@@ -80,6 +88,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     metrics,
     replayCache: deps.replayCache,
     limits: deps.store?.limits,
+    hooks: deps.hooks,
   });
   // External-broker mode: no embedded aedes; the same dispatcher and handlers get the messages.
   const external = config.externalBroker

@@ -3,9 +3,14 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import type { DevicePublisher } from '@onboard/bridge-core';
+import {
+  defaultAuthorizePublish,
+  defaultAuthorizeSubscribe,
+  type DeviceHooks,
+  type DevicePublisher,
+} from '@onboard/bridge-core';
 import { SourceFailures, createMemoryLimitStore, type Clock, type LimitStore, type Logger } from '@onboard/platform';
-import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
+import { encodeBridgeMessage, isValidDeviceId, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
 import type { PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory } from '../devices/device-directory.port';
@@ -44,6 +49,12 @@ export interface BridgeBrokerDependencies {
   replayCache?: ConnectReplayCache;
   /** Counters of refused credentials per remote address (the store's, shared by replicas); default in memory. */
   limits?: LimitStore;
+  /**
+   * Device policy hooks replacing the defaults (docs/bridge.md, "Device hooks"): `authenticate`
+   * (default: {@link DeviceAuthenticator}), `authorizePublish` and `authorizeSubscribe` (default:
+   * the device's own subtree).
+   */
+  hooks?: Partial<DeviceHooks>;
 }
 
 /** Refusals that say the credential was wrong: counted against the remote address. */
@@ -63,7 +74,8 @@ const GUESSES: ReadonlySet<ConnectRefusal> = new Set<ConnectRefusal>([
 
 /**
  * The embedded aedes broker with the bridge's policy: connection rate limits (`preConnect`),
- * device authentication (`authenticate`), the topic ACL, a packet size limit, and the listeners.
+ * device authentication (the `authenticate` hook), the topic ACL (the `authorizePublish` and
+ * `authorizeSubscribe` hooks), a packet size limit, and the listeners.
  * The authenticated device of a connection is kept beside the aedes client, never read from a topic.
  */
 export class BridgeBroker implements DevicePublisher {
@@ -77,7 +89,7 @@ export class BridgeBroker implements DevicePublisher {
   private readonly remoteAddresses = new WeakMap<object, string>();
   private readonly perIp: TokenBucketLimiter;
   private readonly perClientId: TokenBucketLimiter;
-  private readonly authenticator: DeviceAuthenticator;
+  private readonly hooks: DeviceHooks;
   private readonly failures: SourceFailures;
 
   constructor(private readonly deps: BridgeBrokerDependencies) {
@@ -98,14 +110,19 @@ export class BridgeBroker implements DevicePublisher {
         blockSeconds: limits.authBlockSeconds,
       }),
     );
-    this.authenticator = new DeviceAuthenticator(
-      deps.directory,
-      deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
-      deps.clock,
-      deps.logger,
-      deps.metrics,
-      { audience: deps.config.audience, clockToleranceSeconds: deps.config.clockToleranceSeconds },
-    );
+    this.hooks = {
+      authenticate:
+        deps.hooks?.authenticate ??
+        new DeviceAuthenticator(
+          deps.directory,
+          deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
+          deps.clock,
+          deps.logger,
+          { audience: deps.config.audience, clockToleranceSeconds: deps.config.clockToleranceSeconds },
+        ).authenticate,
+      authorizePublish: deps.hooks?.authorizePublish ?? defaultAuthorizePublish,
+      authorizeSubscribe: deps.hooks?.authorizeSubscribe ?? defaultAuthorizeSubscribe,
+    };
   }
 
   /** Sets the receiver of device messages (the transport's dispatcher). */
@@ -157,7 +174,7 @@ export class BridgeBroker implements DevicePublisher {
             done(error, false);
           });
       },
-      ...createTopicAcl(deviceOf, metrics, logger),
+      ...createTopicAcl(deviceOf, metrics, logger, this.hooks),
       published: (packet, client, callback) => {
         callback(null);
         const device = deviceOf(client);
@@ -292,14 +309,32 @@ export class BridgeBroker implements DevicePublisher {
       this.deps.logger.warn('mqtt connect refused', { reason: 'source_blocked', remoteAddress });
       return { ok: false, returnCode: CONNACK.serverUnavailable, reason: 'source_blocked' };
     }
-    const outcome = await this.authenticator.authenticate(
-      client.id,
+    const certificate = peerCertificate(client);
+    const decided = await this.hooks.authenticate({
+      clientId: client.id,
       username,
       password,
       remoteAddress,
-      peerCertificate(client),
-    );
-    if (!outcome.ok && remoteAddress !== undefined && GUESSES.has(outcome.reason)) {
+      ...(certificate ? { certificate } : {}),
+    });
+    // replies are addressed by client id: a hook may not name another device than the one connecting
+    const outcome: AuthenticationOutcome =
+      decided.ok && decided.device.deviceId !== client.id
+        ? { ok: false, returnCode: CONNACK.identifierRejected, reason: 'invalid_client_id' }
+        : decided;
+    if (outcome.ok) {
+      this.deps.logger.debug('mqtt device connected', { deviceId: outcome.device.deviceId, remoteAddress });
+      return outcome;
+    }
+    this.deps.metrics.countConnectRefusal(outcome.reason);
+    this.deps.logger.warn('mqtt connect refused', {
+      // an invalid client id is not echoed: it could be anything, including personal data
+      deviceId: isValidDeviceId(client.id) ? client.id : undefined,
+      reason: outcome.reason,
+      returnCode: outcome.returnCode,
+      remoteAddress,
+    });
+    if (remoteAddress !== undefined && GUESSES.has(outcome.reason)) {
       const state = await this.failures.fail(remoteAddress);
       if (!state.allowed) this.deps.logger.warn('mqtt connect source blocked', { remoteAddress });
     }
