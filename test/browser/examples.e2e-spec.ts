@@ -119,9 +119,21 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     const request = await onThePhone(code);
     expect((await owner.device.decide(request.id, 'deny')).status).toBeLessThan(300);
     await page.getByRole('status').getByText('Declined').waitFor();
-    await page.getByText(/\(access_denied\)/).waitFor();
+    await page.getByText('the owner denied the request (access_denied)').waitFor();
     expect(await page.getByRole('definition').count()).toBe(0);
     await expectAccessible(page, 'agent desk declined');
+    await page.context().close();
+  });
+
+  it('agent desk: "this wasn’t me" on the phone reaches the desk as a report, not a plain no', async () => {
+    const page = await open(desk.url);
+    await page.getByLabel("Customer's e-mail, phone number or customer number").fill(owner.phoneNumber);
+    await page.getByRole('button', { name: "Send request to the customer's phone" }).click();
+    const code = (await page.locator('.code').textContent())!;
+    const request = await onThePhone(code);
+    expect((await owner.device.decide(request.id, 'deny', { reason: 'not_me' })).status).toBeLessThan(300);
+    await page.getByRole('status').getByText('Declined').waitFor();
+    await page.getByText('the owner reported that they did not make this request (access_denied)').waitFor();
     await page.context().close();
   });
 
