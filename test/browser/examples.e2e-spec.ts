@@ -15,7 +15,7 @@ import type { RunningDesk } from '../../examples/shared/desk-server';
 import { eventually } from '../support/http';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { startProvider, type TestProvider } from '../support/provider';
-import { describeBrowser, seriousAxeViolations } from './support/browser';
+import { describeBrowser, screenshotForDocs, seriousAxeViolations } from './support/browser';
 
 jest.setTimeout(60_000);
 
@@ -108,6 +108,7 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     await identity.filter({ hasText: owner.sub }).waitFor();
     await page.getByText(/^Approval receipt:/).waitFor();
     await expectAccessible(page, 'agent desk verified');
+    await screenshotForDocs(page, 'agent-desk-verified');
     await page.context().close();
   });
 
@@ -166,6 +167,7 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     expect((await owner.device.decide(request.id, 'approve')).status).toBeLessThan(300);
     await page.getByText('Locker 7 is open. Take your order.').waitFor();
     await expectAccessible(page, 'kiosk verified');
+    await screenshotForDocs(page, 'kiosk-verified');
 
     // An order that is not here starts nothing.
     await page.getByLabel('Order number').fill('Z-9');
