@@ -185,6 +185,7 @@ function summaryTable(report: SimReport): string {
   ];
   const reasons = Object.entries(report.failure_reasons);
   if (reasons.length > 0) lines.push(`failure reasons: ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  for (const [reason, example] of Object.entries(report.failure_examples)) lines.push(`  first ${reason}: ${example}`);
   if (report.reconnects.dropped > 0)
     lines.push(`links dropped by the simulator: ${report.reconnects.dropped} (storms: ${report.reconnects.storms})`);
   for (const check of report.checks)

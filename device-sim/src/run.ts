@@ -314,6 +314,7 @@ async function runFlow(ctx: FlowContext): Promise<void> {
 
   let outcome: Outcome;
   let reason: string | undefined;
+  let message: string | undefined;
   try {
     const tokens: VerifiedTokens = await handle.result;
     const now = Date.now();
@@ -327,12 +328,12 @@ async function runFlow(ctx: FlowContext): Promise<void> {
     else if (code === 'access_denied') outcome = 'denied';
     else if (code === 'expired_token') outcome = 'expired';
     else if (code === 'cancelled' && cancelled) outcome = 'cancelled';
-    else [outcome, reason] = ['failed', reasonOf(err)];
+    else [outcome, reason, message] = ['failed', reasonOf(err), (err as Error)?.message];
   } finally {
     stop.abort();
   }
   await ownerSide;
-  recorder.flowEnded(outcome, expected, reason);
+  recorder.flowEnded(outcome, expected, reason, message);
 }
 
 /** The reason of a failure: the device client's code, or the HTTP error's, or the message. */
