@@ -52,6 +52,7 @@ export * from './owner-device/authenticate-owner-device';
 export * from './owner-device/owner-device.handlers';
 export * from './admin/admin';
 export * from './admin/admin.handler';
+export * from './admin/admin-body';
 export * from './keys/key-ring';
 export * from './keys/request-object-keys';
 export * from './keys/local-key-wrapper';
