@@ -109,7 +109,9 @@ async function call(url: string, init?: RequestInit): Promise<Response> {
     return await fetch(url, init);
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new Error(`cannot reach the provider at ${new URL(url).origin} (${cause}); is it running (npm start)?`);
+    throw new Error(`cannot reach the provider at ${new URL(url).origin} (${cause}); is it running (npm start)?`, {
+      cause: error,
+    });
   }
 }
 
