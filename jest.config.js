@@ -43,7 +43,7 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/'],
+  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/', '<rootDir>/device-sim/'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],

@@ -2,7 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import {
   BridgePayloadKeys,
-  BridgeRelay,
+  createBridgeRelay,
+  type BridgeRelay,
   ProviderUnavailableError,
   createMemoryBridgeStore,
   type BridgeStore,
@@ -85,7 +86,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     ? new ExternalBrokerSource({ config: config.externalBroker, devices: deps.directory, metrics, logger: deps.logger })
     : undefined;
   const source = external ?? broker;
-  const relay = new BridgeRelay({
+  const relay = createBridgeRelay({
     relays: (deps.store ?? createMemoryBridgeStore()).relays,
     provider: deps.provider ?? unreachableProvider,
     publisher: source,
@@ -93,7 +94,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     logger: deps.logger,
   });
   broker.onRepliesSubscribed(({ deviceId }) =>
-    relay.redeliver(deviceId).catch((err: unknown) =>
+    relay.delivery.redeliver(deviceId).catch((err: unknown) =>
       deps.logger.error('result redelivery failed', {
         deviceId,
         error: err instanceof Error ? err.message : 'unknown',
@@ -102,7 +103,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
   );
   const payloadKeys = deps.payloadKeys ?? (await BridgePayloadKeys.generate()).keys;
   if (deps.http) {
-    registerNotificationRoute(deps.http, relay);
+    registerNotificationRoute(deps.http, relay.receipt);
     registerBridgeJwksRoute(deps.http, payloadKeys);
   }
   const strategy = new AedesTransport({
@@ -120,7 +121,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
   });
   await app.listen();
   const sweeper = setInterval(() => {
-    relay
+    relay.ledger
       .sweep()
       .catch((err: unknown) =>
         deps.logger.error('ledger sweep failed', { error: err instanceof Error ? err.message : 'unknown' }),

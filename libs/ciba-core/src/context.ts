@@ -2,6 +2,7 @@ import type { ProviderSettings } from './settings';
 import type { Stores } from './ports/stores.port';
 import type { Clock, Random, HttpClient, Logger } from '@onboard/platform';
 import type { OwnerNotifier } from './ports/owner-notifier.port';
+import type { PasskeyApprovalVerifier } from './ports/passkey-approval.port';
 import type { KeyRing } from './ports/key-ring.port';
 import type { RequestObjectKeys } from './keys/request-object-keys';
 import type { OutboxMessage } from './domain/tokens';
@@ -74,4 +75,6 @@ export interface ProviderContext {
   requestObjectKeys?: RequestObjectKeys;
   signals: ProviderSignals;
   metrics: Metrics;
+  /** Verifies passkey approvals of the owner app; without it a signed-in app cannot approve. */
+  passkeyApprovals?: PasskeyApprovalVerifier;
 }

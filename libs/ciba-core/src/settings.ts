@@ -89,6 +89,37 @@ export interface ProviderSettings {
   authorizationDetailsTypesSupported?: string[];
   /** Limits on guessing and flooding. */
   limits: LimitSettings;
+  /** The owner app: WebAuthn relying party, sessions, invitations. */
+  ownerApp: OwnerAppSettings;
+}
+
+/**
+ * The owner app's WebAuthn relying party and lifetimes. The RP ID and the allowed origins
+ * follow the issuer (its host name, and its origin) unless set.
+ */
+export interface OwnerAppSettings {
+  /** RP ID (a registrable domain the app's origin is on); default: the issuer's host name. */
+  rpId?: string;
+  /** RP name shown by the authenticator. */
+  rpName: string;
+  /** Origins the app may run on; default: the issuer's origin. */
+  origins?: string[];
+  /** Seconds a sign-in session lasts. */
+  sessionTtl: number;
+  /** Seconds an enrolment invitation lasts. */
+  invitationTtl: number;
+  /** Seconds a WebAuthn challenge may be answered in. */
+  challengeTtl: number;
+}
+
+/** The RP ID and allowed origins in force for `settings` (see {@link OwnerAppSettings}). */
+export function relyingParty(settings: ProviderSettings): { rpId: string; rpName: string; origins: string[] } {
+  const issuer = new URL(settings.issuer);
+  return {
+    rpId: settings.ownerApp.rpId ?? issuer.hostname,
+    rpName: settings.ownerApp.rpName,
+    origins: settings.ownerApp.origins ?? [issuer.origin],
+  };
 }
 
 export const defaultSettings = (issuer: string): ProviderSettings => ({
@@ -115,4 +146,5 @@ export const defaultSettings = (issuer: string): ProviderSettings => ({
   notificationBackoffMs: 500,
   notificationTimeoutMs: 5000,
   limits: { ...DEFAULT_LIMITS },
+  ownerApp: { rpName: 'Onboard', sessionTtl: 30 * 24 * 3600, invitationTtl: 24 * 3600, challengeTtl: 300 },
 });

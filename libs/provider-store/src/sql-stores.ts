@@ -21,7 +21,14 @@ import type {
   EncryptionKeyStore,
   TransitionGuard,
   Stores,
+  PasskeyStore,
+  OwnerInvitation,
+  OwnerSession,
+  Passkey,
+  WebAuthnChallenge,
+  ApprovalAssertion,
 } from '@onboard/ciba-core';
+import { chainAuditEvent } from '@onboard/ciba-core';
 import type { LimitStore } from '@onboard/platform';
 import type { DataSource } from 'typeorm';
 import { AuthRequestEntity } from './entities/auth-request.entity';
@@ -29,6 +36,13 @@ import { ClientEntity } from './entities/client.entity';
 import { AuditEventEntity, OutboxEntity } from './entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from './entities/owner.entity';
 import { EncryptionKeyEntity, RefreshTokenEntity, SigningKeyEntity } from './entities/token.entity';
+import {
+  ApprovalAssertionEntity,
+  OwnerInvitationEntity,
+  OwnerSessionEntity,
+  PasskeyEntity,
+  WebAuthnChallengeEntity,
+} from './entities/passkey.entity';
 import { Conditions, TableMapper, type Row, type SqlSession } from '@onboard/sql-kit';
 
 /*
@@ -487,13 +501,26 @@ function uuidV7Floor(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
+/** Advisory lock key of the audit chain (PostgreSQL). */
+const AUDIT_CHAIN_LOCK = 7_402_117;
+
 class SqlAuditStore implements AuditStore {
   constructor(
     private readonly sql: SqlSession,
     private readonly map: TableMapper<AuditEvent>,
   ) {}
   async append(event: AuditEvent): Promise<void> {
-    await this.sql.run(this.map.insertSql, this.map.toParams(event));
+    // The chain's last entry and the new one in one transaction; on PostgreSQL an advisory
+    // lock makes concurrent appends take turns, so two never chain to the same entry.
+    await this.sql.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') await tx.all(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`, []);
+      const last = (await tx.all(`SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`, []))[0];
+      const previous = typeof last?.hash === 'string' ? last.hash : undefined;
+      await tx.run(this.map.insertSql, this.map.toParams(chainAuditEvent(event, previous)));
+    });
+  }
+  async chain(): Promise<AuditEvent[]> {
+    return (await this.sql.all(`SELECT * FROM audit_events ORDER BY seq`, [])).map((r) => this.map.fromRow(r));
   }
   async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
     const where = new Conditions().ifSet(filter.authRequestId, 'auth_request_id = ?').ifSet(filter.sub, 'sub = ?');
@@ -505,6 +532,99 @@ class SqlAuditStore implements AuditStore {
     }
     return (await this.sql.all(sql, params)).map((r) => this.map.fromRow(r));
   }
+}
+
+class SqlPasskeyStore implements PasskeyStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly maps: PasskeyMaps,
+  ) {}
+  async saveInvitation(invitation: OwnerInvitation): Promise<void> {
+    await this.sql.run(this.maps.invitations.upsertSql, this.maps.invitations.toParams(invitation));
+  }
+  async findInvitation(tokenHash: string): Promise<OwnerInvitation | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM owner_invitations WHERE token_hash = ?`, [tokenHash]))[0];
+    return row && this.maps.invitations.fromRow(row);
+  }
+  async useInvitation(id: string, now: number): Promise<boolean> {
+    const changed = await this.sql.run(
+      `UPDATE owner_invitations SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?`,
+      [now, id, now],
+    );
+    return changed === 1;
+  }
+  async savePasskey(passkey: Passkey): Promise<void> {
+    await this.sql.run(this.maps.passkeys.upsertSql, this.maps.passkeys.toParams(passkey));
+  }
+  async findPasskey(id: string): Promise<Passkey | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM owner_passkeys WHERE id = ?`, [id]))[0];
+    return row && this.maps.passkeys.fromRow(row);
+  }
+  async findPasskeyByCredentialId(credentialId: string): Promise<Passkey | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM owner_passkeys WHERE credential_id = ?`, [credentialId]))[0];
+    return row && this.maps.passkeys.fromRow(row);
+  }
+  async listPasskeys(sub: string): Promise<Passkey[]> {
+    const rows = await this.sql.all(`SELECT * FROM owner_passkeys WHERE sub = ? ORDER BY created_at, id`, [sub]);
+    return rows.map((r) => this.maps.passkeys.fromRow(r));
+  }
+  async recordUse(id: string, counter: number, at: number): Promise<void> {
+    await this.sql.run(`UPDATE owner_passkeys SET counter = ?, last_used_at = ? WHERE id = ?`, [counter, at, id]);
+  }
+  async removePasskey(id: string, at: number): Promise<boolean> {
+    const changed = await this.sql.run(`UPDATE owner_passkeys SET removed_at = ? WHERE id = ? AND removed_at IS NULL`, [
+      at,
+      id,
+    ]);
+    await this.sql.run(`DELETE FROM owner_sessions WHERE device_id = ?`, [id]);
+    return changed === 1;
+  }
+  async saveSession(session: OwnerSession): Promise<void> {
+    await this.sql.run(this.maps.sessions.upsertSql, this.maps.sessions.toParams(session));
+  }
+  async findSession(tokenHash: string): Promise<OwnerSession | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM owner_sessions WHERE token_hash = ?`, [tokenHash]))[0];
+    return row && this.maps.sessions.fromRow(row);
+  }
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.sql.run(`DELETE FROM owner_sessions WHERE token_hash = ?`, [tokenHash]);
+  }
+  async saveChallenge(challenge: WebAuthnChallenge): Promise<void> {
+    await this.sql.run(this.maps.challenges.upsertSql, this.maps.challenges.toParams(challenge));
+  }
+  async takeChallenge(id: string): Promise<WebAuthnChallenge | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM webauthn_challenges WHERE id = ?`, [id]))[0];
+    if (!row) return undefined;
+    // Only the caller whose DELETE removed the row gets it: a challenge is answered once.
+    const deleted = await this.sql.run(`DELETE FROM webauthn_challenges WHERE id = ?`, [id]);
+    return deleted === 1 ? this.maps.challenges.fromRow(row) : undefined;
+  }
+  async saveAssertion(assertion: ApprovalAssertion): Promise<void> {
+    await this.sql.run(this.maps.assertions.insertSql, this.maps.assertions.toParams(assertion));
+  }
+  async findAssertion(authRequestId: string): Promise<ApprovalAssertion | undefined> {
+    const row = (await this.sql.all(`SELECT * FROM approval_assertions WHERE auth_request_id = ?`, [authRequestId]))[0];
+    return row && this.maps.assertions.fromRow(row);
+  }
+  async listAssertions(): Promise<ApprovalAssertion[]> {
+    const rows = await this.sql.all(`SELECT * FROM approval_assertions ORDER BY created_at, auth_request_id`, []);
+    return rows.map((r) => this.maps.assertions.fromRow(r));
+  }
+  async deleteExpired(before: number): Promise<number> {
+    let count = 0;
+    for (const table of ['owner_sessions', 'webauthn_challenges', 'owner_invitations']) {
+      count += await this.sql.run(`DELETE FROM ${table} WHERE expires_at < ?`, [before]);
+    }
+    return count;
+  }
+}
+
+interface PasskeyMaps {
+  invitations: TableMapper<OwnerInvitation>;
+  passkeys: TableMapper<Passkey>;
+  sessions: TableMapper<OwnerSession>;
+  challenges: TableMapper<WebAuthnChallenge>;
+  assertions: TableMapper<ApprovalAssertion>;
 }
 
 /**
@@ -529,6 +649,13 @@ export function createSqlStores(
     outbox: new TableMapper<OutboxMessage>(dataSource, OutboxEntity),
     audit: new TableMapper<AuditEvent>(dataSource, AuditEventEntity),
   };
+  const passkeyMaps: PasskeyMaps = {
+    invitations: new TableMapper<OwnerInvitation>(dataSource, OwnerInvitationEntity),
+    passkeys: new TableMapper<Passkey>(dataSource, PasskeyEntity),
+    sessions: new TableMapper<OwnerSession>(dataSource, OwnerSessionEntity),
+    challenges: new TableMapper<WebAuthnChallenge>(dataSource, WebAuthnChallengeEntity),
+    assertions: new TableMapper<ApprovalAssertion>(dataSource, ApprovalAssertionEntity),
+  };
   const caches = { clients: new ReadCache(), owners: new ReadCache(), devices: new ReadCache() };
   const over = (session: SqlSession): Stores => {
     const stores: Stores = {
@@ -542,6 +669,7 @@ export function createSqlStores(
       encryptionKeys: new SqlEncryptionKeyStore(session, maps.encryptionKeys),
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
+      passkeys: new SqlPasskeyStore(session, passkeyMaps),
       limits,
       transaction: (fn) => session.transaction((tx) => fn(tx === session ? stores : over(tx))),
       close,

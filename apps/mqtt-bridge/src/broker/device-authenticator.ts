@@ -1,26 +1,13 @@
 import type { Clock, Logger } from '@onboard/platform';
+import { CONNACK, type AuthenticatedDevice, type AuthenticationOutcome } from '@onboard/bridge-core';
 import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
 import { certificateIdentifiesDevice, type PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory, DeviceRecord } from '../devices/device-directory.port';
 import type { ConnectReplayCache } from './connect-replay-cache';
 import type { BridgeMetrics, ConnectRefusal } from './bridge-metrics';
 
-/** A device whose connect credential was verified; the only source of a device id in handlers. */
-export interface AuthenticatedDevice {
-  readonly deviceId: string;
-}
-
-/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 used when refusing. */
-export const CONNACK = {
-  identifierRejected: 2,
-  serverUnavailable: 3,
-  badUsernameOrPassword: 4,
-  notAuthorized: 5,
-} as const;
-
-export type AuthenticationOutcome =
-  | { ok: true; device: AuthenticatedDevice }
-  | { ok: false; returnCode: (typeof CONNACK)[keyof typeof CONNACK]; reason: ConnectRefusal };
+export { CONNACK };
+export type { AuthenticatedDevice, AuthenticationOutcome };
 
 export interface DeviceAuthenticatorOptions {
   audience: string;

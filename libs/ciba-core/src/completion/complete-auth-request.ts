@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
+import type { ApprovalAssertion } from '../domain/passkey';
 import {
   enqueueNotification,
   pingBody,
@@ -33,8 +34,14 @@ export interface CompleteAuthRequestInput {
    * on the owner's behalf (`reason`).
    */
   deviceId?: string;
-  /** Why the provider denied the request without the owner: the owner was disabled. */
-  reason?: 'owner_disabled';
+  /**
+   * Why the request was denied, beyond a plain "Deny": the provider denied it because the
+   * owner was disabled (`owner_disabled`), or the owner reported it as not theirs (`not_me`:
+   * flagged in the audit log and a metric, and the client is told so).
+   */
+  reason?: 'owner_disabled' | 'not_me';
+  /** The passkey assertion the provider verified for this approval; stored with it. */
+  assertion?: ApprovalAssertion;
   /**
    * Authentication context achieved on the device (returned as `acr` in the ID token).
    * Defaults to {@link DEVICE_CREDENTIAL_ACR}: approval by an authenticated owner device.
@@ -69,7 +76,12 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
   const acr = input.acr ?? DEVICE_CREDENTIAL_ACR;
   const patch: Partial<AuthRequest> = approve
     ? { status: 'approved', authTime: now, approvedAt: now, acr, amr: input.amr, approvedBy: input.deviceId }
-    : { status: 'denied', approvedAt: now, ...(input.deviceId !== undefined ? { approvedBy: input.deviceId } : {}) };
+    : {
+        status: 'denied',
+        approvedAt: now,
+        ...(input.deviceId !== undefined ? { approvedBy: input.deviceId } : {}),
+        ...(input.reason !== undefined ? { denialReason: input.reason } : {}),
+      };
 
   // Compare-and-set first: a pending, unexpired request of this owner moves in one
   // statement, together with its audit event and notification. Anything else is
@@ -88,13 +100,17 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
       data: {
         ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
         ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(input.reason === 'not_me' ? { flagged: true } : {}),
         ...(approve ? { acr } : {}),
+        ...(input.assertion ? { credentialId: input.assertion.credentialId } : {}),
       },
     });
+    if (approve && input.assertion) await stores.passkeys.saveAssertion(input.assertion);
     return deliver(ctx, stores, updated, client, now, input.reason);
   });
   if (!outcome) return refuse(ctx, input, now);
 
+  if (input.reason === 'not_me') ctx.metrics.outcome('owner_decision', 'not_me');
   ctx.signals.authRequestCompleted(input.id);
   if (outcome.message)
     ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
@@ -136,7 +152,7 @@ async function deliver(
     case 'push': {
       if (request.status === 'denied') {
         // The client learns of a denial, not why: a disabled owner looks like one who said no.
-        const description = reason === undefined ? 'the owner denied the request' : 'the request was denied';
+        const description = denialDescription(reason);
         const body = pushErrorBody(authReqId, 'access_denied', description);
         const message = await enqueueNotification(ctx, stores, request, client, body);
         if (!message) warnUndeliverable(ctx, request);
@@ -183,6 +199,22 @@ async function deliver(
       const message = await enqueueNotification(ctx, stores, consumed ?? request, client, body);
       return { request: consumed ?? request, message };
     }
+  }
+}
+
+/**
+ * The `error_description` a client gets for a denied request (CIBA §12, §11): a report of
+ * "this wasn't me" is said, so the client can warn its user; a disabled owner looks like one
+ * who said no.
+ */
+export function denialDescription(reason: AuthRequest['denialReason']): string {
+  switch (reason) {
+    case 'not_me':
+      return 'the owner reported that they did not make this request';
+    case 'owner_disabled':
+      return 'the request was denied';
+    case undefined:
+      return 'the owner denied the request';
   }
 }
 

@@ -51,6 +51,11 @@ export interface AuthRequest {
   approvedBy?: string;
   /** When the owner approved or denied (epoch ms), for approval→token latency metrics. */
   approvedAt?: number;
+  /**
+   * Why a denied request was denied, when not simply by the owner's "Deny": `not_me` (the
+   * owner reported it as not theirs) or `owner_disabled` (the provider denied on their behalf).
+   */
+  denialReason?: 'not_me' | 'owner_disabled';
   /** Set on consumption, for the audit trail. */
   consumedAt?: number;
   /**

@@ -84,6 +84,11 @@ export class InvalidDpopProof extends OAuthError {
 export class UseDpopNonce extends OAuthError {
   readonly code = 'use_dpop_nonce';
 }
+/** The owner app has no (valid) session: sign in with a passkey (OIDC Core §3.1.2.6 code). */
+export class LoginRequired extends OAuthError {
+  readonly code = 'login_required';
+  override readonly status = 401;
+}
 /** RFC 6750 §3.1 (resource endpoints: userinfo). */
 export class InvalidToken extends OAuthError {
   readonly code = 'invalid_token';

@@ -1,6 +1,7 @@
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
+import type { ApprovalAssertion, OwnerInvitation, OwnerSession, Passkey, WebAuthnChallenge } from '../domain/passkey';
 import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 import type {
   AuditEvent,
@@ -9,6 +10,7 @@ import type {
   ClientStore,
   OutboxStore,
   OwnerStore,
+  PasskeyStore,
   PendingPage,
   RefreshTokenStore,
   ReplayStore,
@@ -20,6 +22,7 @@ import type {
 } from '../ports/stores.port';
 import { createMemoryLimitStore } from '@onboard/platform';
 import { ExpiryIndex } from './expiry-index';
+import { chainAuditEvent } from '../audit/audit-chain';
 
 /*
  * In-memory implementation of every store port (STYLE §3, §14). It passes the same
@@ -537,7 +540,12 @@ class MemoryAuditStore implements AuditStore {
   private nextSeq = 0;
 
   async append(event: AuditEvent): Promise<void> {
-    this.events.push({ seq: this.nextSeq++, event: copy(event) });
+    const last = this.events[this.events.length - 1]?.event.hash;
+    this.events.push({ seq: this.nextSeq++, event: copy(chainAuditEvent(event, last)) });
+  }
+
+  async chain(): Promise<AuditEvent[]> {
+    return this.events.map(({ event }) => copy(event));
   }
 
   async list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]> {
@@ -549,6 +557,98 @@ class MemoryAuditStore implements AuditStore {
     matching.sort((a, b) => a.event.at - b.event.at || a.seq - b.seq);
     const limited = filter.limit === undefined ? matching : matching.slice(0, Math.max(0, filter.limit));
     return limited.map(({ event }) => copy(event));
+  }
+}
+
+class MemoryPasskeyStore implements PasskeyStore {
+  private readonly invitations = new Map<string, OwnerInvitation>();
+  private readonly passkeys = new Map<string, Passkey>();
+  private readonly sessions = new Map<string, OwnerSession>();
+  private readonly challenges = new Map<string, WebAuthnChallenge>();
+  private readonly assertions = new Map<string, ApprovalAssertion>();
+
+  async saveInvitation(invitation: OwnerInvitation): Promise<void> {
+    this.invitations.set(invitation.id, copy(invitation));
+  }
+  async findInvitation(tokenHash: string): Promise<OwnerInvitation | undefined> {
+    const found = [...this.invitations.values()].find((i) => i.tokenHash === tokenHash);
+    return found && copy(found);
+  }
+  async useInvitation(id: string, now: number): Promise<boolean> {
+    const invitation = this.invitations.get(id);
+    if (!invitation || invitation.usedAt !== undefined || invitation.expiresAt <= now) return false;
+    invitation.usedAt = now;
+    return true;
+  }
+  async savePasskey(passkey: Passkey): Promise<void> {
+    this.passkeys.set(passkey.id, copy(passkey));
+  }
+  async findPasskey(id: string): Promise<Passkey | undefined> {
+    const found = this.passkeys.get(id);
+    return found && copy(found);
+  }
+  async findPasskeyByCredentialId(credentialId: string): Promise<Passkey | undefined> {
+    const found = [...this.passkeys.values()].find((p) => p.credentialId === credentialId);
+    return found && copy(found);
+  }
+  async listPasskeys(sub: string): Promise<Passkey[]> {
+    return [...this.passkeys.values()]
+      .filter((p) => p.sub === sub)
+      .sort(byCreatedThen('id'))
+      .map(copy);
+  }
+  async recordUse(id: string, counter: number, at: number): Promise<void> {
+    const passkey = this.passkeys.get(id);
+    if (passkey) Object.assign(passkey, { counter, lastUsedAt: at });
+  }
+  async removePasskey(id: string, at: number): Promise<boolean> {
+    const passkey = this.passkeys.get(id);
+    if (!passkey || passkey.removedAt !== undefined) return false;
+    passkey.removedAt = at;
+    for (const [hash, session] of this.sessions) if (session.deviceId === id) this.sessions.delete(hash);
+    return true;
+  }
+  async saveSession(session: OwnerSession): Promise<void> {
+    this.sessions.set(session.tokenHash, copy(session));
+  }
+  async findSession(tokenHash: string): Promise<OwnerSession | undefined> {
+    const found = this.sessions.get(tokenHash);
+    return found && copy(found);
+  }
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.sessions.delete(tokenHash);
+  }
+  async saveChallenge(challenge: WebAuthnChallenge): Promise<void> {
+    this.challenges.set(challenge.id, copy(challenge));
+  }
+  async takeChallenge(id: string): Promise<WebAuthnChallenge | undefined> {
+    const found = this.challenges.get(id);
+    this.challenges.delete(id);
+    return found && copy(found);
+  }
+  async saveAssertion(assertion: ApprovalAssertion): Promise<void> {
+    this.assertions.set(assertion.authRequestId, copy(assertion));
+  }
+  async findAssertion(authRequestId: string): Promise<ApprovalAssertion | undefined> {
+    const found = this.assertions.get(authRequestId);
+    return found && copy(found);
+  }
+  async listAssertions(): Promise<ApprovalAssertion[]> {
+    return [...this.assertions.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || compareStrings(a.authRequestId, b.authRequestId))
+      .map(copy);
+  }
+  async deleteExpired(before: number): Promise<number> {
+    let count = 0;
+    for (const map of [this.sessions, this.challenges, this.invitations] as Map<string, { expiresAt: number }>[]) {
+      for (const [key, value] of map) {
+        if (value.expiresAt < before) {
+          map.delete(key);
+          count++;
+        }
+      }
+    }
+    return count;
   }
 }
 
@@ -574,6 +674,7 @@ export function createMemoryStores(): Stores {
     encryptionKeys: new MemoryEncryptionKeyStore(),
     outbox: new MemoryOutboxStore(),
     audit: new MemoryAuditStore(),
+    passkeys: new MemoryPasskeyStore(),
     limits: createMemoryLimitStore(),
     transaction: (fn) => fn(stores),
     close: async () => {},

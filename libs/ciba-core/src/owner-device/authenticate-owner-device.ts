@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import { InvalidToken } from '../errors/oauth-error';
+import { InvalidRequest, InvalidToken, LoginRequired } from '../errors/oauth-error';
 import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
 import type { WireRequest } from '../wire/wire';
 
@@ -46,9 +46,13 @@ function unauthorized(description?: string): InvalidToken {
 export async function authenticateOwnerDevice(
   ctx: ProviderContext,
   req: WireRequest,
-): Promise<{ device: OwnerDevice; owner: Owner }> {
+): Promise<AuthenticatedOwnerDevice> {
   const credential = bearerToken(req);
-  if (!credential) throw unauthorized();
+  if (!credential) {
+    const session = sessionCookie(req);
+    if (session) return authenticateOwnerSession(ctx, req, session);
+    throw unauthorized();
+  }
   await refuseBlockedSource(ctx, 'owner_device', req.ip);
   const device = await ctx.stores.owners.findDeviceByCredentialHash(hashCredential(credential));
   const owner = device && !device.disabled ? await ctx.stores.owners.find(device.sub) : undefined;
@@ -56,5 +60,65 @@ export async function authenticateOwnerDevice(
     await countAuthFailure(ctx, 'owner_device', req.ip, device ? { deviceId: device.id } : {});
     throw unauthorized('the device credential is not valid');
   }
-  return { device, owner };
+  return { device, owner, kind: 'credential' };
+}
+
+/** Name of the owner app's session cookie (HttpOnly, SameSite=Strict). */
+export const OWNER_SESSION_COOKIE = 'onboard_session';
+
+/** An authenticated owner device: a bearer credential device, or a passkey signed in to the owner app. */
+export interface AuthenticatedOwnerDevice {
+  device: OwnerDevice;
+  owner: Owner;
+  kind: 'credential' | 'passkey';
+  /** Hash of the session token (passkey sessions). */
+  sessionHash?: string;
+}
+
+/** The `onboard_session` cookie's value, if sent. */
+export function sessionCookie(req: WireRequest): string | undefined {
+  const header = req.headers['cookie'];
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === OWNER_SESSION_COOKIE) return value.join('=') || undefined;
+  }
+  return undefined;
+}
+
+/** `login_required` (401): the owner app shows its sign-in screen. */
+export function signInRequired(description = 'sign in with your passkey'): LoginRequired {
+  return new LoginRequired(description);
+}
+
+/**
+ * The owner app's session: a passkey signed in (the cookie's hash names an unexpired session
+ * whose passkey is not removed and whose owner is enabled). State-changing calls must send
+ * `content-type: application/json`, which a cross-site form cannot (with SameSite=Strict,
+ * the cookie's CSRF defence).
+ */
+async function authenticateOwnerSession(
+  ctx: ProviderContext,
+  req: WireRequest,
+  token: string,
+): Promise<AuthenticatedOwnerDevice> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') throw new InvalidRequest('content-type must be application/json');
+  }
+  const sessionHash = hashCredential(token);
+  const session = await ctx.stores.passkeys.findSession(sessionHash);
+  if (!session || session.expiresAt <= ctx.clock.now()) throw signInRequired();
+  const passkey = await ctx.stores.passkeys.findPasskey(session.deviceId);
+  const owner = passkey && passkey.removedAt === undefined ? await ctx.stores.owners.find(passkey.sub) : undefined;
+  if (!passkey || !owner || owner.disabled) throw signInRequired();
+  const device: OwnerDevice = {
+    id: passkey.id,
+    sub: passkey.sub,
+    name: passkey.name,
+    credentialHash: '',
+    createdAt: passkey.createdAt,
+    disabled: false,
+  };
+  return { device, owner, kind: 'passkey', sessionHash };
 }

@@ -104,6 +104,7 @@ describe('owner-device API', () => {
           created_at: new Date(request.createdAt).toISOString(),
           expires_at: new Date(request.expiresAt).toISOString(),
           expires_in: 300,
+          client: { name: 'Car Rental' },
         },
       ]);
     });
@@ -180,9 +181,17 @@ describe('owner-device API', () => {
       });
     });
 
-    it('approves with the acr and amr the device verified', async () => {
+    it('refuses a bearer device that claims the passkey acr, which only the provider sets', async () => {
       const request = await seed();
       const body = { acr: 'urn:onboard:acr:passkey', amr: ['hwk', 'user'] };
+      const res = await handleOwnerDeviceDecision(ctx, req('POST', BASE, json(body)), request.id, 'approve');
+      expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect((await ctx.stores.authRequests.find(request.id))?.status).toBe('pending');
+    });
+
+    it('approves with the acr and amr the device verified', async () => {
+      const request = await seed();
+      const body = { acr: 'urn:onboard:acr:device', amr: ['hwk', 'user'] };
       const res = await handleOwnerDeviceDecision(ctx, req('POST', BASE, json(body)), request.id, 'approve');
       expect(res.status).toBe(200);
       expect(await ctx.stores.authRequests.find(request.id)).toMatchObject(body);
@@ -215,6 +224,32 @@ describe('owner-device API', () => {
       const request = await seed();
       const res = await handleOwnerDeviceDecision(ctx, req('POST'), request.id, 'deny');
       expect(res).toMatchObject({ status: 200, body: { status: 'denied' } });
+    });
+
+    it('denies with "this wasn\'t me": the request and the audit log are flagged', async () => {
+      const request = await seed();
+      const res = await handleOwnerDeviceDecision(
+        ctx,
+        req('POST', BASE, json({ reason: 'not_me' })),
+        request.id,
+        'deny',
+      );
+      expect(res).toMatchObject({ status: 200, body: { status: 'denied' } });
+      expect((await ctx.stores.authRequests.find(request.id))?.denialReason).toBe('not_me');
+      const [event] = await ctx.stores.audit.list({ authRequestId: request.id });
+      expect(event).toMatchObject({ type: 'auth_request.denied', data: { reason: 'not_me', flagged: true } });
+    });
+
+    it('refuses an unknown denial reason', async () => {
+      const request = await seed();
+      const res = await handleOwnerDeviceDecision(
+        ctx,
+        req('POST', BASE, json({ reason: 'bored' })),
+        request.id,
+        'deny',
+      );
+      expect(res.status).toBe(400);
+      expect((await ctx.stores.authRequests.find(request.id))?.status).toBe('pending');
     });
 
     it('answers 404 when another owner’s device answers', async () => {

@@ -3,7 +3,8 @@ import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import { setOwnerUserCode, unlockOwnerUserCode } from '../admin/admin';
 import { completeAuthRequest } from '../completion/complete-auth-request';
-import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
+import { AccessDenied, Conflict, InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
+import { PASSKEY_ACR, PASSKEY_AMR } from '../ports/passkey-approval.port';
 import { parseJsonBody } from '../http/parse-body';
 import { WaitCancellation } from '../signals/wait-cancellation';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
@@ -33,7 +34,38 @@ export interface OwnerRequestView {
   created_at: string;
   expires_at: string;
   expires_in: number;
+  /** Who asks, as the client registered it (`client_name`, `logo_uri`, `onboard_branding`). */
+  client?: { name?: string; logo_uri?: string; branding?: Record<string, unknown> };
+  /** For a head-unit: its nickname and model (`onboard_vehicle` metadata), never a VIN. */
+  vehicle?: { nickname?: string; model?: string };
 }
+
+/** What the owner app shows of a client: its name, logo, branding and vehicle description. */
+export function clientPresentation(client: Client | undefined): Pick<OwnerRequestView, 'client' | 'vehicle'> {
+  if (!client) return {};
+  const metadata = client.metadata ?? {};
+  const logo = typeof metadata.logo_uri === 'string' ? metadata.logo_uri : undefined;
+  const branding = isObject(metadata.onboard_branding) ? metadata.onboard_branding : undefined;
+  const vehicle = isObject(metadata.onboard_vehicle) ? metadata.onboard_vehicle : undefined;
+  return {
+    client: {
+      ...(client.clientName !== undefined ? { name: client.clientName } : {}),
+      ...(logo !== undefined ? { logo_uri: logo } : {}),
+      ...(branding !== undefined ? { branding } : {}),
+    },
+    ...(vehicle
+      ? {
+          vehicle: {
+            ...(typeof vehicle.nickname === 'string' ? { nickname: vehicle.nickname } : {}),
+            ...(typeof vehicle.model === 'string' ? { model: vehicle.model } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toView(request: AuthRequest, client: Client | undefined, now: number): OwnerRequestView {
   return {
@@ -48,10 +80,11 @@ function toView(request: AuthRequest, client: Client | undefined, now: number): 
     created_at: new Date(request.createdAt).toISOString(),
     expires_at: new Date(request.expiresAt).toISOString(),
     expires_in: Math.max(0, Math.ceil((request.expiresAt - now) / 1000)),
+    ...clientPresentation(client),
   };
 }
 
-async function toViews(ctx: ProviderContext, requests: AuthRequest[]): Promise<OwnerRequestView[]> {
+export async function toViews(ctx: ProviderContext, requests: AuthRequest[]): Promise<OwnerRequestView[]> {
   const clients = new Map<string, Promise<Client | undefined>>();
   const now = ctx.clock.now();
   return Promise.all(
@@ -211,10 +244,26 @@ function parseDecisionBody(ctx: ProviderContext, req: WireRequest): { acr?: stri
   return out;
 }
 
+function parseDenyBody(req: WireRequest): { reason?: 'not_me' } {
+  if (!req.rawBody || req.rawBody.length === 0) return {};
+  const body = parseJsonBody(req);
+  if (body.reason === undefined) return {};
+  if (body.reason !== 'not_me') throw new InvalidRequest('reason must be "not_me" when given');
+  return { reason: 'not_me' };
+}
+
 /**
- * `POST {ownerDevice}/requests/{id}/approve` and `…/deny`: the owner's answer. Optional
- * JSON body `{acr?, amr?}` (what the device verified). Answers `200 {id, status}`;
- * 404 for a request that is not the owner's, 409 when it expired or was already answered.
+ * `POST {ownerDevice}/requests/{id}/approve` and `…/deny`: the owner's answer. Answers
+ * `200` with the request as the device sees it; 404 for a request that is not the owner's,
+ * 409 when it expired or was already answered.
+ *
+ * - A signed-in owner app (passkey session) approves with `{credential}`: a WebAuthn
+ *   assertion over the challenge of `…/approval/options`, verified by the provider
+ *   ({@link PasskeyApprovalVerifier}) before the request completes; the approval then
+ *   carries `acr` `urn:onboard:acr:passkey`.
+ * - A bearer-credential device approves with an optional `{acr?, amr?}`; it may not claim
+ *   `urn:onboard:acr:passkey`, which only the provider's own verification sets.
+ * - Deny takes an optional `{reason: "not_me"}` ("This wasn't me").
  */
 export async function handleOwnerDeviceDecision(
   ctx: ProviderContext,
@@ -224,10 +273,37 @@ export async function handleOwnerDeviceDecision(
 ): Promise<WireResponse> {
   try {
     requireMethod(req, 'POST');
-    const { device, owner } = await authenticateOwnerDevice(ctx, req);
-    const { acr, amr } = decision === 'approve' ? parseDecisionBody(ctx, req) : {};
-    const done = await completeAuthRequest(ctx, { id, sub: owner.sub, decision, deviceId: device.id, acr, amr });
-    return jsonNoStore(200, { id: done.id, status: done.status });
+    const authenticated = await authenticateOwnerDevice(ctx, req);
+    const { device, owner } = authenticated;
+    let done: AuthRequest;
+    if (decision === 'deny') {
+      const { reason } = parseDenyBody(req);
+      done = await completeAuthRequest(ctx, { id, sub: owner.sub, decision, deviceId: device.id, reason });
+    } else if (authenticated.kind === 'passkey') {
+      const body = parseJsonBody(req);
+      const request = await ctx.stores.authRequests.find(id);
+      if (!request || request.sub !== owner.sub) throw new NotFound('no such authentication request');
+      if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);
+      if (!ctx.passkeyApprovals) throw new AccessDenied('passkey approvals are not enabled');
+      const assertion = await ctx.passkeyApprovals.verifyApproval(request, device, body);
+      done = await completeAuthRequest(ctx, {
+        id,
+        sub: owner.sub,
+        decision,
+        deviceId: device.id,
+        acr: PASSKEY_ACR,
+        amr: PASSKEY_AMR,
+        assertion,
+      });
+    } else {
+      const { acr, amr } = parseDecisionBody(ctx, req);
+      if (acr === PASSKEY_ACR) {
+        throw new InvalidRequest(`${PASSKEY_ACR} is set only when the provider verified a passkey assertion`);
+      }
+      done = await completeAuthRequest(ctx, { id, sub: owner.sub, decision, deviceId: device.id, acr, amr });
+    }
+    const [view] = await toViews(ctx, [done]);
+    return jsonNoStore(200, view);
   } catch (error) {
     return renderHttpError(error, ctx.logger);
   }

@@ -1,3 +1,4 @@
+import type { ApprovalAssertion, OwnerInvitation, OwnerSession, Passkey, WebAuthnChallenge } from '../domain/passkey';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
@@ -175,6 +176,9 @@ export interface AuditEvent {
   authRequestId?: string;
   /** Never tokens or secrets. */
   data?: Record<string, unknown>;
+  /** Hash chain (set by the store on append): the previous entry's `hash`, and this entry's. */
+  prevHash?: string;
+  hash?: string;
 }
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
@@ -183,6 +187,39 @@ export interface AuditStore {
    * same `at` come in the order they were appended. `limit` keeps the oldest ones.
    */
   list(filter: { authRequestId?: string; sub?: string; limit?: number }): Promise<AuditEvent[]>;
+  /** Every event in append order (the hash chain's order), for `audit verify`. */
+  chain(): Promise<AuditEvent[]>;
+}
+
+/**
+ * The owner app's passkeys, invitations, sessions, pending WebAuthn challenges and
+ * approval assertions (domain/passkey.ts). Lists are ordered by createdAt, then id.
+ */
+export interface PasskeyStore {
+  saveInvitation(invitation: OwnerInvitation): Promise<void>;
+  findInvitation(tokenHash: string): Promise<OwnerInvitation | undefined>;
+  /** Marks the invitation used if it is unused and unexpired at `now`; false otherwise (single use). */
+  useInvitation(id: string, now: number): Promise<boolean>;
+  savePasskey(passkey: Passkey): Promise<void>;
+  findPasskey(id: string): Promise<Passkey | undefined>;
+  findPasskeyByCredentialId(credentialId: string): Promise<Passkey | undefined>;
+  /** The owner's passkeys, removed ones included. */
+  listPasskeys(sub: string): Promise<Passkey[]>;
+  /** Records a verified use: the new signature counter and when. */
+  recordUse(id: string, counter: number, at: number): Promise<void>;
+  /** Marks the passkey removed and ends its sessions; false when it was not there or already removed. */
+  removePasskey(id: string, at: number): Promise<boolean>;
+  saveSession(session: OwnerSession): Promise<void>;
+  findSession(tokenHash: string): Promise<OwnerSession | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  saveChallenge(challenge: WebAuthnChallenge): Promise<void>;
+  /** Returns and deletes the challenge (each is answered at most once); undefined when absent. */
+  takeChallenge(id: string): Promise<WebAuthnChallenge | undefined>;
+  saveAssertion(assertion: ApprovalAssertion): Promise<void>;
+  findAssertion(authRequestId: string): Promise<ApprovalAssertion | undefined>;
+  listAssertions(): Promise<ApprovalAssertion[]>;
+  /** Deletes expired sessions, challenges and invitations. */
+  deleteExpired(before: number): Promise<number>;
 }
 
 /** All stores, as one bundle handed to the core. */
@@ -197,6 +234,7 @@ export interface Stores {
   encryptionKeys: EncryptionKeyStore;
   outbox: OutboxStore;
   audit: AuditStore;
+  passkeys: PasskeyStore;
   /** Counters of the guessing and flooding limits (not part of transactions). */
   limits: LimitStore;
   /** Run `fn` in one transaction where the backend supports it. */

@@ -3,6 +3,13 @@ import { ClientEntity } from './client.entity';
 import { AuditEventEntity, OutboxEntity, ReplayEntity } from './misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from './owner.entity';
 import {
+  ApprovalAssertionEntity,
+  OwnerInvitationEntity,
+  OwnerSessionEntity,
+  PasskeyEntity,
+  WebAuthnChallengeEntity,
+} from './passkey.entity';
+import {
   EncryptionKeyEntity,
   RefreshTokenEntity,
   RevokedFamilyEntity,
@@ -24,4 +31,9 @@ export const ALL_ENTITIES = [
   EncryptionKeyEntity,
   OutboxEntity,
   AuditEventEntity,
+  OwnerInvitationEntity,
+  PasskeyEntity,
+  OwnerSessionEntity,
+  WebAuthnChallengeEntity,
+  ApprovalAssertionEntity,
 ];

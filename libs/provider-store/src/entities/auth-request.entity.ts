@@ -21,6 +21,7 @@ export class AuthRequestEntity {
   @Column({ name: 'delivery_auth_req_id', type: 'text', nullable: true }) deliveryAuthReqId: string | null;
   @Column({ name: 'dpop_jkt', type: 'text', nullable: true }) dpopJkt: string | null;
   @Column({ name: 'request_object_hash', type: 'text', nullable: true }) requestObjectHash: string | null;
+  @Column({ name: 'denial_reason', type: 'text', nullable: true }) denialReason: string | null;
   @Column({ name: 'status', type: 'text' }) status: string;
   @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
   @Index('idx_auth_requests_expires_at') @Column({ name: 'expires_at', type: 'bigint' }) expiresAt: number;

@@ -45,4 +45,6 @@ export class AuditEventEntity {
   @Column({ name: 'auth_request_id', type: 'text', nullable: true })
   authRequestId: string | null;
   @Column({ name: 'data', type: 'simple-json', nullable: true }) data: Record<string, unknown> | null;
+  @Column({ name: 'prev_hash', type: 'text', nullable: true }) prevHash: string | null;
+  @Column({ name: 'hash', type: 'text', nullable: true }) hash: string | null;
 }

@@ -11,6 +11,7 @@ import { RateLimits1770422400000 } from './1770422400000-rate-limits.migration';
 import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth-request-request-object-index.migration';
 import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.migration';
 import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encryption-keys.migration';
+import { OwnerPasskeys1770768000000 } from './1770768000000-owner-passkeys.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const ALL_MIGRATIONS = [
   AuthRequestRequestObjectIndex1770595200000,
   EncryptionKeys1770595200001,
   WrappedEncryptionKeys1770681600000,
+  OwnerPasskeys1770768000000,
 ];

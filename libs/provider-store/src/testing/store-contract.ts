@@ -10,7 +10,9 @@ import type {
   SigningKeyRecord,
   EncryptionKeyRecord,
   Stores,
+  Passkey,
 } from '@onboard/ciba-core';
+import { chainAuditEvent, verifyAuditChain } from '@onboard/ciba-core';
 
 /** What a backend can promise beyond the ports' signatures. */
 export interface StoreContractOptions {
@@ -197,6 +199,7 @@ const FULL_AUTH_REQUEST: Required<AuthRequest> = {
   approvedAt: T0 + 4_001,
   consumedAt: T0 + 5_000,
   grantId: 'grant-full',
+  denialReason: 'not_me',
 };
 const FULL_REFRESH_TOKEN: Required<RefreshTokenRecord> = {
   ...refreshToken(),
@@ -224,7 +227,7 @@ const FULL_ENCRYPTION_KEY: Required<EncryptionKeyRecord> = {
   expiresAt: T0 + 99,
 };
 const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), lastError: 'HTTP 503' };
-const FULL_AUDIT_EVENT: Required<AuditEvent> = {
+const FULL_AUDIT_EVENT: Required<Omit<AuditEvent, 'prevHash' | 'hash'>> = {
   id: 'e-full',
   at: T0,
   type: 'auth_request.approved',
@@ -280,7 +283,7 @@ export function runStoreContract(
         expect(await stores.signingKeys.list()).toEqual([FULL_SIGNING_KEY]);
         expect(await stores.encryptionKeys.list()).toEqual([FULL_ENCRYPTION_KEY]);
         expect(await stores.outbox.find(FULL_OUTBOX_MESSAGE.id)).toEqual(FULL_OUTBOX_MESSAGE);
-        expect(await stores.audit.list({})).toEqual([FULL_AUDIT_EVENT]);
+        expect(await stores.audit.list({})).toEqual([chainAuditEvent(FULL_AUDIT_EVENT, undefined)]);
       });
     });
 
@@ -1171,7 +1174,9 @@ export function runStoreContract(
           sub: 'sub-bob',
           authRequestId: 'ar-2',
         });
-        const forRequest = await stores.audit.list({ authRequestId: 'ar-1' });
+        const forRequest = (await stores.audit.list({ authRequestId: 'ar-1' })).map(
+          ({ prevHash: _p, hash: _h, ...event }) => event,
+        );
         expect(forRequest).toEqual([
           {
             id: 'e1',
@@ -1304,6 +1309,118 @@ export function runStoreContract(
           ),
         );
         for (const id of ['a', 'b', 'c']) expect((await stores.outbox.find(id))?.attempts).toBe(1);
+      });
+    });
+    describe('audit hash chain', () => {
+      it('chains every appended event to the one before it, in append order', async () => {
+        await stores.audit.append({ id: 'c1', at: T0 + 5, type: 'owner.enrolled', sub: 'sub-alice' });
+        await stores.transaction(async (tx) => {
+          await tx.audit.append({ id: 'c2', at: T0, type: 'auth_request.approved', sub: 'sub-alice' });
+        });
+        await stores.audit.append({ id: 'c3', at: T0 + 1, type: 'auth_request.denied', data: { reason: 'not_me' } });
+        const chain = await stores.audit.chain();
+        expect(chain.map((e) => e.id)).toEqual(['c1', 'c2', 'c3']);
+        expect(chain[0].prevHash).toBe('genesis');
+        expect(chain[1].prevHash).toBe(chain[0].hash);
+        expect(chain[2].prevHash).toBe(chain[1].hash);
+        expect(verifyAuditChain(chain)).toBeUndefined();
+        const altered = chain.map((e) => (e.id === 'c2' ? { ...e, type: 'auth_request.denied' } : e));
+        expect(verifyAuditChain(altered)).toEqual({ index: 1, id: 'c2', reason: 'hash_mismatch' });
+      });
+    });
+
+    describe('passkeys', () => {
+      const passkey = (overrides: Partial<Passkey> = {}): Passkey => ({
+        id: 'pk-1',
+        sub: 'sub-alice',
+        name: 'Phone',
+        credentialId: 'cred-1',
+        publicKey: 'cose-key',
+        algorithm: -7,
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        createdAt: T0,
+        ...overrides,
+      });
+
+      it('keeps passkeys, finds them by credential id and lists an owner’s in creation order', async () => {
+        await stores.passkeys.savePasskey(passkey({ id: 'pk-2', credentialId: 'cred-2', createdAt: T0 + 1 }));
+        await stores.passkeys.savePasskey(passkey());
+        await stores.passkeys.savePasskey(passkey({ id: 'pk-3', sub: 'sub-bob', credentialId: 'cred-3' }));
+        expect(await stores.passkeys.findPasskeyByCredentialId('cred-1')).toEqual(passkey());
+        expect((await stores.passkeys.listPasskeys('sub-alice')).map((p) => p.id)).toEqual(['pk-1', 'pk-2']);
+        await stores.passkeys.recordUse('pk-1', 7, T0 + 9);
+        expect(await stores.passkeys.findPasskey('pk-1')).toMatchObject({ counter: 7, lastUsedAt: T0 + 9 });
+      });
+
+      it('removes a passkey once, and its sessions with it', async () => {
+        await stores.passkeys.savePasskey(passkey());
+        const session = { tokenHash: 's-1', sub: 'sub-alice', deviceId: 'pk-1', createdAt: T0, expiresAt: T0 + 60_000 };
+        await stores.passkeys.saveSession(session);
+        await stores.passkeys.saveSession({ ...session, tokenHash: 's-2', deviceId: 'pk-other' });
+        expect(await stores.passkeys.findSession('s-1')).toEqual(session);
+        expect(await stores.passkeys.removePasskey('pk-1', T0 + 1)).toBe(true);
+        expect(await stores.passkeys.removePasskey('pk-1', T0 + 2)).toBe(false);
+        expect((await stores.passkeys.findPasskey('pk-1'))?.removedAt).toBe(T0 + 1);
+        expect(await stores.passkeys.findSession('s-1')).toBeUndefined();
+        expect(await stores.passkeys.findSession('s-2')).toBeDefined();
+      });
+
+      it('lets an invitation be used once, and not after it expired', async () => {
+        const invitation = { id: 'inv-1', tokenHash: 't-1', sub: 'sub-alice', createdAt: T0, expiresAt: T0 + 1000 };
+        await stores.passkeys.saveInvitation(invitation);
+        await stores.passkeys.saveInvitation({ ...invitation, id: 'inv-2', tokenHash: 't-2', createdBy: 'pk-1' });
+        expect(await stores.passkeys.findInvitation('t-1')).toEqual(invitation);
+        expect(await stores.passkeys.useInvitation('inv-1', T0 + 1)).toBe(true);
+        expect(await stores.passkeys.useInvitation('inv-1', T0 + 2)).toBe(false);
+        expect((await stores.passkeys.findInvitation('t-1'))?.usedAt).toBe(T0 + 1);
+        expect(await stores.passkeys.useInvitation('inv-2', T0 + 1000)).toBe(false);
+        expect(await stores.passkeys.findInvitation('t-2')).toMatchObject({ createdBy: 'pk-1' });
+      });
+
+      it('hands a challenge out once', async () => {
+        const challenge = {
+          id: 'ch-1',
+          purpose: 'approval' as const,
+          challenge: 'abc',
+          sub: 'sub-alice',
+          authRequestId: 'ar-1',
+          deviceId: 'pk-1',
+          commitment: '{"a":1}',
+          expiresAt: T0 + 1000,
+        };
+        await stores.passkeys.saveChallenge(challenge);
+        const [first, second] = await Promise.all([
+          stores.passkeys.takeChallenge('ch-1'),
+          stores.passkeys.takeChallenge('ch-1'),
+        ]);
+        expect([first, second].filter(Boolean)).toEqual([challenge]);
+        expect(await stores.passkeys.takeChallenge('ch-1')).toBeUndefined();
+      });
+
+      it('keeps approval assertions and sweeps expired sessions, challenges and invitations', async () => {
+        const assertion = {
+          authRequestId: 'ar-1',
+          sub: 'sub-alice',
+          deviceId: 'pk-1',
+          credentialId: 'cred-1',
+          publicKey: 'cose',
+          algorithm: -8,
+          commitment: '{}',
+          authenticatorData: 'ad',
+          clientDataJSON: 'cd',
+          signature: 'sig',
+          userHandle: 'uh',
+          createdAt: T0,
+        };
+        await stores.passkeys.saveAssertion(assertion);
+        expect(await stores.passkeys.findAssertion('ar-1')).toEqual(assertion);
+        expect(await stores.passkeys.listAssertions()).toEqual([assertion]);
+        await stores.passkeys.saveSession({ tokenHash: 's', sub: 'a', deviceId: 'd', createdAt: T0, expiresAt: T0 });
+        await stores.passkeys.saveChallenge({ id: 'c', purpose: 'sign_in', challenge: 'x', expiresAt: T0 });
+        await stores.passkeys.saveInvitation({ id: 'i', tokenHash: 't', sub: 'a', createdAt: T0, expiresAt: T0 + 5 });
+        expect(await stores.passkeys.deleteExpired(T0 + 1)).toBe(2);
+        expect(await stores.passkeys.findInvitation('t')).toBeDefined();
       });
     });
   });

@@ -1,5 +1,6 @@
 import type { AuthRequest } from '../../domain/auth-request';
 import { AccessDeniedGrant, ExpiredToken, InvalidGrant } from '../../errors/oauth-error';
+import { denialDescription } from '../../completion/complete-auth-request';
 
 /**
  * CIBA §11 terminal states, in order: a consumed id is single-use (`invalid_grant`,
@@ -10,6 +11,6 @@ import { AccessDeniedGrant, ExpiredToken, InvalidGrant } from '../../errors/oaut
 export function checkRequestState(request: AuthRequest, now: number): 'pending' | 'approved' {
   if (request.status === 'consumed') throw new InvalidGrant('auth_req_id was already used');
   if (request.status === 'expired' || request.expiresAt <= now) throw new ExpiredToken('auth_req_id has expired');
-  if (request.status === 'denied') throw new AccessDeniedGrant('the owner denied the request');
+  if (request.status === 'denied') throw new AccessDeniedGrant(denialDescription(request.denialReason));
   return request.status;
 }

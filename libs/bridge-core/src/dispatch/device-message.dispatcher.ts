@@ -12,24 +12,37 @@ import {
   type DeviceMessageType,
   type ErrorMessage,
 } from '@onboard/mqtt-contract';
-import type { BridgeMetrics } from '../broker/bridge-metrics';
-import type { DevicePublisher } from '../broker/bridge-broker';
-import type { AuthenticatedDevice } from '../broker/device-authenticator';
-import type { TokenBucketLimiter } from '../broker/token-bucket';
+import type { DevicePublisher } from '../ports/device-publisher.port';
+import type { AuthenticatedDevice } from '../ports/device-hooks.port';
 
-/** A handler of one message type: gets the authenticated device and the validated message. */
-export type DeviceMessageHandler = (
+/** Why an inbound message was dropped without an answer (docs/protocol.md §8). */
+export type DropReason = 'unauthenticated' | 'foreign_topic' | 'rate_limited';
+
+/** The dispatcher's counters (the bridge's metrics implement them). */
+export interface DispatchMetrics {
+  countDrop(reason: DropReason): void;
+  /** `outcome`: the reply's type, `error:<code>`, `none` or `dropped:<code>`. */
+  countHandled(messageType: DeviceMessageType | 'unknown', outcome: string): void;
+}
+
+/** Messages per device: `take` spends one and says whether the device was within its rate. */
+export interface MessageRateLimiter {
+  take(deviceId: string): boolean;
+}
+
+/** The handler of one message type as the dispatcher calls it: the validated message, the authenticated device, the topic. */
+export type DeviceMessageRoute = (
   message: DeviceMessage,
   device: AuthenticatedDevice,
   topic: string,
 ) => Promise<BridgeMessage | undefined>;
 
 export interface DeviceMessageDispatcherDependencies {
-  handlerFor(type: DeviceMessageType): DeviceMessageHandler | undefined;
+  handlerFor(type: DeviceMessageType): DeviceMessageRoute | undefined;
   publisher: Pick<DevicePublisher, 'publish'>;
   /** Messages per device; the excess is dropped. */
-  limiter: TokenBucketLimiter;
-  metrics: BridgeMetrics;
+  limiter: MessageRateLimiter;
+  metrics: DispatchMetrics;
   logger: Logger;
   /** The bridge's private keys for sealed payloads (docs/protocol.md §5a). */
   payloadKeys: SealedPayloadKeys;
