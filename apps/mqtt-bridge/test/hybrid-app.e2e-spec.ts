@@ -1,5 +1,6 @@
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { replyTopic, requestTopic } from '@onboard/mqtt-contract';
 import { DEFAULT_BROKER_LIMITS, parseBridgeConfig } from '../src/config/bridge-config';
 import { connectBridge, prepareBridge, type RunningBridge } from '../src/create-bridge';
@@ -23,8 +24,8 @@ class PingController {
 }
 
 /**
- * One Nest application serving HTTP and the MQTT transport (a hybrid application). The adapter is
- * Nest's default HTTP adapter; the bridge's production HTTP module takes the place of PingController.
+ * One Nest application serving HTTP (on the Fastify adapter, as the apps do) and the MQTT transport
+ * (a hybrid application); the bridge's production HTTP module takes the place of PingController.
  */
 describe('the bridge as a Nest hybrid application', () => {
   let device: TestDevice;
@@ -46,7 +47,7 @@ describe('the bridge as a Nest hybrid application', () => {
     const prepared = await prepareBridge(config, { directory, logger });
     @Module({ imports: [prepared.module], controllers: [PingController] })
     class HybridModule {}
-    app = await NestFactory.create(HybridModule, { logger: false });
+    app = await NestFactory.create(HybridModule, new FastifyAdapter(), { logger: false });
     bridge = await connectBridge(app, prepared, logger);
     await app.listen(0, '127.0.0.1');
     http = await app.getUrl();
