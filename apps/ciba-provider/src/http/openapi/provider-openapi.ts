@@ -1379,6 +1379,61 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/admin/v1/owners/{sub}/invitations': {
+        parameters: [
+          {
+            name: 'sub',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        post: {
+          tags: ['admin'],
+          operationId: 'adminCreateInvitation',
+          summary: 'Create a one-time enrolment invitation for an owner (docs/owner-app.md)',
+          description:
+            "The answer's `url` opens the owner app, which creates a passkey for the owner. The link is\nshown this once (only a hash of its token is stored), expires at `expires_at` and works\nonce. No body, or an empty JSON object.\n",
+          security: [
+            {
+              admin: [],
+            },
+          ],
+          responses: {
+            '201': {
+              description: 'The invitation.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['invitation_id', 'sub', 'url', 'expires_at'],
+                    properties: {
+                      invitation_id: { type: 'string' },
+                      sub: { type: 'string' },
+                      url: { type: 'string', format: 'uri' },
+                      expires_at: { type: 'string', format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/AdminInvalidRequest',
+            },
+            '401': {
+              $ref: '#/components/responses/Unauthorized',
+            },
+            '404': {
+              $ref: '#/components/responses/NotFound',
+            },
+            '429': {
+              $ref: '#/components/responses/TooManyAttempts',
+            },
+          },
+        },
+      },
       '/admin/v1/owners/{sub}/enable': {
         parameters: [
           {
@@ -3033,6 +3088,39 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             introspection_signed_response_alg: {
               description:
                 'RFC 9701 - signed introspection responses are not offered: any value is refused with `invalid_client_metadata`.',
+            },
+            logo_uri: {
+              type: 'string',
+              format: 'uri',
+              description: "OIDC Registration §2 - the client's logo, shown on the owner app's request screen (https).",
+            },
+            onboard_branding: {
+              type: 'object',
+              additionalProperties: false,
+              description:
+                'Onboard extension (docs/owner-app.md) - colours (`#rgb` or `#rrggbb`) and request-screen wording per language for the owner app.',
+              properties: {
+                primary_color: { type: 'string' },
+                background_color: { type: 'string' },
+                text_color: { type: 'string' },
+                strings: { type: 'object', additionalProperties: { type: 'object' } },
+              },
+            },
+            onboard_vehicle: {
+              type: 'object',
+              additionalProperties: false,
+              description:
+                "Onboard extension - a head-unit's description shown to the owner (`nickname`, `model`), never its VIN.",
+              properties: {
+                nickname: { type: 'string' },
+                model: { type: 'string' },
+              },
+            },
+            onboard_approval_receipts: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Onboard extension (docs/receipts.md) - the client receives approval receipts in its token responses and push payloads.',
             },
             token_response_encryption_alg: {
               type: 'string',
