@@ -28,6 +28,10 @@ const LIBRARY_GRAPH = {
   'nest-http': ['platform'],
   // A software WebAuthn authenticator for tests and the device simulator.
   'soft-authenticator': [],
+  // Approval receipts: JWS over the owner's WebAuthn assertion, verified offline.
+  receipts: [],
+  // The owner app's server side: passkeys, sessions, approvals that commit, notifications.
+  'owner-auth': ['platform', 'ciba-core', 'receipts'],
 };
 
 /** Spec files and test folders: they may also import testing entry points and soft-authenticator. */

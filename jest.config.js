@@ -21,6 +21,13 @@ const esmOnly = [
   'quick-lru',
   'nanoid',
   'typebox',
+  // @fastify/swagger-ui serves its assets with @fastify/static, whose dependencies are ESM.
+  '@fastify',
+  'content-disposition',
+  'glob',
+  'lru-cache',
+  'minimatch',
+  'path-scurry',
 ];
 const swc = [
   '@swc/jest',

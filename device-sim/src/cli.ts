@@ -185,6 +185,7 @@ function summaryTable(report: SimReport): string {
   ];
   const reasons = Object.entries(report.failure_reasons);
   if (reasons.length > 0) lines.push(`failure reasons: ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  for (const [reason, example] of Object.entries(report.failure_examples)) lines.push(`  first ${reason}: ${example}`);
   if (report.reconnects.dropped > 0)
     lines.push(`links dropped by the simulator: ${report.reconnects.dropped} (storms: ${report.reconnects.storms})`);
   for (const check of report.checks)
@@ -298,6 +299,23 @@ async function provisionCommand(flags: ProvisionFlags, io: CliIo): Promise<numbe
   }
 }
 
+/** `serve`: Onboard embedded until interrupted, for runs from other processes (or machines' loopback). */
+async function serveCommand(io: CliIo, signal: Promise<void>): Promise<number> {
+  const target = await startEmbeddedTarget();
+  io.stdout.write(
+    [
+      'Onboard is running embedded (temporary SQLite files, removed on exit); in another terminal:',
+      `  export ADMIN_TOKEN=${target.providerAdminToken} BRIDGE_ADMIN_TOKEN=${target.bridgeAdminToken}`,
+      `  npm run sim -- run --provider-url ${target.providerUrl} --bridge-admin-url ${target.bridgeAdminUrl} --mqtt-url ${target.mqttUrl} --cars 100`,
+      'Stop it with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+  await signal;
+  await target.close();
+  return EXIT.ok;
+}
+
 /** The command line, built on commander; actions store their exit code in `result`. */
 export function createProgram(io: CliIo, result: { code: number }): Command {
   const program = new Command('device-sim')
@@ -337,6 +355,29 @@ Examples:
     )
     .action(async (flags: ProvisionFlags) => {
       result.code = await provisionCommand(flags, io);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'start Onboard embedded (as run does without a target) and keep it running until Ctrl-C; prints its URLs and admin tokens',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npm run sim -- serve
+  # then, with the printed tokens exported, from another terminal (the simulator's memory is then its own):
+  npm run sim -- provision --cars 10000 --out fleet.json --provider-url http://127.0.0.1:… --bridge-admin-url http://127.0.0.1:… --mqtt-url mqtt://127.0.0.1:…`,
+    )
+    .action(async () => {
+      result.code = await serveCommand(
+        io,
+        new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        }),
+      );
     });
 
   addTargetOptions(

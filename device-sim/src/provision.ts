@@ -6,7 +6,7 @@ import type { Target } from './target';
 
 /** Devices per `POST /admin/v1/devices:import` call, and such calls at once. */
 const IMPORT_CHUNK = 500;
-const IMPORT_PARALLEL = 4;
+const IMPORT_PARALLEL = 2;
 
 interface ImportAnswer {
   registered: number;

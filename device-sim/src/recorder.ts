@@ -56,6 +56,8 @@ export class Recorder {
   readonly outcomes: Record<Outcome, number> = { approved: 0, denied: 0, expired: 0, cancelled: 0, failed: 0 };
   /** Failed flows by reason (the device client's error code, or what went wrong). */
   readonly failureReasons: Record<string, number> = {};
+  /** The first message seen for each failure reason (device client messages carry no secrets). */
+  readonly failureExamples: Record<string, string> = {};
   /** Flows that ended as the scenario asked. */
   asExpected = 0;
   started = 0;
@@ -80,11 +82,14 @@ export class Recorder {
     this.started++;
   }
 
-  flowEnded(outcome: Outcome, expected: Outcome, reason?: string): void {
+  flowEnded(outcome: Outcome, expected: Outcome, reason?: string, message?: string): void {
     this.outcomes[outcome]++;
     if (outcome === expected) this.asExpected++;
-    if (outcome === 'failed')
-      this.failureReasons[reason ?? 'unknown'] = (this.failureReasons[reason ?? 'unknown'] ?? 0) + 1;
+    if (outcome === 'failed') {
+      const key = reason ?? 'unknown';
+      this.failureReasons[key] = (this.failureReasons[key] ?? 0) + 1;
+      if (message !== undefined && !(key in this.failureExamples)) this.failureExamples[key] = message.slice(0, 300);
+    }
     this.completedInWindow++;
   }
 

@@ -22,7 +22,7 @@ export function renderHtmlReport(report: SimReport, assets: { uplotJs: string; u
     .map(([name, n]) => row([name, n, report.flows ? `${((n / report.flows) * 100).toFixed(1)} %` : '–']))
     .join('');
   const reasons = Object.entries(report.failure_reasons)
-    .map(([reason, n]) => row([reason, n]))
+    .map(([reason, n]) => row([reason, n, report.failure_examples[reason] ?? '']))
     .join('');
   const checks = report.checks.map((c) => row([c.passed ? 'passed' : 'FAILED', c.check, c.actual])).join('');
   const title = `device-sim report: ${report.scenario.name}, ${report.flows} flows`;
@@ -49,7 +49,7 @@ td:first-child, th:first-child { text-align: left; }
 ${checks ? `<h2>Checks</h2><table>${row(['result', 'check', 'measured'], 'th')}${checks}</table>` : ''}
 <h2>Outcomes</h2>
 <table>${row(['outcome', 'flows', 'share'], 'th')}${outcomes}</table>
-${reasons ? `<h2>Failure reasons</h2><table>${row(['reason', 'flows'], 'th')}${reasons}</table>` : ''}
+${reasons ? `<h2>Failure reasons</h2><table>${row(['reason', 'flows', 'first message'], 'th')}${reasons}</table>` : ''}
 <h2>Phases (ms)</h2>
 <table>${row(['phase', 'count', 'p50', 'p90', 'p99', 'max'], 'th')}${phases}</table>
 <h2>Latency histograms</h2>

@@ -37,6 +37,8 @@ export interface SimReport {
   success_rate: number;
   outcomes: Record<Outcome, number>;
   failure_reasons: Record<string, number>;
+  /** The first message of each failure reason. */
+  failure_examples: Record<string, string>;
   phases: Record<Phase, PhaseSummary>;
   histograms: Record<Phase, number[]>;
   histogram_bounds_ms: number[];

@@ -58,6 +58,7 @@ export function buildReport(input: ReportInput): SimReport {
     success_rate: flows > 0 ? recorder.asExpected / flows : 0,
     outcomes: { ...recorder.outcomes },
     failure_reasons: { ...recorder.failureReasons },
+    failure_examples: { ...recorder.failureExamples },
     phases: Object.fromEntries(PHASES.map((phase) => [phase, summarise(recorder.samples[phase])])) as Record<
       Phase,
       PhaseSummary

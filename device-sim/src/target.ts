@@ -76,7 +76,7 @@ export function embeddedEnvironment(dir: string): Record<string, string> {
     AUTH_FAILURES_PER_SOURCE: '100000',
     BRIDGE_CONNECT_RATE_PER_IP: '1000000',
     BRIDGE_CONNECT_BURST_PER_IP: '1000000',
-    BRIDGE_PROVIDER_CONCURRENCY: '64',
+    BRIDGE_PROVIDER_CONCURRENCY: '16',
   };
 }
 

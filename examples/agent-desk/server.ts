@@ -8,7 +8,7 @@
  *   npm run example:agent-desk          # against `npm start` on http://localhost:4000
  */
 import { join } from 'node:path';
-import { BadInput, field, startDeskServer, type RunningDesk } from '../shared/desk-server';
+import { BadInput, field, startDeskServer, stopOnSignals, type RunningDesk } from '../shared/desk-server';
 import { exampleSettings, registrationFileOf, type ExampleSettings } from '../shared/example-env';
 import { connectToProvider } from '../shared/provider-client';
 import { VerificationDesk } from '../shared/verifications';
@@ -46,8 +46,10 @@ export async function startAgentDesk(settings: ExampleSettings): Promise<Running
 
 if (require.main === module) {
   startAgentDesk(exampleSettings(process.env, 4100)).then(
-    (running) =>
-      console.log(`Agent desk on ${running.url} (a client of ${process.env.ISSUER ?? 'http://localhost:4000'})`),
+    (running) => {
+      console.log(`Agent desk on ${running.url} (a client of ${process.env.ISSUER ?? 'http://localhost:4000'})`);
+      stopOnSignals(running);
+    },
     (error) => {
       console.error(`The agent desk could not start: ${(error as Error).message}`);
       process.exit(1);

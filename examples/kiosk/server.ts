@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInput, field, startDeskServer, type RunningDesk } from '../shared/desk-server';
+import { BadInput, field, startDeskServer, stopOnSignals, type RunningDesk } from '../shared/desk-server';
 import { exampleSettings, registrationFileOf, type ExampleSettings } from '../shared/example-env';
 import { connectToProvider } from '../shared/provider-client';
 import { VerificationDesk } from '../shared/verifications';
@@ -78,7 +78,10 @@ export async function startKiosk(settings: KioskSettings): Promise<RunningDesk> 
 if (require.main === module) {
   const settings = { ...exampleSettings(process.env, 4101), orders: sampleOrders(process.env) };
   startKiosk(settings).then(
-    (running) => console.log(`Pick-up kiosk on ${running.url} (orders: ${Object.keys(settings.orders).join(', ')})`),
+    (running) => {
+      console.log(`Pick-up kiosk on ${running.url} (orders: ${Object.keys(settings.orders).join(', ')})`);
+      stopOnSignals(running);
+    },
     (error) => {
       console.error(`The kiosk could not start: ${(error as Error).message}`);
       process.exit(1);

@@ -141,3 +141,10 @@ export function field(body: Record<string, unknown>, name: string, max = 200): s
   if (value.length > max) throw new BadInput(`${name} is longer than ${max} characters`);
   return value.trim();
 }
+
+/** Closes the server (its live streams and polls too) on Ctrl-C or SIGTERM, then exits. */
+export function stopOnSignals(running: RunningDesk): void {
+  const stop = () => void running.close().finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

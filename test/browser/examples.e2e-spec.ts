@@ -15,7 +15,7 @@ import type { RunningDesk } from '../../examples/shared/desk-server';
 import { eventually } from '../support/http';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { startProvider, type TestProvider } from '../support/provider';
-import { describeBrowser, seriousAxeViolations } from './support/browser';
+import { describeBrowser, screenshotForDocs, seriousAxeViolations } from './support/browser';
 
 jest.setTimeout(60_000);
 
@@ -108,6 +108,7 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     await identity.filter({ hasText: owner.sub }).waitFor();
     await page.getByText(/^Approval receipt:/).waitFor();
     await expectAccessible(page, 'agent desk verified');
+    await screenshotForDocs(page, 'agent-desk-verified');
     await page.context().close();
   });
 
@@ -119,9 +120,21 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     const request = await onThePhone(code);
     expect((await owner.device.decide(request.id, 'deny')).status).toBeLessThan(300);
     await page.getByRole('status').getByText('Declined').waitFor();
-    await page.getByText(/\(access_denied\)/).waitFor();
+    await page.getByText('the owner denied the request (access_denied)').waitFor();
     expect(await page.getByRole('definition').count()).toBe(0);
     await expectAccessible(page, 'agent desk declined');
+    await page.context().close();
+  });
+
+  it('agent desk: "this wasn’t me" on the phone reaches the desk as a report, not a plain no', async () => {
+    const page = await open(desk.url);
+    await page.getByLabel("Customer's e-mail, phone number or customer number").fill(owner.phoneNumber);
+    await page.getByRole('button', { name: "Send request to the customer's phone" }).click();
+    const code = (await page.locator('.code').textContent())!;
+    const request = await onThePhone(code);
+    expect((await owner.device.decide(request.id, 'deny', { reason: 'not_me' })).status).toBeLessThan(300);
+    await page.getByRole('status').getByText('Declined').waitFor();
+    await page.getByText('the owner reported that they did not make this request (access_denied)').waitFor();
     await page.context().close();
   });
 
@@ -154,6 +167,7 @@ describeBrowser('examples: agent desk and pick-up kiosk', (browser) => {
     expect((await owner.device.decide(request.id, 'approve')).status).toBeLessThan(300);
     await page.getByText('Locker 7 is open. Take your order.').waitFor();
     await expectAccessible(page, 'kiosk verified');
+    await screenshotForDocs(page, 'kiosk-verified');
 
     // An order that is not here starts nothing.
     await page.getByLabel('Order number').fill('Z-9');

@@ -15,6 +15,7 @@ import { RevocationModule } from './controllers/revocation.controller';
 import { TokenModule } from './controllers/token.controller';
 import { UserinfoModule } from './controllers/userinfo.controller';
 import { PROVIDER_HTTP_ERRORS } from './http/provider-http-errors';
+import { OwnerAppModule } from './owner-app/owner-app.module';
 import { ProvidersModule, type SharedProviders } from './providers/providers.module';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { PROVIDER_LOGGER } from './providers/tokens';
@@ -54,6 +55,7 @@ export class AppModule {
       imports: [
         ProvidersModule.forRoot(config, overrides),
         ...PROTOCOL_MODULES,
+        OwnerAppModule,
         OpsModule,
         ...(operatorElsewhere ? [] : [AdminModule, MetricsModule]),
       ],

@@ -7,12 +7,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ProviderContext } from '@onboard/ciba-core';
 import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
-import { RouteMethods, createFastifyAdapter, installRequestHooks } from '@onboard/nest-http';
+import { RouteMethods, createFastifyAdapter, installRequestHooks, serveApiViewer } from '@onboard/nest-http';
 import { createLogger, securityHeaders, type AppLogger, type PrometheusMetrics } from '@onboard/platform';
 import { AppModule, OperatorModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
 import { MAX_BODY_BYTES, PROVIDER_HTTP_ERRORS } from './http/provider-http-errors';
 import { requestLog } from './http/request-log';
+import { openApiResponse } from './providers/openapi-document';
 import type { ProviderOverrides } from './providers/provider-runtime';
 import { OPENAPI_DOCUMENT, PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
 
@@ -101,6 +102,11 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   );
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
+  const openapi = app.get<Record<string, unknown>>(OPENAPI_DOCUMENT);
+  // GET /docs: Swagger UI for the document of /openapi.json, with this provider as server.
+  await serveApiViewer(app, {
+    document: () => openApiResponse(openapi, ctx.settings.issuer).body as Record<string, unknown>,
+  });
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   let operator: NestFastifyApplication | undefined;
@@ -120,7 +126,7 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
           ctx,
           logger,
           metrics,
-          openapi: app.get<Record<string, unknown>>(OPENAPI_DOCUMENT),
+          openapi,
         };
         operator = await createNestApp(
           (routes) => OperatorModule.forRoot(shared, routes),

@@ -78,6 +78,21 @@ describe('ciba-provider HTTP adapter', () => {
     );
   });
 
+  it('shows the OpenAPI document in Swagger UI at /docs, its assets served locally', async () => {
+    const page = await fetch(`${provider.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z0-9.-]+\/[^"']*\.(js|css)/i);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    const scripts = [...html.matchAll(/src="([^"]+\.js)"/g)].map((m) => new URL(m[1], `${provider.url}/docs/`).href);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect((await fetch(script)).status).toBe(200);
+    const shown = (await (await fetch(`${provider.url}/docs/json`)).json()) as { servers: { url: string }[] };
+    expect(shown.servers[0].url).toBe(provider.issuer);
+  });
+
   it('answers an unknown route with a 404 JSON error, not Nest default body', async () => {
     const res = await fetch(`${provider.url}/no/such/thing?x=1`);
     expect(res.status).toBe(404);

@@ -19,8 +19,8 @@ interface ListedRequest {
  * The owner's phone on a device credential (`POST /admin/v1/owners/{sub}/devices` at
  * provisioning, then `Authorization: Bearer` on the owner-device API): it learns of requests by
  * long-polling `GET /owner-device/v1/requests?wait=…` while a car of the fleet is waiting on its
- * owner, and answers with `…/approve` or `…/deny`. This API has no "wasn't me": `not_me` is sent
- * as a denial.
+ * owner, and answers with `…/approve`, `…/deny`, or `…/deny` with `{"reason": "not_me"}` for
+ * "wasn't me".
  */
 export class BearerOwnerActor implements OwnerActor {
   private readonly waiters = new Map<string, { resolve: (seen: SeenRequest) => void }>();
@@ -56,6 +56,8 @@ export class BearerOwnerActor implements OwnerActor {
     await callJson(`${this.providerUrl}${API}/requests/${encodeURIComponent(request.id)}/${verb}`, {
       method: 'POST',
       token: this.credential,
+      // "This wasn't me": a denial the provider flags in its audit log and tells the client about
+      ...(answer === 'not_me' ? { body: { reason: 'not_me' } } : {}),
     });
   }
 

@@ -148,3 +148,12 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
   });
   return (violations as AxeFinding[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/**
+ * Saves a screenshot as `<ONBOARD_SCREENSHOT_DIR>/<name>.png` when that variable is set (to
+ * refresh the pictures in docs/images); does nothing otherwise.
+ */
+export async function screenshotForDocs(page: Page, name: string): Promise<void> {
+  const dir = process.env.ONBOARD_SCREENSHOT_DIR;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}

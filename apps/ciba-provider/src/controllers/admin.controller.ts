@@ -65,6 +65,11 @@ export class AdminController extends WireController {
     return this.run(req, reply, API.disableOwnerDevice, sub, id);
   }
 
+  @Post('owners/:sub/invitations')
+  createInvitation(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('sub') sub: string) {
+    return this.run(req, reply, API.createInvitation, sub);
+  }
+
   @Get('clients')
   listClients(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.run(req, reply, API.listClients);

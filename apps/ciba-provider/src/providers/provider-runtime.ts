@@ -1,3 +1,4 @@
+import { createPasskeyApprovalVerifier } from '@onboard/owner-auth';
 import {
   METRIC_DURATIONS,
   Maintenance,
@@ -157,6 +158,8 @@ export async function createProviderRuntime(
       signals,
       metrics,
     };
+    // The owner app's passkey approvals: the provider verifies each assertion itself.
+    ctx.passkeyApprovals = createPasskeyApprovalVerifier(ctx);
     const delivery = new NotificationDelivery(ctx, overrides.delivery);
     const maintenance = new Maintenance(ctx, overrides.maintenance);
     let started = false;

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ProviderConfig } from '@onboard/config';
-import { loadOpenApiDocument } from './openapi-document';
+import { providerOpenApiDocument } from '../http/openapi/provider-openapi';
 import { createProviderRuntime, type ProviderOverrides, type ProviderRuntime } from './provider-runtime';
 import {
   OPENAPI_DOCUMENT,
@@ -65,7 +65,7 @@ export class ProvidersModule {
         { provide: PROVIDER_CONTEXT, useFactory: (rt: ProviderRuntime) => rt.ctx, inject: [PROVIDER_RUNTIME] },
         { provide: PROVIDER_LOGGER, useFactory: (rt: ProviderRuntime) => rt.logger, inject: [PROVIDER_RUNTIME] },
         { provide: PROVIDER_METRICS, useFactory: (rt: ProviderRuntime) => rt.metrics, inject: [PROVIDER_RUNTIME] },
-        { provide: OPENAPI_DOCUMENT, useFactory: () => loadOpenApiDocument() },
+        { provide: OPENAPI_DOCUMENT, useFactory: () => providerOpenApiDocument() },
         ProviderLifecycle,
       ],
       exports: [PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_LOGGER, PROVIDER_METRICS, OPENAPI_DOCUMENT],

@@ -1,3 +1,4 @@
+import { createInvitation } from '../owner-device/invitations';
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
@@ -192,6 +193,21 @@ const ENDPOINTS = {
     pattern: 'owners/*/devices/*/disable',
     body: NO_BODY,
     run: async (ctx, [sub, id]) => jsonNoStore(200, deviceView(await disableOwnerDevice(ctx, sub, id))),
+  },
+  createInvitation: {
+    method: 'POST',
+    pattern: 'owners/*/invitations',
+    body: NO_BODY,
+    run: async (ctx, [sub]) => {
+      // The link carries the one-time token: shown this once, only its hash is stored.
+      const { invitation, url } = await createInvitation(ctx, sub);
+      return jsonNoStore(201, {
+        invitation_id: invitation.id,
+        sub,
+        url,
+        expires_at: new Date(invitation.expiresAt).toISOString(),
+      });
+    },
   },
   listClients: {
     method: 'GET',

@@ -3,6 +3,7 @@ import type { Client } from '../domain/client';
 import { InvalidClientMetadata } from '../errors/oauth-error';
 import { hashClientSecret } from '../client-auth/client-secret';
 import { checkBackchannelMetadata } from './check-backchannel-metadata';
+import { checkBrandingMetadata } from './check-branding-metadata';
 import { checkClientKeys } from './check-client-keys';
 import { checkGrantTypesAndScope } from './check-grant-types';
 import { checkSignedResponseAlgs } from './check-signed-response-algs';
@@ -21,6 +22,10 @@ import { optionalBoolean, optionalString, type RawMetadata } from './metadata-va
 export const ADMIN_CLIENT_FIELDS = [
   'client_id',
   'client_name',
+  'logo_uri',
+  'onboard_branding',
+  'onboard_vehicle',
+  'onboard_approval_receipts',
   'token_endpoint_auth_method',
   'token_endpoint_auth_signing_alg',
   'grant_types',
@@ -103,6 +108,7 @@ export async function registerClient(
     throw new InvalidClientMetadata('client_name is too long');
   }
   const dpopBound = optionalBoolean(metadata, 'dpop_bound_access_tokens') ?? false;
+  const branding = checkBrandingMetadata(metadata);
 
   const clientId = opts.clientId ?? ctx.random.token(CLIENT_ID_BYTES);
   if (opts.clientId !== undefined && (await ctx.stores.clients.find(clientId))) {
@@ -136,6 +142,7 @@ export async function registerClient(
     ['userinfo_signed_response_alg', signed.userinfoAlg],
   ];
   for (const [name, value] of optional) if (value !== undefined) registered[name] = value;
+  Object.assign(registered, branding);
 
   const client: Client = {
     clientId,

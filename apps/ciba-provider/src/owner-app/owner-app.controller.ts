@@ -1,0 +1,76 @@
+import { Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { PATHS } from '@onboard/ciba-core';
+import {
+  handleApprovalOptions,
+  handleCreateInvitation,
+  handleDeleteSession,
+  handleEnrolmentOptions,
+  handleEnrolmentVerify,
+  handleGetSession,
+  handleListDevices,
+  handleRemoveDevice,
+  handleSessionOptions,
+  handleSessionVerify,
+} from '@onboard/owner-auth';
+import { WireController } from '../controllers/wire.controller';
+import { sendWire as send } from '@onboard/nest-http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The owner app's part of the owner-device API (docs/owner-app.md): enrolment, passkey
+ * sign-in and session, devices and invitations, approval options. One line per route: wire
+ * in, `@onboard/owner-auth` handler, wire out. (Listing, reading, approving and denying
+ * requests are the owner-device API's own routes, which accept the app's session too.)
+ */
+@Controller(PATHS.ownerDevice)
+export class OwnerAppController extends WireController {
+  @Post('enrolment/options')
+  async enrolmentOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleEnrolmentOptions(this.ctx, this.wire(req)));
+  }
+
+  @Post('enrolment/verify')
+  async enrolmentVerify(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleEnrolmentVerify(this.ctx, this.wire(req)));
+  }
+
+  @Post('session/options')
+  async sessionOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleSessionOptions(this.ctx, this.wire(req)));
+  }
+
+  @Post('session/verify')
+  async sessionVerify(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleSessionVerify(this.ctx, this.wire(req)));
+  }
+
+  @Get('session')
+  async session(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleGetSession(this.ctx, this.wire(req)));
+  }
+
+  @Delete('session')
+  async signOut(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleDeleteSession(this.ctx, this.wire(req)));
+  }
+
+  @Get('devices')
+  async devices(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleListDevices(this.ctx, this.wire(req)));
+  }
+
+  @Delete('devices/:id')
+  async removeDevice(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
+    send(res, await handleRemoveDevice(this.ctx, this.wire(req), id));
+  }
+
+  @Post('invitations')
+  async invitation(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleCreateInvitation(this.ctx, this.wire(req)));
+  }
+
+  @Post('requests/:id/approval/options')
+  async approvalOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
+    send(res, await handleApprovalOptions(this.ctx, this.wire(req), id));
+  }
+}

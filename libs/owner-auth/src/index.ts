@@ -1,0 +1,8 @@
+// Public API of @onboard/owner-auth: the owner app's server side, framework-free. Passkey
+// enrolment from one-time invitations, discoverable sign-in and sessions, devices, and
+// approvals whose WebAuthn challenge commits to the request. Handlers are
+// `(ctx, WireRequest, …params) → WireResponse`, mounted by the provider's Nest controllers.
+export * from './commitment';
+export * from './owner-app.handlers';
+export * from './passkey-approvals';
+export { PASSKEY_ALGORITHMS } from './webauthn';
