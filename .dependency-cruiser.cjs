@@ -106,7 +106,7 @@ module.exports = {
       comment:
         'A library is imported through its alias root (@onboard/<lib>, its src/index.ts), never by a path into it (STYLE §4).',
       severity: 'error',
-      from: { path: '^(libs/([^/]+)|apps|test)/' },
+      from: { path: '^(libs/([^/]+)|apps|test|device-sim)/' },
       to: {
         path: '^libs/[^/]+/',
         pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$', '^libs/[^/]+/src/testing/index\\.ts$'],
@@ -144,6 +144,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^apps/owner-app/' },
       to: { path: '^(libs|apps)/', pathNot: '^apps/owner-app/' },
+    },
+    {
+      name: 'device-sim-starts-onboard-through-all-in-one',
+      comment:
+        'The device simulator drives Onboard through its public interfaces; of the apps it imports only the all-in-one start (for the embedded target).',
+      severity: 'error',
+      from: { path: '^device-sim/' },
+      to: { path: '^apps/', pathNot: '^apps/all-in-one/src/start-all-in-one\\.ts$' },
+    },
+    {
+      name: 'nothing-imports-device-sim',
+      comment: 'The simulator is a tool on top of Onboard: no app, library, test or benchmark depends on it.',
+      severity: 'error',
+      from: { path: '^(apps|libs|test|bench)/' },
+      to: { path: '^device-sim/' },
     },
     {
       name: 'soft-authenticator-from-tests-only',

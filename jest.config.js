@@ -21,6 +21,13 @@ const esmOnly = [
   'quick-lru',
   'nanoid',
   'typebox',
+  // @fastify/swagger-ui serves its assets with @fastify/static, whose dependencies are ESM.
+  '@fastify',
+  'content-disposition',
+  'glob',
+  'lru-cache',
+  'minimatch',
+  'path-scurry',
 ];
 const swc = [
   '@swc/jest',
@@ -36,7 +43,7 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/'],
+  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/', '<rootDir>/device-sim/'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],

@@ -167,8 +167,9 @@ class OwnerDevices {
   // One AbortController per owner device, not one for all: node:events' EventTarget leaves a
   // removed listener's links to its neighbours in place, so on one signal shared by 50 long
   // polls each removed listener kept the next one alive, and with it that request's closures,
-  // promises and buffers, through young-generation collections (see docs/benchmarks.md, the
-  // sixth pass). With one long poll per signal at a time, no listener has a neighbour.
+  // promises and buffers, through young-generation collections (docs/benchmarks.md as of
+  // commit ac03674, the sixth pass). With one long poll per signal at a time, no listener has
+  // a neighbour.
   #aborts = [];
   #loops = [];
 

@@ -64,6 +64,12 @@ function rows(modeSummary, mode, paired) {
   return out;
 }
 
+/**
+ * The CPU ratio each scenario must keep against node-oidc-provider: 1.7× in `ping` (issue 15,
+ * "Limits"), 1.5× elsewhere (issue 2).
+ */
+const CPU_RATIO_TARGET = { ping: 1.7 };
+
 /** The issue's targets, checked against the medians. */
 export function targetChecks(results) {
   const checks = [];
@@ -76,10 +82,11 @@ export function targetChecks(results) {
       // the ratio of the two medians.
       const pairs = results.paired?.[key]?.flowsPerCpuSecond;
       const r = pairs?.median ?? ours.flowsPerCpuSecond / theirs.flowsPerCpuSecond;
+      const floor = CPU_RATIO_TARGET[key] ?? 1.5;
       checks.push({
-        target: `${key}: flows per CPU-second ≥ 1.5× node-oidc-provider`,
+        target: `${key}: flows per CPU-second ≥ ${floor}× node-oidc-provider`,
         measured: pairs ? `${r.toFixed(2)}× (median of ${pairs.ratios.length} run pairs)` : `${r.toFixed(2)}×`,
-        met: r >= 1.5,
+        met: r >= floor,
       });
     }
     if (ours && mode === 'ping') {

@@ -34,7 +34,7 @@
 //                                                others) | on (as auto, but fails where it cannot)
 //                                                Off by default: pinned, each provider's GC
 //                                                helper threads share its one CPU, which costs
-//                                                node-oidc-provider latency (docs/benchmarks.md)
+//                                                node-oidc-provider latency (docs/decisions/0008-benchmark-method.md)
 //   --out FILE            BENCH_OUT              bench/results/latest.json
 //   --render FILE         print and re-write the tables of an earlier results file
 //

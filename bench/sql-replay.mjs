@@ -4,7 +4,7 @@
 //   npm run build && node bench/sql-replay.mjs [--flows 400] [--lanes 8] [--repeats 5] [--compare]
 // --compare also replays on a second database with the newest migration reverted (its
 // `down`), repetitions interleaved, so one run shows the schema change's effect.
-// See docs/benchmarks.md, "SQLite writes per flow".
+// See docs/decisions/0006-sqlite-pages-per-flow.md.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -58,7 +58,8 @@ export async function createHeadUnits(path, { root, count, tag }) {
  */
 function observeResults(client) {
   client.resultArrivals = new Map();
-  const connection = client.connection;
+  // The client facade keeps its MQTT connection in its session (libs/device-client/src/client/session.ts).
+  const connection = client.session?.connection ?? client.connection;
   if (!connection?.prependListener) throw new Error('device client internals changed: no connection emitter');
   connection.prependListener('message', (topic, payload) => {
     if (!topic.endsWith('/replies/result')) return;

@@ -1,7 +1,7 @@
 // CPU pinning for the benchmark: the provider under test on one CPU, the load generator on
 // the others. The load generator stands in for clients and phones that, in service, run on
 // other machines; sharing the provider's CPUs, it takes CPU time from the provider, and the
-// two wait for each other's time slices (see docs/benchmarks.md, Method). Linux only, through
+// two wait for each other's time slices (see docs/decisions/0008-benchmark-method.md). Linux only, through
 // util-linux's `taskset`; elsewhere, or on a single CPU, nothing is pinned and the report says so.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, platform } from 'node:os';

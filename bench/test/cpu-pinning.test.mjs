@@ -30,12 +30,15 @@ test('a pinned process and every one of its threads run only on the CPUs given',
   const plan = planHere();
   if (plan.off) return t.skip(`no pinning here: ${plan.off}`);
   assert.equal(platform(), 'linux');
-  // A Node process has several threads (V8's platform workers, libuv) from its first moments.
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+  // A Node process starts several threads (V8's platform workers, libuv) in its first moments;
+  // on a busy machine that can take a while, so wait until they are there.
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const threads = () => readdirSync(`/proc/${child.pid}/task`);
+    for (let waited = 0; threads().length < 2 && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     pinProcess(child.pid, plan.generator);
-    const tasks = readdirSync(`/proc/${child.pid}/task`);
+    const tasks = threads();
     assert.ok(tasks.length > 1, 'expected several threads');
     for (const tid of tasks) {
       const status = readFileSync(`/proc/${child.pid}/task/${tid}/status`, 'utf8');

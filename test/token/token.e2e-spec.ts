@@ -115,26 +115,29 @@ describe('token endpoint (CIBA §10.1, §11)', () => {
     expect(String(at.payload.scope).split(' ')).toContain('openid');
   });
 
-  it('returns the acr and amr the owner device achieved (CIBA §7.1 acr_values)', async () => {
+  it('returns the acr and amr a bearer-credential owner device achieved, never the passkey acr (CIBA §7.1 acr_values)', async () => {
     const bm = bindingMessage();
     const ack = expectOk(
       await backchannel(p, client, {
         scope: 'openid',
         login_hint: owner.email,
         binding_message: bm,
-        acr_values: 'urn:onboard:acr:passkey',
+        acr_values: 'urn:onboard:acr:device urn:onboard:acr:passkey',
       }),
     );
     const entry = (await owner.device.pending()).find((r) => r.binding_message === bm);
-    expect(entry.acr_values).toEqual(['urn:onboard:acr:passkey']);
+    expect(entry.acr_values).toEqual(['urn:onboard:acr:device', 'urn:onboard:acr:passkey']);
+    // Only the provider's own WebAuthn verification sets the passkey acr (test/owner-app).
+    const claimed = await owner.device.decide(entry.id, 'approve', { acr: 'urn:onboard:acr:passkey' });
+    expect(claimed.status).toBe(400);
     const decided = await owner.device.decide(entry.id, 'approve', {
-      acr: 'urn:onboard:acr:passkey',
+      acr: 'urn:onboard:acr:device',
       amr: ['hwk', 'user'],
     });
     expect(decided.status).toBeLessThan(300);
     const tokens = expectOk(await cibaToken(p, client, ack.auth_req_id));
     const id = await verifyProviderJwt(p, tokens.id_token, { audience: client.clientId });
-    expect(id.payload.acr).toBe('urn:onboard:acr:passkey');
+    expect(id.payload.acr).toBe('urn:onboard:acr:device');
     expect(id.payload.amr).toEqual(['hwk', 'user']);
   });
 

@@ -1,21 +1,21 @@
 import 'reflect-metadata';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ProviderContext } from '@onboard/ciba-core';
 import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
-import { createLogger, type PrometheusMetrics } from '@onboard/platform';
-import { AppModule } from './app.module';
+import { RouteMethods, createFastifyAdapter, installRequestHooks, serveApiViewer } from '@onboard/nest-http';
+import { createLogger, securityHeaders, type AppLogger, type PrometheusMetrics } from '@onboard/platform';
+import { AppModule, OperatorModule } from './app.module';
 import { NestJsonLogger } from './http/nest-logger';
-import { IntakeGate } from './http/admission';
-import { registerIntakeGauges } from './http/intake-metrics';
-import { IntakePacer } from './http/intake-pacer';
-import { createOperatorListener } from './http/operator-listener';
-import { createProtocolListener } from './http/protocol-listener';
+import { MAX_BODY_BYTES, PROVIDER_HTTP_ERRORS } from './http/provider-http-errors';
+import { requestLog } from './http/request-log';
+import { openApiResponse } from './providers/openapi-document';
 import type { ProviderOverrides } from './providers/provider-runtime';
-import { PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
+import { OPENAPI_DOCUMENT, PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_METRICS } from './providers/tokens';
 
 /** Options of {@link createProviderApp}. */
 export interface CreateProviderAppOptions extends ProviderOverrides {
@@ -33,7 +33,7 @@ export interface CreateProviderAppOptions extends ProviderOverrides {
 
 /** A running provider. */
 export interface ProviderApp {
-  app: INestApplication;
+  app: NestFastifyApplication;
   /** Base URL the server listens on, e.g. http://127.0.0.1:43121 (empty if not listening). */
   url: string;
   /** Base URL of the operator listener (admin API, /metrics) when ADMIN_PORT is set, else undefined. */
@@ -47,9 +47,42 @@ export interface ProviderApp {
 }
 
 /**
- * Boot the provider in this process: parse the config, build the Nest app (body
- * parser off: the adapter reads raw bytes), listen on PORT/HOST (PORT=0 picks a free
- * port; an issuer derived from PORT is then fixed up to the real port).
+ * One Nest application on the Fastify adapter (docs/architecture.md, "HTTP"): raw bodies for
+ * the core, security headers on every response, one log line and the metrics per request, and
+ * the routes recorded so that the exception filter can tell 405 from 404.
+ */
+async function createNestApp(
+  module: (routes: RouteMethods) => DynamicModule,
+  config: ProviderConfig,
+  logger: AppLogger,
+  metricsOf: (app: NestFastifyApplication) => PrometheusMetrics,
+): Promise<NestFastifyApplication> {
+  const adapter = createFastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    headers: securityHeaders({ https: config.settings.issuer.startsWith('https:') }),
+    errors: PROVIDER_HTTP_ERRORS,
+    logger,
+  });
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  const routes = RouteMethods.track(fastify);
+  const app = await NestFactory.create<NestFastifyApplication>(module(routes), adapter, {
+    bodyParser: false,
+    logger: new NestJsonLogger(logger),
+    // Long-polling token requests must not hold shutdown for their full wait.
+    forceCloseConnections: true,
+    // A start-up failure (a bad key-encryption key, an unreadable database) reaches the
+    // caller, which names the variable at fault, instead of Nest exiting the process.
+    abortOnError: false,
+  });
+  installRequestHooks(fastify, { answered: requestLog(logger, metricsOf(app)) });
+  return app;
+}
+
+/**
+ * Boot the provider in this process: parse the config, build the Nest app on Fastify, listen
+ * on PORT/HOST (PORT=0 picks a free port; an issuer derived from PORT is then fixed up to the
+ * real port), and with ADMIN_PORT a second Nest app, the operator listener, for the admin API
+ * and /metrics.
  *
  * @example
  * const provider = await createProviderApp({ env: { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'error' } });
@@ -61,58 +94,48 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, write: options.logWrite, base: { service: 'ciba-provider' } });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { ...options, logger }), {
-    bodyParser: false,
-    logger: new NestJsonLogger(logger),
-    routeResolutionStrategy: 'specificity',
-    routeConflictPolicy: { duplicate: 'error' },
-    // Long-polling token requests must not hold shutdown for their full wait.
-    forceCloseConnections: true,
-    // A start-up failure (a bad key-encryption key, an unreadable database) reaches the
-    // caller, which names the variable at fault, instead of Nest exiting the process.
-    abortOnError: false,
-  });
-  // No X-Powered-By: the security headers are set by the listeners (protocol-listener.ts).
-  app.disable('x-powered-by');
+  const app = await createNestApp(
+    (routes) => AppModule.forRoot(config, { ...options, logger }, routes),
+    config,
+    logger,
+    (built) => built.get<PrometheusMetrics>(PROVIDER_METRICS),
+  );
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
-  // Protocol endpoints are served by the listener itself; the rest goes to the Nest app.
-  const server = app.getHttpServer() as Server;
-  const nestApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
-  server.removeAllListeners('request');
-  const pacer = config.intakePacing !== undefined ? new IntakePacer({ headroom: config.intakePacing }) : undefined;
-  const intake = new IntakeGate({
-    limit: config.intakeConcurrency,
-    maxQueue: config.intakeQueueLimit,
-    pacer,
+  const openapi = app.get<Record<string, unknown>>(OPENAPI_DOCUMENT);
+  // GET /docs: Swagger UI for the document of /openapi.json, with this provider as server.
+  await serveApiViewer(app, {
+    document: () => openApiResponse(openapi, ctx.settings.issuer).body as Record<string, unknown>,
   });
-  const operatorRoutesElsewhere = config.operatorListener !== undefined;
-  server.on(
-    'request',
-    createProtocolListener({ ctx, logger, metrics, fallback: nestApp, intake, operatorRoutesElsewhere }),
-  );
-  registerIntakeGauges(metrics, intake, pacer);
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
-  let url = '';
-  let operator: Server | undefined;
+  let operator: NestFastifyApplication | undefined;
   const close = async () => {
-    if (operator?.listening) {
-      const closed = new Promise((resolve) => operator!.close(resolve));
-      operator.closeAllConnections();
-      await closed;
-    }
+    await operator?.close();
     await app.close();
   };
+  let url = '';
   let adminUrl: string | undefined;
   if (options.listen !== false) {
     try {
       await app.listen(config.port, config.host);
       if (config.operatorListener) {
         // The admin API and /metrics on a port of their own, kept off the public network.
-        const issuer = ctx.settings.issuer;
-        operator = createServer(createOperatorListener({ issuer, logger, metrics, fallback: nestApp }));
-        adminUrl = await listen(operator, config.operatorListener.port, config.operatorListener.host);
+        const shared = {
+          config: app.get<ProviderConfig>(PROVIDER_CONFIG),
+          ctx,
+          logger,
+          metrics,
+          openapi,
+        };
+        operator = await createNestApp(
+          (routes) => OperatorModule.forRoot(shared, routes),
+          config,
+          logger,
+          () => metrics,
+        );
+        await operator.listen(config.operatorListener.port, config.operatorListener.host);
+        adminUrl = baseUrl(operator.getHttpServer() as Server);
       }
     } catch (error) {
       await close();
@@ -134,14 +157,4 @@ function baseUrl(server: Server): string {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
-}
-
-function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(baseUrl(server));
-    });
-  });
 }

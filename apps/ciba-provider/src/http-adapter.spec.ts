@@ -67,14 +67,6 @@ describe('ciba-provider HTTP adapter', () => {
     expect(text).toMatch(/onboard_http_requests_total\{route="\/health",method="GET",status="200"\} \d+/);
   });
 
-  it('reports intake admission in its metrics: nothing running or waiting when idle', async () => {
-    const text = await (await fetch(`${provider.url}/metrics`)).text();
-    expect(text).toMatch(/^onboard_intake_running 0$/m);
-    expect(text).toMatch(/^onboard_intake_waiting 0$/m);
-    // Pacing is on by default but limits nothing on an idle provider.
-    expect(text).toMatch(/^onboard_intake_pacing_rate \+Inf$/m);
-  });
-
   it('serves the OpenAPI document as JSON with this provider as server', async () => {
     const res = await fetch(`${provider.url}/openapi.json`);
     expect(res.status).toBe(200);
@@ -84,6 +76,21 @@ describe('ciba-provider HTTP adapter', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/token', '/backchannel', '/owner-device/v1/requests']),
     );
+  });
+
+  it('shows the OpenAPI document in Swagger UI at /docs, its assets served locally', async () => {
+    const page = await fetch(`${provider.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z0-9.-]+\/[^"']*\.(js|css)/i);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    const scripts = [...html.matchAll(/src="([^"]+\.js)"/g)].map((m) => new URL(m[1], `${provider.url}/docs/`).href);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect((await fetch(script)).status).toBe(200);
+    const shown = (await (await fetch(`${provider.url}/docs/json`)).json()) as { servers: { url: string }[] };
+    expect(shown.servers[0].url).toBe(provider.issuer);
   });
 
   it('answers an unknown route with a 404 JSON error, not Nest default body', async () => {
@@ -114,6 +121,8 @@ describe('ciba-provider HTTP adapter', () => {
     ['POST', '/owner-device/v1/requests', 'GET, HEAD'],
     ['GET', '/owner-device/v1/requests/abc/approve', 'POST'],
     ['DELETE', '/health', 'GET, HEAD'],
+    ['DELETE', '/admin/v1/owners', 'GET, POST, HEAD'],
+    ['GET', '/admin/v1/owners/alice/user-code', 'PUT'],
   ])('answers %s %s with 405 invalid_request and Allow: %s', async (method, path, allow) => {
     const res = await fetch(`${provider.url}${path}`, { method });
     expect(res.status).toBe(405);
@@ -220,7 +229,23 @@ describe('ciba-provider HTTP adapter', () => {
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
 
-  it('serves the protocol endpoints with a trailing slash and HEAD like Express did', async () => {
+  it('answers an unknown admin path with 404 whatever the credential', async () => {
+    const res = await fetch(`${provider.url}/admin/v1/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe('not_found');
+  });
+
+  it("sets the security headers on every answer, the router's refusals included", async () => {
+    for (const path of ['/jwks', '/no/such/thing', '/owner-device/v1/requests/%E0%A4%A']) {
+      const res = await fetch(`${provider.url}${path}`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
+  it('serves the protocol endpoints with a trailing slash, any case, and HEAD', async () => {
+    expect((await fetch(`${provider.url}/JWKS`)).status).toBe(200);
     expect((await fetch(`${provider.url}/jwks/`)).status).toBe(200);
     const head = await fetch(`${provider.url}/.well-known/openid-configuration`, { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -236,7 +261,10 @@ describe('ciba-provider HTTP adapter', () => {
     logLines.length = 0;
     await fetch(`${provider.url}/health?access_token=SECRET-IN-QUERY`);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const requestLines = logLines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request');
+    // (a line of an earlier test's request may still arrive: only /health lines are this one's)
+    const requestLines = logLines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.msg === 'request' && line.path === '/health');
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({ level: 'info', method: 'GET', path: '/health', status: 200 });
     expect(typeof requestLines[0].ms).toBe('number');

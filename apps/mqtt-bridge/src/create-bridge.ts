@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
-import type { INestMicroservice } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
 import {
   BridgePayloadKeys,
-  BridgeRelay,
+  createBridgeRelay,
+  type BridgeRelay,
   ProviderUnavailableError,
   createMemoryBridgeStore,
   type BridgeStore,
+  type DeviceHooks,
   type ProviderClient,
 } from '@onboard/bridge-core';
 import type { Clock, Logger } from '@onboard/platform';
@@ -39,11 +41,34 @@ export interface BridgeDependencies {
    * memory, which devices must be given again after every start.
    */
   payloadKeys?: BridgePayloadKeys;
+  /**
+   * Device policy hooks of the embedded broker that replace the defaults: `authenticate`,
+   * `authorizePublish`, `authorizeSubscribe` (docs/bridge.md, "Device hooks"). In external-broker
+   * mode the external broker authenticates and authorizes; the dispatcher still refuses a message
+   * on another device's topic.
+   */
+  hooks?: Partial<DeviceHooks>;
+}
+
+/** The bridge built and not yet listening: its parts, its Nest module and its MQTT transport. */
+export interface PreparedBridge {
+  /** The device message handlers' module; a hybrid application's root module imports it. */
+  module: DynamicModule;
+  /** The `@nestjs/microservices` transport strategy over the broker. */
+  strategy: AedesTransport;
+  /** The embedded broker (not started in external-broker mode). */
+  broker: BridgeBroker;
+  /** The subscription at the external broker, in external-broker mode (`BRIDGE_BROKER_URL`). */
+  external?: ExternalBrokerSource;
+  metrics: BridgeMetrics;
+  relay: BridgeRelay;
+  payloadKeys: BridgePayloadKeys;
 }
 
 /** A running bridge. */
 export interface RunningBridge {
-  app: INestMicroservice;
+  /** The Nest application: the bridge's own microservice, or the hybrid HTTP application it joined. */
+  app: INestMicroservice | INestApplication;
   /** The embedded broker (not started in external-broker mode). */
   broker: BridgeBroker;
   /** The subscription at the external broker, in external-broker mode (`BRIDGE_BROKER_URL`). */
@@ -61,14 +86,49 @@ export interface RunningBridge {
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /**
- * Composition root of the MQTT bridge: builds the broker, the relay, the transport strategy and the
- * Nest module, registers the notification endpoint, and starts listening.
+ * Composition root of the MQTT bridge as a Nest microservice of its own: {@link prepareBridge},
+ * then `createMicroservice` with the MQTT transport, and listen.
  * @example
  * const bridge = await startBridge(parseBridgeConfig(process.env), { directory, logger, store, provider, http });
  * console.log(bridge.addresses.tcp);
  * await bridge.close();
  */
 export async function startBridge(config: BridgeConfig, deps: BridgeDependencies): Promise<RunningBridge> {
+  const prepared = await prepareBridge(config, deps);
+  const app = await NestFactory.createMicroservice(prepared.module, {
+    strategy: prepared.strategy,
+    logger: ['error', 'warn'],
+  });
+  await app.listen();
+  return running(prepared, app, deps.logger);
+}
+
+/**
+ * The bridge as part of a Nest hybrid application: `app` is the bridge's HTTP application, whose
+ * root module imports `prepared.module`; the MQTT transport is connected to it
+ * (`connectMicroservice`) and started. `app.listen()` serves the HTTP API; `close()` of the result
+ * stops both.
+ * @example
+ * const prepared = await prepareBridge(config, deps);
+ * const app = await NestFactory.create(BridgeHttpModule.register({ bridge: prepared.module, ... }));
+ * const bridge = await connectBridge(app, prepared, logger);
+ * await app.listen(4001);
+ */
+export async function connectBridge(
+  app: INestApplication,
+  prepared: PreparedBridge,
+  logger: Logger,
+): Promise<RunningBridge> {
+  app.connectMicroservice({ strategy: prepared.strategy }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  return running(prepared, app, logger);
+}
+
+/**
+ * Builds the broker, the relay, the transport strategy and the Nest module of the device
+ * handlers, and registers the notification endpoint; nothing listens yet.
+ */
+export async function prepareBridge(config: BridgeConfig, deps: BridgeDependencies): Promise<PreparedBridge> {
   const clock = deps.clock ?? { now: () => Date.now() };
   const metrics = new BridgeMetrics();
   const broker = new BridgeBroker({
@@ -79,13 +139,14 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     metrics,
     replayCache: deps.replayCache,
     limits: deps.store?.limits,
+    hooks: deps.hooks,
   });
   // External-broker mode: no embedded aedes; the same dispatcher and handlers get the messages.
   const external = config.externalBroker
     ? new ExternalBrokerSource({ config: config.externalBroker, devices: deps.directory, metrics, logger: deps.logger })
     : undefined;
   const source = external ?? broker;
-  const relay = new BridgeRelay({
+  const relay = createBridgeRelay({
     relays: (deps.store ?? createMemoryBridgeStore()).relays,
     provider: deps.provider ?? unreachableProvider,
     publisher: source,
@@ -93,7 +154,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     logger: deps.logger,
   });
   broker.onRepliesSubscribed(({ deviceId }) =>
-    relay.redeliver(deviceId).catch((err: unknown) =>
+    relay.delivery.redeliver(deviceId).catch((err: unknown) =>
       deps.logger.error('result redelivery failed', {
         deviceId,
         error: err instanceof Error ? err.message : 'unknown',
@@ -102,7 +163,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
   );
   const payloadKeys = deps.payloadKeys ?? (await BridgePayloadKeys.generate()).keys;
   if (deps.http) {
-    registerNotificationRoute(deps.http, relay);
+    registerNotificationRoute(deps.http, relay.receipt);
     registerBridgeJwksRoute(deps.http, payloadKeys);
   }
   const strategy = new AedesTransport({
@@ -114,26 +175,28 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDependencies
     messageRatePerDevicePerSecond: config.limits.messageRatePerDevicePerSecond,
     payloadKeys: payloadKeys.forKid,
   });
-  const app = await NestFactory.createMicroservice(BridgeModule.register({ relay, publisher: source }), {
-    strategy,
-    logger: ['error', 'warn'],
-  });
-  await app.listen();
+  const module = BridgeModule.register({ relay, publisher: source });
+  return { module, strategy, broker, external, metrics, relay, payloadKeys };
+}
+
+/** The bridge once its transport listens: the ledger sweep runs until `close()`. */
+function running(prepared: PreparedBridge, app: INestMicroservice | INestApplication, logger: Logger): RunningBridge {
+  const { relay, broker, external } = prepared;
   const sweeper = setInterval(() => {
-    relay
+    relay.ledger
       .sweep()
       .catch((err: unknown) =>
-        deps.logger.error('ledger sweep failed', { error: err instanceof Error ? err.message : 'unknown' }),
+        logger.error('ledger sweep failed', { error: err instanceof Error ? err.message : 'unknown' }),
       );
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   return {
     app,
     broker,
-    metrics,
+    metrics: prepared.metrics,
     external,
     relay,
-    payloadKeys,
+    payloadKeys: prepared.payloadKeys,
     addresses: external ? { tcp: 0 } : broker.addresses,
     close: async () => {
       clearInterval(sweeper);

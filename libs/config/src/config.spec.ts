@@ -35,21 +35,6 @@ describe('loadConfig', () => {
     expect(config.issuerDerived).toBe(false);
   });
 
-  it('reads the admission settings, with defaults', () => {
-    expect(loadConfig({})).toMatchObject({ intakeConcurrency: 4, intakeQueueLimit: 10_000 });
-    expect(loadConfig({ INTAKE_CONCURRENCY: '16', INTAKE_QUEUE_LIMIT: '0' })).toMatchObject({
-      intakeConcurrency: 16,
-      intakeQueueLimit: 0,
-    });
-  });
-
-  it('paces intake by default, takes another headroom, and turns pacing off on request', () => {
-    expect(loadConfig({}).intakePacing).toBe(1.15);
-    expect(loadConfig({ INTAKE_PACING: '1.5' }).intakePacing).toBe(1.5);
-    for (const off of ['off', 'OFF', 'false', '0'])
-      expect(loadConfig({ INTAKE_PACING: off }).intakePacing).toBeUndefined();
-  });
-
   it('reads every numeric CIBA and token setting', () => {
     const { settings } = loadConfig({
       CIBA_POLL_INTERVAL: '3',
@@ -189,12 +174,6 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['CIBA_POLL_INTERVAL', '0'],
     ['CIBA_POLL_INTERVAL', '1.5'],
-    ['INTAKE_CONCURRENCY', '0'],
-    ['INTAKE_QUEUE_LIMIT', '-1'],
-    ['INTAKE_PACING', '1'],
-    ['INTAKE_PACING', '0.9'],
-    ['INTAKE_PACING', '11'],
-    ['INTAKE_PACING', 'fast'],
     ['CIBA_MAX_EXPIRY', 'ten'],
     ['ACCESS_TOKEN_TTL', '0'],
     ['NOTIFICATION_MAX_ATTEMPTS', '0'],

@@ -31,19 +31,6 @@ export interface ProviderConfig {
   databaseUrl: string;
   logLevel: LogLevel;
   /**
-   * Intake requests (backchannel authentication, client registration) served at once;
-   * more wait their turn so that flows already started finish first under load.
-   */
-  intakeConcurrency: number;
-  /** Intake requests that may wait for a turn; beyond it they get 503 temporarily_unavailable. */
-  intakeQueueLimit: number;
-  /**
-   * Intake pacing while the provider is busy: new intake may be admitted at most this
-   * factor faster than the peak rate of the last second (see IntakePacer); undefined
-   * when pacing is off.
-   */
-  intakePacing?: number;
-  /**
    * A listener of its own for the admin API and /metrics (ADMIN_PORT, ADMIN_HOST); undefined:
    * they are served on the main listener.
    */
@@ -170,14 +157,6 @@ function checkIssuerTargets(settings: ProviderSettings): void {
   });
 }
 
-/** Default INTAKE_CONCURRENCY: measured in docs/benchmarks.md (admission under load). */
-export const DEFAULT_INTAKE_CONCURRENCY = 4;
-/** Default INTAKE_QUEUE_LIMIT. */
-export const DEFAULT_INTAKE_QUEUE_LIMIT = 10_000;
-/** Default INTAKE_PACING: measured in docs/benchmarks.md (admission under load). */
-export const DEFAULT_INTAKE_PACING = 1.15;
-
-/** INTAKE_PACING: `off`, or the headroom factor (a number above 1 and at most 10). */
 /**
  * The owner app's WebAuthn relying party: `OWNER_APP_RP_ID` (default: the issuer's host) and
  * `OWNER_APP_ORIGINS` (comma-separated; default: the issuer's origin), with the lifetimes of
@@ -208,17 +187,6 @@ function ownerAppSettings(env: Env, base: ProviderSettings['ownerApp']): Provide
     invitationTtl: integer(env, 'OWNER_INVITATION_TTL', base.invitationTtl, 60, 30 * 86400),
     challengeTtl: integer(env, 'OWNER_CHALLENGE_TTL', base.challengeTtl, 30, 3600),
   };
-}
-
-function intakePacing(env: Env): number | undefined {
-  const name = 'INTAKE_PACING';
-  const raw = read(env, name);
-  if (raw === undefined) return DEFAULT_INTAKE_PACING;
-  if (/^(off|false|0)$/i.test(raw)) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected 'off' or a number above 1, got '${raw}'`);
-  const value = Number(raw);
-  if (value <= 1 || value > 10) throw new ConfigError(name, `must be above 1 and at most 10, got ${value}`);
-  return value;
 }
 
 /** ADMIN_PORT (and ADMIN_HOST, default 127.0.0.1): the operator listener, off unless set. */
@@ -343,9 +311,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     host,
     databaseUrl: database,
     logLevel: logLevel(env),
-    intakeConcurrency: integer(env, 'INTAKE_CONCURRENCY', DEFAULT_INTAKE_CONCURRENCY, 1, 10_000),
-    intakeQueueLimit: integer(env, 'INTAKE_QUEUE_LIMIT', DEFAULT_INTAKE_QUEUE_LIMIT, 0, 1_000_000),
-    intakePacing: intakePacing(env),
     ...(operatorListener !== undefined ? { operatorListener } : {}),
     ...(metricsToken !== undefined ? { metricsToken } : {}),
     settings,
@@ -364,12 +329,6 @@ export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   DATABASE_URL: 'sqlite:<file> (default sqlite:./data/onboard.sqlite), sqlite::memory: or postgres://…',
   LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
   ISSUER: 'issuer URL, no trailing slash (default http://localhost:<PORT>)',
-  INTAKE_CONCURRENCY:
-    'backchannel and registration requests served at once; more wait so flows already started finish first (default 4)',
-  INTAKE_QUEUE_LIMIT:
-    'backchannel and registration requests that may wait; beyond it 503 temporarily_unavailable (default 10000)',
-  INTAKE_PACING:
-    'while the provider is busy, admit backchannel and registration requests at most this factor faster than their peak rate of the last second (default 1.15; off disables)',
   CIBA_POLL_INTERVAL: 'advertised poll interval in seconds (default 2)',
   CIBA_LONG_POLL_SECONDS: 'how long a token request for a pending request may wait (default 25; 0 disables)',
   CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',

@@ -56,9 +56,35 @@ export class LimitsFileSchema1770422400001 implements MigrationInterface {
   }
 }
 
+interface BetterSqliteStatement {
+  run(...params: unknown[]): unknown;
+}
 interface BetterSqliteDatabase {
   readonly open: boolean;
-  prepare(sql: string): { run(...params: unknown[]): unknown };
+  prepare(sql: string): BetterSqliteStatement;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+}
+
+/**
+ * The connection as rate-limiter-flexible's better-sqlite3 backend uses it (`prepare`, then
+ * `transaction(fn)()`), with each statement prepared once and one transaction function
+ * reused. The library prepares its statement and wraps a new transaction function on every
+ * consume; on the backchannel request's path that cost about 170 µs of CPU per request,
+ * ten times the statement itself (docs/decisions/0004-sqlite-limit-counters.md).
+ */
+export function preparedOnce(db: BetterSqliteDatabase): Pick<BetterSqliteDatabase, 'prepare' | 'transaction'> {
+  const statements = new Map<string, BetterSqliteStatement>();
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
+  return {
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      return statement;
+    },
+    transaction<A extends unknown[], R>(fn: (...args: A) => R) {
+      return (...args: A) => inTransaction(() => fn(...args)) as R;
+    },
+  };
 }
 
 /**
@@ -87,7 +113,7 @@ export async function sqliteLimitStore(
     (options) =>
       new RateLimiterSQLite({
         ...options,
-        storeClient: db,
+        storeClient: preparedOnce(db),
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
         tableCreated: true,

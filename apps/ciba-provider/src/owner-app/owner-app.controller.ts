@@ -18,7 +18,8 @@ import {
 } from '@onboard/owner-auth';
 import { OWNER_LIVE_CHANNEL } from '../providers/tokens';
 import { WireController } from '../controllers/wire.controller';
-import { sendWireResponse as send, type HttpRequest, type HttpResponse } from '../http/wire';
+import { sendWire as send } from '@onboard/nest-http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The owner app's part of the owner-device API (docs/owner-app.md): enrolment, passkey
@@ -34,67 +35,70 @@ export class OwnerAppController extends WireController {
 
   /** The live channel: Server-Sent Events `request.created` while the app is open (15 s heartbeats). */
   @Get('events')
-  async events(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    const auth = await authenticateLiveChannel(this.ctx, await this.wire(req));
-    if ('error' in auth) return send(res, auth.error);
+  async events(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const auth = await authenticateLiveChannel(this.ctx, this.wire(req));
+    if ('error' in auth) return send(reply, auth.error);
+    // A stream: the response is written directly, outside Fastify's reply cycle.
+    reply.hijack();
+    const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.write('retry: 3000\n\n');
     const unsubscribe = this.live.subscribe(auth.sub, (frame) => res.write(frame));
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
-    req.on('close', () => {
+    req.raw.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
     });
   }
 
   @Post('enrolment/options')
-  async enrolmentOptions(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleEnrolmentOptions(this.ctx, await this.wire(req)));
+  async enrolmentOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleEnrolmentOptions(this.ctx, this.wire(req)));
   }
 
   @Post('enrolment/verify')
-  async enrolmentVerify(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleEnrolmentVerify(this.ctx, await this.wire(req)));
+  async enrolmentVerify(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleEnrolmentVerify(this.ctx, this.wire(req)));
   }
 
   @Post('session/options')
-  async sessionOptions(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleSessionOptions(this.ctx, await this.wire(req)));
+  async sessionOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleSessionOptions(this.ctx, this.wire(req)));
   }
 
   @Post('session/verify')
-  async sessionVerify(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleSessionVerify(this.ctx, await this.wire(req)));
+  async sessionVerify(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleSessionVerify(this.ctx, this.wire(req)));
   }
 
   @Get('session')
-  async session(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleGetSession(this.ctx, await this.wire(req)));
+  async session(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleGetSession(this.ctx, this.wire(req)));
   }
 
   @Delete('session')
-  async signOut(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleDeleteSession(this.ctx, await this.wire(req)));
+  async signOut(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleDeleteSession(this.ctx, this.wire(req)));
   }
 
   @Get('devices')
-  async devices(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleListDevices(this.ctx, await this.wire(req)));
+  async devices(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleListDevices(this.ctx, this.wire(req)));
   }
 
   @Delete('devices/:id')
-  async removeDevice(@Req() req: HttpRequest, @Res() res: HttpResponse, @Param('id') id: string) {
-    send(res, await handleRemoveDevice(this.ctx, await this.wire(req), id));
+  async removeDevice(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
+    send(res, await handleRemoveDevice(this.ctx, this.wire(req), id));
   }
 
   @Post('invitations')
-  async invitation(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleCreateInvitation(this.ctx, await this.wire(req)));
+  async invitation(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleCreateInvitation(this.ctx, this.wire(req)));
   }
 
   @Post('requests/:id/approval/options')
-  async approvalOptions(@Req() req: HttpRequest, @Res() res: HttpResponse, @Param('id') id: string) {
-    send(res, await handleApprovalOptions(this.ctx, await this.wire(req), id));
+  async approvalOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
+    send(res, await handleApprovalOptions(this.ctx, this.wire(req), id));
   }
 }
 
@@ -102,7 +106,7 @@ export class OwnerAppController extends WireController {
 @Controller()
 export class ReceiptsController extends WireController {
   @Post(RECEIPTS_PATH)
-  async receipt(@Req() req: HttpRequest, @Res() res: HttpResponse) {
-    send(res, await handleReceipt(this.ctx, await this.wire(req)));
+  async receipt(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleReceipt(this.ctx, this.wire(req)));
   }
 }

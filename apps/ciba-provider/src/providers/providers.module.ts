@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ProviderConfig } from '@onboard/config';
-import { loadOpenApiDocument } from './openapi-document';
+import { providerOpenApiDocument } from '../http/openapi/provider-openapi';
 import { createProviderRuntime, type ProviderOverrides, type ProviderRuntime } from './provider-runtime';
 import {
   OPENAPI_DOCUMENT,
@@ -35,6 +35,15 @@ export class ProviderLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
+/** What a second app of the same provider (the operator listener) shares with the main one. */
+export interface SharedProviders {
+  config: ProviderConfig;
+  ctx: unknown;
+  logger: unknown;
+  metrics: unknown;
+  openapi: Record<string, unknown>;
+}
+
 /**
  * The composition root as a Nest module: binds the ProviderContext, its logger and
  * metrics, the config and the OpenAPI document to injection tokens. Global, so the
@@ -58,7 +67,7 @@ export class ProvidersModule {
         { provide: PROVIDER_LOGGER, useFactory: (rt: ProviderRuntime) => rt.logger, inject: [PROVIDER_RUNTIME] },
         { provide: PROVIDER_METRICS, useFactory: (rt: ProviderRuntime) => rt.metrics, inject: [PROVIDER_RUNTIME] },
         { provide: OWNER_LIVE_CHANNEL, useFactory: (rt: ProviderRuntime) => rt.live, inject: [PROVIDER_RUNTIME] },
-        { provide: OPENAPI_DOCUMENT, useFactory: () => loadOpenApiDocument() },
+        { provide: OPENAPI_DOCUMENT, useFactory: () => providerOpenApiDocument() },
         ProviderLifecycle,
       ],
       exports: [
@@ -69,6 +78,22 @@ export class ProvidersModule {
         OPENAPI_DOCUMENT,
         OWNER_LIVE_CHANNEL,
       ],
+    };
+  }
+
+  /** The same tokens bound to the values of an app already running (no runtime of its own). */
+  static shared(values: SharedProviders): DynamicModule {
+    return {
+      module: ProvidersModule,
+      global: true,
+      providers: [
+        { provide: PROVIDER_CONFIG, useValue: values.config },
+        { provide: PROVIDER_CONTEXT, useValue: values.ctx },
+        { provide: PROVIDER_LOGGER, useValue: values.logger },
+        { provide: PROVIDER_METRICS, useValue: values.metrics },
+        { provide: OPENAPI_DOCUMENT, useValue: values.openapi },
+      ],
+      exports: [PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_LOGGER, PROVIDER_METRICS, OPENAPI_DOCUMENT],
     };
   }
 }

@@ -10,7 +10,7 @@ export const PROVIDER_METRICS = Symbol('PROVIDER_METRICS');
 export const PROVIDER_LOGGER = Symbol('PROVIDER_LOGGER');
 /** What createProviderApp was given to replace (tests): stores, clock, random, http, notifier. */
 export const PROVIDER_OVERRIDES = Symbol('PROVIDER_OVERRIDES');
-/** The OpenAPI document served at /openapi.json, parsed at boot. */
+/** The OpenAPI document served at /openapi.json (built from the code, docs/openapi.yaml is its copy). */
 export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
 
 /** The owner app's live channel (LiveChannel of @onboard/owner-auth). */

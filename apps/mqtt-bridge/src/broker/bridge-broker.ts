@@ -1,26 +1,23 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import type { DevicePublisher } from '@onboard/bridge-core';
-import { SourceFailures, createMemoryLimitStore, type Clock, type LimitStore, type Logger } from '@onboard/platform';
+import {
+  defaultAuthorizePublish,
+  defaultAuthorizeSubscribe,
+  type DeviceHooks,
+  type DevicePublisher,
+} from '@onboard/bridge-core';
+import type { Clock, LimitStore, Logger } from '@onboard/platform';
 import { encodeBridgeMessage, replyTopic, type BridgeMessage } from '@onboard/mqtt-contract';
 import type { BridgeConfig } from '../config/bridge-config';
-import type { PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory } from '../devices/device-directory.port';
 import { BridgeMetrics } from './bridge-metrics';
 import { MemoryConnectReplayCache, type ConnectReplayCache } from './connect-replay-cache';
-import {
-  CONNACK,
-  DeviceAuthenticator,
-  type AuthenticatedDevice,
-  type AuthenticationOutcome,
-} from './device-authenticator';
-import type { ConnectRefusal } from './bridge-metrics';
+import { ConnectGate } from './connect-gate';
+import { DeviceAuthenticator, type AuthenticatedDevice } from './device-authenticator';
 import { guardFrameSize } from './frame-size-guard';
 import { startListeners, type ListenerAddresses, type Listeners } from './listeners';
-import { TokenBucketLimiter } from './token-bucket';
 import { createTopicAcl } from './topic-acl';
 import { topicMatches } from './topic-match';
 
@@ -44,26 +41,18 @@ export interface BridgeBrokerDependencies {
   replayCache?: ConnectReplayCache;
   /** Counters of refused credentials per remote address (the store's, shared by replicas); default in memory. */
   limits?: LimitStore;
+  /**
+   * Device policy hooks replacing the defaults (docs/bridge.md, "Device hooks"): `authenticate`
+   * (default: {@link DeviceAuthenticator}), `authorizePublish` and `authorizeSubscribe` (default:
+   * the device's own subtree).
+   */
+  hooks?: Partial<DeviceHooks>;
 }
-
-/** Refusals that say the credential was wrong: counted against the remote address. */
-const GUESSES: ReadonlySet<ConnectRefusal> = new Set<ConnectRefusal>([
-  'invalid_client_id',
-  'username_mismatch',
-  'missing_credential',
-  'unknown_device',
-  'replayed_credential',
-  'malformed',
-  'bad_signature',
-  'expired',
-  'invalid_claims',
-  'lifetime_too_long',
-  'certificate_mismatch',
-]);
 
 /**
  * The embedded aedes broker with the bridge's policy: connection rate limits (`preConnect`),
- * device authentication (`authenticate`), the topic ACL, a packet size limit, and the listeners.
+ * device authentication (the `authenticate` hook), the topic ACL (the `authorizePublish` and
+ * `authorizeSubscribe` hooks), a packet size limit, and the listeners.
  * The authenticated device of a connection is kept beside the aedes client, never read from a topic.
  */
 export class BridgeBroker implements DevicePublisher {
@@ -75,37 +64,30 @@ export class BridgeBroker implements DevicePublisher {
   private readonly repliesReady = new WeakSet<Client>();
   private readonly devices = new WeakMap<Client, AuthenticatedDevice>();
   private readonly remoteAddresses = new WeakMap<object, string>();
-  private readonly perIp: TokenBucketLimiter;
-  private readonly perClientId: TokenBucketLimiter;
-  private readonly authenticator: DeviceAuthenticator;
-  private readonly failures: SourceFailures;
+  private readonly hooks: Pick<DeviceHooks, 'authorizePublish' | 'authorizeSubscribe'>;
+  private readonly gate: ConnectGate;
 
   constructor(private readonly deps: BridgeBrokerDependencies) {
-    const { limits } = deps.config;
-    this.perIp = new TokenBucketLimiter(deps.clock, {
-      capacity: limits.connectBurstPerIp,
-      refillPerSecond: limits.connectRatePerIpPerSecond,
+    this.gate = new ConnectGate({
+      limits: deps.config.limits,
+      authenticate:
+        deps.hooks?.authenticate ??
+        new DeviceAuthenticator(
+          deps.directory,
+          deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
+          deps.clock,
+          deps.logger,
+          { audience: deps.config.audience, clockToleranceSeconds: deps.config.clockToleranceSeconds },
+        ).authenticate,
+      clock: deps.clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      limitStore: deps.limits,
     });
-    this.perClientId = new TokenBucketLimiter(deps.clock, {
-      capacity: limits.connectBurstPerClientId,
-      refillPerSecond: limits.connectRatePerClientIdPerSecond,
-    });
-    this.failures = new SourceFailures(
-      (deps.limits ?? createMemoryLimitStore()).limiter({
-        name: 'bridge_auth_mqtt',
-        points: limits.authFailuresPerSource,
-        windowSeconds: limits.authFailureWindowSeconds,
-        blockSeconds: limits.authBlockSeconds,
-      }),
-    );
-    this.authenticator = new DeviceAuthenticator(
-      deps.directory,
-      deps.replayCache ?? new MemoryConnectReplayCache(deps.clock),
-      deps.clock,
-      deps.logger,
-      deps.metrics,
-      { audience: deps.config.audience, clockToleranceSeconds: deps.config.clockToleranceSeconds },
-    );
+    this.hooks = {
+      authorizePublish: deps.hooks?.authorizePublish ?? defaultAuthorizePublish,
+      authorizeSubscribe: deps.hooks?.authorizeSubscribe ?? defaultAuthorizeSubscribe,
+    };
   }
 
   /** Sets the receiver of device messages (the transport's dispatcher). */
@@ -136,11 +118,12 @@ export class BridgeBroker implements DevicePublisher {
       drainTimeout: config.limits.drainTimeoutMs,
       // A refusal must carry an error: with (null, false) aedes would leave the socket open.
       preConnect: (client, packet, callback) =>
-        this.admit(client, packet.clientId)
+        this.gate.admit(this.remoteAddresses.get(client.conn), packet.clientId)
           ? callback(null, true)
           : callback(new Error('connection rate limited'), false),
       authenticate: (client, username, password, done) => {
-        this.authenticateLimited(client, username, password)
+        this.gate
+          .authenticate(client, username, password, this.remoteAddresses.get(client.conn))
           .then((outcome) => {
             if (outcome.ok) {
               this.devices.set(client, outcome.device);
@@ -157,7 +140,7 @@ export class BridgeBroker implements DevicePublisher {
             done(error, false);
           });
       },
-      ...createTopicAcl(deviceOf, metrics, logger),
+      ...createTopicAcl(deviceOf, metrics, logger, this.hooks),
       published: (packet, client, callback) => {
         callback(null);
         const device = deviceOf(client);
@@ -274,53 +257,4 @@ export class BridgeBroker implements DevicePublisher {
     });
     aedes.handle(stream, req);
   }
-
-  /**
-   * Device authentication under the limit on refused credentials per remote address (README,
-   * "Limits"): a blocked address gets CONNACK 3 (server unavailable: devices back off and retry)
-   * before its credential is looked at, so a blocked guesser learns nothing, not even from a
-   * right guess; each credential refused as wrong counts against the address.
-   */
-  private async authenticateLimited(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-  ): Promise<AuthenticationOutcome> {
-    const remoteAddress = this.remoteAddresses.get(client.conn);
-    if (remoteAddress !== undefined && !(await this.failures.check(remoteAddress)).allowed) {
-      this.deps.metrics.countConnectRefusal('source_blocked');
-      this.deps.logger.warn('mqtt connect refused', { reason: 'source_blocked', remoteAddress });
-      return { ok: false, returnCode: CONNACK.serverUnavailable, reason: 'source_blocked' };
-    }
-    const outcome = await this.authenticator.authenticate(
-      client.id,
-      username,
-      password,
-      remoteAddress,
-      peerCertificate(client),
-    );
-    if (!outcome.ok && remoteAddress !== undefined && GUESSES.has(outcome.reason)) {
-      const state = await this.failures.fail(remoteAddress);
-      if (!state.allowed) this.deps.logger.warn('mqtt connect source blocked', { remoteAddress });
-    }
-    return outcome;
-  }
-
-  /** Connection rate limits per remote address and per client id (before any credential work). */
-  private admit(client: Client, clientId: string): boolean {
-    const ip = this.remoteAddresses.get(client.conn) ?? 'unknown';
-    if (this.perIp.take(ip) && this.perClientId.take(clientId)) return true;
-    this.deps.metrics.countConnectionRateLimited();
-    this.deps.logger.warn('mqtt connection rate limited', { remoteAddress: ip });
-    return false;
-  }
-}
-
-/** The client certificate of a mutual-TLS connection, if the device sent one. */
-function peerCertificate(client: Client): PresentedCertificate | undefined {
-  const socket = client.conn as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const peer = socket.getPeerCertificate();
-  if (!peer || !peer.raw) return undefined;
-  return { raw: peer.raw, authorized: socket.authorized === true };
 }

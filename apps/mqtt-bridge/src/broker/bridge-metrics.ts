@@ -1,26 +1,9 @@
+import type { ConnectRefusal, DropReason } from '@onboard/bridge-core';
 import type { AclDecision, DeviceMessageType } from '@onboard/mqtt-contract';
 
-/** Why a CONNECT was refused (log and metric label; never the credential). */
-export type ConnectRefusal =
-  | 'invalid_client_id'
-  | 'username_mismatch'
-  | 'missing_credential'
-  | 'unknown_device'
-  | 'device_disabled'
-  | 'device_revoked'
-  | 'replayed_credential'
-  | 'malformed'
-  | 'bad_signature'
-  | 'expired'
-  | 'invalid_claims'
-  | 'lifetime_too_long'
-  | 'certificate_mismatch'
-  | 'directory_unavailable'
-  /** The remote address sent too many refused credentials and is blocked for a while (README, "Limits"). */
-  | 'source_blocked';
+export type { ConnectRefusal };
 
-/** Why an inbound message was dropped without an answer (docs/protocol.md, "Dropped messages"). */
-export type DropReason = 'unauthenticated' | 'foreign_topic' | 'rate_limited';
+export type { DropReason };
 
 /**
  * Counters of the bridge, read by the metrics endpoint. Plain numbers so that any exporter can

@@ -1,26 +1,19 @@
 import type { Clock, Logger } from '@onboard/platform';
+import {
+  CONNACK,
+  type AuthenticatedDevice,
+  type AuthenticationOutcome,
+  type ConnectAttempt,
+  type DeviceHooks,
+} from '@onboard/bridge-core';
 import { ConnectCredentialError, isValidDeviceId, verifyConnectCredential } from '@onboard/mqtt-contract';
 import { certificateIdentifiesDevice, type PresentedCertificate } from '../devices/device-certificate';
 import type { DeviceDirectory, DeviceRecord } from '../devices/device-directory.port';
 import type { ConnectReplayCache } from './connect-replay-cache';
-import type { BridgeMetrics, ConnectRefusal } from './bridge-metrics';
+import type { ConnectRefusal } from './bridge-metrics';
 
-/** A device whose connect credential was verified; the only source of a device id in handlers. */
-export interface AuthenticatedDevice {
-  readonly deviceId: string;
-}
-
-/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 used when refusing. */
-export const CONNACK = {
-  identifierRejected: 2,
-  serverUnavailable: 3,
-  badUsernameOrPassword: 4,
-  notAuthorized: 5,
-} as const;
-
-export type AuthenticationOutcome =
-  | { ok: true; device: AuthenticatedDevice }
-  | { ok: false; returnCode: (typeof CONNACK)[keyof typeof CONNACK]; reason: ConnectRefusal };
+export { CONNACK };
+export type { AuthenticatedDevice, AuthenticationOutcome };
 
 export interface DeviceAuthenticatorOptions {
   audience: string;
@@ -28,11 +21,12 @@ export interface DeviceAuthenticatorOptions {
 }
 
 /**
- * Policy hook "authenticate a device" (STYLE §13), run on every CONNECT after the rate limits.
- * The client id is the device id; the password is a connect credential (see
- * `verifyConnectCredential`); the user name must equal the client id. Returns the
- * authenticated device, or the CONNACK return code to refuse with. Every refusal is counted and
- * logged with its reason, never with the credential.
+ * The default `authenticate` hook (STYLE §13; docs/bridge.md, "Device hooks"), run on every
+ * CONNECT after the rate limits. The client id is the device id; the password is a connect
+ * credential (see `verifyConnectCredential`); the user name must equal the client id. Without a
+ * password, a client certificate of a mutual-TLS connection may identify the device instead.
+ * Returns the authenticated device, or the CONNACK return code and reason to refuse with; the
+ * broker counts and logs every refusal, never with the credential.
  */
 export class DeviceAuthenticator {
   constructor(
@@ -40,32 +34,12 @@ export class DeviceAuthenticator {
     private readonly replay: ConnectReplayCache,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly metrics: BridgeMetrics,
     private readonly options: DeviceAuthenticatorOptions,
   ) {}
 
-  async authenticate(
-    clientId: string,
-    username: string | undefined,
-    password: Buffer | undefined,
-    remoteAddress: string | undefined,
-    certificate?: PresentedCertificate,
-  ): Promise<AuthenticationOutcome> {
-    const outcome = await this.decide(clientId, username, password, certificate);
-    if (outcome.ok) {
-      this.logger.debug('mqtt device connected', { deviceId: clientId, remoteAddress });
-    } else {
-      this.metrics.countConnectRefusal(outcome.reason);
-      this.logger.warn('mqtt connect refused', {
-        // an invalid client id is not echoed: it could be anything, including personal data
-        deviceId: isValidDeviceId(clientId) ? clientId : undefined,
-        reason: outcome.reason,
-        returnCode: outcome.returnCode,
-        remoteAddress,
-      });
-    }
-    return outcome;
-  }
+  /** The hook itself, bound to this authenticator. */
+  readonly authenticate: DeviceHooks['authenticate'] = (attempt: ConnectAttempt) =>
+    this.decide(attempt.clientId, attempt.username, attempt.password, attempt.certificate);
 
   private async decide(
     clientId: string,

@@ -1,19 +1,20 @@
 import type { Logger } from '@onboard/platform';
-import { checkPublish, checkSubscribe, isInSubtree } from '@onboard/mqtt-contract';
+import type { AuthenticatedDevice, DeviceHooks } from '@onboard/bridge-core';
+import { isInSubtree } from '@onboard/mqtt-contract';
 import type { AedesOptions, Client } from 'aedes';
-import type { AuthenticatedDevice } from './device-authenticator';
 import type { BridgeMetrics } from './bridge-metrics';
 
 type AclHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
 /**
- * Policy hook "authorize a topic" (STYLE §13): the aedes hooks that confine each device to its
- * subtree, using the rules of `checkPublish` / `checkSubscribe`.
- * - PUBLISH outside `{subtree}/requests/`: refused, which closes the connection; MQTT 3.1.1 has
+ * Policy hook "authorize a topic" (STYLE §13): the aedes hooks around the bridge's
+ * `authorizePublish` / `authorizeSubscribe` device hooks (by default `defaultAuthorizePublish` /
+ * `defaultAuthorizeSubscribe`, which confine each device to its subtree).
+ * - PUBLISH refused by the hook (by default: outside `{subtree}/requests/`): refused, which closes the connection; MQTT 3.1.1 has
  *   no way to refuse a single PUBLISH [MQTT-3.3.5-2]. A topic containing U+0000 closes it too
  *   [MQTT-1.5.3-2]. The retain flag of an allowed PUBLISH is
  *   cleared: device messages are never stored by the broker.
- * - SUBSCRIBE to a filter that could match outside the subtree: SUBACK return code 0x80
+ * - SUBSCRIBE refused by the hook (by default: a filter that could match outside the subtree): SUBACK return code 0x80
  *   [MQTT-3.9.3], the connection stays.
  * - Delivery: a packet is forwarded to a device only when its topic lies in the device's subtree.
  * Every refusal is counted by kind (`cross_device` among them) and logged without the topic.
@@ -22,12 +23,13 @@ export function createTopicAcl(
   deviceOf: (client: Client | null) => AuthenticatedDevice | undefined,
   metrics: BridgeMetrics,
   logger: Logger,
+  hooks: Pick<DeviceHooks, 'authorizePublish' | 'authorizeSubscribe'>,
 ): AclHooks {
   return {
     authorizePublish(client, packet, callback) {
       const device = deviceOf(client);
       if (!device) return callback(new Error('publish without an authenticated device'));
-      const decision = checkPublish(device.deviceId, packet.topic);
+      const decision = hooks.authorizePublish(device, packet.topic);
       if (decision === 'allowed') {
         packet.retain = false;
         return callback(null);
@@ -38,7 +40,7 @@ export function createTopicAcl(
     },
     authorizeSubscribe(client, subscription, callback) {
       const device = deviceOf(client);
-      const decision = device ? checkSubscribe(device.deviceId, subscription.topic) : 'outside_subtree';
+      const decision = device ? hooks.authorizeSubscribe(device, subscription.topic) : 'outside_subtree';
       if (decision === 'allowed') return callback(null, subscription);
       metrics.countAclRefusal('subscribe', decision);
       logger.warn('mqtt subscribe refused', { deviceId: device?.deviceId, decision });

@@ -1,13 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { JWK } from 'jose';
 
-/** A client certificate presented in the TLS handshake (mutual TLS). */
-export interface PresentedCertificate {
-  /** DER bytes of the leaf certificate. */
-  raw: Buffer;
-  /** True when TLS verified its chain against the configured device CA (`BRIDGE_TLS_CA_FILE`). */
-  authorized: boolean;
-}
+import type { PresentedCertificate } from '@onboard/bridge-core';
+
+export type { PresentedCertificate };
 
 /** How a certificate identified a device. */
 export type CertificateMatch = 'registered_key' | 'device_ca';

@@ -1,4 +1,4 @@
-import { discoverProvider, type BridgeStore } from '@onboard/bridge-core';
+import { discoverProvider, type BridgeStore, type DeviceHooks } from '@onboard/bridge-core';
 import { SourceFailures, createHttpClient, type Logger, createLogger } from '@onboard/platform';
 import { MIN_ADMIN_TOKEN_LENGTH, type BridgeConfig } from '@onboard/config';
 import { openBridgeStores } from '@onboard/bridge-store';
@@ -18,6 +18,8 @@ export interface CreateBridgeAppOptions {
   store?: BridgeStore;
   /** Export the Node process metrics on /metrics too. */
   processMetrics?: boolean;
+  /** Device policy hooks replacing the defaults (docs/bridge.md, "Device hooks"). */
+  hooks?: Partial<DeviceHooks>;
 }
 
 /** A running bridge with its HTTP listener. */
@@ -132,6 +134,7 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
       provider,
       http,
       ...(payloadKeys ? { payloadKeys } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
     closers.push(() => bridge!.close());
     const httpUrl = baseUrl(config.http.host, port);

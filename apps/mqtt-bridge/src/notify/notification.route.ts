@@ -1,4 +1,4 @@
-import type { BridgeRelay } from '@onboard/bridge-core';
+import type { PushReceipt } from '@onboard/bridge-core';
 import { json, type BridgeHttpServer } from '../infra/http-server';
 
 /** The bridge's client notification endpoint (CIBA §10.2, §10.3), registered at the provider for every device. */
@@ -12,10 +12,10 @@ const MAX_NOTIFICATION_BYTES = 32 * 1024;
  * request's `client_notification_token` as a Bearer token. 204 once the result is stored; 401
  * without detail for an unknown token (RFC 6750 §3); 400 for a body that is not a notification.
  */
-export function registerNotificationRoute(http: BridgeHttpServer, relay: BridgeRelay): void {
+export function registerNotificationRoute(http: BridgeHttpServer, receipt: PushReceipt): void {
   http.route('POST', NOTIFICATION_PATH, async (req) => {
     const authorization = req.headers.authorization;
-    const answer = await relay.receiveNotification(authorization, await req.body(MAX_NOTIFICATION_BYTES));
+    const answer = await receipt.receive(authorization, await req.body(MAX_NOTIFICATION_BYTES));
     switch (answer.status) {
       case 204:
         return { status: 204, headers: { 'cache-control': 'no-store' } };

@@ -11,7 +11,7 @@ import type { DeviceMessageListener, DevicePublisher } from '../broker/bridge-br
 import type { BridgeMetrics } from '../broker/bridge-metrics';
 import { TokenBucketLimiter } from '../broker/token-bucket';
 import { DeviceContext } from './device.context';
-import { DeviceMessageDispatcher, type DeviceMessageHandler } from './device-message.dispatcher';
+import { DeviceMessageDispatcher, type DeviceMessageRoute } from '@onboard/bridge-core';
 
 const DEVICE_TYPES: ReadonlySet<string> = new Set(DEVICE_MESSAGE_TYPES);
 
@@ -91,7 +91,7 @@ export class AedesTransport extends Server implements CustomTransportStrategy {
     return this.options.broker as T;
   }
 
-  private deviceHandler(type: DeviceMessageType): DeviceMessageHandler | undefined {
+  private deviceHandler(type: DeviceMessageType): DeviceMessageRoute | undefined {
     const handler = this.getHandlerByPattern(type);
     if (!handler) return undefined;
     return async (message, device, topic) => {

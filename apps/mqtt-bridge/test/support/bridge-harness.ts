@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '@onboard/platform';
+import type { DeviceHooks } from '@onboard/bridge-core';
 import { signConnectCredential, type ConnectCredentialAlgorithm } from '@onboard/mqtt-contract';
 import { DEFAULT_BROKER_LIMITS, parseBridgeConfig, type BridgeConfig } from '../../src/config/bridge-config';
 import { MemoryDeviceDirectory } from '../../src/devices/memory-device-directory';
@@ -38,6 +39,7 @@ export async function startTestBridge(
   devices: Array<{ device: TestDevice; status?: DeviceStatus }>,
   overrides: Partial<BridgeConfig['limits']> = {},
   env: Record<string, string> = {},
+  hooks?: Partial<DeviceHooks>,
 ) {
   const logger = createCapturingLogger();
   const directory = new MemoryDeviceDirectory(
@@ -54,7 +56,7 @@ export async function startTestBridge(
     ...env,
   });
   const config: BridgeConfig = { ...base, limits: { ...DEFAULT_BROKER_LIMITS, ...overrides } };
-  const bridge: RunningBridge = await startBridge(config, { directory, logger });
+  const bridge: RunningBridge = await startBridge(config, { directory, logger, ...(hooks ? { hooks } : {}) });
   return { bridge, directory, logger, url: `mqtt://127.0.0.1:${bridge.addresses.tcp}` };
 }
 

@@ -101,7 +101,7 @@ export const ja: Catalogue = {
   'vehicles.paired_at': 'ペアリング {time}',
   'vehicles.last_active': '最終利用 {time}',
   'vehicles.unpair': 'ペアリング解除',
-  'vehicles.unpair_named': '{nickname} のペアリングを解除',
+  'vehicles.unpair_named': '{nickname} のペアリング解除',
   'vehicles.unpair_confirm_title': '{nickname} のペアリングを解除しますか？',
   'vehicles.unpair_confirm_body':
     'ただちにサインアウトされ、あなたの代わりに操作できなくなります。再び使うには車両から改めてペアリングしてください。',

@@ -50,6 +50,7 @@ export function RequestScreen({ id, api, i18n, live }: ScreenProps & { id: strin
   const [changed, setChanged] = useState(false);
   const busyRef = useRef<Busy | undefined>(undefined);
   const outcomeRef = useRef<HTMLHeadingElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   busyRef.current = busy;
 
   const load = async () => {
@@ -85,6 +86,14 @@ export function RequestScreen({ id, api, i18n, live }: ScreenProps & { id: strin
   useEffect(() => {
     if (outcome) outcomeRef.current?.focus();
   }, [outcome]);
+
+  // The loading heading, which had focus, is gone once the request arrives: focus its heading.
+  const loaded = view !== undefined;
+  useEffect(() => {
+    if (loaded && !outcome && (!document.activeElement || document.activeElement === document.body)) {
+      headingRef.current?.focus();
+    }
+  }, [loaded]);
 
   const client = view?.client?.name ?? view?.client_name ?? view?.client_id ?? '';
   const brand = brandStrings(view?.client?.branding, i18n.locale);
@@ -155,7 +164,7 @@ export function RequestScreen({ id, api, i18n, live }: ScreenProps & { id: strin
         <div class="who">
           {logo && <img src={logo} alt={t('common.logo_alt', { client })} width={48} height={48} />}
           <div>
-            <h1 id="screen-title" tabIndex={-1}>
+            <h1 id="screen-title" tabIndex={-1} ref={headingRef}>
               {title}
             </h1>
             {vehicle && <p class="muted">{vehicle}</p>}

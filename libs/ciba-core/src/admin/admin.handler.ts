@@ -3,7 +3,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { ProviderContext } from '../context';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
-import { InvalidRequest, InvalidToken, MethodNotAllowed, NotFound } from '../errors/oauth-error';
+import { InvalidRequest, InvalidToken, NotFound } from '../errors/oauth-error';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import type { AuditEvent } from '../ports/stores.port';
 import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
@@ -107,9 +107,13 @@ function auditQuery(req: WireRequest): { authRequestId?: string; sub?: string; l
   return { authRequestId, sub, limit: Math.min(Number(limitRaw), 1000) };
 }
 
-/** One admin route: method, path pattern (`*` = one segment), the body it takes, handler. */
-interface AdminRoute {
-  method: string;
+/**
+ * One admin endpoint: method, path below PATHS.admin (`*` = one path parameter, in order),
+ * the body it takes, and what it does. The app's router (Nest) routes to it; the endpoint
+ * itself is run by {@link handleAdminEndpoint}.
+ */
+export interface AdminEndpoint {
+  method: 'GET' | 'POST' | 'PUT';
   pattern: string;
   /** The fields its body may hold (`ADMIN_BODY_FIELDS`); `optional`: the body may be absent. GETs take none. */
   body?: { fields: AdminBody; optional?: boolean };
@@ -119,13 +123,13 @@ interface AdminRoute {
 /** An action on a resource: no body, or an empty object. */
 const NO_BODY = { fields: 'none', optional: true } as const;
 
-const ROUTES: AdminRoute[] = [
-  {
+const ENDPOINTS = {
+  listOwners: {
     method: 'GET',
     pattern: 'owners',
     run: async (ctx) => jsonNoStore(200, { owners: (await listOwners(ctx)).map(ownerView) }),
   },
-  {
+  createOwner: {
     method: 'POST',
     pattern: 'owners',
     body: { fields: 'createOwner' },
@@ -141,7 +145,7 @@ const ROUTES: AdminRoute[] = [
       return jsonNoStore(201, ownerView(owner));
     },
   },
-  {
+  setUserCode: {
     method: 'PUT',
     pattern: 'owners/*/user-code',
     body: { fields: 'setUserCode' },
@@ -151,30 +155,30 @@ const ROUTES: AdminRoute[] = [
       return jsonNoStore(200, ownerView(await setOwnerUserCode(ctx, sub, code)));
     },
   },
-  {
+  unlockUserCode: {
     method: 'POST',
     pattern: 'owners/*/user-code/unlock',
     body: NO_BODY,
     run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await unlockOwnerUserCode(ctx, sub))),
   },
-  {
+  disableOwner: {
     method: 'POST',
     pattern: 'owners/*/disable',
     body: NO_BODY,
     run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await disableOwner(ctx, sub))),
   },
-  {
+  enableOwner: {
     method: 'POST',
     pattern: 'owners/*/enable',
     body: NO_BODY,
     run: async (ctx, [sub]) => jsonNoStore(200, ownerView(await enableOwner(ctx, sub))),
   },
-  {
+  listOwnerDevices: {
     method: 'GET',
     pattern: 'owners/*/devices',
     run: async (ctx, [sub]) => jsonNoStore(200, { devices: (await listOwnerDevices(ctx, sub)).map(deviceView) }),
   },
-  {
+  createOwnerDevice: {
     method: 'POST',
     pattern: 'owners/*/devices',
     body: { fields: 'createOwnerDevice', optional: true },
@@ -184,13 +188,13 @@ const ROUTES: AdminRoute[] = [
       return jsonNoStore(201, { ...deviceView(device), credential });
     },
   },
-  {
+  disableOwnerDevice: {
     method: 'POST',
     pattern: 'owners/*/devices/*/disable',
     body: NO_BODY,
     run: async (ctx, [sub, id]) => jsonNoStore(200, deviceView(await disableOwnerDevice(ctx, sub, id))),
   },
-  {
+  createInvitation: {
     method: 'POST',
     pattern: 'owners/*/invitations',
     body: NO_BODY,
@@ -205,12 +209,12 @@ const ROUTES: AdminRoute[] = [
       });
     },
   },
-  {
+  listClients: {
     method: 'GET',
     pattern: 'clients',
     run: async (ctx) => jsonNoStore(200, { clients: (await listClients(ctx)).map(clientView) }),
   },
-  {
+  registerClient: {
     method: 'POST',
     pattern: 'clients',
     body: { fields: 'registerClient' },
@@ -222,24 +226,27 @@ const ROUTES: AdminRoute[] = [
       return jsonNoStore(201, response);
     },
   },
-  {
+  getClient: {
     method: 'GET',
     pattern: 'clients/*',
     run: async (ctx, [id]) => jsonNoStore(200, clientView(await getClient(ctx, id))),
   },
-  {
+  disableClient: {
     method: 'POST',
     pattern: 'clients/*/disable',
     body: NO_BODY,
     run: async (ctx, [id]) => jsonNoStore(200, clientView(await disableClient(ctx, id))),
   },
-  {
+  listAudit: {
     method: 'GET',
     pattern: 'audit',
     run: async (ctx, _params, _body, req) =>
       jsonNoStore(200, { events: (await ctx.stores.audit.list(auditQuery(req))).map(eventView) }),
   },
-];
+} satisfies Record<string, AdminEndpoint>;
+
+/** The admin API, endpoint by endpoint (see {@link handleAdminEndpoint}). */
+export const ADMIN_ENDPOINTS: { readonly [name in keyof typeof ENDPOINTS]: AdminEndpoint } = ENDPOINTS;
 
 /**
  * The admin API's routes as data, for checks of its documentation (docs/openapi.yaml): the
@@ -249,24 +256,12 @@ const ROUTES: AdminRoute[] = [
  * @example
  * ADMIN_API_ROUTES.find((r) => r.path === '/owners/{}/enable'); // { method: 'POST', path, bodyFields: [] }
  */
-export const ADMIN_API_ROUTES: readonly { method: string; path: string; bodyFields?: readonly string[] }[] = ROUTES.map(
-  (r) => ({
+export const ADMIN_API_ROUTES: readonly { method: string; path: string; bodyFields?: readonly string[] }[] =
+  Object.values(ADMIN_ENDPOINTS).map((r) => ({
     method: r.method,
     path: `/${r.pattern.replace(/\*/g, '{}')}`,
     ...(r.body ? { bodyFields: ADMIN_BODY_FIELDS[r.body.fields] } : {}),
-  }),
-);
-
-function match(pattern: string, segments: string[]): string[] | undefined {
-  const parts = pattern.split('/');
-  if (parts.length !== segments.length) return undefined;
-  const params: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '*') params.push(segments[i]);
-    else if (parts[i] !== segments[i]) return undefined;
-  }
-  return params;
-}
+  }));
 
 /**
  * The admin HTTP API (under PATHS.admin), for operators and the admin CLI:
@@ -279,33 +274,22 @@ function match(pattern: string, segments: string[]): string[] | undefined {
  *   (also revokes the client's refresh tokens)
  * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
  * Bodies hold only the fields their endpoint declares (`ADMIN_BODY_FIELDS`): anything
- * else is `invalid_request` naming the field. Guarded by {@link authenticateAdmin}; `subpath`
- * is the path below PATHS.admin.
+ * else is `invalid_request` naming the field. Guarded by {@link authenticateAdmin}, which runs
+ * before the body is read; `params` are the endpoint's path parameters, decoded, in order.
  *
  * @example
- * await handleAdmin(ctx, req, '/owners/alice/devices');
+ * await handleAdminEndpoint(ctx, req, ADMIN_ENDPOINTS.listOwnerDevices, ['alice']);
  */
-export async function handleAdmin(ctx: ProviderContext, req: WireRequest, subpath: string): Promise<WireResponse> {
+export async function handleAdminEndpoint(
+  ctx: ProviderContext,
+  req: WireRequest,
+  endpoint: AdminEndpoint,
+  params: string[] = [],
+): Promise<WireResponse> {
   try {
     await authenticateAdmin(ctx, req);
-    let segments: string[];
-    try {
-      segments = subpath.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
-    } catch {
-      throw new InvalidRequest('malformed path');
-    }
-    const candidates = ROUTES.map((route) => ({ ...route, params: match(route.pattern, segments) })).filter(
-      (c) => c.params,
-    );
-    if (candidates.length === 0) throw new NotFound('not found');
-    const hit = candidates.find((c) => c.method === req.method);
-    if (!hit) {
-      const error = new MethodNotAllowed('method not allowed');
-      error.headers['allow'] = candidates.map((c) => c.method).join(', ');
-      throw error;
-    }
-    const body = hit.body ? readAdminBody(req, hit.body.fields, hit.body.optional) : {};
-    return await hit.run(ctx, hit.params!, body, req);
+    const body = endpoint.body ? readAdminBody(req, endpoint.body.fields, endpoint.body.optional) : {};
+    return await endpoint.run(ctx, params, body, req);
   } catch (error) {
     return renderHttpError(error, ctx.logger);
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AuditEvent } from '../ports/stores.port';
 
@@ -13,7 +13,9 @@ export const AUDIT_CHAIN_GENESIS = 'genesis';
 export function auditEntryHash(event: AuditEvent, prevHash: string): string {
   const { prevHash: _p, hash: _h, ...fields } = event;
   const canonical = canonicalize({ ...fields, prevHash }) ?? '';
-  return createHash('sha256').update(canonical).digest('base64url');
+  // One-shot: no Hash object for the next young-generation collection to finalise
+  // (docs/decisions/0007-node-crypto-signing.md); three appends per CIBA flow.
+  return hash('sha256', canonical, 'base64url');
 }
 
 /**

@@ -79,10 +79,9 @@ describe('createSignals', () => {
     const waits: Promise<void>[] = [];
     for (let i = 0; i < 10_000; i++) waits.push(signals.waitForCompletion(`r${i}`, i % 2 ? 30 : 60_000));
     expect(signals.waiterCount().completion).toBe(10_000);
-    const started = Date.now();
+    // The even half waits 60 s: it can only settle within the test's timeout by being completed.
     for (let i = 0; i < 10_000; i += 2) signals.authRequestCompleted(`r${i}`);
     await Promise.all(waits);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(signals.waiterCount().completion).toBe(0);
   });
 

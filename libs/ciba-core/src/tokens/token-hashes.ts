@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 
 // One-shot `crypto.hash` rather than `createHash`: a Hash object is a native object whose
 // release runs as a weak callback in the next young-generation collection; several per
-// CIBA flow added about a millisecond to each collection at saturation (docs/benchmarks.md).
+// CIBA flow added about a millisecond to each collection at saturation
+// (docs/decisions/0007-node-crypto-signing.md).
 
 /** base64url(sha-256(value)): DPoP `ath` (RFC 9449 §4.2) and the hashes under which tokens are stored. */
 export function sha256Base64url(value: string): string {

@@ -1,5 +1,5 @@
 /**
- * Transport-neutral HTTP request/response. The Nest adapter turns Express
+ * Transport-neutral HTTP request/response. The HTTP layer (libs/nest-http) turns Fastify
  * requests into WireRequest (raw body unparsed) and writes WireResponse back.
  */
 export interface WireRequest {
