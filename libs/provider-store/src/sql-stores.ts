@@ -242,6 +242,22 @@ class SqlAuthRequestStore implements AuthRequestStore {
     );
     return rows.map((r) => this.map.fromRow(r));
   }
+  async pageHistoryForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
+    const where = new Conditions().add('sub = ?', sub).add(`(status <> 'pending' OR expires_at <= ?)`, now);
+    if (page.before) {
+      where.add(
+        '(created_at < ? OR (created_at = ? AND id < ?))',
+        page.before.createdAt,
+        page.before.createdAt,
+        page.before.id,
+      );
+    }
+    const rows = await this.sql.all(
+      `SELECT * FROM auth_requests WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, Math.max(0, page.limit)],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
   async createIfFewerPending(request: AuthRequest, limit: number, now: number): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
       // PostgreSQL: concurrent creations for one owner (any replica) take turns here; each

@@ -4,6 +4,7 @@ import {
   PATHS,
   handleOwnerDeviceDecision,
   handleOwnerDeviceGetRequest,
+  handleOwnerDeviceHistory,
   handleOwnerDeviceListRequests,
   handleOwnerDeviceSetUserCode,
   handleOwnerDeviceUnlockUserCode,
@@ -17,6 +18,11 @@ export class OwnerDeviceController extends WireController {
   @Get('requests')
   async list(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     sendWire(reply, await handleOwnerDeviceListRequests(this.ctx, this.wire(req)));
+  }
+
+  @Get('history')
+  async history(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    sendWire(reply, await handleOwnerDeviceHistory(this.ctx, this.wire(req)));
   }
 
   @Get('requests/:id')

@@ -245,6 +245,17 @@ class MemoryAuthRequestStore implements AuthRequestStore {
     return after.slice(0, Math.max(0, page.limit));
   }
 
+  async pageHistoryForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
+    const { before } = page;
+    const past = [...this.rows.values()].filter(
+      (r) =>
+        r.sub === sub &&
+        (r.status !== 'pending' || r.expiresAt <= now) &&
+        (!before || r.createdAt < before.createdAt || (r.createdAt === before.createdAt && r.id < before.id)),
+    );
+    return past.sort(byCreatedThen('id')).reverse().slice(0, Math.max(0, page.limit)).map(copy);
+  }
+
   async createIfFewerPending(request: AuthRequest, limit: number, now: number): Promise<boolean> {
     // One synchronous step: nothing else runs between the count and the insert.
     let pending = 0;

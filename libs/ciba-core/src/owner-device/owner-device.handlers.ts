@@ -200,6 +200,34 @@ export async function handleOwnerDeviceListRequests(ctx: ProviderContext, req: W
   }
 }
 
+/**
+ * `GET {ownerDevice}/history[?limit=N][&cursor=C]`: the owner's past requests (approved,
+ * denied, consumed, or expired unanswered), newest first, paginated like the request list
+ * (`{requests: [...], next_cursor?}`, `limit` 1 to 100, default 20). Expired requests show
+ * status `expired` even before the expiry sweep has marked them.
+ */
+export async function handleOwnerDeviceHistory(ctx: ProviderContext, req: WireRequest): Promise<WireResponse> {
+  try {
+    requireMethod(req, 'GET');
+    const { owner } = await authenticateOwnerDevice(ctx, req);
+    const params = query(req);
+    const limit = parseLimit(params);
+    const before = parseCursor(params);
+    const now = ctx.clock.now();
+    let requests = await ctx.stores.authRequests.pageHistoryForOwner(owner.sub, now, { limit: limit + 1, before });
+    const more = requests.length > limit;
+    if (more) requests = requests.slice(0, limit);
+    const views = (await toViews(ctx, requests)).map((view) =>
+      view.status === 'pending' ? { ...view, status: 'expired' as const } : view,
+    );
+    const body: Record<string, unknown> = { requests: views };
+    if (more) body.next_cursor = encodeCursor(requests[requests.length - 1]);
+    return jsonNoStore(200, body);
+  } catch (error) {
+    return renderHttpError(error, ctx.logger);
+  }
+}
+
 /** `GET {ownerDevice}/requests/{id}`: one request of the owner, in any state; 404 otherwise. */
 export async function handleOwnerDeviceGetRequest(
   ctx: ProviderContext,

@@ -58,6 +58,12 @@ export interface AuthRequestStore {
    */
   pagePendingForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]>;
   /**
+   * The owner's past requests: answered (any status but `pending`) or expired at `now`,
+   * newest first (`createdAt`, then `id`, both descending), at most `page.limit`; with
+   * `page.before`, only those after that position in this order (the history's cursor).
+   */
+  pageHistoryForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]>;
+  /**
    * Create `request` only if its owner has fewer than `limit` pending, unexpired (at `now`)
    * requests. The count and the insert are one atomic step for every process sharing the
    * store (PostgreSQL: under a per-owner transaction lock), so concurrent creations never

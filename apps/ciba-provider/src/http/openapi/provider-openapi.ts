@@ -910,6 +910,94 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/owner-device/v1/history': {
+        get: {
+          tags: ['owner-device'],
+          operationId: 'listOwnerHistory',
+          summary: "The past requests of the device's owner",
+          description:
+            "The owner's answered (approved, denied, consumed) and expired requests, newest first\n(creation time, then id), a page at a time: `limit` requests (default 20, at most 100)\nand, when more may follow, `next_cursor`; `cursor` with that value returns the next page.\nA request that expired unanswered shows status `expired`.\n",
+          security: [
+            {
+              ownerDevice: [],
+            },
+          ],
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              description: 'Requests per page, 1–100 (default 20). Given at most once.',
+              schema: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 100,
+                default: 20,
+              },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              required: false,
+              description: 'The `next_cursor` of the previous page, unchanged (opaque). Given at most once.',
+              schema: {
+                type: 'string',
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The past requests.',
+              headers: {
+                'Cache-Control': {
+                  $ref: '#/components/headers/NoStore',
+                },
+              },
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/OwnerRequestList',
+                  },
+                  example: {
+                    requests: [
+                      {
+                        id: '5f0c3a5e-1b8f-4d5e-9b55-2f1e0d7c9a10',
+                        status: 'approved',
+                        client_id: 's6BhdRkqt3',
+                        client_name: 'Car Rental',
+                        binding_message: 'W4SCT',
+                        scope: ['openid', 'profile'],
+                        acr_values: ['urn:onboard:acr:passkey'],
+                        authorization_details: [
+                          {
+                            type: 'vehicle_access',
+                            actions: ['unlock'],
+                          },
+                        ],
+                        created_at: '2026-01-01T10:00:00.000Z',
+                        expires_at: '2026-01-01T10:05:00.000Z',
+                        expires_in: 0,
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/InvalidRequest',
+            },
+            '401': {
+              $ref: '#/components/responses/OwnerDeviceUnauthorized',
+            },
+            '405': {
+              $ref: '#/components/responses/MethodNotAllowed',
+            },
+            '429': {
+              $ref: '#/components/responses/TooManyAttempts',
+            },
+          },
+        },
+      },
       '/owner-device/v1/requests/{id}': {
         parameters: [
           {
