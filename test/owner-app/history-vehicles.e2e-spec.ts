@@ -1,8 +1,12 @@
 import { startProvider, type TestProvider } from '../support/provider';
+import { PATHS } from '@onboard/ciba-core';
 import {
+  authedPost,
   backchannel,
   bindingMessage,
+  cibaToken,
   createOwner,
+  refresh,
   registerClient,
   type TestClient,
   type TestOwner,
@@ -94,6 +98,76 @@ describe('owner app: history and vehicles', () => {
       const history = await bobPhone.call('GET', '/history');
       expect(history.status).toBe(200);
       expect(history.json.requests).toEqual([]);
+    });
+  });
+
+  describe('vehicles', () => {
+    let car: TestClient;
+    const pair = async (vehicle: TestClient) => {
+      const { authReqId, id } = await ask(vehicle, alice, 'openid offline_access');
+      expect((await phone.approve(id)).status).toBe(200);
+      const tokens = await cibaToken(p, vehicle, authReqId);
+      expect(tokens.status).toBe(200);
+      expect(typeof tokens.json.refresh_token).toBe('string');
+      return tokens.json as { access_token: string; refresh_token: string };
+    };
+    const active = async (vehicle: TestClient, token: string) =>
+      (await authedPost(p, vehicle, PATHS.introspection, { token })).json.active;
+
+    beforeAll(async () => {
+      car = await registerClient(p, {
+        metadata: {
+          client_name: 'Head-unit 7',
+          onboard_vehicle: { nickname: 'Family car', model: 'Model E' },
+        },
+      });
+    });
+
+    it('lists a head-unit holding tokens for the owner by nickname and model', async () => {
+      expect((await phone.call('GET', '/vehicles')).json.vehicles).toEqual([]);
+      await pair(car);
+      const list = await phone.call('GET', '/vehicles');
+      expect(list.status).toBe(200);
+      expect(list.json.vehicles).toEqual([
+        expect.objectContaining({ client_id: car.clientId, nickname: 'Family car', model: 'Model E' }),
+      ]);
+      expect(Date.parse(list.json.vehicles[0].paired_at)).toBeGreaterThan(Date.now() - 60_000);
+      // A relying party that is no vehicle is not listed, whatever tokens it holds.
+      expect(list.json.vehicles.map((v: { client_id: string }) => v.client_id)).not.toContain(desk.clientId);
+    });
+
+    it('unpairs: access tokens stop introspecting active at once, refresh fails with invalid_grant, audited', async () => {
+      const tokens = await pair(car);
+      expect(await active(car, tokens.access_token)).toBe(true);
+      const unpaired = await phone.call('POST', `/vehicles/${encodeURIComponent(car.clientId)}/unpair`, {});
+      expect(unpaired.status).toBe(204);
+      expect(await active(car, tokens.access_token)).toBe(false);
+      const refreshed = await refresh(p, car, tokens.refresh_token);
+      expect(refreshed.status).toBe(400);
+      expect(refreshed.json.error).toBe('invalid_grant');
+      expect((await phone.call('GET', '/vehicles')).json.vehicles).toEqual([]);
+      const audit = await p.booted.ctx.stores.audit.list({ sub: alice.sub });
+      const entry = audit.find((e) => e.type === 'vehicle.unpaired');
+      expect(entry).toMatchObject({ clientId: car.clientId, sub: alice.sub });
+      expect(entry?.hash).toEqual(expect.any(String));
+      expect(entry?.prevHash).toEqual(expect.any(String));
+      // Unpairing twice, or a client never paired with this owner: 404.
+      const again = await phone.call('POST', `/vehicles/${encodeURIComponent(car.clientId)}/unpair`, {});
+      expect(again.status).toBe(404);
+      expect((await phone.call('POST', '/vehicles/nobody/unpair', {})).status).toBe(404);
+    });
+
+    it("cannot unpair another owner's vehicle, nor without a session", async () => {
+      await pair(car);
+      const bob = await createOwner(p);
+      const bobPhone = new OwnerAppSession(p);
+      const { token } = await inviteOwner(p, bob.sub);
+      expect((await bobPhone.enrol(token)).status).toBe(201);
+      expect((await bobPhone.call('POST', `/vehicles/${encodeURIComponent(car.clientId)}/unpair`, {})).status).toBe(
+        404,
+      );
+      expect((await new OwnerAppSession(p).call('GET', '/vehicles')).status).toBe(401);
+      expect((await phone.call('GET', '/vehicles')).json.vehicles).toHaveLength(1);
     });
   });
 });

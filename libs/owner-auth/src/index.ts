@@ -8,3 +8,4 @@ export * from './passkey-approvals';
 export { PASSKEY_ALGORITHMS } from './webauthn';
 export * from './receipts';
 export * from './live-channel';
+export * from './vehicles';

@@ -25,6 +25,7 @@ import { validate } from '@onboard/platform';
 import type { TSchema, Static } from 'typebox';
 import { EmptyBody, EnrolmentOptionsBody, EnrolmentVerifyBody, SessionVerifyBody } from './owner-app.schemas';
 import { approvalOptions } from './passkey-approvals';
+import { listPairedVehicles, unpairVehicle } from './vehicles';
 import {
   PASSKEY_ALGORITHMS,
   generateAuthenticationOptions,
@@ -359,4 +360,23 @@ export const handleApprovalOptions = wrap(async (ctx, req, id: string) => {
   if (request.expiresAt <= ctx.clock.now()) throw new Conflict('the authentication request has expired');
   if (kind !== 'passkey') throw new AccessDenied('approve with a passkey');
   return jsonNoStore(200, await approvalOptions(ctx, request, device));
+});
+
+/** `GET /vehicles`: the owner's paired vehicles (nickname and model, never a VIN). */
+export const handleListVehicles = wrap(async (ctx, req) => {
+  const { owner } = await signedIn(ctx, req);
+  return jsonNoStore(200, { vehicles: await listPairedVehicles(ctx, owner.sub) });
+});
+
+/**
+ * `POST /vehicles/{clientId}/unpair`: revokes the vehicle's grants for this owner at once
+ * (refresh tokens and access tokens); 204, or 404 when the client is not paired with them.
+ */
+export const handleUnpairVehicle = wrap(async (ctx, req, clientId: string) => {
+  const { owner, device } = await signedIn(ctx, req);
+  body(req, EmptyBody);
+  if (!(await unpairVehicle(ctx, owner.sub, clientId, { deviceId: device.id }))) {
+    throw new NotFound('no such paired vehicle');
+  }
+  return { status: 204, headers: { 'cache-control': 'no-store' } };
 });

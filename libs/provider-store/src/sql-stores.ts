@@ -365,6 +365,15 @@ class SqlRefreshTokenStore implements RefreshTokenStore {
       false,
     ]);
   }
+  async listActiveForSubject(sub: string, now: number): Promise<RefreshTokenRecord[]> {
+    // idx_refresh_tokens_sub (OwnerTokenWatermarks1770336000000)
+    const rows = await this.sql.all(
+      `SELECT * FROM refresh_tokens WHERE sub = ? AND revoked = ? AND used_at IS NULL AND expires_at > ?
+       ORDER BY created_at, token_hash`,
+      [sub, false, now],
+    );
+    return rows.map((r) => this.map.fromRow(r));
+  }
   async revokeSubject(sub: string): Promise<number> {
     // idx_refresh_tokens_sub (OwnerTokenWatermarks1770336000000)
     return this.sql.run(`UPDATE refresh_tokens SET revoked = ? WHERE sub = ? AND revoked = ?`, [true, sub, false]);

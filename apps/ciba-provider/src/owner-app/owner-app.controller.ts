@@ -8,6 +8,8 @@ import {
   handleEnrolmentVerify,
   handleGetSession,
   handleListDevices,
+  handleListVehicles,
+  handleUnpairVehicle,
   handleRemoveDevice,
   handleSessionOptions,
   handleSessionVerify,
@@ -89,6 +91,16 @@ export class OwnerAppController extends WireController {
   @Delete('devices/:id')
   async removeDevice(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
     send(res, await handleRemoveDevice(this.ctx, this.wire(req), id));
+  }
+
+  @Get('vehicles')
+  async vehicles(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleListVehicles(this.ctx, this.wire(req)));
+  }
+
+  @Post('vehicles/:clientId/unpair')
+  async unpair(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('clientId') clientId: string) {
+    send(res, await handleUnpairVehicle(this.ctx, this.wire(req), clientId));
   }
 
   @Post('invitations')

@@ -388,6 +388,14 @@ class MemoryRefreshTokenStore implements RefreshTokenStore {
     return count;
   }
 
+  async listActiveForSubject(sub: string, now: number): Promise<RefreshTokenRecord[]> {
+    // A full scan, as revokeSubject: the owner app's vehicle list, read on demand.
+    return [...this.rows.values()]
+      .filter((r) => r.sub === sub && !r.revoked && r.usedAt === undefined && r.expiresAt > now)
+      .sort((a, b) => a.createdAt - b.createdAt || compareStrings(a.tokenHash, b.tokenHash))
+      .map(copy);
+  }
+
   async revokeSubject(sub: string): Promise<number> {
     // A full scan, as revokeClient: disabling an owner is a rare admin action.
     let count = 0;

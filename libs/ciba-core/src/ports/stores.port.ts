@@ -114,6 +114,11 @@ export interface RefreshTokenStore {
   revokeClient(clientId: string): Promise<number>;
   /** Revoke every refresh token of an owner (the owner was disabled). Returns how many were unrevoked before. */
   revokeSubject(sub: string): Promise<number>;
+  /**
+   * The owner's live refresh tokens: not revoked, not yet rotated (no `usedAt`) and not
+   * expired at `now`; one per grant family. Oldest `createdAt` first.
+   */
+  listActiveForSubject(sub: string, now: number): Promise<RefreshTokenRecord[]>;
   deleteExpired(before: number): Promise<number>;
 }
 
