@@ -171,3 +171,54 @@ describe('owner app: history and vehicles', () => {
     });
   });
 });
+
+describe('owner app: limits on passkey attempts', () => {
+  const started: TestProvider[] = [];
+  afterAll(() => Promise.all(started.map((p) => p.close())));
+  const boot = async (env: Record<string, string>) => {
+    const p = await startProvider({ inMemory: true, env: { PASSKEY_LIMIT_WINDOW: '60', ...env } });
+    started.push(p);
+    return p;
+  };
+
+  it('refuses a source address over its limit with 429 slow_down and Retry-After', async () => {
+    const p = await boot({ PASSKEY_SOURCE_LIMIT: '3' });
+    const phone = new OwnerAppSession(p);
+    for (let i = 0; i < 3; i++) expect((await phone.call('POST', '/session/options', {})).status).toBe(200);
+    const refused = await phone.call('POST', '/session/options', {});
+    expect(refused.status).toBe(429);
+    expect(refused.json.error).toBe('slow_down');
+    expect(refused.json.error_description).toMatch(/too many passkey attempts from this address/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Enrolment and sign-in share the count: an invitation from this address is refused too.
+    const owner = await createOwner(p);
+    const { token } = await inviteOwner(p, owner.sub);
+    expect((await phone.call('POST', '/enrolment/options', { invitation: token })).status).toBe(429);
+  });
+
+  it('refuses an owner over their limit on approvals, whatever the address', async () => {
+    // Enrolment counts two attempts for the owner (options, verify); approvals one per step.
+    const p = await boot({ PASSKEY_OWNER_LIMIT: '4' });
+    const client = await registerClient(p);
+    const owner = await createOwner(p);
+    const phone = new OwnerAppSession(p);
+    const { token } = await inviteOwner(p, owner.sub);
+    expect((await phone.enrol(token)).status).toBe(201);
+    const ack = await backchannel(p, client, { scope: 'openid', login_hint: owner.email, binding_message: 'LIMIT' });
+    expect(ack.status).toBe(200);
+    const [request] = await phone.pending();
+    const options = (path: string) => phone.call('POST', `/requests/${request.id}/approval/${path}`, {});
+    expect((await options('options')).status).toBe(200);
+    expect((await options('options')).status).toBe(200);
+    const refused = await options('options');
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ error: 'slow_down' });
+    expect(refused.json.error_description).toMatch(/too many passkey attempts for this account/);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    // The approval itself is refused as well, and the request stays pending.
+    const approve = await phone.approve(request.id);
+    expect(approve.status).toBe(429);
+    expect((await phone.pending()).map((r) => r.id)).toEqual([request.id]);
+  });
+});

@@ -27,6 +27,8 @@ export const RELAXED_LIMITS: Readonly<Record<string, string>> = {
   OWNER_PENDING_LIMIT: '100000',
   CLIENT_OWNER_REQUEST_LIMIT: '100000',
   AUTH_FAILURES_PER_SOURCE: '100000',
+  PASSKEY_SOURCE_LIMIT: '100000',
+  PASSKEY_OWNER_LIMIT: '100000',
 };
 
 /** The limits at their defaults (for {@link StartOptions.env}). */

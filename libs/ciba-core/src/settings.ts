@@ -18,6 +18,11 @@ export interface LimitSettings {
   authFailureWindowSeconds: number;
   /** How long a source over that limit is refused. */
   authBlockSeconds: number;
+  /** Passkey attempts (enrolment, sign-in, approval) one source address may make per passkeyWindowSeconds. */
+  passkeyAttemptsPerSource: number;
+  /** Passkey attempts (enrolment, sign-in, approval) for one owner per passkeyWindowSeconds. */
+  passkeyAttemptsPerOwner: number;
+  passkeyWindowSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LimitSettings> = {
@@ -30,6 +35,9 @@ export const DEFAULT_LIMITS: Readonly<LimitSettings> = {
   authFailuresPerSource: 20,
   authFailureWindowSeconds: 300,
   authBlockSeconds: 900,
+  passkeyAttemptsPerSource: 60,
+  passkeyAttemptsPerOwner: 30,
+  passkeyWindowSeconds: 300,
 };
 
 /** Provider policy, parsed once from the environment by @onboard/config. Times in seconds. */

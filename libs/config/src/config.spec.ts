@@ -225,6 +225,9 @@ describe('loadConfig', () => {
       authFailuresPerSource: 20,
       authFailureWindowSeconds: 300,
       authBlockSeconds: 900,
+      passkeyAttemptsPerSource: 60,
+      passkeyAttemptsPerOwner: 30,
+      passkeyWindowSeconds: 300,
     });
     const limits = loadConfig({
       USER_CODE_MAX_FAILURES: '3',
@@ -236,6 +239,9 @@ describe('loadConfig', () => {
       AUTH_FAILURES_PER_SOURCE: '8',
       AUTH_FAILURE_WINDOW: '30',
       AUTH_BLOCK_SECONDS: '45',
+      PASSKEY_SOURCE_LIMIT: '12',
+      PASSKEY_OWNER_LIMIT: '6',
+      PASSKEY_LIMIT_WINDOW: '90',
     }).settings.limits;
     expect(limits).toEqual({
       userCodeMaxFailures: 3,
@@ -247,6 +253,9 @@ describe('loadConfig', () => {
       authFailuresPerSource: 8,
       authFailureWindowSeconds: 30,
       authBlockSeconds: 45,
+      passkeyAttemptsPerSource: 12,
+      passkeyAttemptsPerOwner: 6,
+      passkeyWindowSeconds: 90,
     });
   });
 

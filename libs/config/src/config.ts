@@ -222,6 +222,9 @@ function parseLimits(env: Env, base: LimitSettings): LimitSettings {
     authFailuresPerSource: integer(env, 'AUTH_FAILURES_PER_SOURCE', base.authFailuresPerSource, 1, MAX_COUNT),
     authFailureWindowSeconds: integer(env, 'AUTH_FAILURE_WINDOW', base.authFailureWindowSeconds, 1, DAY),
     authBlockSeconds: integer(env, 'AUTH_BLOCK_SECONDS', base.authBlockSeconds, 1, 30 * DAY),
+    passkeyAttemptsPerSource: integer(env, 'PASSKEY_SOURCE_LIMIT', base.passkeyAttemptsPerSource, 1, MAX_COUNT),
+    passkeyAttemptsPerOwner: integer(env, 'PASSKEY_OWNER_LIMIT', base.passkeyAttemptsPerOwner, 1, MAX_COUNT),
+    passkeyWindowSeconds: integer(env, 'PASSKEY_LIMIT_WINDOW', base.passkeyWindowSeconds, 1, DAY),
   };
 }
 

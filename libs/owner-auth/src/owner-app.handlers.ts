@@ -9,6 +9,7 @@ import {
   createInvitation,
   hashCredential,
   jsonNoStore,
+  limitPasskeyAttempt,
   parseJsonBody,
   relyingParty,
   renderHttpError,
@@ -132,11 +133,13 @@ const wrap =
  */
 export const handleEnrolmentOptions = wrap(async (ctx, req) => {
   const { invitation: token } = body(req, EnrolmentOptionsBody);
+  await limitPasskeyAttempt(ctx, { source: req.ip });
   const invitation = await ctx.stores.passkeys.findInvitation(hashCredential(token));
   const now = ctx.clock.now();
   if (!invitation || invitation.usedAt !== undefined || invitation.expiresAt <= now) {
     throw new InvalidRequest(INVITATION_UNUSABLE);
   }
+  await limitPasskeyAttempt(ctx, { sub: invitation.sub });
   const owner = await ctx.stores.owners.find(invitation.sub);
   if (!owner || owner.disabled) throw new InvalidRequest(INVITATION_UNUSABLE);
   const existing = (await ctx.stores.passkeys.listPasskeys(owner.sub)).filter((p) => p.removedAt === undefined);
@@ -176,11 +179,13 @@ export const handleEnrolmentOptions = wrap(async (ctx, req) => {
  */
 export const handleEnrolmentVerify = wrap(async (ctx, req) => {
   const input = body(req, EnrolmentVerifyBody);
+  await limitPasskeyAttempt(ctx, { source: req.ip });
   const challenge = await ctx.stores.passkeys.takeChallenge(input.enrolment_id);
   const now = ctx.clock.now();
   if (!challenge || challenge.purpose !== 'enrolment' || challenge.expiresAt <= now || !challenge.invitationId) {
     throw new InvalidRequest(INVITATION_UNUSABLE);
   }
+  await limitPasskeyAttempt(ctx, { sub: challenge.sub });
   const result = await verifyRegistration(
     input.credential as unknown as RegistrationResponseJSON,
     challenge.challenge,
@@ -226,6 +231,7 @@ export const handleEnrolmentVerify = wrap(async (ctx, req) => {
 /** `POST /session/options`: a discoverable-credential sign-in (no user name), user verification required. */
 export const handleSessionOptions = wrap(async (ctx, req) => {
   body(req, EmptyBody);
+  await limitPasskeyAttempt(ctx, { source: req.ip });
   const options = await generateAuthenticationOptions({
     rpID: relyingParty(ctx.settings).rpId,
     userVerification: 'required',
@@ -245,6 +251,7 @@ export const handleSessionOptions = wrap(async (ctx, req) => {
 export const handleSessionVerify = wrap(async (ctx, req) => {
   const input = body(req, SessionVerifyBody);
   const response = input.credential as unknown as AuthenticationResponseJSON;
+  await limitPasskeyAttempt(ctx, { source: req.ip });
   const challenge = await ctx.stores.passkeys.takeChallenge(input.challenge_id);
   const now = ctx.clock.now();
   if (!challenge || challenge.purpose !== 'sign_in' || challenge.expiresAt <= now) {
@@ -253,6 +260,7 @@ export const handleSessionVerify = wrap(async (ctx, req) => {
   const passkey = await ctx.stores.passkeys.findPasskeyByCredentialId(response.id);
   const owner = passkey && passkey.removedAt === undefined ? await ctx.stores.owners.find(passkey.sub) : undefined;
   if (!passkey || !owner || owner.disabled) throw new AccessDenied('this passkey is not enrolled');
+  await limitPasskeyAttempt(ctx, { sub: owner.sub });
   if (
     response.response.userHandle &&
     response.response.userHandle !== Buffer.from(userHandle(owner.sub)).toString('base64url')
@@ -354,6 +362,7 @@ export const handleCreateInvitation = wrap(async (ctx, req) => {
 export const handleApprovalOptions = wrap(async (ctx, req, id: string) => {
   const { owner, device, kind } = await signedIn(ctx, req);
   body(req, EmptyBody);
+  await limitPasskeyAttempt(ctx, { source: req.ip, sub: owner.sub });
   const request = await ctx.stores.authRequests.find(id);
   if (!request || request.sub !== owner.sub) throw new NotFound('no such authentication request');
   if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);

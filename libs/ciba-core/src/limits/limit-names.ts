@@ -7,6 +7,8 @@ export const LIMIT_NAMES = [
   'auth_client',
   'auth_owner_device',
   'auth_admin',
+  'passkey_source',
+  'passkey_owner',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 /** failure: a wrong attempt counted; locked: a key was just blocked; refused: an attempt refused; unlocked: reset by hand. */

@@ -125,3 +125,41 @@ export async function unlockUserCode(ctx: ProviderContext, sub: string): Promise
   ctx.metrics.limit?.('user_code_owner', 'unlocked');
   await ctx.stores.audit.append({ id: ctx.random.uuid(), at: ctx.clock.now(), type: 'owner.user_code_unlocked', sub });
 }
+
+/** Passkey attempts (enrolment, sign-in, approval) per source address, or per owner. */
+function passkeyLimiter(ctx: ProviderContext, per: 'source' | 'owner'): Limiter {
+  const l = ctx.settings.limits;
+  return ctx.stores.limits.limiter({
+    name: per === 'source' ? 'passkey_source' : 'passkey_owner',
+    points: per === 'source' ? l.passkeyAttemptsPerSource : l.passkeyAttemptsPerOwner,
+    windowSeconds: l.passkeyWindowSeconds,
+  });
+}
+
+/**
+ * Count one passkey attempt (an enrolment, sign-in or approval step of the owner app) for
+ * the source address and, once known, for the owner: over either limit it is refused with
+ * 429 `slow_down` and `Retry-After`, before any WebAuthn verification. Requests without an
+ * address (never over HTTP) count only for the owner.
+ *
+ * @throws RateLimited when the source or the owner made too many attempts in the window.
+ */
+export async function limitPasskeyAttempt(ctx: ProviderContext, who: { source?: string; sub?: string }): Promise<void> {
+  const checks: Array<['source' | 'owner', string]> = [];
+  if (who.source !== undefined) checks.push(['source', who.source]);
+  if (who.sub !== undefined) checks.push(['owner', who.sub]);
+  for (const [per, key] of checks) {
+    const state = await passkeyLimiter(ctx, per).consume(key);
+    if (state.allowed) continue;
+    const name = per === 'source' ? 'passkey_source' : 'passkey_owner';
+    ctx.metrics.limit?.(name, 'refused');
+    const wait = seconds(state.retryAfterMs);
+    ctx.logger.warn('passkey attempts refused', { limit: name, ...(per === 'source' ? { source: key } : {}) });
+    throw new RateLimited(
+      per === 'source'
+        ? `too many passkey attempts from this address; try again in ${wait} seconds`
+        : `too many passkey attempts for this account; try again in ${wait} seconds`,
+      wait,
+    );
+  }
+}

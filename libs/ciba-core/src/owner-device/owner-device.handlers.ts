@@ -6,6 +6,7 @@ import { completeAuthRequest } from '../completion/complete-auth-request';
 import { AccessDenied, Conflict, InvalidRequest, MethodNotAllowed, NotFound } from '../errors/oauth-error';
 import { PASSKEY_ACR, PASSKEY_AMR } from '../ports/passkey-approval.port';
 import { parseJsonBody } from '../http/parse-body';
+import { limitPasskeyAttempt } from '../limits/limits';
 import { WaitCancellation } from '../signals/wait-cancellation';
 import { jsonNoStore, renderHttpError } from '../http/render-http';
 import type { WireRequest, WireResponse } from '../wire/wire';
@@ -309,6 +310,7 @@ export async function handleOwnerDeviceDecision(
       done = await completeAuthRequest(ctx, { id, sub: owner.sub, decision, deviceId: device.id, reason });
     } else if (authenticated.kind === 'passkey') {
       const body = parseJsonBody(req);
+      await limitPasskeyAttempt(ctx, { source: req.ip, sub: owner.sub });
       const request = await ctx.stores.authRequests.find(id);
       if (!request || request.sub !== owner.sub) throw new NotFound('no such authentication request');
       if (request.status !== 'pending') throw new Conflict(`the authentication request is already ${request.status}`);
