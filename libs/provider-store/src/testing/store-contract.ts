@@ -473,6 +473,35 @@ export function runStoreContract(
         expect(await page(10, (await stores.authRequests.find('a'))!)).toEqual([]);
       });
 
+      it('pages an owner’s past requests (answered or expired) newest first, from a cursor on', async () => {
+        const now = T0 + 1_000;
+        for (const [id, at, status] of [
+          ['a', 10, 'approved'],
+          ['c', 20, 'denied'],
+          ['b', 20, 'consumed'],
+          ['d', 30, 'expired'],
+        ] as const) {
+          await stores.authRequests.create(authRequest({ id, authReqIdHash: `h-${id}`, createdAt: T0 + at, status }));
+        }
+        // Pending but expired at `now`: past; pending and live: not.
+        await stores.authRequests.create(
+          authRequest({ id: 'e', authReqIdHash: 'h-e', createdAt: T0 + 40, expiresAt: now }),
+        );
+        await stores.authRequests.create(authRequest({ id: 'live', authReqIdHash: 'h-live', createdAt: T0 + 50 }));
+        await stores.authRequests.create(
+          authRequest({ id: 'bob', authReqIdHash: 'h-bob', sub: 'sub-bob', status: 'approved' }),
+        );
+        const page = (limit: number, before?: AuthRequest) =>
+          stores.authRequests
+            .pageHistoryForOwner('sub-alice', now, { limit, before })
+            .then((rows) => rows.map((r) => r.id));
+        expect(await page(10)).toEqual(['e', 'd', 'c', 'b', 'a']);
+        expect(await page(2)).toEqual(['e', 'd']);
+        expect(await page(2, (await stores.authRequests.find('c'))!)).toEqual(['b', 'a']);
+        expect(await page(10, (await stores.authRequests.find('a'))!)).toEqual([]);
+        expect(await stores.authRequests.pageHistoryForOwner('sub-nobody', now, { limit: 5 })).toEqual([]);
+      });
+
       it('creates a request only while its owner has fewer pending than the limit', async () => {
         const now = T0 + 1_000;
         await stores.authRequests.create(authRequest({ id: 'old', authReqIdHash: 'h-old', expiresAt: now }));
@@ -825,6 +854,23 @@ export function runStoreContract(
         expect((await stores.refreshTokens.find('d'))?.revoked).toBe(false);
         expect(await stores.refreshTokens.revokeSubject('sub-alice')).toBe(0);
         expect(await stores.refreshTokens.revokeSubject('sub-nobody')).toBe(0);
+      });
+
+      it("lists an owner's live refresh tokens (not revoked, not rotated, not expired), oldest first", async () => {
+        const now = T0 + 1_000;
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'a', createdAt: T0 + 20 }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'b', familyId: 'fam-2', clientId: 'client-b' }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'rev', familyId: 'fam-3', revoked: true }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'used', familyId: 'fam-4', usedAt: T0 }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'old', familyId: 'fam-5', expiresAt: now }));
+        await stores.refreshTokens.save(refreshToken({ tokenHash: 'bob', familyId: 'fam-6', sub: 'sub-bob' }));
+        const live = await stores.refreshTokens.listActiveForSubject('sub-alice', now);
+        expect(live.map((r) => r.tokenHash)).toEqual(['b', 'a']);
+        expect(live[1]).toEqual(refreshToken({ tokenHash: 'a', createdAt: T0 + 20 }));
+        await stores.refreshTokens.revokeFamily('fam-2');
+        expect((await stores.refreshTokens.listActiveForSubject('sub-alice', now)).map((r) => r.tokenHash)).toEqual([
+          'a',
+        ]);
       });
 
       it("revokes an owner's refresh tokens and saves the owner's watermark in one transaction", async () => {
