@@ -165,16 +165,19 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const victims = Math.round(scenario.reconnectStorm.share * cars.length);
     for (const state of cars.slice(0, victims)) proxy!.cut(state.car.deviceId, 0);
   };
+  /** The storm comes once the run has reached `atFraction` of its flows (count) or of its time (duration). */
+  const stormWhenDue = () => {
+    if (stormDone) return;
+    const progress =
+      totalPlanned !== undefined ? recorder.started / totalPlanned : (Date.now() - t0) / (options.durationMs ?? 1);
+    if (progress >= scenario.reconnectStorm.atFraction) storm();
+  };
   const ticker = setInterval(() => {
     const t = Math.round((Date.now() - t0) / 1000);
     if (proxy) recorder.reconnects.dropped = proxy.dropped;
     const point = recorder.tick(t, connected);
     options.onTick?.(point, recorder);
-    if (!stormDone) {
-      const progress =
-        totalPlanned !== undefined ? recorder.started / totalPlanned : (Date.now() - t0) / (options.durationMs ?? 1);
-      if (progress >= scenario.reconnectStorm.atFraction) storm();
-    }
+    stormWhenDue();
     poke();
   }, 1000);
   const waves =
@@ -231,6 +234,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         poke();
       });
       flows.add(flow);
+      stormWhenDue();
     }
     await Promise.all(flows);
     if (!stormDone && proxy && totalPlanned === undefined) storm();

@@ -150,6 +150,38 @@ describe('device-sim run against the embedded Onboard', () => {
     expect(happy.stdout).toMatch(/check passed: success rate >= 1/);
   });
 
+  it('survives a reconnect storm and refresh waves: every flow approved, every refresh answered', async () => {
+    const stormy = await sim([
+      'run',
+      '--cars',
+      '4',
+      '--count',
+      '12',
+      '--concurrency',
+      '2',
+      '--answer-delay',
+      'fixed:300',
+      '--storm',
+      '0.5',
+      '--storm-at',
+      '0.5',
+      '--refresh-every',
+      '1s',
+      '--refresh-share',
+      '1',
+      '--report-dir',
+      join(dir, 'storm'),
+      '--json',
+    ]);
+    expect(stormy.code).toBe(0);
+    const result = JSON.parse(stormy.stdout);
+    expect(result.outcomes).toEqual({ approved: 12, denied: 0, expired: 0, cancelled: 0, failed: 0 });
+    expect(result.reconnects.storms).toBe(1);
+    expect(result.reconnects.dropped).toBe(2); // half of the 4 cars
+    expect(result.refresh.count).toBeGreaterThan(0);
+    expect(result.refresh.failed).toBe(0);
+  });
+
   it('exits 2 on a malformed check, before starting anything', async () => {
     const bad = await sim(['run', '--cars', '1', '--max-p99', 'approval=5ms']);
     expect(bad.code).toBe(2);

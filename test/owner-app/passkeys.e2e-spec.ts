@@ -14,6 +14,8 @@ import {
   type TestOwner,
 } from '../support/fixtures';
 import { OwnerAppSession, inviteOwner } from '../support/owner-app';
+import { verifyReceipt } from '@onboard/receipts';
+import { authedPost } from '../support/fixtures';
 
 // The owner app's passkeys end to end over real HTTP: enrolment from a one-time invitation,
 // discoverable sign-in, and approvals whose WebAuthn challenge commits to the request, all
@@ -156,6 +158,21 @@ describe('owner app: passkeys', () => {
       expect(claims.amr).toEqual(['pop', 'user', 'mfa']);
       const assertion = await p.booted.ctx.stores.passkeys.findAssertion(entry.id);
       expect(assertion?.commitment).toBe(canonicalize(commitment));
+
+      // The receipt: fetched by the client, verified offline with the JWKS alone.
+      const res = await authedPost(p, client, '/receipts', { auth_req_id: authReqId });
+      expect(res.status).toBe(200);
+      const jwks = (await get(p.at(PATHS.jwks))).json;
+      const verdict = await verifyReceipt(res.json.receipt, jwks);
+      expect(verdict).toMatchObject({ ok: true, payload: { sub: alice.sub, aud: client.clientId, commitment } });
+      const [h, body, sig] = res.json.receipt.split('.');
+      const forged = JSON.parse(Buffer.from(body, 'base64url').toString());
+      forged.commitment.binding_message = 'FORGED';
+      const reSigned = `${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`;
+      expect(await verifyReceipt(reSigned, jwks)).toMatchObject({ ok: false, check: 'provider_signature' });
+      // Another client cannot fetch it.
+      const other = await registerClient(p, {});
+      expect((await authedPost(p, other, '/receipts', { auth_req_id: authReqId })).status).toBe(404);
     });
 
     it('cannot approve a request whose binding message changed after the challenge was issued', async () => {

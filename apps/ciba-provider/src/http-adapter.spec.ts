@@ -261,7 +261,10 @@ describe('ciba-provider HTTP adapter', () => {
     logLines.length = 0;
     await fetch(`${provider.url}/health?access_token=SECRET-IN-QUERY`);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const requestLines = logLines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request');
+    // (a line of an earlier test's request may still arrive: only /health lines are this one's)
+    const requestLines = logLines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.msg === 'request' && line.path === '/health');
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({ level: 'info', method: 'GET', path: '/health', status: 200 });
     expect(typeof requestLines[0].ms).toBe('number');

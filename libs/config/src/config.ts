@@ -157,6 +157,38 @@ function checkIssuerTargets(settings: ProviderSettings): void {
   });
 }
 
+/**
+ * The owner app's WebAuthn relying party: `OWNER_APP_RP_ID` (default: the issuer's host) and
+ * `OWNER_APP_ORIGINS` (comma-separated; default: the issuer's origin), with the lifetimes of
+ * sessions, invitations and challenges (seconds).
+ */
+function ownerAppSettings(env: Env, base: ProviderSettings['ownerApp']): ProviderSettings['ownerApp'] {
+  const rpId = env.OWNER_APP_RP_ID?.trim();
+  if (rpId !== undefined && rpId !== '' && !/^[a-z0-9.-]+$/i.test(rpId)) {
+    throw new ConfigError('OWNER_APP_RP_ID', 'must be a host name (the RP ID), e.g. owner.example.com');
+  }
+  const origins = list(env, 'OWNER_APP_ORIGINS');
+  for (const origin of origins ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError('OWNER_APP_ORIGINS', `'${origin}' is not an origin (scheme://host[:port])`);
+    }
+  }
+  return {
+    rpName: env.OWNER_APP_RP_NAME?.trim() || base.rpName,
+    ...(rpId ? { rpId } : {}),
+    ...(origins ? { origins } : {}),
+    sessionTtl: integer(env, 'OWNER_SESSION_TTL', base.sessionTtl, 60, 366 * 86400),
+    invitationTtl: integer(env, 'OWNER_INVITATION_TTL', base.invitationTtl, 60, 30 * 86400),
+    challengeTtl: integer(env, 'OWNER_CHALLENGE_TTL', base.challengeTtl, 30, 3600),
+  };
+}
+
 /** ADMIN_PORT (and ADMIN_HOST, default 127.0.0.1): the operator listener, off unless set. */
 function parseOperatorListener(env: Env, mainPort: number): { port: number; host: string } | undefined {
   const host = read(env, 'ADMIN_HOST');
@@ -268,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     notificationBackoffMs: integer(env, 'NOTIFICATION_BACKOFF_MS', base.notificationBackoffMs, 1, 3_600_000),
     notificationTimeoutMs: integer(env, 'NOTIFICATION_TIMEOUT_MS', base.notificationTimeoutMs, 100, 120_000),
     limits: parseLimits(env, base.limits),
+    ownerApp: ownerAppSettings(env, base.ownerApp),
   };
   checkIssuerTargets(settings);
   if (settings.defaultExpiry > settings.maxExpiry) {

@@ -1,4 +1,4 @@
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { renderApiError, type Logger } from '@onboard/platform';
 import type { FrameworkErrors } from './http-error.filter';
@@ -50,6 +50,11 @@ export function createFastifyAdapter(options: FastifyAdapterOptions): FastifyAda
   });
   const instance = adapter.getInstance() as unknown as FastifyInstance;
   installRawBodyParser(instance, options.bodyLimit);
+  // A route's own body limit (@BodyLimit) replaces the app's.
+  instance.addHook('onRoute', (route) => {
+    const limit = (route.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   instance.addHook('onRequest', (_request, reply, done) => {
     const res = reply.raw;
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
@@ -57,6 +62,15 @@ export function createFastifyAdapter(options: FastifyAdapterOptions): FastifyAda
   });
   return adapter;
 }
+
+/**
+ * The largest body one route accepts, in bytes, in place of the app's limit: Fastify refuses a
+ * larger one with 413 before reading past it.
+ *
+ * @example
+ * \@Post('/ciba/notify') \@BodyLimit(32 * 1024) notify(...) {}
+ */
+export const BodyLimit = (bytes: number) => RouteConfig({ bodyLimit: bytes });
 
 /**
  * Every request body, whatever its content type (or none), becomes `request.body` as the exact

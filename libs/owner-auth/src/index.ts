@@ -6,3 +6,4 @@ export * from './commitment';
 export * from './owner-app.handlers';
 export * from './passkey-approvals';
 export { PASSKEY_ALGORITHMS } from './webauthn';
+export * from './receipts';

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
+import QRCode from 'qrcode';
+import type { JSONWebKeySet } from 'jose';
+import { verifyReceipt } from '@onboard/receipts';
+import { issueReceipt } from '@onboard/owner-auth';
 import { parseArgs } from 'node:util';
 import {
   OAuthError,
   createOwner,
   createOwnerDevice,
+  createInvitation,
+  verifyAuditChain,
   disableClient,
   disableOwner,
   enableOwner,
@@ -44,6 +50,8 @@ export const USAGE = `usage: npm run admin -- <command>
   owners set-user-code <sub> <code>                               set or replace an owner's user code
   owners unlock-user-code <sub>                                   unlock a user code locked after wrong attempts
   owners add-device <sub> [--name <n>]                            add an owner device; prints its credential once
+  owners invite <sub> [--png <file>]                              a one-time enrolment invitation for the owner's
+                                                                  phone: prints the link and a QR code (and writes it as PNG)
   owners disable <sub>                                            disable an owner: their tokens end, pending requests are denied
   owners enable <sub>                                             enable an owner again (old tokens stay dead)
   keys rotate                                                     new active RS256, ES256 and PS256 signing keys
@@ -51,6 +59,10 @@ export const USAGE = `usage: npm run admin -- <command>
   keys list                                                       list signing (sig) and encryption (enc) keys
   keys rotate-kek                                                 new key-encryption key; re-wraps every
                                                                   stored private key under it
+  audit verify                                                    re-check the audit log's hash chain and every stored
+                                                                  approval assertion; reports the first break (exit 1)
+  receipts verify <file> --jwks <jwks.json>                       verify an approval receipt offline with the provider's
+                                                                  JWKS only; says which check failed (exit 1)
 
   --create   create the database if it does not exist (otherwise the command refuses to run)
 
@@ -216,6 +228,21 @@ const COMMANDS: Record<string, Command> = {
       out(`credential: ${credential}   (shown once: configure the device with it now)`);
     },
   },
+  'owners invite': {
+    options: ['png'],
+    positionals: 1,
+    async run(ctx, [sub], flags, out) {
+      const { invitation, url } = await createInvitation(ctx, sub);
+      out(`invitation: ${url}`);
+      out(`expires at: ${new Date(invitation.expiresAt).toISOString()} (one use)`);
+      out(await QRCode.toString(url, { type: 'terminal', small: true }));
+      const png = str(flags, 'png');
+      if (png) {
+        await QRCode.toFile(png, url, { type: 'png', margin: 2, width: 480 });
+        out(`QR code written to ${png}`);
+      }
+    },
+  },
   'owners disable': {
     positionals: 1,
     async run(ctx, [sub], _flags, out) {
@@ -228,6 +255,35 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx, [sub], _flags, out) {
       await enableOwner(ctx, sub);
       out(`owner ${sub} enabled; tokens issued before the disable stay revoked`);
+    },
+  },
+  'audit verify': {
+    positionals: 0,
+    async run(ctx, _args, _flags, out) {
+      const chain = await ctx.stores.audit.chain();
+      const broken = verifyAuditChain(chain);
+      if (broken) {
+        throw new Error(`audit chain broken at entry #${broken.index + 1} (id ${broken.id}): ${broken.reason}`);
+      }
+      out(`audit chain: ${chain.length} entries, intact`);
+      // Every stored approval assertion is re-checked as a receipt would be: signed now, verified offline.
+      const jwks = await ctx.keys.jwks();
+      const assertions = await ctx.stores.passkeys.listAssertions();
+      for (const assertion of assertions) {
+        const verdict = await verifyReceipt(await issueReceipt(ctx, assertion, 'audit'), jwks);
+        if (!verdict.ok) {
+          throw new Error(`approval of request ${assertion.authRequestId}: ${verdict.check} failed: ${verdict.reason}`);
+        }
+      }
+      out(`approval assertions: ${assertions.length}, all verify`);
+    },
+  },
+  'receipts verify': {
+    // Runs offline before any database is opened (see verifyReceiptFile).
+    options: ['jwks'],
+    positionals: 1,
+    async run() {
+      throw new Error('receipts verify runs without a database');
     },
   },
   'keys rotate': {
@@ -289,6 +345,35 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** `receipts verify FILE --jwks JWKS`: offline, no database; exit 1 names the failed check. */
+async function verifyReceiptFile(file: string, flags: Flags, io: CliIo): Promise<number> {
+  const jwksFile = str(flags, 'jwks');
+  if (!jwksFile) {
+    io.stderr("receipts verify needs --jwks <file> (the provider's JWKS, e.g. saved from /jwks)\n");
+    return EXIT.usage;
+  }
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    // A file holding the endpoint's JSON answer, or the JWS alone.
+    const receipt = text.startsWith('{') ? String((JSON.parse(text) as { receipt?: unknown }).receipt) : text;
+    const verdict = await verifyReceipt(receipt, JSON.parse(readFileSync(jwksFile, 'utf8')) as JSONWebKeySet);
+    if (!verdict.ok) {
+      io.stderr(`receipt NOT valid: ${verdict.check} check failed: ${verdict.reason}\n`);
+      return EXIT.failed;
+    }
+    const { payload } = verdict;
+    io.stdout(
+      `receipt valid: provider signature, challenge, authenticator data and owner signature verify\n` +
+        `  issuer ${payload.iss}, owner ${payload.sub}, client ${payload.aud}, approved ${new Date(payload.approved_at * 1000).toISOString()}\n` +
+        `  committed: ${JSON.stringify(payload.commitment)}\n`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
+}
+
 /**
  * The admin CLI: `clients`, `owners`, `keys` commands against the configured
  * database directly (no HTTP), through the core's admin functions. It names the
@@ -327,6 +412,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${(error as Error).message}\n\n${USAGE}\n`);
     return EXIT.usage;
   }
+
+  if (`${group} ${action}` === 'receipts verify') return verifyReceiptFile(positionals[0], flags, io);
 
   let config;
   try {

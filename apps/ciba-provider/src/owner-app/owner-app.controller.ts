@@ -11,6 +11,8 @@ import {
   handleRemoveDevice,
   handleSessionOptions,
   handleSessionVerify,
+  handleReceipt,
+  RECEIPTS_PATH,
 } from '@onboard/owner-auth';
 import { WireController } from '../controllers/wire.controller';
 import { sendWire as send } from '@onboard/nest-http';
@@ -72,5 +74,14 @@ export class OwnerAppController extends WireController {
   @Post('requests/:id/approval/options')
   async approvalOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply, @Param('id') id: string) {
     send(res, await handleApprovalOptions(this.ctx, this.wire(req), id));
+  }
+}
+
+/** Approval receipts for clients (docs/receipts.md): client-authenticated, like the token endpoint. */
+@Controller()
+export class ReceiptsController extends WireController {
+  @Post(RECEIPTS_PATH)
+  async receipt(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleReceipt(this.ctx, this.wire(req)));
   }
 }

@@ -11,7 +11,6 @@ describe('bridge /health and /metrics', () => {
   let base: string;
   beforeAll(async () => {
     const metrics = createBridgeMetrics({ snapshot: () => counters.snapshot(), connectedDevices: () => 3 });
-    http.route('GET', '/probe', async () => ({ status: 204 }));
     registerOpsRoutes(http, metrics, { broker: () => healthy });
     base = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
   });

@@ -1,13 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  HttpErrorFilter,
+  RouteMethods,
+  createFastifyAdapter,
+  declaredRoutes,
+  installRequestHooks,
+  requestPath,
+  type FrameworkErrors,
+} from '@onboard/nest-http';
 import { ApiError, securityHeaders, type Logger } from '@onboard/platform';
+import { BRIDGE_HTTP_CONTROLLERS, BRIDGE_ROUTE_HANDLERS, type BridgeRouteHandlers } from './bridge-http.controllers';
 
 /** A request as a route handler sees it. */
 export interface BridgeHttpRequest {
@@ -19,7 +26,7 @@ export interface BridgeHttpRequest {
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
   remoteAddress?: string;
-  /** Reads the whole body; throws an {@link HttpError} 413 beyond `maxBytes` (read no further). */
+  /** The whole body; throws an {@link HttpError} 413 beyond `maxBytes` (the route's limit refuses larger ones first). */
   body(maxBytes: number): Promise<Buffer>;
 }
 
@@ -34,7 +41,7 @@ export type BridgeHttpHandler = (req: BridgeHttpRequest) => Promise<BridgeHttpRe
 
 /**
  * A failure with an HTTP status; its `error` code and description are sent as JSON. The
- * platform's {@link ApiError}, so any renderer of ApiErrors renders it.
+ * platform's {@link ApiError}, rendered by the one exception filter (`HttpErrorFilter`).
  */
 export class HttpError extends ApiError {
   readonly code: string;
@@ -58,12 +65,17 @@ export function json(status: number, body: object, headers: Record<string, strin
   return { status, body, headers: { 'cache-control': 'no-store', ...headers } };
 }
 
-interface Route {
-  method: string;
-  template: string;
-  segments: string[];
-  handler: BridgeHttpHandler;
-}
+/** Largest body of a route that sets no limit of its own (see the controllers' `@BodyLimit`). */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** What the router and the body parser refuse, in the bridge API's words. */
+const BRIDGE_HTTP_ERRORS: FrameworkErrors = {
+  notFound: () => new HttpError(404, 'not_found', 'not found'),
+  methodNotAllowed: (allow) =>
+    new HttpError(405, 'method_not_allowed', 'method not allowed', allow.length ? { allow: allow.join(', ') } : {}),
+  payloadTooLarge: () => new HttpError(413, 'payload_too_large', 'body larger than this endpoint takes'),
+  badRequest: () => new HttpError(400, 'invalid_request', 'request could not be processed'),
+};
 
 export interface BridgeHttpServerOptions {
   logger: Logger;
@@ -73,174 +85,135 @@ export interface BridgeHttpServerOptions {
   onRequest?(route: string, method: string, status: number, ms: number): void;
 }
 
+@Module({})
+class BridgeHttpModule {
+  static forRoot(handlers: BridgeRouteHandlers, filter: HttpErrorFilter): DynamicModule {
+    return {
+      module: BridgeHttpModule,
+      controllers: BRIDGE_HTTP_CONTROLLERS,
+      providers: [
+        { provide: BRIDGE_ROUTE_HANDLERS, useValue: handlers },
+        { provide: APP_FILTER, useValue: filter },
+      ],
+    };
+  }
+}
+
 /**
- * The bridge's one HTTP listener: a small `node:http` router on which the parts of the bridge
- * register their routes (the CIBA notification endpoint, the admin API, `/health`, `/metrics`).
- * Routes are `METHOD /literal/:param/...`; a segment is a parameter only when it starts with `:`
- * (so `/admin/v1/devices:import` is a literal). Unknown paths get 404, a known path with another
- * method 405 with `Allow`. A handler that throws an {@link HttpError} gets its status; anything
- * else becomes 500 `server_error` with an error id that is also logged. Every response carries
- * the security headers of `securityHeaders` (nosniff, no-referrer, an API CSP, DENY framing,
- * no-store unless the route says otherwise, HSTS when reached over https).
+ * One HTTP listener of the bridge: a Nest application on Fastify whose routes are declared by
+ * the controllers of `bridge-http.controllers.ts` (the CIBA notification endpoint, the bridge's
+ * JWKS, the admin API, `/health`, `/metrics`). The parts of the bridge bind their handlers to
+ * those routes with {@link route}, before or after the listener starts (the admin API is bound
+ * once its device admin exists); a route nothing bound answers 404 here. Unknown paths get 404,
+ * a known path with another method 405 with `Allow`. A handler that throws an
+ * {@link HttpError} gets its status; anything else becomes 500 `server_error` with an error id
+ * that is also logged. Every response carries the security headers of `securityHeaders`.
  *
  * @example
  * const http = new BridgeHttpServer({ logger });
  * http.route('GET', '/health', async () => json(200, { status: 'ok' }));
  * const port = await http.listen(4001, '127.0.0.1');
  */
-export class BridgeHttpServer {
-  private readonly routes: Route[] = [];
-  private server: Server | undefined;
-  private readonly securityHeaders: Readonly<Record<string, string>>;
+export class BridgeHttpServer implements BridgeRouteHandlers {
+  private readonly handlers = new Map<string, BridgeHttpHandler>();
+  private app: NestFastifyApplication | undefined;
 
-  constructor(private readonly options: BridgeHttpServerOptions) {
-    this.securityHeaders = securityHeaders({ https: options.https ?? false });
-  }
+  constructor(private readonly options: BridgeHttpServerOptions) {}
 
-  /** Registers a route; a second registration of the same method and template is an error. */
+  /**
+   * Binds `handler` to the route `METHOD template` the bridge's controllers declare; a route they
+   * do not declare, or a second binding of the same one, is an error.
+   */
   route(method: string, template: string, handler: BridgeHttpHandler): void {
-    const upper = method.toUpperCase();
-    if (this.routes.some((r) => r.method === upper && r.template === template))
-      throw new Error(`route registered twice: ${upper} ${template}`);
-    this.routes.push({ method: upper, template, segments: template.split('/').filter(Boolean), handler });
+    const key = `${method.toUpperCase()} ${template}`;
+    if (!DECLARED.has(key)) throw new Error(`not a route of the bridge's HTTP API: ${key}`);
+    if (this.handlers.has(key)) throw new Error(`route registered twice: ${key}`);
+    this.handlers.set(key, handler);
   }
 
   /** Starts listening; resolves with the bound port (`port` 0 picks a free one). */
   async listen(port: number, host: string): Promise<number> {
-    if (this.server) throw new Error('http server already listening');
-    const server = createServer((req, res) => void this.handle(req, res));
+    if (this.app) throw new Error('http server already listening');
+    const { logger, onRequest } = this.options;
+    const adapter = createFastifyAdapter({
+      bodyLimit: DEFAULT_BODY_LIMIT,
+      headers: securityHeaders({ https: this.options.https ?? false }),
+      errors: BRIDGE_HTTP_ERRORS,
+      logger,
+    });
+    const fastify = adapter.getInstance() as unknown as FastifyInstance;
+    const routes = RouteMethods.track(fastify);
+    const filter = new HttpErrorFilter({ logger, errors: BRIDGE_HTTP_ERRORS, routes });
+    const app = await NestFactory.create<NestFastifyApplication>(BridgeHttpModule.forRoot(this, filter), adapter, {
+      bodyParser: false,
+      logger: ['error', 'warn'],
+      forceCloseConnections: true,
+    });
+    installRequestHooks(fastify, {
+      answered: (r) => onRequest?.(r.route.replace('::', ':'), r.method, r.status, r.seconds * 1000),
+    });
+    const server = app.getHttpServer() as Server;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    return (server.address() as AddressInfo).port;
+    await app.listen(port, host);
+    this.app = app;
+    return this.port;
   }
 
   /** The bound port; throws before {@link listen}. */
   get port(): number {
-    if (!this.server) throw new Error('http server not listening');
-    return (this.server.address() as AddressInfo).port;
+    if (!this.app) throw new Error('http server not listening');
+    return ((this.app.getHttpServer() as Server).address() as AddressInfo).port;
   }
 
   /** Stops listening and closes open connections (keep-alive ones included). */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    const app = this.app;
+    this.app = undefined;
+    await app?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://bridge.invalid');
-    let template = 'unmatched';
-    let response: BridgeHttpResponse;
-    try {
-      const { route, params, allowed } = this.match(method, url.pathname);
-      if (!route) {
-        if (allowed.length > 0)
-          throw new HttpError(405, 'method_not_allowed', 'method not allowed', { allow: allowed.join(', ') });
-        throw new HttpError(404, 'not_found', 'not found');
-      }
-      template = route.template;
-      response = await route.handler({
-        method,
-        path: url.pathname,
-        query: url.searchParams,
-        params,
-        headers: req.headers,
-        remoteAddress: req.socket.remoteAddress,
-        body: (maxBytes) => readBody(req, maxBytes),
-      });
-    } catch (err) {
-      response = this.renderError(err, template);
-    }
-    this.send(res, response);
-    this.options.onRequest?.(template, method, response.status, performance.now() - started);
-  }
-
-  private match(method: string, path: string): { route?: Route; params: Record<string, string>; allowed: string[] } {
-    const segments = path.split('/').filter(Boolean);
-    const allowed: string[] = [];
-    for (const route of this.routes) {
-      const params = matchSegments(route.segments, segments);
-      if (!params) continue;
-      if (route.method === method) return { route, params, allowed };
-      allowed.push(route.method);
-    }
-    return { params: {}, allowed };
-  }
-
-  private renderError(err: unknown, route: string): BridgeHttpResponse {
-    if (err instanceof HttpError)
-      return json(err.status, { error: err.error, error_description: err.message }, err.headers);
-    const errorId = randomUUID();
-    this.options.logger.error('http request failed', {
-      errorId,
-      route,
-      error: err instanceof Error ? err.message : 'unknown error',
-    });
-    return json(500, { error: 'server_error', error_description: `internal error ${errorId}` });
-  }
-
-  private send(res: ServerResponse, response: BridgeHttpResponse): void {
-    // The security headers on every response; a route's own headers (cache-control) win.
-    const headers: Record<string, string> = { ...this.securityHeaders, ...response.headers };
-    let body: string | Buffer | undefined;
-    if (response.body === undefined || typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
-      body = response.body;
-    } else {
-      body = JSON.stringify(response.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    res.writeHead(response.status, headers);
-    res.end(body);
+  /** Serves one request with the handler bound to `route` (see {@link BridgeRouteHandlers}). */
+  async serve(route: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const handler = this.handlers.get(route);
+    if (!handler) throw BRIDGE_HTTP_ERRORS.notFound();
+    send(reply, await handler(bridgeRequest(req)));
   }
 }
 
-function matchSegments(template: string[], actual: string[]): Record<string, string> | undefined {
-  if (template.length !== actual.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < template.length; i++) {
-    if (template[i].startsWith(':')) {
-      try {
-        params[template[i].slice(1)] = decodeURIComponent(actual[i]);
-      } catch {
-        return undefined;
-      }
-    } else if (template[i] !== actual[i]) return undefined;
-  }
-  return params;
+/** `METHOD /path` of every route the controllers declare (`::` is the router's escaped colon). */
+const DECLARED = new Set(
+  declaredRoutes(BRIDGE_HTTP_CONTROLLERS).map(({ method, path }) => `${method} ${path.replace('::', ':')}`),
+);
+
+function bridgeRequest(req: FastifyRequest): BridgeHttpRequest {
+  const raw = req.raw;
+  const target = raw.url ?? '/';
+  const q = target.indexOf('?');
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  return {
+    method: (raw.method ?? 'GET').toUpperCase(),
+    path: requestPath(raw),
+    query: new URLSearchParams(q === -1 ? '' : target.slice(q + 1)),
+    params: { ...(req.params as Record<string, string>) },
+    headers: raw.headers,
+    remoteAddress: raw.socket.remoteAddress,
+    body: async (maxBytes) => {
+      if (body.length > maxBytes) throw new HttpError(413, 'payload_too_large', `body larger than ${maxBytes} bytes`);
+      return body;
+    },
+  };
 }
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes)
-    return Promise.reject(new HttpError(413, 'payload_too_large', `body larger than ${maxBytes} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, 'payload_too_large', `body larger than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+function send(reply: FastifyReply, response: BridgeHttpResponse): void {
+  reply.code(response.status);
+  if (response.headers) reply.headers(response.headers);
+  if (response.body === undefined) {
+    reply.send();
+  } else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
+    reply.send(response.body);
+  } else {
+    if (!reply.hasHeader('content-type')) reply.type('application/json');
+    reply.send(JSON.stringify(response.body));
+  }
 }

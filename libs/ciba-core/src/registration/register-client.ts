@@ -110,7 +110,7 @@ export async function registerClient(
   const dpopBound = optionalBoolean(metadata, 'dpop_bound_access_tokens') ?? false;
   const branding = checkBrandingMetadata(metadata);
 
-  const clientId = opts.clientId ?? ctx.random.token(CLIENT_ID_BYTES);
+  const clientId = opts.clientId ?? newClientId(ctx.random.token(CLIENT_ID_BYTES));
   if (opts.clientId !== undefined && (await ctx.stores.clients.find(clientId))) {
     throw new InvalidClientMetadata('client_id is already registered');
   }
@@ -182,4 +182,12 @@ export async function registerClient(
     response.client_secret_expires_at = 0;
   }
   return { client, clientSecret, response };
+}
+
+/**
+ * A generated client_id begins with a letter or digit: base64url may begin with `-`, which a
+ * command line (`npm run admin -- clients disable <id>`) would read as an option.
+ */
+export function newClientId(token: string): string {
+  return /^[-_]/.test(token) ? `c${token.slice(1)}` : token;
 }

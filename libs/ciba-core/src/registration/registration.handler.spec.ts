@@ -1,3 +1,4 @@
+import { newClientId } from './register-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { CIBA_GRANT_TYPE } from '../domain/client';
 import { authenticateClient } from '../client-auth/authenticate-client';
@@ -433,5 +434,13 @@ describe('handleRegistration (RFC 7591)', () => {
       expect(clientSecret).toBeDefined();
       expect(response.client_secret).toBe(clientSecret);
     });
+  });
+});
+
+describe('newClientId', () => {
+  it('never begins with "-" or "_" (a command line would read it as an option), and keeps the rest', () => {
+    expect(newClientId('-abcDEF123')).toBe('cabcDEF123');
+    expect(newClientId('_abcDEF123')).toBe('cabcDEF123');
+    expect(newClientId('Xab-_')).toBe('Xab-_');
   });
 });

@@ -2344,7 +2344,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
         TemporarilyUnavailable: {
           description:
-            '`temporarily_unavailable` (status 503, with `Retry-After`): the provider is overloaded. Under load, new backchannel and registration requests run a few at a time (`INTAKE_CONCURRENCY`) so that flows already started finish first; beyond `INTAKE_QUEUE_LIMIT` waiting requests, further ones are refused at once. Retry after the indicated number of seconds.',
+            '`temporarily_unavailable` (status 503, with `Retry-After`): the provider cannot serve the request now (e.g. its database is unavailable). Retry after the indicated number of seconds.',
           headers: {
             'Retry-After': {
               schema: {
