@@ -244,6 +244,14 @@ async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
     log(
       `the fleet was registered at ${fleet.target.providerUrl}; without target flags it is registered again at an embedded Onboard`,
     );
+  // a running deployment keeps the fleet's owners: their phones' secrets must be of this path
+  if (remote && fleet) {
+    const lacking = fleet.owners.find((owner) => (flags.ownerPath === 'passkey' ? !owner.passkey : !owner.credential));
+    if (lacking)
+      throw new Error(
+        `owner ${lacking.email} has no ${flags.ownerPath === 'passkey' ? 'passkey' : 'device credential'} in the fleet file: run with --owner-path ${flags.ownerPath === 'passkey' ? 'bearer' : 'passkey'}, or provision again`,
+      );
+  }
   const target =
     remote ?? (log('starting Onboard embedded (temporary SQLite files, free ports)'), await startEmbeddedTarget());
   const display: LiveDisplay = createDisplay({
