@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { decodeJwt } from 'jose';
@@ -266,6 +267,35 @@ describe('owner app: passkeys', () => {
         credential: assertion,
       });
       expect(res.status).toBe(403);
+    });
+  });
+
+  describe('live channel', () => {
+    it('announces a new request at once to the open app (Server-Sent Events), and refuses without a session', async () => {
+      expect((await get(p.at(`${PATHS.ownerDevice}/events`))).status).toBe(401);
+      const url = new URL(p.at(`${PATHS.ownerDevice}/events`));
+      const received: string[] = [];
+      const opened = new Promise<http.ClientRequest>((resolve, reject) => {
+        const req = http.get(url, { headers: { cookie: phone.cookie!, accept: 'text/event-stream' } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          expect(res.headers['content-type']).toBe('text/event-stream');
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => received.push(chunk));
+          resolve(req);
+        });
+        req.on('error', reject);
+      });
+      const stream = await opened;
+      try {
+        const { bm } = await ask(alice);
+        for (let i = 0; i < 50 && !received.join('').includes(bm); i++) await new Promise((r) => setTimeout(r, 20));
+        const text = received.join('');
+        expect(text).toContain('event: request.created');
+        const data = JSON.parse(/event: request.created\ndata: (.*)\n/.exec(text)![1]);
+        expect(data).toMatchObject({ binding_message: bm, status: 'pending', client: { name: 'Car Rental Desk' } });
+      } finally {
+        stream.destroy();
+      }
     });
   });
 

@@ -7,3 +7,4 @@ export * from './owner-app.handlers';
 export * from './passkey-approvals';
 export { PASSKEY_ALGORITHMS } from './webauthn';
 export * from './receipts';
+export * from './live-channel';

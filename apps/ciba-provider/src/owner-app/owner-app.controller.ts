@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { PATHS } from '@onboard/ciba-core';
 import {
   handleApprovalOptions,
@@ -13,7 +13,10 @@ import {
   handleSessionVerify,
   handleReceipt,
   RECEIPTS_PATH,
+  authenticateLiveChannel,
+  type LiveChannel,
 } from '@onboard/owner-auth';
+import { OWNER_LIVE_CHANNEL } from '../providers/tokens';
 import { WireController } from '../controllers/wire.controller';
 import { sendWire as send } from '@onboard/nest-http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +29,28 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 @Controller(PATHS.ownerDevice)
 export class OwnerAppController extends WireController {
+  constructor(@Inject(OWNER_LIVE_CHANNEL) private readonly live: LiveChannel) {
+    super();
+  }
+
+  /** The live channel: Server-Sent Events `request.created` while the app is open (15 s heartbeats). */
+  @Get('events')
+  async events(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const auth = await authenticateLiveChannel(this.ctx, this.wire(req));
+    if ('error' in auth) return send(reply, auth.error);
+    // A stream: the response is written directly, outside Fastify's reply cycle.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.write('retry: 3000\n\n');
+    const unsubscribe = this.live.subscribe(auth.sub, (frame) => res.write(frame));
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
+    req.raw.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  }
+
   @Post('enrolment/options')
   async enrolmentOptions(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
     send(res, await handleEnrolmentOptions(this.ctx, this.wire(req)));

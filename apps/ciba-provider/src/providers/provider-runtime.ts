@@ -1,4 +1,4 @@
-import { createPasskeyApprovalVerifier } from '@onboard/owner-auth';
+import { LiveChannel, createPasskeyApprovalVerifier } from '@onboard/owner-auth';
 import {
   METRIC_DURATIONS,
   Maintenance,
@@ -81,6 +81,8 @@ export interface ProviderOverrides {
 /** The built context plus what the composition root starts and stops. */
 export interface ProviderRuntime {
   ctx: ProviderContext;
+  /** The owner app's live channel (Server-Sent Events) of this process. */
+  live: LiveChannel;
   logger: AppLogger;
   metrics: PrometheusMetrics;
   /** The key wrapper of the signing and encryption keys and where its KEKs come from (`keys rotate-kek`). */
@@ -160,12 +162,16 @@ export async function createProviderRuntime(
     };
     // The owner app's passkey approvals: the provider verifies each assertion itself.
     ctx.passkeyApprovals = createPasskeyApprovalVerifier(ctx);
+    // New requests also reach the owner's open apps at once (Server-Sent Events).
+    const live = new LiveChannel(ctx);
+    ctx.notifier = live.notifier(ctx.notifier);
     const delivery = new NotificationDelivery(ctx, overrides.delivery);
     const maintenance = new Maintenance(ctx, overrides.maintenance);
     let started = false;
     let stopping: Promise<void> | undefined;
     return {
       ctx,
+      live,
       logger,
       metrics,
       keyEncryption,

@@ -16,6 +16,7 @@ import {
   PROVIDER_LOGGER,
   PROVIDER_METRICS,
   PROVIDER_OVERRIDES,
+  OWNER_LIVE_CHANNEL,
 } from './tokens';
 
 const PROVIDER_RUNTIME = Symbol('PROVIDER_RUNTIME');
@@ -65,10 +66,18 @@ export class ProvidersModule {
         { provide: PROVIDER_CONTEXT, useFactory: (rt: ProviderRuntime) => rt.ctx, inject: [PROVIDER_RUNTIME] },
         { provide: PROVIDER_LOGGER, useFactory: (rt: ProviderRuntime) => rt.logger, inject: [PROVIDER_RUNTIME] },
         { provide: PROVIDER_METRICS, useFactory: (rt: ProviderRuntime) => rt.metrics, inject: [PROVIDER_RUNTIME] },
+        { provide: OWNER_LIVE_CHANNEL, useFactory: (rt: ProviderRuntime) => rt.live, inject: [PROVIDER_RUNTIME] },
         { provide: OPENAPI_DOCUMENT, useFactory: () => providerOpenApiDocument() },
         ProviderLifecycle,
       ],
-      exports: [PROVIDER_CONFIG, PROVIDER_CONTEXT, PROVIDER_LOGGER, PROVIDER_METRICS, OPENAPI_DOCUMENT],
+      exports: [
+        PROVIDER_CONFIG,
+        PROVIDER_CONTEXT,
+        PROVIDER_LOGGER,
+        PROVIDER_METRICS,
+        OPENAPI_DOCUMENT,
+        OWNER_LIVE_CHANNEL,
+      ],
     };
   }
 

@@ -12,3 +12,6 @@ export const PROVIDER_LOGGER = Symbol('PROVIDER_LOGGER');
 export const PROVIDER_OVERRIDES = Symbol('PROVIDER_OVERRIDES');
 /** The OpenAPI document served at /openapi.json (built from the code, docs/openapi.yaml is its copy). */
 export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
+
+/** The owner app's live channel (LiveChannel of @onboard/owner-auth). */
+export const OWNER_LIVE_CHANNEL = Symbol('OWNER_LIVE_CHANNEL');
