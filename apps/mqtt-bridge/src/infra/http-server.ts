@@ -11,9 +11,11 @@ import {
   declaredRoutes,
   installRequestHooks,
   requestPath,
+  serveApiViewer,
   type FrameworkErrors,
 } from '@onboard/nest-http';
 import { ApiError, securityHeaders, type Logger } from '@onboard/platform';
+import { bridgeOpenApiDocument } from './bridge-openapi';
 import { BRIDGE_HTTP_CONTROLLERS, BRIDGE_ROUTE_HANDLERS, type BridgeRouteHandlers } from './bridge-http.controllers';
 
 /** A request as a route handler sees it. */
@@ -103,7 +105,7 @@ class BridgeHttpModule {
 /**
  * One HTTP listener of the bridge: a Nest application on Fastify whose routes are declared by
  * the controllers of `bridge-http.controllers.ts` (the CIBA notification endpoint, the bridge's
- * JWKS, the admin API, `/health`, `/metrics`). The parts of the bridge bind their handlers to
+ * JWKS, the admin API, `/health`, `/metrics`, `/openapi.json` with Swagger UI at `/docs`). The parts of the bridge bind their handlers to
  * those routes with {@link route}, before or after the listener starts (the admin API is bound
  * once its device admin exists); a route nothing bound answers 404 here. Unknown paths get 404,
  * a known path with another method 405 with `Allow`. A handler that throws an
@@ -158,6 +160,10 @@ export class BridgeHttpServer implements BridgeRouteHandlers {
     installRequestHooks(fastify, {
       answered: (r) => onRequest?.(r.route.replace('::', ':'), r.method, r.status, r.seconds * 1000),
     });
+    // GET /openapi.json and Swagger UI at /docs (assets served from the package, no CDN).
+    const document = bridgeOpenApiDocument();
+    this.route('GET', '/openapi.json', async () => json(200, document));
+    await serveApiViewer(app, { document: () => document });
     const server = app.getHttpServer() as Server;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
