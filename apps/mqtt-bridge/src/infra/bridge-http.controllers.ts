@@ -38,7 +38,7 @@ export class BridgeJwksController extends BridgeRoutes {
   }
 }
 
-/** The bridge admin API: the device registry (docs/bridge-admin.md). */
+/** The bridge admin API: the device registry (README, "Administration"; docs/bridge.md). */
 @Controller()
 export class DeviceAdminController extends BridgeRoutes {
   @Post('/admin/v1/devices')

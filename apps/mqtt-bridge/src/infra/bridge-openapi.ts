@@ -60,7 +60,10 @@ export function bridgeOpenApiDocument(): Record<string, unknown> {
     tags: [
       { name: 'ciba', description: 'The client notification endpoint the provider pushes results to (CIBA §10.2).' },
       { name: 'keys', description: 'The public keys devices seal their payloads to (docs/protocol.md §5a).' },
-      { name: 'admin', description: 'The device registry (docs/bridge-admin.md); Bearer `BRIDGE_ADMIN_TOKEN`.' },
+      {
+        name: 'admin',
+        description: 'The device registry (README, "Administration"; docs/bridge.md); Bearer `BRIDGE_ADMIN_TOKEN`.',
+      },
       { name: 'operations', description: 'Health, Prometheus metrics and this document.' },
     ],
     paths: {
