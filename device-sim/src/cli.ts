@@ -5,6 +5,8 @@ import { evaluateChecks, parseMaxP99, parseSuccessRate, type Check } from './che
 import { createDisplay, type LiveDisplay } from './display';
 import { FLEET_FORMAT, generateCars, loadFleet, saveFleet, type Fleet } from './fleet';
 import { bearerEnrolment, bearerOwners } from './owner/bearer-owner';
+import type { OwnerActorFactory, OwnerEnrolment } from './owner/owner-actor';
+import { passkeyEnrolment, passkeyOwners } from './owner/passkey-owner';
 import { collect, parseCount, parseDuration, parseShare } from './options';
 import { createOwners, ownerEmails, registerCars } from './provision';
 import { OUTCOMES, PHASES } from './recorder';
@@ -29,14 +31,34 @@ interface TargetFlags {
   providerAdminUrl?: string;
   bridgeAdminUrl?: string;
   mqttUrl?: string;
+  ownerPath: OwnerPath;
 }
+
+/**
+ * How the virtual owners' phones sign in: `passkey` (default) enrols a passkey per owner from an
+ * invitation and approves with WebAuthn assertions, as the owner app does; `bearer` uses a device
+ * credential from the admin API (approvals without passkey assurance).
+ */
+export const OWNER_PATHS: Record<string, { enrolment: OwnerEnrolment; owners: OwnerActorFactory }> = {
+  passkey: { enrolment: passkeyEnrolment, owners: passkeyOwners },
+  bearer: { enrolment: bearerEnrolment, owners: bearerOwners },
+};
+export type OwnerPath = 'passkey' | 'bearer';
 
 function addTargetOptions(command: Command): Command {
   return command
     .option('--provider-url <url>', 'the provider of a running deployment (default: start Onboard embedded)')
     .option('--provider-admin-url <url>', "the provider's admin API, when it has a listener of its own (ADMIN_PORT)")
     .option('--bridge-admin-url <url>', "the bridge's HTTP API: /admin/v1/devices and /.well-known/jwks.json")
-    .option('--mqtt-url <url>', 'where cars connect: mqtt://, mqtts:// or ws://');
+    .option('--mqtt-url <url>', 'where cars connect: mqtt://, mqtts:// or ws://')
+    .addOption(
+      new Option(
+        '--owner-path <path>',
+        "how owners' phones sign in: passkey (enrolled from an invitation, approvals by WebAuthn assertion) or bearer (a device credential)",
+      )
+        .choices(['passkey', 'bearer'])
+        .default('passkey'),
+    );
 }
 
 /** The target the flags name, or undefined for the embedded one. */
@@ -62,6 +84,7 @@ async function provisionFleet(
   target: Target,
   cars: number,
   owners: number,
+  ownerPath: OwnerPath,
   log: (line: string) => void,
 ): Promise<Fleet> {
   const started = Date.now();
@@ -77,11 +100,17 @@ async function provisionFleet(
     cars: generated,
     owners: [],
   };
-  return registerFleet(target, fleet, log, randomBytes(3).toString('hex'));
+  return registerFleet(target, fleet, ownerPath, log, randomBytes(3).toString('hex'));
 }
 
 /** Registers the fleet's cars and (new) owners at `target`; `tag` names new owners. */
-async function registerFleet(target: Target, fleet: Fleet, log: (line: string) => void, tag?: string): Promise<Fleet> {
+async function registerFleet(
+  target: Target,
+  fleet: Fleet,
+  ownerPath: OwnerPath,
+  log: (line: string) => void,
+  tag?: string,
+): Promise<Fleet> {
   let started = Date.now();
   const { registered, unchanged } = await registerCars(target, fleet.cars);
   log(
@@ -90,8 +119,10 @@ async function registerFleet(target: Target, fleet: Fleet, log: (line: string) =
   started = Date.now();
   const emails =
     tag !== undefined ? ownerEmails(Math.max(1, ownerCountOf(fleet)), tag) : fleet.owners.map((o) => o.email);
-  const owners = await createOwners(target, emails, bearerEnrolment);
-  log(`created ${owners.length} owners with their phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const owners = await createOwners(target, emails, OWNER_PATHS[ownerPath].enrolment);
+  log(
+    `created ${owners.length} owners with their phones (${ownerPath}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { ...fleet, owners };
 }
 
@@ -213,6 +244,14 @@ async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
     log(
       `the fleet was registered at ${fleet.target.providerUrl}; without target flags it is registered again at an embedded Onboard`,
     );
+  // a running deployment keeps the fleet's owners: their phones' secrets must be of this path
+  if (remote && fleet) {
+    const lacking = fleet.owners.find((owner) => (flags.ownerPath === 'passkey' ? !owner.passkey : !owner.credential));
+    if (lacking)
+      throw new Error(
+        `owner ${lacking.email} has no ${flags.ownerPath === 'passkey' ? 'passkey' : 'device credential'} in the fleet file: run with --owner-path ${flags.ownerPath === 'passkey' ? 'bearer' : 'passkey'}, or provision again`,
+      );
+  }
   const target =
     remote ?? (log('starting Onboard embedded (temporary SQLite files, free ports)'), await startEmbeddedTarget());
   const display: LiveDisplay = createDisplay({
@@ -223,13 +262,13 @@ async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
   });
   let peakRss = process.memoryUsage().rss;
   try {
-    if (!fleet) fleet = await provisionFleet(target, flags.cars!, flags.owners ?? flags.cars!, log);
-    else if (target.kind === 'embedded') fleet = await registerFleet(target, fleet, log);
+    if (!fleet) fleet = await provisionFleet(target, flags.cars!, flags.owners ?? flags.cars!, flags.ownerPath, log);
+    else if (target.kind === 'embedded') fleet = await registerFleet(target, fleet, flags.ownerPath, log);
     const result = await runScenario({
       target,
       fleet,
       scenario,
-      owners: bearerOwners,
+      owners: OWNER_PATHS[flags.ownerPath].owners,
       concurrency: flags.concurrency,
       rampUpMs: flags.rampUp,
       count,
@@ -246,7 +285,7 @@ async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
       result,
       scenario,
       target: { kind: target.kind, providerUrl: target.providerUrl, mqttUrl: target.mqttUrl },
-      ownerPath: 'bearer',
+      ownerPath: flags.ownerPath,
       owners: fleet.owners.length,
       concurrency: flags.concurrency,
       rampUpMs: flags.rampUp,
@@ -288,7 +327,7 @@ async function provisionCommand(flags: ProvisionFlags, io: CliIo): Promise<numbe
     await startEmbeddedTarget());
   try {
     const started = Date.now();
-    const fleet = await provisionFleet(target, flags.cars, flags.owners ?? flags.cars, log);
+    const fleet = await provisionFleet(target, flags.cars, flags.owners ?? flags.cars, flags.ownerPath, log);
     await saveFleet(flags.out, fleet);
     io.stdout.write(
       `${flags.out}: ${fleet.cars.length} cars, ${fleet.owners.length} owners, provisioned in ${((Date.now() - started) / 1000).toFixed(1)} s (the file holds private keys: mode 0600)\n`,

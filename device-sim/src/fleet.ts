@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import type { CredentialExport } from '@onboard/soft-authenticator';
 import { generateDeviceKeys, type DevicePrivateJwks, type DevicePublicJwks } from '@onboard/device-client';
 import { mapBounded } from './concurrency';
 
@@ -18,8 +19,18 @@ export interface FleetCar {
 export interface FleetOwner {
   sub: string;
   email: string;
-  /** The phone's credential for the owner-device API (secret). */
-  credential: string;
+  /** Bearer path: the phone's device credential for the owner-device API (secret). */
+  credential?: string;
+  /** Passkey path: the phone's passkey, enrolled from an invitation (holds its private key). */
+  passkey?: FleetPasskey;
+}
+
+/** An owner's passkey as the fleet file keeps it, so that later runs sign in with it again. */
+export interface FleetPasskey {
+  /** The owner app's origin the passkey was made on (the invitation link's origin). */
+  origin: string;
+  /** The soft authenticator's credential store (`@onboard/soft-authenticator` export). */
+  credentials: CredentialExport;
 }
 
 /** What `provision` saves and `run --fleet` reads. Holds private keys and credentials. */

@@ -17,12 +17,50 @@ export interface CallOptions {
   /** Sent as is with this content type (for JSON lines). */
   rawBody?: { contentType: string; text: string };
   signal?: AbortSignal;
+  /** A browser's cookie jar for one site: sent as `Cookie`, updated from `Set-Cookie`. */
+  cookies?: CookieJar;
+}
+
+/**
+ * The cookies a browser keeps for one site, by name (the owner app's session is one cookie). A
+ * `Set-Cookie` with an empty value or a past `Expires`/`Max-Age=0` removes the cookie.
+ */
+export class CookieJar {
+  private readonly values = new Map<string, string>();
+
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
+  header(): string | undefined {
+    return this.values.size ? [...this.values].map(([name, value]) => `${name}=${value}`).join('; ') : undefined;
+  }
+
+  store(setCookies: readonly string[]): void {
+    for (const line of setCookies) {
+      const [pair, ...attributes] = line.split(';');
+      const at = pair.indexOf('=');
+      if (at <= 0) continue;
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const removed = attributes.some((a) => {
+        const [key, raw] = a.trim().split('=');
+        if (key.toLowerCase() === 'max-age') return Number(raw) <= 0;
+        if (key.toLowerCase() === 'expires') return Date.parse(raw) <= Date.now();
+        return false;
+      });
+      if (removed || value === '') this.values.delete(name);
+      else this.values.set(name, value);
+    }
+  }
 }
 
 /** Calls a JSON API; returns the parsed body, or throws {@link HttpCallError} (never with a token in it). */
 export async function callJson<T>(url: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const cookie = options.cookies?.header();
+  if (cookie) headers.cookie = cookie;
   let body: string | undefined;
   if (options.rawBody) {
     headers['content-type'] = options.rawBody.contentType;
@@ -44,6 +82,7 @@ export async function callJson<T>(url: string, options: CallOptions = {}): Promi
       `${where}: no answer (${cause?.code ?? cause?.message ?? (err as Error).message})`,
     );
   }
+  options.cookies?.store(response.headers.getSetCookie());
   const text = await response.text();
   let parsed: any;
   try {

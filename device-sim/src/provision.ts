@@ -73,8 +73,8 @@ export async function createOwners(
       token: target.providerAdminToken,
       body: { email },
     });
-    const credential = await enrolment.enrol(target, owner.sub);
+    const phone = await enrolment.enrol(target, owner.sub);
     onProgress?.(++done);
-    return { sub: owner.sub, email, credential };
+    return { sub: owner.sub, email, ...phone };
   });
 }

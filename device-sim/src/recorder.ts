@@ -60,6 +60,8 @@ export class Recorder {
   readonly failureExamples: Record<string, string> = {};
   /** Flows that ended as the scenario asked. */
   asExpected = 0;
+  /** Approved flows by the `acr` claim of their ID token (`none`: no acr claim). */
+  readonly idTokenAcr: Record<string, number> = {};
   started = 0;
   readonly refresh = { samples: [] as number[], failed: 0, failureReasons: {} as Record<string, number> };
   readonly reconnects = { storms: 0, dropped: 0 };
@@ -91,6 +93,12 @@ export class Recorder {
       if (message !== undefined && !(key in this.failureExamples)) this.failureExamples[key] = message.slice(0, 300);
     }
     this.completedInWindow++;
+  }
+
+  /** Counts the assurance an approval's ID token states. */
+  approvedWithAcr(acr: unknown): void {
+    const key = typeof acr === 'string' ? acr : 'none';
+    this.idTokenAcr[key] = (this.idTokenAcr[key] ?? 0) + 1;
   }
 
   refreshed(ms: number | undefined, reason?: string): void {

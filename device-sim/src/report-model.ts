@@ -39,6 +39,8 @@ export interface SimReport {
   failure_reasons: Record<string, number>;
   /** The first message of each failure reason. */
   failure_examples: Record<string, string>;
+  /** Approved flows by the `acr` claim of their ID token (`none`: no acr claim). */
+  id_token_acr: Record<string, number>;
   phases: Record<Phase, PhaseSummary>;
   histograms: Record<Phase, number[]>;
   histogram_bounds_ms: number[];

@@ -59,6 +59,7 @@ export function buildReport(input: ReportInput): SimReport {
     outcomes: { ...recorder.outcomes },
     failure_reasons: { ...recorder.failureReasons },
     failure_examples: { ...recorder.failureExamples },
+    id_token_acr: { ...recorder.idTokenAcr },
     phases: Object.fromEntries(PHASES.map((phase) => [phase, summarise(recorder.samples[phase])])) as Record<
       Phase,
       PhaseSummary

@@ -326,6 +326,7 @@ async function runFlow(ctx: FlowContext): Promise<void> {
     if (approvedAt !== undefined) recorder.phase('approval_to_tokens', now - approvedAt);
     recorder.phase('end_to_end', now - started);
     state.tokens = { refreshToken: tokens.refreshToken, idToken: tokens.idToken };
+    recorder.approvedWithAcr(tokens.claims.acr);
     outcome = 'approved';
   } catch (err) {
     const code = err instanceof DeviceClientError ? err.code : undefined;

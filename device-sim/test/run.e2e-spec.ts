@@ -73,6 +73,12 @@ describe('device-sim run against the embedded Onboard', () => {
     expect(report.reconnects.dropped).toBeGreaterThan(0); // the offline cars lost their link and came back
   });
 
+  it('approves on the passkey path by default: every ID token carries acr urn:onboard:acr:passkey', () => {
+    expect(report.owner_path).toBe('passkey');
+    expect(report.id_token_acr).toEqual({ 'urn:onboard:acr:passkey': 10 });
+    expect(mixed.stderr).toMatch(/created 8 owners with their phones \(passkey\)/);
+  });
+
   it('writes report.json valid against its schema, with the phases and outcomes named as documented', () => {
     const written = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -86,7 +92,7 @@ describe('device-sim run against the embedded Onboard', () => {
     expect(written.scenario.owners).toEqual({ approve: 0.5, deny: 0.15, not_me: 0.05, ignore: 0.15, cancel: 0.15 });
     expect(written.machine.cpus).toBeGreaterThan(0);
     // no secret of the fleet in the report
-    expect(JSON.stringify(written)).not.toMatch(/"d":|credential|refresh_token/);
+    expect(JSON.stringify(written)).not.toMatch(/"d":|credential|refresh_token|privateKey|onboard_session/);
   });
 
   it('writes a self-contained report.html whose charts render in headless Chromium', async () => {

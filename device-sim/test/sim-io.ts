@@ -11,9 +11,12 @@ export function captured(): PassThrough & { text(): string } {
 }
 
 /** Runs the CLI as `npm run sim -- …` would, with captured output. */
-export async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function sim(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = captured();
   const stderr = captured();
-  const code = await runCli(args, { stdout, stderr, env: {} });
+  const code = await runCli(args, { stdout, stderr, env });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

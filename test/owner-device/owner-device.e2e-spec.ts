@@ -137,6 +137,39 @@ describe('owner-device API', () => {
     });
   });
 
+  describe('bodies', () => {
+    it('refuses unknown fields in decision and user-code bodies, naming them and what the request takes', async () => {
+      const { entry } = await ask(alice);
+      const headers = { authorization: `Bearer ${alice.device.credential}` };
+      const approve = await sendJson(
+        'POST',
+        p.at(`${PATHS.ownerDevice}/requests/${entry.id}/approve`),
+        { acr: 'urn:onboard:acr:device', method: 'face' },
+        headers,
+      );
+      expect(approve.status).toBe(400);
+      expect(approve.json).toEqual({
+        error: 'invalid_request',
+        error_description: "unknown field 'method': this request takes acr, amr",
+      });
+      const deny = await sendJson(
+        'POST',
+        p.at(`${PATHS.ownerDevice}/requests/${entry.id}/deny`),
+        { why: 'x' },
+        headers,
+      );
+      expect(deny.json).toEqual({
+        error: 'invalid_request',
+        error_description: "unknown field 'why': this request takes reason",
+      });
+      const code = await sendJson('PUT', p.at(`${PATHS.ownerDevice}/user-code`), { code: '2468' }, headers);
+      expect(code.status).toBe(400);
+      expect(code.json.error_description).toBe("unknown field 'code': this request takes user_code");
+      // nothing was decided by the refused calls
+      expect((await alice.device.pending()).map((r) => r.id)).toContain(entry.id);
+    });
+  });
+
   describe('deciding', () => {
     it('approves once; a second decision is a 409 and the request leaves the pending list', async () => {
       const { entry, authReqId } = await ask(alice);

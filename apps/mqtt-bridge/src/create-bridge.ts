@@ -119,7 +119,8 @@ export async function connectBridge(
   prepared: PreparedBridge,
   logger: Logger,
 ): Promise<RunningBridge> {
-  app.connectMicroservice({ strategy: prepared.strategy }, { inheritAppConfig: true });
+  // The HTTP application's exception filter renders HTTP errors; the MQTT transport answers its own.
+  app.connectMicroservice({ strategy: prepared.strategy }, { inheritAppConfig: false });
   await app.startAllMicroservices();
   return running(prepared, app, logger);
 }

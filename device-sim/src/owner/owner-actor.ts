@@ -24,9 +24,12 @@ export interface OwnerActor {
   close(): void;
 }
 
-/** Enrols a new owner's phone at provisioning; returns the secret the phone keeps. */
+/** What an owner's phone keeps between runs (secret): a device credential, or a passkey. */
+export type OwnerPhone = Pick<FleetOwner, 'credential' | 'passkey'>;
+
+/** Enrols a new owner's phone at provisioning; returns what the phone keeps. */
 export interface OwnerEnrolment {
-  enrol(target: Target, sub: string): Promise<string>;
+  enrol(target: Target, sub: string): Promise<OwnerPhone>;
 }
 
 /** Makes the phones of a fleet's owners for a run. */

@@ -50,6 +50,7 @@ export * from './completion/expire-auth-request';
 export * from './maintenance/sweep-expired';
 export * from './owner-device/authenticate-owner-device';
 export * from './owner-device/owner-device.handlers';
+export * from './owner-device/owner-device-body';
 export * from './owner-device/invitations';
 export * from './admin/admin';
 export * from './admin/admin.handler';

@@ -59,9 +59,14 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
  */
 export async function verifyReceipt(receipt: string, jwks: JSONWebKeySet): Promise<ReceiptVerdict> {
   let payload: ReceiptPayload;
+  let typ: unknown;
   try {
-    const header = decodeProtectedHeader(receipt);
-    if (header.typ !== RECEIPT_TYPE) return { ok: false, check: 'format', reason: `typ is not ${RECEIPT_TYPE}` };
+    typ = decodeProtectedHeader(receipt).typ;
+  } catch (error) {
+    return { ok: false, check: 'format', reason: `not a compact JWS: ${(error as Error).message}` };
+  }
+  if (typ !== RECEIPT_TYPE) return { ok: false, check: 'format', reason: `typ is not ${RECEIPT_TYPE}` };
+  try {
     const verified = await compactVerify(receipt, createLocalJWKSet(jwks));
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as ReceiptPayload;
   } catch (error) {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEVICE_STATUSES, MAX_DEVICE_PAGE, type DeviceRecord, type DeviceStatus } from '@onboard/bridge-core';
 import { SourceFailures, createMemoryLimitStore, silentLogger, type Logger } from '@onboard/platform';
 import { HttpError, json, type BridgeHttpRequest, type BridgeHttpServer } from '../infra/http-server';
+import { checkAdminBody, type BridgeAdminBody } from './admin-body';
 import { DeviceAdminError, type DeviceAdmin, type ImportEntry, type ImportLineResult } from './device-admin';
 
 /** Path prefix of the bridge admin API. */
@@ -11,14 +12,6 @@ const MAX_REGISTRATION_BYTES = 64 * 1024;
 /** The body of a status change (`…/disable`, `…/revoke`): none, or an empty object. */
 const MAX_ACTION_BYTES = 1024;
 
-/**
- * The fields each admin body may hold: a registration (`POST /admin/v1/devices` and each line
- * of an import) and an action, which takes none. Anything else is refused, not dropped.
- */
-const BODY_FIELDS = {
-  registration: ['device_id', 'jwks', 'name'],
-  action: [],
-} as const satisfies Record<string, readonly string[]>;
 /** A fleet file of some 100,000 devices. */
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
@@ -29,8 +22,8 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
  *   result per line;
  * - `GET /admin/v1/devices[?status=&after=&limit=]`, `GET /admin/v1/devices/{id}`;
  * - `POST /admin/v1/devices/{id}/disable`, `POST /admin/v1/devices/{id}/revoke`.
- * Bodies hold only the fields listed in `BODY_FIELDS` (an unknown one is 400 `invalid_request` naming
- * it). Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
+ * Bodies hold only the fields their TypeBox schema declares (`BRIDGE_ADMIN_BODIES`, also the
+ * bridge's OpenAPI document); an unknown one is 400 `invalid_request` naming it. Errors are `{error, error_description}`; snake_case on the wire, as in the provider's admin API.
  * Wrong admin tokens are counted per remote address (`failures`); an address over the limit gets
  * 429 `slow_down` with `Retry-After` until its block ends, whatever token it sends.
  */
@@ -163,24 +156,15 @@ async function authenticate(
   });
 }
 
-/** A JSON object holding only the fields of `fields`, or why it is not one. */
-function parseObject(text: string, fields: keyof typeof BODY_FIELDS): Record<string, unknown> | string {
+/** A JSON object holding only the fields its schema declares, or why it is not one. */
+function parseObject(text: string, body: BridgeAdminBody): Record<string, unknown> | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return 'body is not JSON';
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object';
-  const allowed: readonly string[] = BODY_FIELDS[fields];
-  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
-  if (unknown.length > 0) {
-    // Names are cut short: a field name could be anything, a VIN included.
-    const names = unknown.map((key) => `'${key.slice(0, 64)}'`).join(', ');
-    const takes = allowed.length === 0 ? 'this request takes no fields' : `this request takes ${allowed.join(', ')}`;
-    return `unknown field${unknown.length > 1 ? 's' : ''} ${names}: ${takes}`;
-  }
-  return value as Record<string, unknown>;
+  return checkAdminBody(value, body) ?? (value as Record<string, unknown>);
 }
 
 /** The body of a status change: absent, or a JSON object without fields. */

@@ -38,7 +38,7 @@ export class BridgeJwksController extends BridgeRoutes {
   }
 }
 
-/** The bridge admin API: the device registry (docs/bridge-admin.md). */
+/** The bridge admin API: the device registry (README, "Administration"; docs/bridge.md). */
 @Controller()
 export class DeviceAdminController extends BridgeRoutes {
   @Post('/admin/v1/devices')
@@ -77,7 +77,7 @@ export class DeviceAdminController extends BridgeRoutes {
   }
 }
 
-/** Operations: health and Prometheus metrics. */
+/** Operations: health, Prometheus metrics and the API document. */
 @Controller()
 export class BridgeOpsController extends BridgeRoutes {
   @Get('/health')
@@ -88,6 +88,12 @@ export class BridgeOpsController extends BridgeRoutes {
   @Get('/metrics')
   metrics(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.handlers.serve('GET /metrics', req, reply);
+  }
+
+  /** The bridge's OpenAPI document (Swagger UI at `/docs`). */
+  @Get('/openapi.json')
+  openapi(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.handlers.serve('GET /openapi.json', req, reply);
   }
 }
 

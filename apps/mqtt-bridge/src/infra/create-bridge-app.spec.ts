@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Logger } from '@onboard/platform';
 import { loadBridgeConfig } from '@onboard/config';
 import { createBridgeApp } from './create-bridge-app';
@@ -38,5 +39,40 @@ describe('createBridgeApp start-up hints', () => {
     expect(lines).toContain(
       'warn PROVIDER_ADMIN_TOKEN is not set: the bridge admin API cannot register or disable devices at the provider',
     );
+  });
+});
+
+describe('createBridgeApp as one hybrid application', () => {
+  it('serves HTTP and MQTT from one Nest application and stops both with its close()', async () => {
+    const lines: string[] = [];
+    const app = await createBridgeApp(
+      loadBridgeConfig({
+        BRIDGE_MQTT_PORT: '0',
+        BRIDGE_HTTP_PORT: '0',
+        BRIDGE_HOST: '127.0.0.1',
+        BRIDGE_DATABASE_URL: 'sqlite::memory:',
+        PROVIDER_URL: 'http://127.0.0.1:1',
+      }),
+      { logger: recordingLogger(lines) },
+    );
+    expect(app.bridge.app).toBe(app.http.app);
+    expect((await fetch(`${app.httpUrl}/health`)).status).toBe(200);
+    const mqttPort = app.bridge.addresses.tcp;
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(mqttPort, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      }).on('error', () => resolve(false));
+    });
+    expect(open).toBe(true);
+    await app.close();
+    await expect(fetch(`${app.httpUrl}/health`)).rejects.toThrow();
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(mqttPort, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(false);
+      }).on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 });

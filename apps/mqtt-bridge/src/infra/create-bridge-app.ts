@@ -5,7 +5,7 @@ import { openBridgeStores } from '@onboard/bridge-store';
 import { DeviceAdmin } from '../admin/device-admin';
 import { registerDeviceAdminRoutes } from '../admin/device-admin.routes';
 import { HttpProviderAdmin } from '../admin/provider-admin';
-import { startBridge, type RunningBridge } from '../create-bridge';
+import { connectBridge, prepareBridge, type RunningBridge } from '../create-bridge';
 import { createBridgeMetrics, registerHealthRoute, registerMetricsRoute } from './bridge-observability';
 import { BridgeHttpServer } from './http-server';
 import { loadPayloadKeyFile } from '../keys/payload-key-file';
@@ -77,8 +77,29 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
     registerHealthRoute(http, checks);
     if (adminHttp !== http) registerHealthRoute(adminHttp, checks);
     registerMetricsRoute(adminHttp, metrics, config.metricsToken);
+    // The platform's client (undici, keep-alive): a burst of head-units asking at once keeps
+    // its connections to the provider warm.
+    const providerHttp = createHttpClient();
+    const provider = await discoverProvider(config.provider.url, providerHttp, logger);
+    const payloadKeys = config.encryptionKeyFile
+      ? await loadPayloadKeyFile(config.encryptionKeyFile, logger)
+      : undefined;
+    const prepared = await prepareBridge(config, {
+      directory: store.devices,
+      logger,
+      clock,
+      store,
+      provider,
+      http,
+      ...(payloadKeys ? { payloadKeys } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    });
+    // One Nest hybrid application: the HTTP API, with the device message handlers in its module
+    // and the MQTT transport connected to it; its close() stops both.
+    const app = await http.create([prepared.module]);
+    closers.push(() => (bridge ? bridge.close() : app.close()));
+    bridge = await connectBridge(app, prepared, logger);
     const port = await http.listen(config.http.port, config.http.host);
-    closers.push(() => http.close());
     let adminUrl: string | undefined;
     if (config.adminHttp && adminHttp !== http) {
       const adminPort = await adminHttp.listen(config.adminHttp.port, config.adminHttp.host);
@@ -119,24 +140,6 @@ export async function createBridgeApp(config: BridgeConfig, options: CreateBridg
         `bridge admin API off: set BRIDGE_ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) to enable /admin/v1/devices`,
       );
     }
-    // The platform's client (undici, keep-alive): a burst of head-units asking at once keeps
-    // its connections to the provider warm.
-    const providerHttp = createHttpClient();
-    const provider = await discoverProvider(config.provider.url, providerHttp, logger);
-    const payloadKeys = config.encryptionKeyFile
-      ? await loadPayloadKeyFile(config.encryptionKeyFile, logger)
-      : undefined;
-    bridge = await startBridge(config, {
-      directory: store.devices,
-      logger,
-      clock,
-      store,
-      provider,
-      http,
-      ...(payloadKeys ? { payloadKeys } : {}),
-      ...(options.hooks ? { hooks: options.hooks } : {}),
-    });
-    closers.push(() => bridge!.close());
     const httpUrl = baseUrl(config.http.host, port);
     logger.info('bridge http listening', {
       url: httpUrl,

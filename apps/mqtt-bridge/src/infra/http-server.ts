@@ -11,9 +11,11 @@ import {
   declaredRoutes,
   installRequestHooks,
   requestPath,
+  serveApiViewer,
   type FrameworkErrors,
 } from '@onboard/nest-http';
 import { ApiError, securityHeaders, type Logger } from '@onboard/platform';
+import { bridgeOpenApiDocument } from './bridge-openapi';
 import { BRIDGE_HTTP_CONTROLLERS, BRIDGE_ROUTE_HANDLERS, type BridgeRouteHandlers } from './bridge-http.controllers';
 
 /** A request as a route handler sees it. */
@@ -87,9 +89,10 @@ export interface BridgeHttpServerOptions {
 
 @Module({})
 class BridgeHttpModule {
-  static forRoot(handlers: BridgeRouteHandlers, filter: HttpErrorFilter): DynamicModule {
+  static forRoot(handlers: BridgeRouteHandlers, filter: HttpErrorFilter, imports: DynamicModule[]): DynamicModule {
     return {
       module: BridgeHttpModule,
+      imports,
       controllers: BRIDGE_HTTP_CONTROLLERS,
       providers: [
         { provide: BRIDGE_ROUTE_HANDLERS, useValue: handlers },
@@ -102,7 +105,7 @@ class BridgeHttpModule {
 /**
  * One HTTP listener of the bridge: a Nest application on Fastify whose routes are declared by
  * the controllers of `bridge-http.controllers.ts` (the CIBA notification endpoint, the bridge's
- * JWKS, the admin API, `/health`, `/metrics`). The parts of the bridge bind their handlers to
+ * JWKS, the admin API, `/health`, `/metrics`, `/openapi.json` with Swagger UI at `/docs`). The parts of the bridge bind their handlers to
  * those routes with {@link route}, before or after the listener starts (the admin API is bound
  * once its device admin exists); a route nothing bound answers 404 here. Unknown paths get 404,
  * a known path with another method 405 with `Allow`. A handler that throws an
@@ -116,7 +119,8 @@ class BridgeHttpModule {
  */
 export class BridgeHttpServer implements BridgeRouteHandlers {
   private readonly handlers = new Map<string, BridgeHttpHandler>();
-  private app: NestFastifyApplication | undefined;
+  private nest: NestFastifyApplication | undefined;
+  private listening = false;
 
   constructor(private readonly options: BridgeHttpServerOptions) {}
 
@@ -131,9 +135,13 @@ export class BridgeHttpServer implements BridgeRouteHandlers {
     this.handlers.set(key, handler);
   }
 
-  /** Starts listening; resolves with the bound port (`port` 0 picks a free one). */
-  async listen(port: number, host: string): Promise<number> {
-    if (this.app) throw new Error('http server already listening');
+  /**
+   * Builds the Nest application without listening; `imports` join its root module (the bridge's
+   * device message handlers, so that the MQTT transport can be connected to this application as
+   * a hybrid application). {@link listen} builds it when this was not called.
+   */
+  async create(imports: DynamicModule[] = []): Promise<NestFastifyApplication> {
+    if (this.nest) throw new Error('http application already created');
     const { logger, onRequest } = this.options;
     const adapter = createFastifyAdapter({
       bodyLimit: DEFAULT_BODY_LIMIT,
@@ -144,32 +152,54 @@ export class BridgeHttpServer implements BridgeRouteHandlers {
     const fastify = adapter.getInstance() as unknown as FastifyInstance;
     const routes = RouteMethods.track(fastify);
     const filter = new HttpErrorFilter({ logger, errors: BRIDGE_HTTP_ERRORS, routes });
-    const app = await NestFactory.create<NestFastifyApplication>(BridgeHttpModule.forRoot(this, filter), adapter, {
-      bodyParser: false,
-      logger: ['error', 'warn'],
-      forceCloseConnections: true,
-    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      BridgeHttpModule.forRoot(this, filter, imports),
+      adapter,
+      { bodyParser: false, logger: ['error', 'warn'], forceCloseConnections: true },
+    );
     installRequestHooks(fastify, {
       answered: (r) => onRequest?.(r.route.replace('::', ':'), r.method, r.status, r.seconds * 1000),
     });
+    // GET /openapi.json and Swagger UI at /docs (assets served from the package, no CDN).
+    const document = bridgeOpenApiDocument();
+    this.route('GET', '/openapi.json', async () => json(200, document));
+    await serveApiViewer(app, { document: () => document });
     const server = app.getHttpServer() as Server;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
+    this.nest = app;
+    return app;
+  }
+
+  /** The Nest application; throws before {@link create} or {@link listen}. */
+  get app(): NestFastifyApplication {
+    if (!this.nest) throw new Error('http application not created');
+    return this.nest;
+  }
+
+  /** Starts listening; resolves with the bound port (`port` 0 picks a free one). */
+  async listen(port: number, host: string): Promise<number> {
+    if (this.listening) throw new Error('http server already listening');
+    const app = this.nest ?? (await this.create());
     await app.listen(port, host);
-    this.app = app;
+    this.listening = true;
     return this.port;
   }
 
   /** The bound port; throws before {@link listen}. */
   get port(): number {
-    if (!this.app) throw new Error('http server not listening');
-    return ((this.app.getHttpServer() as Server).address() as AddressInfo).port;
+    if (!this.nest || !this.listening) throw new Error('http server not listening');
+    return ((this.nest.getHttpServer() as Server).address() as AddressInfo).port;
   }
 
-  /** Stops listening and closes open connections (keep-alive ones included). */
+  /**
+   * Stops listening and closes open connections (keep-alive ones included). In a hybrid
+   * application the application's own `close()` does this and stops the MQTT transport too.
+   */
   async close(): Promise<void> {
-    const app = this.app;
-    this.app = undefined;
+    const app = this.nest;
+    this.nest = undefined;
+    this.listening = false;
     await app?.close();
   }
 

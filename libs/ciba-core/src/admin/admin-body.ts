@@ -72,19 +72,39 @@ export const ADMIN_BODY_FIELDS = Object.fromEntries(
   Object.entries(ADMIN_BODIES).map(([name, schema]) => [name, Object.keys(schema.properties)]),
 ) as unknown as { readonly [name in AdminBody]: readonly string[] };
 
-/** The validation failure in this API's words: every unknown field named, then the first other issue. */
-function refusal(error: SchemaValidationError, body: AdminBody): InvalidRequest {
+/**
+ * A schema validation failure in the JSON APIs' words: every unknown field named with the
+ * fields the request takes, else the first other issue naming its field.
+ */
+export function bodyRefusal(error: SchemaValidationError, allowed: readonly string[]): InvalidRequest {
   const unknown = error.issues
     .map((issue) => /^unknown field '(.*)'$/.exec(issue.field)?.[1])
     .filter((name): name is string => name !== undefined);
   if (unknown.length > 0) {
-    const allowed = ADMIN_BODY_FIELDS[body];
     const names = unknown.map((name) => `'${name}'`).join(', ');
     const takes = allowed.length === 0 ? 'this request takes no fields' : `this request takes ${allowed.join(', ')}`;
     return new InvalidRequest(`unknown field${unknown.length > 1 ? 's' : ''} ${names}: ${takes}`);
   }
   const [first] = error.issues;
   return new InvalidRequest(first ? `${first.field} ${first.message}` : error.message);
+}
+
+/**
+ * The JSON object body of a request checked against `schema` (absent: `{}` when `optional`); a
+ * `null` counts as an absent field. Failures are `invalid_request` ({@link bodyRefusal}).
+ */
+export function readSchemaBody(req: WireRequest, schema: TObject, optional = false): Record<string, unknown> {
+  const empty = !req.rawBody || req.rawBody.length === 0;
+  if (empty && optional) return {};
+  const value = parseJsonBody(req);
+  const present = Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
+  try {
+    validate(schema, present);
+  } catch (error) {
+    if (error instanceof SchemaValidationError) throw bodyRefusal(error, Object.keys(schema.properties));
+    throw error;
+  }
+  return value;
 }
 
 /**
@@ -97,15 +117,5 @@ function refusal(error: SchemaValidationError, body: AdminBody): InvalidRequest 
  * const body = readAdminBody(req, 'createOwner'); // {"mail": "…"} → invalid_request: unknown field 'mail'
  */
 export function readAdminBody(req: WireRequest, body: AdminBody, optional = false): Record<string, unknown> {
-  const empty = !req.rawBody || req.rawBody.length === 0;
-  if (empty && optional) return {};
-  const value = parseJsonBody(req);
-  const present = Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
-  try {
-    validate(ADMIN_BODIES[body], present);
-  } catch (error) {
-    if (error instanceof SchemaValidationError) throw refusal(error, body);
-    throw error;
-  }
-  return value;
+  return readSchemaBody(req, ADMIN_BODIES[body], optional);
 }

@@ -44,6 +44,23 @@ describe('authorizeRequest (CIBA §13 access_denied)', () => {
       await expect(authorize(owner)).rejects.toBeInstanceOf(AccessDenied);
     });
 
+    it('accepts an owner whose only device is a passkey enrolled in the owner app, until it is removed', async () => {
+      const owner = await saveOwner(h.ctx, {}, { device: false });
+      await h.ctx.stores.passkeys.savePasskey({
+        id: 'pk-1',
+        sub: owner.sub,
+        name: 'Phone',
+        credentialId: 'Y3JlZGVudGlhbA',
+        publicKey: 'a2V5',
+        algorithm: -7,
+        counter: 0,
+        createdAt: Date.now(),
+      });
+      await expect(authorize(owner)).resolves.toBeUndefined();
+      await h.ctx.stores.passkeys.removePasskey('pk-1', Date.now());
+      await expect(authorize(owner)).rejects.toBeInstanceOf(AccessDenied);
+    });
+
     it('does not count another owner’s devices', async () => {
       const owner = await saveOwner(h.ctx, {}, { device: false });
       await saveOwner(h.ctx);

@@ -100,9 +100,11 @@ export const defaultBackchannelPolicy: BackchannelPolicy = {
     owner.userCodeHash !== undefined && verifyUserCode(userCode, owner.userCodeHash),
 
   async authorizeRequest(ctx, owner) {
+    // an enabled device credential, or a passkey enrolled in the owner app and not removed
     const devices = await ctx.stores.owners.listDevices(owner.sub);
-    if (!devices.some((device) => !device.disabled)) {
-      throw new AccessDenied('the user has no authentication device that could approve the request');
-    }
+    if (devices.some((device) => !device.disabled)) return;
+    const passkeys = await ctx.stores.passkeys.listPasskeys(owner.sub);
+    if (passkeys.some((passkey) => passkey.removedAt === undefined)) return;
+    throw new AccessDenied('the user has no authentication device that could approve the request');
   },
 };

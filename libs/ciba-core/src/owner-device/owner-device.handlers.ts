@@ -1,4 +1,6 @@
 import type { ProviderContext } from '../context';
+import { readSchemaBody } from '../admin/admin-body';
+import { ApproveBody, DenyBody, UserCodeBody } from './owner-device-body';
 import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import { setOwnerUserCode, unlockOwnerUserCode } from '../admin/admin';
@@ -250,8 +252,7 @@ export async function handleOwnerDeviceGetRequest(
 const AMR_VALUE = /^[A-Za-z0-9_.:-]{1,32}$/;
 
 function parseDecisionBody(ctx: ProviderContext, req: WireRequest): { acr?: string; amr?: string[] } {
-  if (!req.rawBody || req.rawBody.length === 0) return {};
-  const body = parseJsonBody(req);
+  const body = readSchemaBody(req, ApproveBody, true);
   const out: { acr?: string; amr?: string[] } = {};
   if (body.acr !== undefined) {
     if (typeof body.acr !== 'string' || !ctx.settings.acrValuesSupported.includes(body.acr)) {
@@ -274,9 +275,8 @@ function parseDecisionBody(ctx: ProviderContext, req: WireRequest): { acr?: stri
 }
 
 function parseDenyBody(req: WireRequest): { reason?: 'not_me' } {
-  if (!req.rawBody || req.rawBody.length === 0) return {};
-  const body = parseJsonBody(req);
-  if (body.reason === undefined) return {};
+  const body = readSchemaBody(req, DenyBody, true);
+  if (body.reason === undefined || body.reason === null) return {};
   if (body.reason !== 'not_me') throw new InvalidRequest('reason must be "not_me" when given');
   return { reason: 'not_me' };
 }
@@ -348,7 +348,7 @@ export async function handleOwnerDeviceSetUserCode(ctx: ProviderContext, req: Wi
   try {
     requireMethod(req, 'PUT');
     const { owner } = await authenticateOwnerDevice(ctx, req);
-    const userCode = parseJsonBody(req).user_code;
+    const userCode = readSchemaBody(req, UserCodeBody).user_code;
     if (typeof userCode !== 'string') throw new InvalidRequest('user_code must be a string');
     await setOwnerUserCode(ctx, owner.sub, userCode);
     return { status: 204, headers: { 'cache-control': 'no-store' } };

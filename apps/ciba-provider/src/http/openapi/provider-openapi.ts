@@ -1,4 +1,4 @@
-import { ADMIN_BODIES } from '@onboard/ciba-core';
+import { ADMIN_BODIES, OWNER_DEVICE_BODIES } from '@onboard/ciba-core';
 
 /**
  * The JSON Schema of a request body as the document shows it: the TypeBox schema the endpoint
@@ -1122,6 +1122,19 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               ownerDevice: [],
             },
           ],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DenyBody',
+                },
+                example: {
+                  reason: 'not_me',
+                },
+              },
+            },
+          },
           responses: {
             '200': {
               $ref: '#/components/responses/Decision',
@@ -1161,15 +1174,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             content: {
               'application/json': {
                 schema: {
-                  type: 'object',
-                  required: ['user_code'],
-                  properties: {
-                    user_code: {
-                      type: 'string',
-                      minLength: 4,
-                      maxLength: 64,
-                    },
-                  },
+                  $ref: '#/components/schemas/UserCodeBody',
                 },
                 example: {
                   user_code: '4711',
@@ -3328,23 +3333,25 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
         },
         ApprovalBody: {
-          type: 'object',
-          properties: {
-            acr: {
-              type: 'string',
-              description: 'One of `acr_values_supported`; the authentication context the device achieved.',
-            },
-            amr: {
-              type: 'array',
-              maxItems: 10,
-              items: {
-                type: 'string',
-                pattern: '^[A-Za-z0-9_.:-]{1,32}$',
+          oneOf: [
+            body(OWNER_DEVICE_BODIES.approve),
+            {
+              type: 'object',
+              title: 'PasskeyApproval',
+              required: ['credential'],
+              additionalProperties: false,
+              properties: {
+                credential: {
+                  type: 'object',
+                  description:
+                    'A signed-in owner app: the WebAuthn assertion (PublicKeyCredential JSON) over the challenge of `…/approval/options` (docs/owner-app.md).',
+                },
               },
-              description: 'RFC 8176 authentication method references (e.g. `hwk`, `user`, `face`).',
             },
-          },
+          ],
         },
+        DenyBody: body(OWNER_DEVICE_BODIES.deny),
+        UserCodeBody: body(OWNER_DEVICE_BODIES.userCode),
         DecisionResult: {
           type: 'object',
           required: ['id', 'status'],
