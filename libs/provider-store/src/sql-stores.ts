@@ -243,6 +243,7 @@ class SqlAuthRequestStore implements AuthRequestStore {
     return rows.map((r) => this.map.fromRow(r));
   }
   async pageHistoryForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
+    // idx_auth_requests_owner_history (sub, created_at, id): read newest first, filtered on the way.
     const where = new Conditions().add('sub = ?', sub).add(`(status <> 'pending' OR expires_at <= ?)`, now);
     if (page.before) {
       where.add(

@@ -5,6 +5,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // Pending rows only (migration AuthRequestPendingIndexes1769040000000).
 @Index('idx_auth_requests_pending_owner', ['sub', 'expiresAt'], { where: "status = 'pending'" })
 @Index('idx_auth_requests_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })
+// The owner's history, newest first (migration AuthRequestOwnerHistoryIndex1770854400016).
+@Index('idx_auth_requests_owner_history', ['sub', 'createdAt', 'id'])
 export class AuthRequestEntity {
   @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
   @Index('uq_auth_requests_auth_req_id_hash', { unique: true })

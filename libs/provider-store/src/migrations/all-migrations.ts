@@ -12,6 +12,7 @@ import { AuthRequestRequestObjectIndex1770595200000 } from './1770595200000-auth
 import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.migration';
 import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encryption-keys.migration';
 import { OwnerPasskeys1770768000000 } from './1770768000000-owner-passkeys.migration';
+import { AuthRequestOwnerHistoryIndex1770854400016 } from './1770854400016-auth-request-owner-history-index.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const ALL_MIGRATIONS = [
   EncryptionKeys1770595200001,
   WrappedEncryptionKeys1770681600000,
   OwnerPasskeys1770768000000,
+  AuthRequestOwnerHistoryIndex1770854400016,
 ];
