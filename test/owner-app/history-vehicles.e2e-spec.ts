@@ -221,4 +221,27 @@ describe('owner app: limits on passkey attempts', () => {
     expect(approve.status).toBe(429);
     expect((await phone.pending()).map((r) => r.id)).toEqual([request.id]);
   });
+
+  it('counts the passkey approval itself: over the limit it is refused before the assertion is verified', async () => {
+    // Enrolment counts two, the approval options a third: the approval is the fourth.
+    const p = await boot({ PASSKEY_OWNER_LIMIT: '3' });
+    const client = await registerClient(p);
+    const owner = await createOwner(p);
+    const phone = new OwnerAppSession(p);
+    const { token } = await inviteOwner(p, owner.sub);
+    expect((await phone.enrol(token)).status).toBe(201);
+    const ack = await backchannel(p, client, { scope: 'openid', login_hint: owner.email, binding_message: 'LIMIT' });
+    expect(ack.status).toBe(200);
+    const [request] = await phone.pending();
+    const options = await phone.call('POST', `/requests/${request.id}/approval/options`, {});
+    expect(options.status).toBe(200);
+    const credential = await phone.phone.authenticate(options.json.public_key, { origin: phone.origin });
+    const approve = await phone.call('POST', `/requests/${request.id}/approve`, { credential });
+    expect(approve.status).toBe(429);
+    expect(approve.json.error).toBe('slow_down');
+    expect(approve.headers['retry-after']).toMatch(/^\d+$/);
+    expect((await phone.pending()).map((r) => r.id)).toEqual([request.id]);
+    // Deny is never limited: the owner can always say no.
+    expect((await phone.call('POST', `/requests/${request.id}/deny`, {})).status).toBe(200);
+  });
 });
