@@ -51,6 +51,8 @@ export async function startOnboard({ owners: ownerCount, pingPort, root }) {
     // One client asks each of the 50 owners some 16 times a second, far over the default of 10
     // requests per minute per client and owner (docs/limits.md); the limiter still counts each one.
     CLIENT_OWNER_REQUEST_LIMIT: '1000000',
+    PASSKEY_SOURCE_LIMIT: '1000000',
+    PASSKEY_OWNER_LIMIT: '1000000',
     // Diagnosis: BENCH_ONBOARD_ENV="CIBA_LONG_POLL_SECONDS=0 …" adds provider settings.
     ...Object.fromEntries(
       (process.env.BENCH_ONBOARD_ENV ?? '')
