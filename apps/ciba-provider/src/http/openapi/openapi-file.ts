@@ -12,5 +12,8 @@ const HEADER =
 /** The document exactly as committed: YAML formatted by the repository's Prettier settings. */
 export async function formattedOpenApiYaml(): Promise<string> {
   const options = (await resolveConfig(OPENAPI_FILE)) ?? {};
-  return format(HEADER + stringify(providerOpenApiDocument(), { lineWidth: 0 }), { ...options, parser: 'yaml' });
+  return format(HEADER + stringify(providerOpenApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false }), {
+    ...options,
+    parser: 'yaml',
+  });
 }

@@ -1,5 +1,14 @@
 import { ADMIN_BODIES, OWNER_DEVICE_BODIES } from '@onboard/ciba-core';
 
+/** `$ref` to a shared response of this document. */
+const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
+/** `$ref` to a shared schema of this document. */
+const schema = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** The client authentication methods of the OAuth endpoints. */
+const CLIENT_AUTH = [{ clientSecretBasic: [] }, { clientSecretPost: [] }, { privateKeyJwt: [] }];
+const ADMIN_AUTH = [{ admin: [] }];
+const OWNER_DEVICE_AUTH = [{ ownerDevice: [] }];
+
 /**
  * The JSON Schema of a request body as the document shows it: the TypeBox schema the endpoint
  * validates with, strict as validation is (no field beyond those declared).
@@ -77,9 +86,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'The provider metadata.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/ProviderMetadata',
-                  },
+                  schema: schema('ProviderMetadata'),
                   example: {
                     issuer: 'http://localhost:4000',
                     jwks_uri: 'http://localhost:4000/jwks',
@@ -108,9 +115,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
+            '405': response('MethodNotAllowed'),
           },
         },
       },
@@ -127,9 +132,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'A JSON Web Key Set (RFC 7517 §5), served as `application/jwk-set+json` (RFC 7517 §8.5.1).',
               content: {
                 'application/jwk-set+json': {
-                  schema: {
-                    $ref: '#/components/schemas/Jwks',
-                  },
+                  schema: schema('Jwks'),
                   example: {
                     keys: [
                       {
@@ -155,9 +158,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
+            '405': response('MethodNotAllowed'),
           },
         },
       },
@@ -168,24 +169,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Backchannel Authentication Endpoint (CIBA §7)',
           description:
             "The client asks the provider to authenticate a user on that user's authentication\ndevice. The client authenticates as at the token endpoint. Either all authentication\nparameters are plain form parameters, or they are all inside a signed request object\n`request` (CIBA §7.1.1: `aud` = issuer, `iss` = client_id, `exp`, `iat`, `nbf`, `jti`,\nlifetime at most 60 minutes, `jti` single use). Exactly one of `login_hint`,\n`login_hint_token` and `id_token_hint` is required.\n\nValidation follows CIBA §7.2: client authentication, request object, parameters, hint,\n`user_code`, `binding_message`, then the provider's access policy (CIBA §13\n`access_denied`, 403; by default a user without an enabled authentication device is\nrefused, since nobody could approve the request). A FAPI-CIBA client (per-client or global setting) must\nsend a signed request (PS256/ES256), use private_key_jwt, send a binding message, and\ncannot use push.\n\n`dpop_jkt` (RFC 9449 §10 applied to CIBA) binds the tokens of the request to a DPoP key:\npush tokens are issued bound to it, and a poll/ping token request must carry a DPoP proof\nmade with that key (no proof: `invalid_dpop_proof`; another key: `invalid_grant`). A push\nclient registered with `dpop_bound_access_tokens: true` must send it.\n",
-          security: [
-            {
-              clientSecretBasic: [],
-            },
-            {
-              clientSecretPost: [],
-            },
-            {
-              privateKeyJwt: [],
-            },
-          ],
+          security: CLIENT_AUTH,
           requestBody: {
             required: true,
             content: {
               'application/x-www-form-urlencoded': {
-                schema: {
-                  $ref: '#/components/schemas/BackchannelRequest',
-                },
+                schema: schema('BackchannelRequest'),
                 examples: {
                   plain: {
                     summary: 'Poll-mode client, client_secret_post',
@@ -222,9 +211,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               },
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/BackchannelAcknowledgement',
-                  },
+                  schema: schema('BackchannelAcknowledgement'),
                   example: {
                     auth_req_id: '1c266114-a1be-4252-8ad1-04986c5b9ac1',
                     expires_in: 120,
@@ -238,9 +225,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 '`invalid_request`, `invalid_scope`, `expired_login_hint_token`, `unknown_user_id`,\n`unauthorized_client`, `missing_user_code`, `invalid_user_code`,\n`invalid_binding_message`, `invalid_authorization_details` (CIBA §13, RFC 9396 §5).\n`invalid_user_code` also answers a user code that is locked after too many wrong\nattempts (the owner\'s, or all of a client\'s), with `Retry-After` and an\n`error_description` that says until when (README, "Limits").\n',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   examples: {
                     twoHints: {
                       value: {
@@ -271,17 +256,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/InvalidClient',
-            },
+            '401': response('InvalidClient'),
             '403': {
               description:
                 '`access_denied`: the provider refuses without asking the user (CIBA §13). Decided\nafter every other check, by the deployment\'s access policy; the default refuses a\nuser who has no enabled authentication device (owner device) to approve on. Also\nwhen the user already has `OWNER_PENDING_LIMIT` (default 20) requests waiting for a\ndecision (README, "Limits").\n',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   example: {
                     error: 'access_denied',
                     error_description: 'the user has no authentication device that could approve the request',
@@ -289,28 +270,20 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
+            '405': response('MethodNotAllowed'),
+            '413': response('PayloadTooLarge'),
             '429': {
               description:
                 '`slow_down` with `Retry-After`: this client placed `CLIENT_OWNER_REQUEST_LIMIT`\n(default 10) new requests on this user within `CLIENT_OWNER_REQUEST_WINDOW` (default\n60 s); the request is valid and is taken again after the indicated seconds. Or: the\nclient\'s source address failed client authentication too often (README, "Limits").\n',
               headers: {
                 'Retry-After': {
-                  schema: {
-                    type: 'integer',
-                  },
+                  schema: { type: 'integer' },
                   example: 42,
                 },
               },
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   example: {
                     error: 'slow_down',
                     error_description:
@@ -319,9 +292,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '503': {
-              $ref: '#/components/responses/TemporarilyUnavailable',
-            },
+            '503': response('TemporarilyUnavailable'),
           },
         },
       },
@@ -332,17 +303,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Token Endpoint (RFC 6749 §3.2, CIBA §10.1)',
           description:
             'Grants:\n- `urn:openid:params:grant-type:ciba` with `auth_req_id` (poll and ping clients; push\n  clients get `unauthorized_client`). While the request is pending the provider may hold\n  the call open (long polling, CIBA §7.4) for up to `CIBA_LONG_POLL_SECONDS` and answers\n  as soon as the owner decides. Polling faster than `interval` gives `slow_down`, and the\n  interval then grows by 5 s for good.\n- `refresh_token` with rotation: every use returns a new refresh token; reusing a\n  rotated one revokes the whole grant.\n\nA `DPoP` proof (RFC 9449) binds the issued tokens to its key (`token_type: DPoP`);\nclients registered with `dpop_bound_access_tokens: true` must send one. A CIBA request\nmade with `dpop_jkt` needs a proof by exactly that key.\n\nA client registered with `token_response_encryption_alg` gets every successful token\nresponse as `{"encrypted_token_response": "<compact JWE>"}` (plaintext: the JSON token\nresponse); errors stay in clear. Tokens of a disabled client cannot be refreshed: the\nclient no longer authenticates (`invalid_client`) and its refresh tokens are revoked.\n',
-          security: [
-            {
-              clientSecretBasic: [],
-            },
-            {
-              clientSecretPost: [],
-            },
-            {
-              privateKeyJwt: [],
-            },
-          ],
+          security: CLIENT_AUTH,
           parameters: [
             {
               $ref: '#/components/parameters/DPoPHeader',
@@ -353,14 +314,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             content: {
               'application/x-www-form-urlencoded': {
                 schema: {
-                  oneOf: [
-                    {
-                      $ref: '#/components/schemas/CibaTokenRequest',
-                    },
-                    {
-                      $ref: '#/components/schemas/RefreshTokenRequest',
-                    },
-                  ],
+                  oneOf: [schema('CibaTokenRequest'), schema('RefreshTokenRequest')],
                 },
                 examples: {
                   ciba: {
@@ -394,14 +348,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               content: {
                 'application/json': {
                   schema: {
-                    oneOf: [
-                      {
-                        $ref: '#/components/schemas/TokenResponse',
-                      },
-                      {
-                        $ref: '#/components/schemas/EncryptedTokenResponse',
-                      },
-                    ],
+                    oneOf: [schema('TokenResponse'), schema('EncryptedTokenResponse')],
                   },
                   example: {
                     access_token: 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl',
@@ -419,9 +366,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 "`authorization_pending`, `slow_down`, `expired_token`, `access_denied` (CIBA §11);\n`invalid_grant` (unknown, consumed or another client's `auth_req_id`; bad refresh\ntoken), `invalid_request`, `unauthorized_client`, `unsupported_grant_type`,\n`invalid_dpop_proof`, `use_dpop_nonce` (RFC 6749 §5.2, RFC 9449).\n",
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   examples: {
                     pending: {
                       value: {
@@ -451,18 +396,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/InvalidClient',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('InvalidClient'),
+            '405': response('MethodNotAllowed'),
+            '413': response('PayloadTooLarge'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -485,15 +422,9 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
           ],
           responses: {
-            '200': {
-              $ref: '#/components/responses/Userinfo',
-            },
-            '401': {
-              $ref: '#/components/responses/InvalidToken',
-            },
-            '403': {
-              $ref: '#/components/responses/InsufficientScope',
-            },
+            '200': response('Userinfo'),
+            '401': response('InvalidToken'),
+            '403': response('InsufficientScope'),
           },
         },
         post: {
@@ -531,18 +462,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '200': {
-              $ref: '#/components/responses/Userinfo',
-            },
-            '401': {
-              $ref: '#/components/responses/InvalidToken',
-            },
-            '403': {
-              $ref: '#/components/responses/InsufficientScope',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
+            '200': response('Userinfo'),
+            '401': response('InvalidToken'),
+            '403': response('InsufficientScope'),
+            '413': response('PayloadTooLarge'),
           },
         },
       },
@@ -553,17 +476,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Token Introspection (RFC 7662)',
           description:
             'Callable by authenticated clients; a client learns only about tokens issued to it (others are `active: false`).',
-          security: [
-            {
-              clientSecretBasic: [],
-            },
-            {
-              clientSecretPost: [],
-            },
-            {
-              privateKeyJwt: [],
-            },
-          ],
+          security: CLIENT_AUTH,
           requestBody: {
             required: true,
             content: {
@@ -572,9 +485,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                   type: 'object',
                   required: ['token'],
                   properties: {
-                    token: {
-                      type: 'string',
-                    },
+                    token: { type: 'string' },
                     token_type_hint: {
                       type: 'string',
                       enum: ['access_token', 'refresh_token'],
@@ -589,9 +500,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'Introspection response (RFC 7662 §2.2).',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/IntrospectionResponse',
-                  },
+                  schema: schema('IntrospectionResponse'),
                   examples: {
                     active: {
                       value: {
@@ -614,21 +523,11 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/InvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/InvalidClient',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('InvalidRequest'),
+            '401': response('InvalidClient'),
+            '405': response('MethodNotAllowed'),
+            '413': response('PayloadTooLarge'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -639,17 +538,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Token Revocation (RFC 7009)',
           description:
             'Revoking a refresh token revokes its grant (and the access tokens issued from it). Unknown tokens also answer 200 (RFC 7009 §2.2).',
-          security: [
-            {
-              clientSecretBasic: [],
-            },
-            {
-              clientSecretPost: [],
-            },
-            {
-              privateKeyJwt: [],
-            },
-          ],
+          security: CLIENT_AUTH,
           requestBody: {
             required: true,
             content: {
@@ -658,9 +547,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                   type: 'object',
                   required: ['token'],
                   properties: {
-                    token: {
-                      type: 'string',
-                    },
+                    token: { type: 'string' },
                     token_type_hint: {
                       type: 'string',
                       enum: ['access_token', 'refresh_token'],
@@ -678,24 +565,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: '`invalid_request`, `unsupported_token_type`.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/InvalidClient',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('InvalidClient'),
+            '405': response('MethodNotAllowed'),
+            '413': response('PayloadTooLarge'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -715,9 +592,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/ClientMetadata',
-                },
+                schema: schema('ClientMetadata'),
                 examples: {
                   poll: {
                     value: {
@@ -763,9 +638,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               },
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/ClientInformation',
-                  },
+                  schema: schema('ClientInformation'),
                   example: {
                     client_id: 's6BhdRkqt3',
                     client_secret: '7Fjfp0ZBr1KtDRbnfVdmIw',
@@ -783,9 +656,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: '`invalid_client_metadata`, `invalid_request` (RFC 7591 §3.2.2).',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   example: {
                     error: 'invalid_client_metadata',
                     error_description:
@@ -794,18 +665,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/InvalidToken',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
-            '503': {
-              $ref: '#/components/responses/TemporarilyUnavailable',
-            },
+            '401': response('InvalidToken'),
+            '405': response('MethodNotAllowed'),
+            '413': response('PayloadTooLarge'),
+            '503': response('TemporarilyUnavailable'),
           },
         },
       },
@@ -816,11 +679,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: "The pending requests of the device's owner (optionally long-polled)",
           description:
             'Pending, unexpired requests for the owner of the authenticated device, newest first\n(creation time, then id), a page at a time: `limit` requests (default 20, at most 100)\nand, when more may follow, `next_cursor`; `cursor` with that value returns the next page.\nWith `wait` the call is held open while the first page is empty, until a request for the\nowner arrives or `wait` seconds pass (then `{"requests": []}`).\n',
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           parameters: [
             {
               name: 'limit',
@@ -839,9 +698,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               in: 'query',
               required: false,
               description: 'The `next_cursor` of the previous page, unchanged (opaque). Given at most once.',
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
             },
             {
               name: 'wait',
@@ -867,9 +724,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               },
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OwnerRequestList',
-                  },
+                  schema: schema('OwnerRequestList'),
                   example: {
                     requests: [
                       {
@@ -895,18 +750,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/InvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('InvalidRequest'),
+            '401': response('OwnerDeviceUnauthorized'),
+            '405': response('MethodNotAllowed'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1010,11 +857,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: "One request of the device's owner, in any state",
           description:
             'Use it to follow a request after answering (`approved`, `denied`, `expired`, `consumed` once the client took its tokens).',
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           responses: {
             '200': {
               description: 'The request.',
@@ -1025,24 +868,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               },
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OwnerRequest',
-                  },
+                  schema: schema('OwnerRequest'),
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('OwnerDeviceUnauthorized'),
+            '404': response('NotFound'),
+            '405': response('MethodNotAllowed'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1058,18 +891,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'The owner approves the request',
           description:
             'Completes the request as approved; the client then gets its tokens (poll: next token\nrequest, or at once if it is long-polling; ping: a notification; push: the tokens are\ndelivered to its notification endpoint). The body is optional; with it the device\nstates how it verified the owner: `acr` (one of `acr_values_supported`) and `amr`\n(RFC 8176 method names), which end up in the ID token.\n',
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           requestBody: {
             required: false,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/ApprovalBody',
-                },
+                schema: schema('ApprovalBody'),
                 example: {
                   acr: 'urn:onboard:acr:passkey',
                   amr: ['hwk', 'user'],
@@ -1078,30 +905,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '200': {
-              $ref: '#/components/responses/Decision',
-            },
-            '400': {
-              $ref: '#/components/responses/InvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '409': {
-              $ref: '#/components/responses/Conflict',
-            },
-            '413': {
-              $ref: '#/components/responses/PayloadTooLarge',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '200': response('Decision'),
+            '400': response('InvalidRequest'),
+            '401': response('OwnerDeviceUnauthorized'),
+            '404': response('NotFound'),
+            '405': response('MethodNotAllowed'),
+            '409': response('Conflict'),
+            '413': response('PayloadTooLarge'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1117,18 +928,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'The owner denies the request',
           description:
             'The client gets `access_denied` (token endpoint, or the push error payload, CIBA §12). No body.',
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           requestBody: {
             required: false,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/DenyBody',
-                },
+                schema: schema('DenyBody'),
                 example: {
                   reason: 'not_me',
                 },
@@ -1136,24 +941,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '200': {
-              $ref: '#/components/responses/Decision',
-            },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '409': {
-              $ref: '#/components/responses/Conflict',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '200': response('Decision'),
+            '401': response('OwnerDeviceUnauthorized'),
+            '404': response('NotFound'),
+            '405': response('MethodNotAllowed'),
+            '409': response('Conflict'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1164,18 +957,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'The owner sets or changes their CIBA user code',
           description:
             'CIBA §7.1.2: users need a way to set and change their user code. The code (4–64 characters,\ndistinct from any password) is stored hashed; clients registered with\n`backchannel_user_code_parameter` must then send it as `user_code`.\n',
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           requestBody: {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/UserCodeBody',
-                },
+                schema: schema('UserCodeBody'),
                 example: {
                   user_code: '4711',
                 },
@@ -1186,18 +973,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '204': {
               description: 'The user code is set (a lock after wrong attempts ends with it).',
             },
-            '400': {
-              $ref: '#/components/responses/InvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('InvalidRequest'),
+            '401': response('OwnerDeviceUnauthorized'),
+            '405': response('MethodNotAllowed'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1208,24 +987,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'The owner unlocks their user code after too many wrong attempts',
           description:
             "After `USER_CODE_MAX_FAILURES` wrong user codes (default 5) the owner's code is locked\nfor `USER_CODE_LOCK_SECONDS` (default 900): clients get `invalid_user_code` saying until\nwhen, even for the right code. The owner ends the lock here; the count of wrong codes\nstarts again from zero.\n",
-          security: [
-            {
-              ownerDevice: [],
-            },
-          ],
+          security: OWNER_DEVICE_AUTH,
           responses: {
             '204': {
               description: 'The user code is unlocked (or was not locked).',
             },
-            '401': {
-              $ref: '#/components/responses/OwnerDeviceUnauthorized',
-            },
-            '405': {
-              $ref: '#/components/responses/MethodNotAllowed',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('OwnerDeviceUnauthorized'),
+            '405': response('MethodNotAllowed'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1234,11 +1003,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           tags: ['admin'],
           operationId: 'adminListOwners',
           summary: 'List owners',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'All owners.',
@@ -1250,24 +1015,16 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                     properties: {
                       owners: {
                         type: 'array',
-                        items: {
-                          $ref: '#/components/schemas/AdminOwner',
-                        },
+                        items: schema('AdminOwner'),
                       },
                     },
                   },
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/AdminDisabled',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '404': response('AdminDisabled'),
+            '429': response('TooManyAttempts'),
           },
         },
         post: {
@@ -1276,18 +1033,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Create an owner (end user)',
           description:
             "At least one identifier a `login_hint` can match (`email`, `phone_number`, `username`, `sub`).\nIdentifiers must not match another owner's. `user_code` (CIBA §7.1.2) is stored hashed.\n",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           requestBody: {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/AdminOwnerInput',
-                },
+                schema: schema('AdminOwnerInput'),
                 example: {
                   email: 'alice@example.com',
                   phone_number: '+4915112345678',
@@ -1302,24 +1053,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'The owner.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwner',
-                  },
+                  schema: schema('AdminOwner'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '409': {
-              $ref: '#/components/responses/Conflict',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '409': response('Conflict'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1329,27 +1070,19 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         put: {
           tags: ['admin'],
           operationId: 'adminSetUserCode',
           summary: "Set or replace an owner's user code (CIBA §7.1.2)",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           requestBody: {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/AdminUserCodeInput',
-                },
+                schema: schema('AdminUserCodeInput'),
               },
             },
           },
@@ -1358,24 +1091,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'The owner.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwner',
-                  },
+                  schema: schema('AdminOwner'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1385,9 +1108,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
@@ -1396,31 +1117,19 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: "Unlock an owner's user code locked after too many wrong attempts",
           description:
             'The count of wrong codes is forgotten and the lock ends now (audited as `owner.user_code_unlocked`).',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The owner.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwner',
-                  },
+                  schema: schema('AdminOwner'),
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1430,9 +1139,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
@@ -1441,34 +1148,20 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Disable an owner, ending their tokens and pending requests at once',
           description:
             'In one store transaction the owner is marked disabled, with the time of the disable kept\nas a watermark, and every refresh token of theirs is revoked. From then on:\n- refresh grants of the owner get `invalid_grant`;\n- their access tokens introspect `{"active": false}` and fail at userinfo (`invalid_token`);\n- their pending requests are denied: ping clients are pinged and get `access_denied` at the\n  token endpoint, push clients receive the `access_denied` error payload (CIBA §12), poll\n  clients get `access_denied`; a request already approved but not yet redeemed gets\n  `access_denied` too;\n- no new request resolves to them (`unknown_user_id`) and their devices stop authenticating.\nRe-enabling (`…/enable`) brings none of it back: every grant the owner approved up to the\nsecond of the disable stays dead. No body, or an empty JSON object.\n',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The owner.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwner',
-                  },
+                  schema: schema('AdminOwner'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1478,9 +1171,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
@@ -1489,11 +1180,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Create a one-time enrolment invitation for an owner (docs/owner-app.md)',
           description:
             "The answer's `url` opens the owner app, which creates a passkey for the owner. The link is\nshown this once (only a hash of its token is stored), expires at `expires_at` and works\nonce. No body, or an empty JSON object.\n",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '201': {
               description: 'The invitation.',
@@ -1512,18 +1199,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1533,9 +1212,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
@@ -1544,34 +1221,20 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Enable a disabled owner again (tokens from before the disable stay dead)',
           description:
             'New requests resolve to the owner again and their devices authenticate again. Tokens of\ngrants approved before the disable stay refused and inactive. Enabling within the second of\nthe disable answers once that second has passed (`auth_time` counts whole seconds). No body,\nor an empty JSON object.\n',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The owner.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwner',
-                  },
+                  schema: schema('AdminOwner'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1581,20 +1244,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         get: {
           tags: ['admin'],
           operationId: 'adminListOwnerDevices',
           summary: "List an owner's devices",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The devices (never their credentials).',
@@ -1606,21 +1263,15 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                     properties: {
                       devices: {
                         type: 'array',
-                        items: {
-                          $ref: '#/components/schemas/AdminOwnerDevice',
-                        },
+                        items: schema('AdminOwnerDevice'),
                       },
                     },
                   },
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '429': response('TooManyAttempts'),
           },
         },
         post: {
@@ -1629,18 +1280,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Add an authentication device for an owner',
           description:
             "The response holds the device's bearer credential for the owner-device API, shown this once; only its hash is stored.",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           requestBody: {
             required: false,
             content: {
               'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/AdminOwnerDeviceInput',
-                },
+                schema: schema('AdminOwnerDeviceInput'),
                 example: {
                   name: 'Pixel 9',
                 },
@@ -1654,9 +1299,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 'application/json': {
                   schema: {
                     allOf: [
-                      {
-                        $ref: '#/components/schemas/AdminOwnerDevice',
-                      },
+                      schema('AdminOwnerDevice'),
                       {
                         type: 'object',
                         required: ['credential'],
@@ -1680,21 +1323,11 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '409': {
-              $ref: '#/components/responses/Conflict',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '409': response('Conflict'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1704,51 +1337,33 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'sub',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
           {
             name: 'deviceId',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
           tags: ['admin'],
           operationId: 'adminDisableOwnerDevice',
           summary: 'Disable an owner device (its credential stops working at once)',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The device.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminOwnerDevice',
-                  },
+                  schema: schema('AdminOwnerDevice'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1757,11 +1372,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           tags: ['admin'],
           operationId: 'adminListClients',
           summary: 'List clients',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'Registered metadata of every client (never secrets), plus `disabled` and `created_at`.',
@@ -1773,21 +1384,15 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                     properties: {
                       clients: {
                         type: 'array',
-                        items: {
-                          $ref: '#/components/schemas/AdminClient',
-                        },
+                        items: schema('AdminClient'),
                       },
                     },
                   },
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '429': response('TooManyAttempts'),
           },
         },
         post: {
@@ -1796,26 +1401,18 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Register a client (RFC 7591 metadata, no initial access token needed)',
           description:
             "As `POST /register`, with the admin token instead of an initial access token; the operator\nmay choose `client_id` (e.g. a head-unit's device id). Unlike `POST /register`, which\nignores metadata it does not know (RFC 7591 §2), a field outside the metadata this provider\nreads is refused, so a misspelt name (`backchannel_token_delivery_mod`) is not silently\ndropped: `client_id`, `client_name`, `token_endpoint_auth_method`,\n`token_endpoint_auth_signing_alg`, `grant_types`, `scope`, `jwks`, `jwks_uri`,\n`redirect_uris`, `backchannel_token_delivery_mode`, `backchannel_client_notification_endpoint`,\n`backchannel_authentication_request_signing_alg`, `backchannel_user_code_parameter`,\n`dpop_bound_access_tokens`, `fapi_ciba_profile`, `token_response_encryption_alg`,\n`token_response_encryption_enc`, `id_token_signed_response_alg`,\n`userinfo_signed_response_alg` and `introspection_signed_response_alg` (refused as\n`invalid_client_metadata`: signed introspection responses are not offered).\n",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           requestBody: {
             required: true,
             content: {
               'application/json': {
                 schema: {
                   allOf: [
-                    {
-                      $ref: '#/components/schemas/ClientMetadata',
-                    },
+                    schema('ClientMetadata'),
                     {
                       type: 'object',
                       properties: {
-                        client_id: {
-                          type: 'string',
-                        },
+                        client_id: { type: 'string' },
                       },
                     },
                   ],
@@ -1828,9 +1425,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'Client information response (the secret, if any, shown once).',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/ClientInformation',
-                  },
+                  schema: schema('ClientInformation'),
                 },
               },
             },
@@ -1839,9 +1434,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 '`invalid_client_metadata` (a known field with a bad value), or `invalid_request` (not a\nJSON object, or an unknown field, named with the fields this endpoint takes).\n',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   example: {
                     error: 'invalid_request',
                     error_description:
@@ -1850,15 +1443,9 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '409': {
-              $ref: '#/components/responses/Conflict',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '409': response('Conflict'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1868,40 +1455,26 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'clientId',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         get: {
           tags: ['admin'],
           operationId: 'adminGetClient',
           summary: "One client's registered metadata (never secrets), `disabled` and `created_at`",
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The client.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminClient',
-                  },
+                  schema: schema('AdminClient'),
                 },
               },
             },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1911,9 +1484,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             name: 'clientId',
             in: 'path',
             required: true,
-            schema: {
-              type: 'string',
-            },
+            schema: { type: 'string' },
           },
         ],
         post: {
@@ -1922,34 +1493,20 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           summary: 'Disable a client and revoke its tokens',
           description:
             'From now on the client\'s authentication fails, its refresh tokens are revoked, and its\naccess tokens are inactive (userinfo answers `invalid_token`, introspection\n`{"active": false}`).\n',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           responses: {
             '200': {
               description: 'The client.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/AdminClient',
-                  },
+                  schema: schema('AdminClient'),
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/AdminInvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '404': {
-              $ref: '#/components/responses/NotFound',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('AdminInvalidRequest'),
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -1958,29 +1515,21 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           tags: ['admin'],
           operationId: 'adminAudit',
           summary: 'Audit trail of security events for one request or one owner',
-          security: [
-            {
-              admin: [],
-            },
-          ],
+          security: ADMIN_AUTH,
           parameters: [
             {
               name: 'auth_request_id',
               in: 'query',
               required: false,
               description: 'Internal request id (as in the owner-device API).',
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
             },
             {
               name: 'sub',
               in: 'query',
               required: false,
               description: 'One of auth_request_id and sub is required.',
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
             },
             {
               name: 'limit',
@@ -2005,24 +1554,16 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                     properties: {
                       events: {
                         type: 'array',
-                        items: {
-                          $ref: '#/components/schemas/AuditEvent',
-                        },
+                        items: schema('AuditEvent'),
                       },
                     },
                   },
                 },
               },
             },
-            '400': {
-              $ref: '#/components/responses/InvalidRequest',
-            },
-            '401': {
-              $ref: '#/components/responses/Unauthorized',
-            },
-            '429': {
-              $ref: '#/components/responses/TooManyAttempts',
-            },
+            '400': response('InvalidRequest'),
+            '401': response('Unauthorized'),
+            '429': response('TooManyAttempts'),
           },
         },
       },
@@ -2036,9 +1577,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'The provider runs and its database answers.',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/Health',
-                  },
+                  schema: schema('Health'),
                   example: {
                     status: 'ok',
                   },
@@ -2049,9 +1588,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'The database does not answer (the cause is in the log).',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/Health',
-                  },
+                  schema: schema('Health'),
                   example: {
                     status: 'unavailable',
                   },
@@ -2073,9 +1610,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description: 'Metrics.',
               content: {
                 'text/plain': {
-                  schema: {
-                    type: 'string',
-                  },
+                  schema: { type: 'string' },
                   example:
                     '# HELP onboard_outcomes_total Protocol outcomes by endpoint and outcome\n# TYPE onboard_outcomes_total counter\nonboard_outcomes_total{endpoint="token",outcome="success"} 42\n',
                 },
@@ -2086,9 +1621,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 '`METRICS_TOKEN` is set and the request did not present it (`WWW-Authenticate: Bearer realm="metrics"`).',
               content: {
                 'application/json': {
-                  schema: {
-                    $ref: '#/components/schemas/OAuthError',
-                  },
+                  schema: schema('OAuthError'),
                   example: {
                     error: 'invalid_token',
                     error_description: 'metrics credential required',
@@ -2133,23 +1666,17 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               'application/json': {
                 schema: {
                   oneOf: [
-                    {
-                      $ref: '#/components/schemas/PushTokenNotification',
-                    },
+                    schema('PushTokenNotification'),
                     {
                       type: 'object',
                       required: ['auth_req_id', 'error'],
                       properties: {
-                        auth_req_id: {
-                          type: 'string',
-                        },
+                        auth_req_id: { type: 'string' },
                         error: {
                           type: 'string',
                           enum: ['access_denied', 'expired_token', 'transaction_failed'],
                         },
-                        error_description: {
-                          type: 'string',
-                        },
+                        error_description: { type: 'string' },
                       },
                     },
                   ],
@@ -2233,9 +1760,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           required: false,
           description:
             'A DPoP proof JWT (RFC 9449 §4) for this request (`htm`, `htu` = issuer + path, `iat`, `jti`; `ath` at resource endpoints).',
-          schema: {
-            type: 'string',
-          },
+          schema: { type: 'string' },
         },
         RequestId: {
           name: 'id',
@@ -2243,9 +1768,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           required: true,
           description:
             "The request's `id` from the owner-device list (not the client's `auth_req_id`, which never reaches the owner device).",
-          schema: {
-            type: 'string',
-          },
+          schema: { type: 'string' },
         },
       },
       headers: {
@@ -2262,9 +1785,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`invalid_request`: a missing, malformed or duplicated parameter, or a bad body.',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'invalid_request',
                 error_description: "parameter 'scope' is included more than once",
@@ -2277,17 +1798,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`invalid_client`: client authentication failed (RFC 6749 §5.2). `WWW-Authenticate` is set when the client used the Authorization header.',
           headers: {
             'WWW-Authenticate': {
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
               example: 'Basic realm="onboard"',
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'invalid_client',
                 error_description: 'client authentication failed',
@@ -2299,17 +1816,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`invalid_token` (RFC 6750 §3.1): the bearer token is missing, unknown, expired or revoked.',
           headers: {
             'WWW-Authenticate': {
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
               example: 'Bearer error="invalid_token"',
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
             },
           },
         },
@@ -2317,9 +1830,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`insufficient_scope` (RFC 6750 §3.1).',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
             },
           },
         },
@@ -2328,9 +1839,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`invalid_request`: the body is not a JSON object, holds a field this endpoint does not\ntake (each unknown field is named, with the fields the endpoint takes; nothing is changed),\nor a field is malformed (named with the format expected, e.g. an E.164 phone number).\n',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               examples: {
                 unknownField: {
                   summary: 'A field the endpoint does not take',
@@ -2364,18 +1873,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`invalid_token`: the device credential is missing, unknown, or its device or owner is disabled.',
           headers: {
             'WWW-Authenticate': {
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
               example:
                 'Bearer realm="owner-device", error="invalid_token", error_description="the device credential is not valid"',
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'invalid_token',
                 error_description: 'the device credential is not valid',
@@ -2388,9 +1893,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`not_found`: no such resource (for the owner-device API: no request with this id for this owner).',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'not_found',
                 error_description: 'no such authentication request',
@@ -2402,9 +1905,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`conflict`: the request is no longer pending (already answered, or expired).',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'conflict',
                 error_description: 'the authentication request has expired',
@@ -2417,17 +1918,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`invalid_request` with status 405: the path exists but not for this method; `Allow` lists the methods.',
           headers: {
             Allow: {
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
               example: 'POST',
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'invalid_request',
                 error_description: 'use POST',
@@ -2440,17 +1937,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`temporarily_unavailable` (status 503, with `Retry-After`): the provider cannot serve the request now (e.g. its database is unavailable). Retry after the indicated number of seconds.',
           headers: {
             'Retry-After': {
-              schema: {
-                type: 'integer',
-              },
+              schema: { type: 'integer' },
               example: 1,
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'temporarily_unavailable',
                 error_description: 'too many requests waiting; retry shortly',
@@ -2463,17 +1956,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`slow_down` with status 429 and `Retry-After` (README, "Limits"): the source address failed to authenticate too often (20 times in 5 minutes by default) and is refused for a while (15 minutes by default), whatever credential it sends now.',
           headers: {
             'Retry-After': {
-              schema: {
-                type: 'integer',
-              },
+              schema: { type: 'integer' },
               example: 900,
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'slow_down',
                 error_description: 'too many failed authentications from this address; try again in 900 seconds',
@@ -2485,9 +1974,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`invalid_request` with status 413: the body exceeds 256 KiB.',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
               example: {
                 error: 'invalid_request',
                 error_description: 'request body exceeds 262144 bytes',
@@ -2499,17 +1986,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: '`invalid_token`: the admin bearer token is missing or wrong.',
           headers: {
             'WWW-Authenticate': {
-              schema: {
-                type: 'string',
-              },
+              schema: { type: 'string' },
               example: 'Bearer realm="admin", error="invalid_token"',
             },
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
             },
           },
         },
@@ -2518,9 +2001,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             '`not_found`: the admin API is disabled (no `ADMIN_TOKEN` configured); every admin path answers 404.',
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/OAuthError',
-              },
+              schema: schema('OAuthError'),
             },
           },
         },
@@ -2534,9 +2015,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/Userinfo',
-              },
+              schema: schema('Userinfo'),
               example: {
                 sub: 'alice',
                 name: 'Alice Example',
@@ -2561,9 +2040,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
           content: {
             'application/json': {
-              schema: {
-                $ref: '#/components/schemas/DecisionResult',
-              },
+              schema: schema('DecisionResult'),
               example: {
                 id: '5f0c3a5e-1b8f-4d5e-9b55-2f1e0d7c9a10',
                 status: 'approved',
@@ -2609,9 +2086,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 'server_error',
               ],
             },
-            error_description: {
-              type: 'string',
-            },
+            error_description: { type: 'string' },
             error_uri: {
               type: 'string',
               format: 'uri',
@@ -2664,9 +2139,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
             grant_types_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             backchannel_token_delivery_modes_supported: {
               type: 'array',
@@ -2677,24 +2150,16 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
             backchannel_authentication_request_signing_alg_values_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
-            backchannel_user_code_parameter_supported: {
-              type: 'boolean',
-            },
+            backchannel_user_code_parameter_supported: { type: 'boolean' },
             token_endpoint_auth_methods_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             token_endpoint_auth_signing_alg_values_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             id_token_signing_alg_values_supported: {
               type: 'array',
@@ -2714,9 +2179,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
             dpop_signing_alg_values_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             token_response_encryption_alg_values_supported: {
               type: 'array',
@@ -2736,33 +2199,23 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
             scopes_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             claims_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             acr_values_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             subject_types_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             authorization_details_types_supported: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
           },
           additionalProperties: true,
@@ -2777,18 +2230,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 type: 'object',
                 required: ['kty', 'kid'],
                 properties: {
-                  kty: {
-                    type: 'string',
-                  },
-                  kid: {
-                    type: 'string',
-                  },
-                  alg: {
-                    type: 'string',
-                  },
-                  use: {
-                    type: 'string',
-                  },
+                  kty: { type: 'string' },
+                  kid: { type: 'string' },
+                  alg: { type: 'string' },
+                  use: { type: 'string' },
                 },
                 additionalProperties: true,
               },
@@ -2853,18 +2298,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               description: 'Signed request object (CIBA §7.1.1).',
             },
-            client_id: {
-              type: 'string',
-            },
-            client_secret: {
-              type: 'string',
-            },
-            client_assertion_type: {
-              type: 'string',
-            },
-            client_assertion: {
-              type: 'string',
-            },
+            client_id: { type: 'string' },
+            client_secret: { type: 'string' },
+            client_assertion_type: { type: 'string' },
+            client_assertion: { type: 'string' },
           },
         },
         BackchannelAcknowledgement: {
@@ -2894,21 +2331,11 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               const: 'urn:openid:params:grant-type:ciba',
             },
-            auth_req_id: {
-              type: 'string',
-            },
-            client_id: {
-              type: 'string',
-            },
-            client_secret: {
-              type: 'string',
-            },
-            client_assertion_type: {
-              type: 'string',
-            },
-            client_assertion: {
-              type: 'string',
-            },
+            auth_req_id: { type: 'string' },
+            client_id: { type: 'string' },
+            client_secret: { type: 'string' },
+            client_assertion_type: { type: 'string' },
+            client_assertion: { type: 'string' },
           },
         },
         RefreshTokenRequest: {
@@ -2919,25 +2346,15 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               const: 'refresh_token',
             },
-            refresh_token: {
-              type: 'string',
-            },
+            refresh_token: { type: 'string' },
             scope: {
               type: 'string',
               description: 'A subset of the original scope.',
             },
-            client_id: {
-              type: 'string',
-            },
-            client_secret: {
-              type: 'string',
-            },
-            client_assertion_type: {
-              type: 'string',
-            },
-            client_assertion: {
-              type: 'string',
-            },
+            client_id: { type: 'string' },
+            client_secret: { type: 'string' },
+            client_assertion_type: { type: 'string' },
+            client_assertion: { type: 'string' },
           },
         },
         TokenResponse: {
@@ -2952,20 +2369,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               enum: ['Bearer', 'DPoP'],
             },
-            expires_in: {
-              type: 'integer',
-            },
-            refresh_token: {
-              type: 'string',
-            },
+            expires_in: { type: 'integer' },
+            refresh_token: { type: 'string' },
             id_token: {
               type: 'string',
               description:
                 'ES256 by default; `auth_time`, `acr`, `amr`; for push also `at_hash`, `urn:openid:params:jwt:claim:auth_req_id`, `urn:openid:params:jwt:claim:rt_hash`.',
             },
-            scope: {
-              type: 'string',
-            },
+            scope: { type: 'string' },
             authorization_details: {
               type: 'array',
               items: {
@@ -2993,16 +2404,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           oneOf: [
             {
               allOf: [
-                {
-                  $ref: '#/components/schemas/TokenResponse',
-                },
+                schema('TokenResponse'),
                 {
                   type: 'object',
                   required: ['auth_req_id'],
                   properties: {
-                    auth_req_id: {
-                      type: 'string',
-                    },
+                    auth_req_id: { type: 'string' },
                   },
                 },
               ],
@@ -3011,12 +2418,8 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'object',
               required: ['auth_req_id', 'encrypted_token_response'],
               properties: {
-                auth_req_id: {
-                  type: 'string',
-                },
-                encrypted_token_response: {
-                  type: 'string',
-                },
+                auth_req_id: { type: 'string' },
+                encrypted_token_response: { type: 'string' },
               },
               additionalProperties: false,
             },
@@ -3026,21 +2429,11 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['sub'],
           properties: {
-            sub: {
-              type: 'string',
-            },
-            name: {
-              type: 'string',
-            },
-            preferred_username: {
-              type: 'string',
-            },
-            email: {
-              type: 'string',
-            },
-            phone_number: {
-              type: 'string',
-            },
+            sub: { type: 'string' },
+            name: { type: 'string' },
+            preferred_username: { type: 'string' },
+            email: { type: 'string' },
+            phone_number: { type: 'string' },
           },
           additionalProperties: true,
         },
@@ -3048,52 +2441,28 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['active'],
           properties: {
-            active: {
-              type: 'boolean',
-            },
-            client_id: {
-              type: 'string',
-            },
-            sub: {
-              type: 'string',
-            },
-            scope: {
-              type: 'string',
-            },
-            token_type: {
-              type: 'string',
-            },
-            exp: {
-              type: 'integer',
-            },
-            iat: {
-              type: 'integer',
-            },
-            iss: {
-              type: 'string',
-            },
+            active: { type: 'boolean' },
+            client_id: { type: 'string' },
+            sub: { type: 'string' },
+            scope: { type: 'string' },
+            token_type: { type: 'string' },
+            exp: { type: 'integer' },
+            iat: { type: 'integer' },
+            iss: { type: 'string' },
             aud: {
               oneOf: [
-                {
-                  type: 'string',
-                },
+                { type: 'string' },
                 {
                   type: 'array',
-                  items: {
-                    type: 'string',
-                  },
+                  items: { type: 'string' },
                 },
               ],
             },
-            jti: {
-              type: 'string',
-            },
+            jti: { type: 'string' },
             cnf: {
               type: 'object',
               properties: {
-                jkt: {
-                  type: 'string',
-                },
+                jkt: { type: 'string' },
               },
             },
           },
@@ -3103,20 +2472,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           description: 'RFC 7591 §2 and CIBA §4 client metadata.',
           required: ['backchannel_token_delivery_mode'],
           properties: {
-            client_name: {
-              type: 'string',
-            },
+            client_name: { type: 'string' },
             token_endpoint_auth_method: {
               type: 'string',
               enum: ['private_key_jwt', 'client_secret_basic', 'client_secret_post'],
               default: 'client_secret_basic',
             },
-            token_endpoint_auth_signing_alg: {
-              type: 'string',
-            },
-            jwks: {
-              $ref: '#/components/schemas/Jwks',
-            },
+            token_endpoint_auth_signing_alg: { type: 'string' },
+            jwks: schema('Jwks'),
             jwks_uri: {
               type: 'string',
               format: 'uri',
@@ -3128,9 +2491,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
                 enum: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
               },
             },
-            scope: {
-              type: 'string',
-            },
+            scope: { type: 'string' },
             backchannel_token_delivery_mode: {
               type: 'string',
               enum: ['poll', 'ping', 'push'],
@@ -3232,23 +2593,17 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
         ClientInformation: {
           allOf: [
-            {
-              $ref: '#/components/schemas/ClientMetadata',
-            },
+            schema('ClientMetadata'),
             {
               type: 'object',
               required: ['client_id'],
               properties: {
-                client_id: {
-                  type: 'string',
-                },
+                client_id: { type: 'string' },
                 client_secret: {
                   type: 'string',
                   description: 'Only for client_secret_* methods; shown once.',
                 },
-                client_id_issued_at: {
-                  type: 'integer',
-                },
+                client_id_issued_at: { type: 'integer' },
                 client_secret_expires_at: {
                   type: 'integer',
                   description: '0 = never.',
@@ -3271,9 +2626,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               enum: ['pending', 'approved', 'denied', 'expired', 'consumed'],
             },
-            client_id: {
-              type: 'string',
-            },
+            client_id: { type: 'string' },
             client_name: {
               type: 'string',
               description: 'The registered client_name, to show to the owner.',
@@ -3284,15 +2637,11 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             },
             scope: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             acr_values: {
               type: 'array',
-              items: {
-                type: 'string',
-              },
+              items: { type: 'string' },
             },
             authorization_details: {
               type: 'array',
@@ -3322,9 +2671,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           properties: {
             requests: {
               type: 'array',
-              items: {
-                $ref: '#/components/schemas/OwnerRequest',
-              },
+              items: schema('OwnerRequest'),
             },
             next_cursor: {
               type: 'string',
@@ -3356,9 +2703,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['id', 'status'],
           properties: {
-            id: {
-              type: 'string',
-            },
+            id: { type: 'string' },
             status: {
               type: 'string',
               enum: ['approved', 'denied'],
@@ -3382,27 +2727,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['sub', 'user_code_set', 'disabled', 'created_at'],
           properties: {
-            sub: {
-              type: 'string',
-            },
-            email: {
-              type: 'string',
-            },
-            phone_number: {
-              type: 'string',
-            },
-            username: {
-              type: 'string',
-            },
-            name: {
-              type: 'string',
-            },
-            user_code_set: {
-              type: 'boolean',
-            },
-            disabled: {
-              type: 'boolean',
-            },
+            sub: { type: 'string' },
+            email: { type: 'string' },
+            phone_number: { type: 'string' },
+            username: { type: 'string' },
+            name: { type: 'string' },
+            user_code_set: { type: 'boolean' },
+            disabled: { type: 'boolean' },
             created_at: {
               type: 'string',
               format: 'date-time',
@@ -3413,18 +2744,10 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['id', 'sub', 'disabled', 'created_at'],
           properties: {
-            id: {
-              type: 'string',
-            },
-            sub: {
-              type: 'string',
-            },
-            name: {
-              type: 'string',
-            },
-            disabled: {
-              type: 'boolean',
-            },
+            id: { type: 'string' },
+            sub: { type: 'string' },
+            name: { type: 'string' },
+            disabled: { type: 'boolean' },
             created_at: {
               type: 'string',
               format: 'date-time',
@@ -3433,19 +2756,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
         AdminClient: {
           allOf: [
-            {
-              $ref: '#/components/schemas/ClientMetadata',
-            },
+            schema('ClientMetadata'),
             {
               type: 'object',
               required: ['client_id', 'disabled', 'created_at'],
               properties: {
-                client_id: {
-                  type: 'string',
-                },
-                disabled: {
-                  type: 'boolean',
-                },
+                client_id: { type: 'string' },
+                disabled: { type: 'boolean' },
                 created_at: {
                   type: 'string',
                   format: 'date-time',
@@ -3458,9 +2775,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['id', 'at', 'type'],
           properties: {
-            id: {
-              type: 'string',
-            },
+            id: { type: 'string' },
             at: {
               type: 'string',
               format: 'date-time',
@@ -3469,15 +2784,9 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               type: 'string',
               examples: ['auth_request.created', 'auth_request.approved', 'owner_device.created', 'client.disabled'],
             },
-            client_id: {
-              type: 'string',
-            },
-            sub: {
-              type: 'string',
-            },
-            auth_request_id: {
-              type: 'string',
-            },
+            client_id: { type: 'string' },
+            sub: { type: 'string' },
+            auth_request_id: { type: 'string' },
             data: {
               type: 'object',
             },
