@@ -1,3 +1,5 @@
+import { declaredRoutes } from '@onboard/nest-http';
+import { OwnerAppController, ReceiptsController } from '../../apps/ciba-provider/src/owner-app/owner-app.controller';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
@@ -38,6 +40,8 @@ function servedRoutes(): string[] {
     ...PROTOCOL_ROUTES.map((r) => `${r.method} ${normalise(r.path)}`),
     ...ADMIN_API_ROUTES.map((r) => `${r.method} ${PATHS.admin}${r.path}`),
     ...[PATHS.health, PATHS.metrics, PATHS.openapi].map((path) => `GET ${path}`),
+    // the owner app's routes and the receipts endpoint, as their controllers declare them
+    ...declaredRoutes([OwnerAppController, ReceiptsController]).map((r) => `${r.method} ${normalise(r.path)}`),
   ];
 }
 

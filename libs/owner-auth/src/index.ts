@@ -4,6 +4,7 @@
 // `(ctx, WireRequest, …params) → WireResponse`, mounted by the provider's Nest controllers.
 export * from './commitment';
 export * from './owner-app.handlers';
+export * from './owner-app.schemas';
 export * from './passkey-approvals';
 export { PASSKEY_ALGORITHMS } from './webauthn';
 export * from './receipts';

@@ -1,4 +1,5 @@
 import { ADMIN_BODIES, OWNER_DEVICE_BODIES } from '@onboard/ciba-core';
+import { ownerAppPaths } from './owner-app-openapi';
 
 /** `$ref` to a shared response of this document. */
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
@@ -76,6 +77,42 @@ export function providerOpenApiDocument(): Record<string, unknown> {
       },
     ],
     paths: {
+      ...ownerAppPaths('/owner-device/v1'),
+      '/receipts': {
+        post: {
+          tags: ['tokens'],
+          operationId: 'receipt',
+          summary: 'The approval receipt of a request the owner approved with a passkey (docs/receipts.md)',
+          description:
+            "A JWS signed by the provider embedding the owner's WebAuthn assertion, the credential key and the committed fields; verify it offline with the JWKS (`npm run admin -- receipts verify`). Client authentication as at the token endpoint.",
+          security: CLIENT_AUTH,
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: {
+                  type: 'object',
+                  required: ['auth_req_id'],
+                  properties: { auth_req_id: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The receipt.',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', required: ['receipt'], properties: { receipt: { type: 'string' } } },
+                },
+              },
+            },
+            '400': response('InvalidRequest'),
+            '401': response('InvalidClient'),
+            '404': response('NotFound'),
+          },
+        },
+      },
       '/.well-known/openid-configuration': {
         get: {
           tags: ['discovery'],
@@ -1704,6 +1741,13 @@ export function providerOpenApiDocument(): Record<string, unknown> {
     },
     components: {
       securitySchemes: {
+        ownerSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'onboard_session',
+          description:
+            "The owner app's session after a passkey sign-in (HttpOnly, SameSite=Strict, Path=/owner-device/; docs/owner-app.md).",
+        },
         clientSecretBasic: {
           type: 'http',
           scheme: 'basic',
