@@ -87,7 +87,10 @@ describeBrowser('owner app screens (mock provider)', (browser) => {
       const phone = await enrolledPhone(locale, tag);
       const { page } = phone;
       try {
-        // A request created while the list is open appears at once (Server-Sent Events).
+        // A request created while the list is open appears at once (Server-Sent Events). The app
+        // opens its live channel after the list has loaded: give it that moment, or the event
+        // would be sent before anyone listens.
+        await page.waitForTimeout(1500);
         const pickup = await app.mock('/requests', { kind: 'pickup' });
         await page
           .getByText(say(locale, 'app.new_request_announcement', { client: 'Sakura Pharmacy' }))
