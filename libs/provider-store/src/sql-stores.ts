@@ -413,39 +413,23 @@ class SqlRevocationStore implements RevocationStore {
   }
 }
 
-class SqlSigningKeyStore implements SigningKeyStore {
+/** A key table (signing or encryption keys), rows keyed by `kid`, listed oldest first. */
+class SqlKeyStore<K extends SigningKeyRecord | EncryptionKeyRecord> {
   constructor(
     private readonly sql: SqlSession,
-    private readonly map: TableMapper<SigningKeyRecord>,
+    private readonly map: TableMapper<K>,
+    private readonly table: 'signing_keys' | 'encryption_keys',
   ) {}
-  async list(): Promise<SigningKeyRecord[]> {
-    return (await this.sql.all(`SELECT * FROM signing_keys ORDER BY created_at, kid`, [])).map((r) =>
+  async list(): Promise<K[]> {
+    return (await this.sql.all(`SELECT * FROM ${this.table} ORDER BY created_at, kid`, [])).map((r) =>
       this.map.fromRow(r),
     );
   }
-  async save(key: SigningKeyRecord): Promise<void> {
+  async save(key: K): Promise<void> {
     await this.sql.run(this.map.upsertSql, this.map.toParams(key));
   }
   async delete(kid: string): Promise<void> {
-    await this.sql.run(`DELETE FROM signing_keys WHERE kid = ?`, [kid]);
-  }
-}
-
-class SqlEncryptionKeyStore implements EncryptionKeyStore {
-  constructor(
-    private readonly sql: SqlSession,
-    private readonly map: TableMapper<EncryptionKeyRecord>,
-  ) {}
-  async list(): Promise<EncryptionKeyRecord[]> {
-    return (await this.sql.all(`SELECT * FROM encryption_keys ORDER BY created_at, kid`, [])).map((r) =>
-      this.map.fromRow(r),
-    );
-  }
-  async save(key: EncryptionKeyRecord): Promise<void> {
-    await this.sql.run(this.map.upsertSql, this.map.toParams(key));
-  }
-  async delete(kid: string): Promise<void> {
-    await this.sql.run(`DELETE FROM encryption_keys WHERE kid = ?`, [kid]);
+    await this.sql.run(`DELETE FROM ${this.table} WHERE kid = ?`, [kid]);
   }
 }
 
@@ -691,8 +675,8 @@ export function createSqlStores(
       replay: new SqlReplayStore(session),
       refreshTokens: new SqlRefreshTokenStore(session, maps.refreshTokens),
       revocations: new SqlRevocationStore(session),
-      signingKeys: new SqlSigningKeyStore(session, maps.signingKeys),
-      encryptionKeys: new SqlEncryptionKeyStore(session, maps.encryptionKeys),
+      signingKeys: new SqlKeyStore(session, maps.signingKeys, 'signing_keys') satisfies SigningKeyStore,
+      encryptionKeys: new SqlKeyStore(session, maps.encryptionKeys, 'encryption_keys') satisfies EncryptionKeyStore,
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
       passkeys: new SqlPasskeyStore(session, passkeyMaps),
