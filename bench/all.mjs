@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { SECTIONS, renderBenchmarks } from './all-report.mjs';
 import { DEFAULT_POSTGRES_URL, runGrowth } from './growth/run.mjs';
@@ -184,7 +184,7 @@ const program = new Command('bench')
     new Option('--sections <list>', `sections to run (${SECTIONS.join(', ')})`).default(SECTIONS).argParser((value) => {
       const chosen = list(value);
       for (const s of chosen)
-        if (!SECTIONS.includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
+        if (!SECTIONS.includes(s)) throw new InvalidArgumentError(`unknown section '${s}' (${SECTIONS.join(', ')})`);
       return chosen;
     }),
   )
