@@ -15,6 +15,7 @@ const provider = await createProviderApp({
     DATABASE_URL: databaseUrl,
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     LOG_LEVEL: 'error',
+    ...(process.env.KEY_ENCRYPTION_KEY_FILE ? { KEY_ENCRYPTION_KEY_FILE: process.env.KEY_ENCRYPTION_KEY_FILE } : {}),
   },
   shutdownHooks: false,
 });

@@ -86,8 +86,16 @@ function statSafe(file) {
 /** One store at one size: migrate, seed, start, measure. */
 async function measureSize({ store, size, config, generator, log }) {
   const db = await freshDatabase(store, config.postgresUrl);
+  // The key-encryption key the migrating start wraps the new signing keys under, and the
+  // measured provider unwraps them with: one file per database, wherever the bench runs from.
+  const kekDir = mkdtempSync(join(tmpdir(), 'onboard-growth-kek-'));
+  const env = { KEY_ENCRYPTION_KEY_FILE: join(kekDir, 'onboard.kek') };
   try {
-    execFileSync(process.execPath, [MIGRATE, db.url, config.root], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [MIGRATE, db.url, config.root], {
+      cwd: config.root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const seedStarted = Date.now();
     const seeded = await db.seed(size);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
@@ -102,6 +110,7 @@ async function measureSize({ store, size, config, generator, log }) {
         pingPort: generator.pingPort,
         root: config.root,
         databaseUrl: db.url,
+        env,
       });
       try {
         runs.push(
@@ -141,6 +150,7 @@ async function measureSize({ store, size, config, generator, log }) {
     return result;
   } finally {
     await db.drop();
+    rmSync(kekDir, { recursive: true, force: true });
   }
 }
 

@@ -70,7 +70,10 @@ export async function startOnboard({ owners: ownerCount, pingPort, root, databas
   child.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   child.send({ type: 'configure', config: { root, env } });
   const ready = await child.waitFor(['ready', 'failed']);
-  if (ready.type === 'failed') throw new Error(`Onboard failed to start: ${ready.error}`);
+  if (ready.type === 'failed') {
+    await child.stop();
+    throw new Error(`Onboard failed to start: ${ready.error}`);
+  }
 
   const clientMetadata = (mode) => ({
     client_name: `bench ${mode}`,
