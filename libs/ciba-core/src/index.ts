@@ -64,6 +64,7 @@ export * from './dpop/verify-dpop-proof';
 export * from './tokens/token-hashes';
 export * from './tokens/issue-tokens';
 export * from './tokens/encrypt-token-response';
+export * from './tokens/attach-approval-receipt';
 export * from './grants/token-grant';
 export * from './grants/grant-registry';
 export * from './grants/token.handler';
