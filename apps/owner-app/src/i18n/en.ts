@@ -56,6 +56,7 @@ export const en = {
   'requests.push_prompt_dismiss': 'Not now',
 
   'request.title_default': '{client} asks you to confirm',
+  'request.unnamed_client': 'A service without a name',
   'request.vehicle': 'Vehicle: {nickname}',
   'request.vehicle_with_model': 'Vehicle: {nickname} ({model})',
   'request.binding_label': 'Check that this code matches the one on the other screen',

@@ -55,6 +55,7 @@ export const ja: Catalogue = {
   'requests.push_prompt_dismiss': '後で',
 
   'request.title_default': '{client} から確認の依頼',
+  'request.unnamed_client': '名称未登録のサービス',
   'request.vehicle': '車両：{nickname}',
   'request.vehicle_with_model': '車両：{nickname}（{model}）',
   'request.binding_label': 'このコードが相手の画面のコードと一致することを確認してください',
