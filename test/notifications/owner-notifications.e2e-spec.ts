@@ -2,7 +2,7 @@ import http from 'node:http';
 import { createECDH, randomBytes } from 'node:crypto';
 import { decrypt } from 'http_ece';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet } from 'jose';
-import { PATHS } from '@onboard/ciba-core';
+import { PATHS, expireAuthRequest } from '@onboard/ciba-core';
 import { get, sleep } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
 import {
@@ -56,7 +56,12 @@ describe('owner notifications', () => {
 
   const ask = async (owner: TestOwner, on: TestClient = client) => {
     const bm = bindingMessage();
-    const ack = await backchannel(p, on, { scope: 'openid', login_hint: owner.email, binding_message: bm });
+    const ack = await backchannel(p, on, {
+      scope: 'openid',
+      login_hint: owner.email,
+      binding_message: bm,
+      ...(on.mode === 'ping' ? { client_notification_token: randomBytes(16).toString('hex') } : {}),
+    });
     expect(ack.status).toBe(200);
     return { authReqId: ack.json.auth_req_id as string, bm };
   };
@@ -268,7 +273,7 @@ describe('owner notifications', () => {
   });
 
   describe('live channel', () => {
-    it('tells every open app of the owner that a request was answered (request.updated)', async () => {
+    it('tells every open app of the owner that a request was answered or expired (request.updated)', async () => {
       const erin = await createOwner(p);
       const erinPhone = new OwnerAppSession(p);
       expect((await erinPhone.enrol((await inviteOwner(p, erin.sub)).token)).status).toBe(201);
@@ -288,17 +293,25 @@ describe('owner notifications', () => {
       try {
         const approved = await ask(erin);
         const denied = await ask(erin);
+        const pinger = await registerClient(p, { mode: 'ping', notificationEndpoint: hooks.url('/ping') });
+        const expiring = await ask(erin, pinger);
         const approvedId = await requestIdOf(erinPhone, approved.bm);
+
         const deniedId = await requestIdOf(erinPhone, denied.bm);
         expect((await erinPhone.approve(approvedId)).status).toBe(200);
         const deny = await erinPhone.call('POST', `/requests/${encodeURIComponent(deniedId)}/deny`, {});
         expect(deny.status).toBe(200);
         const updates = () =>
           [...received.join('').matchAll(/event: request\.updated\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]));
-        for (let i = 0; i < 100 && updates().length < 2; i++) await sleep(20);
+        // The expiry sweep's step for a ping request that outlived its lifetime.
+        const expiringId = await requestIdOf(erinPhone, expiring.bm);
+        const request = await p.booted.ctx.stores.authRequests.find(expiringId);
+        expect(await expireAuthRequest(p.booted.ctx, request!)).toBe(true);
+        for (let i = 0; i < 100 && updates().length < 3; i++) await sleep(20);
         expect(updates()).toEqual([
           { id: approvedId, status: 'approved' },
           { id: deniedId, status: 'denied' },
+          { id: expiringId, status: 'expired' },
         ]);
       } finally {
         stream.destroy();

@@ -210,7 +210,10 @@ function ownerNotificationSettings(
     } catch {
       url = undefined;
     }
-    if (!url || !['https:', 'http:'].includes(url.protocol) || url.username || url.password) {
+    // http only to this host, for development (the outbox worker allows it only with
+    // ALLOW_LOOPBACK_HTTP_NOTIFICATIONS).
+    const loopbackHttp = url?.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    if (!url || !(url.protocol === 'https:' || loopbackHttp) || url.username || url.password) {
       throw new ConfigError('OWNER_WEBHOOK_URL', 'must be an https URL without credentials');
     }
   }
