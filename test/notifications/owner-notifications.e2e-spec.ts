@@ -122,6 +122,8 @@ describe('owner notifications', () => {
       expect(await bad({ ...good, endpoint: 'http://push.example.net/send/abc' })).toMatch(/https/);
       expect(await bad({ ...good, endpoint: 'https://10.0.0.8/send/abc' })).toMatch(/must not target/);
       expect(await bad({ ...good, keys: { ...good.keys, p256dh: 'AAAA' } })).toMatch(/p256dh/);
+      const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
+      expect(await bad({ ...good, keys: { ...good.keys, p256dh: offCurve } })).toMatch(/p256dh/);
       expect(await bad({ ...good, keys: { ...good.keys, auth: 'short' } })).toMatch(/auth/);
       expect(await bad({ endpoint: good.endpoint })).toMatch(/keys/);
       const anonymous = new OwnerAppSession(p);

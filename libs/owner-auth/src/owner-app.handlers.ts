@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import {
   AccessDenied,
   Conflict,
@@ -410,6 +410,24 @@ export const handlePushKey = wrap(async (ctx, req) => {
   return jsonNoStore(200, { vapid_public_key: key.publicKey });
 });
 
+/** The uncompressed point is a P-256 public key (on the curve): RFC 8291 §3.1 needs one to encrypt to. */
+function onP256(point: Buffer): boolean {
+  try {
+    createPublicKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+      },
+      format: 'jwk',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Length in bytes of a base64url value, or undefined when it is not base64url. */
 function base64urlBytes(value: string): Buffer | undefined {
   return /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
@@ -428,7 +446,7 @@ export const handleAddPushSubscription = wrap(async (ctx, req) => {
     outboundTargetProblem(subscription.endpoint, ctx.settings) ?? urlProblem(subscription.endpoint, ctx.settings);
   if (problem) throw new InvalidRequest(`subscription.endpoint ${problem}`);
   const p256dh = base64urlBytes(subscription.keys.p256dh);
-  if (!p256dh || p256dh.length !== 65 || p256dh[0] !== 4) {
+  if (!p256dh || p256dh.length !== 65 || p256dh[0] !== 4 || !onP256(p256dh)) {
     throw new InvalidRequest('subscription.keys.p256dh must be an uncompressed P-256 point, base64url');
   }
   const auth = base64urlBytes(subscription.keys.auth);

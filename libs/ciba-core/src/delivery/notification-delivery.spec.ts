@@ -226,11 +226,24 @@ describe('NotificationDelivery', () => {
       expect(listener.count('/hook')).toBe(2);
     });
 
-    it('fails at once a message the channel cannot prepare, or of a kind no channel sends', async () => {
+    it('fails at once a message the channel cannot prepare (or throws preparing), or of a kind no channel sends', async () => {
       const unprepared = await enqueue(listener.on('/never', status(204)), { kind: 'web_push' });
       const orphan = await enqueue(listener.on('/never', status(204)), { kind: 'owner_webhook' });
+      const broken = await enqueue(listener.on('/never', status(204)), { kind: 'web_push', bearer: 'broken' });
       const w = worker(ctx, {
-        channels: { web_push: { prepare: async () => ({ failed: 'push subscription removed' }) } },
+        channels: {
+          web_push: {
+            prepare: async (message) => {
+              if (message.bearer === 'broken') throw new Error('Vapid public key must be 65 bytes');
+              return { failed: 'push subscription removed' };
+            },
+          },
+        },
+      });
+      await w.kick(broken.id);
+      expect(await stored(broken.id)).toMatchObject({
+        status: 'failed',
+        lastError: 'cannot prepare web_push message: Vapid public key must be 65 bytes',
       });
       await w.kick(unprepared.id);
       await w.kick(orphan.id);

@@ -287,7 +287,13 @@ export class NotificationDelivery {
       };
     }
     const channel = this.channels[kind];
-    return channel ? channel.prepare(message) : { failed: `no channel delivers ${kind} messages` };
+    if (!channel) return { failed: `no channel delivers ${kind} messages` };
+    try {
+      return await channel.prepare(message);
+    } catch (error) {
+      // A message that cannot be prepared now will not be later: failed, not retried.
+      return { failed: `cannot prepare ${kind} message: ${(error as Error).message}`.slice(0, 200) };
+    }
   }
 
   private async send(message: OutboxMessage): Promise<Outcome> {
