@@ -6,6 +6,7 @@ export * from './errors/oauth-error';
 export * from './domain/client';
 export * from './domain/owner';
 export * from './domain/passkey';
+export * from './domain/owner-push';
 export * from './audit/audit-chain';
 export * from './domain/auth-request';
 export * from './domain/tokens';
@@ -36,6 +37,7 @@ export { hashUserCode, verifyUserCode } from './backchannel/user-code';
 export { AUTHENTICATION_PARAMETERS } from './backchannel/authentication-params';
 export { registerClient, type RegisterClientOptions, type RegisteredClient } from './registration/register-client';
 export { handleRegistration } from './registration/registration.handler';
+export { outboundTargetProblem, urlProblem } from './registration/metadata-values';
 export { handleDiscovery } from './discovery/discovery.handler';
 export { providerMetadata } from './discovery/provider-metadata';
 

@@ -191,6 +191,42 @@ function ownerAppSettings(env: Env, base: ProviderSettings['ownerApp']): Provide
     sessionTtl: integer(env, 'OWNER_SESSION_TTL', base.sessionTtl, 60, 366 * 86400),
     invitationTtl: integer(env, 'OWNER_INVITATION_TTL', base.invitationTtl, 60, 30 * 86400),
     challengeTtl: integer(env, 'OWNER_CHALLENGE_TTL', base.challengeTtl, 30, 3600),
+    ...ownerNotificationSettings(env),
+  };
+}
+
+/**
+ * Owner notifications (docs/notifications.md): `OWNER_PUSH_VAPID_SUBJECT` (a `mailto:` or
+ * `https:` contact for push services), `OWNER_WEBHOOK_URL` (the webhook of clients that
+ * registered none) and `OWNER_WEBHOOK_AUDIENCE` (its `aud`, default the client id).
+ */
+function ownerNotificationSettings(
+  env: Env,
+): Pick<ProviderSettings['ownerApp'], 'vapidSubject' | 'webhookUrl' | 'webhookAudience'> {
+  const subject = read(env, 'OWNER_PUSH_VAPID_SUBJECT');
+  if (subject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('OWNER_PUSH_VAPID_SUBJECT', 'must be a mailto: address or an https: URL (RFC 8292 §2.1)');
+  }
+  const webhook = read(env, 'OWNER_WEBHOOK_URL');
+  if (webhook !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhook);
+    } catch {
+      url = undefined;
+    }
+    // http only to this host, for development (the outbox worker allows it only with
+    // ALLOW_LOOPBACK_HTTP_NOTIFICATIONS).
+    const loopbackHttp = url?.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    if (!url || !(url.protocol === 'https:' || loopbackHttp) || url.username || url.password) {
+      throw new ConfigError('OWNER_WEBHOOK_URL', 'must be an https URL without credentials');
+    }
+  }
+  const audience = read(env, 'OWNER_WEBHOOK_AUDIENCE');
+  return {
+    ...(subject !== undefined ? { vapidSubject: subject } : {}),
+    ...(webhook !== undefined ? { webhookUrl: webhook } : {}),
+    ...(audience !== undefined ? { webhookAudience: audience } : {}),
   };
 }
 

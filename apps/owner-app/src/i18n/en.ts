@@ -146,6 +146,8 @@ export const en = {
 
   'push.title': 'New request to confirm',
   'push.body': 'Open it to check and answer.',
+  'push.title_from': '{client} asks you to confirm',
+  'push.body_code': 'Check the code: {code}',
 
   'common.cancel': 'Cancel',
   'common.retry': 'Try again',

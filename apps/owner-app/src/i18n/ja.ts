@@ -147,6 +147,8 @@ export const ja: Catalogue = {
 
   'push.title': '確認が必要な新しいリクエスト',
   'push.body': '開いて内容を確認し、回答してください。',
+  'push.title_from': '{client} から確認のリクエストです',
+  'push.body_code': 'コードを確認してください: {code}',
 
   'common.cancel': 'キャンセル',
   'common.retry': '再試行',

@@ -263,6 +263,8 @@ export async function disableOwnerDevice(ctx: ProviderContext, sub: string, devi
   if (!device) throw new NotFound('no such owner device');
   const updated = { ...device, disabled: true };
   await ctx.stores.owners.saveDevice(updated);
+  // A disabled device is told nothing more: its Web Push subscriptions go.
+  await ctx.stores.push.deleteDeviceSubscriptions(deviceId);
   await audit(ctx, 'owner_device.disabled', { sub, data: { deviceId } });
   return updated;
 }

@@ -11,6 +11,7 @@ import {
 } from '../delivery/notification-message';
 import { Conflict, NotFound } from '../errors/oauth-error';
 import type { Stores } from '../ports/stores.port';
+import { announceAuthRequestUpdate } from '../ports/owner-notifier.port';
 import { encryptTokenResponse } from '../tokens/encrypt-token-response';
 import { attachApprovalReceipt } from '../tokens/attach-approval-receipt';
 import { issueTokens } from '../tokens/issue-tokens';
@@ -115,6 +116,7 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
   ctx.signals.authRequestCompleted(input.id);
   if (outcome.message)
     ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
+  announceAuthRequestUpdate(ctx, outcome.request);
   return outcome.request;
 }
 

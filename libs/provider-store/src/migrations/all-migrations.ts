@@ -13,6 +13,7 @@ import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.mig
 import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encryption-keys.migration';
 import { OwnerPasskeys1770768000000 } from './1770768000000-owner-passkeys.migration';
 import { AuthRequestOwnerHistoryIndex1770854400016 } from './1770854400016-auth-request-owner-history-index.migration';
+import { OwnerNotifications1770940800000 } from './1770940800000-owner-notifications.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const ALL_MIGRATIONS = [
   WrappedEncryptionKeys1770681600000,
   OwnerPasskeys1770768000000,
   AuthRequestOwnerHistoryIndex1770854400016,
+  OwnerNotifications1770940800000,
 ];

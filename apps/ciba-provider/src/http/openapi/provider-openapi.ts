@@ -2674,6 +2674,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description:
                 'Onboard extension (docs/receipts.md) - the client receives approval receipts in its token responses and push payloads.',
             },
+            onboard_owner_notification_uri: {
+              type: 'string',
+              format: 'uri',
+              description:
+                "Onboard extension (docs/notifications.md) - the client's own app back-end: a JWS-signed POST (`onboard-owner-notification+jwt`) for each new request of this client, to forward to the owner's phone. https; retried from the outbox.",
+            },
             token_response_encryption_alg: {
               type: 'string',
               enum: ['ECDH-ES+A256KW', 'ECDH-ES'],
