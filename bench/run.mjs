@@ -42,16 +42,14 @@
 // measured): BENCH_LOOP_DELAY=1 samples the event-loop delay of both processes,
 // BENCH_NODE_ARGS="--trace-gc …" passes Node.js flags to the providers, BENCH_CPU_PROF=<dir>
 // writes their CPU profiles.
-import { cpus, loadavg, totalmem, release } from 'node:os';
+import { cpus, totalmem, release } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-import { threadCpuPerFlow } from './lib/child.mjs';
 import { describeSetup, openLoadGenerator } from './lib/load-generators.mjs';
-import { takeLoopDelay } from './lib/child-stats.mjs';
-import { medianOfRuns, pairedRatios, summarizeRun } from './stats.mjs';
+import { measureFlows } from './lib/measure.mjs';
+import { medianOfRuns, pairedRatios } from './stats.mjs';
 import { startOidcProvider } from './targets/oidc-provider.mjs';
 import { startOnboard } from './targets/onboard.mjs';
 import { settingsReader } from './lib/settings.mjs';
@@ -102,9 +100,6 @@ function settings(argv, env) {
   };
 }
 
-const generatorLoopDelay = process.env.BENCH_LOOP_DELAY ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
-generatorLoopDelay?.enable();
-
 const STARTERS = { onboard: startOnboard, 'oidc-provider': startOidcProvider };
 
 async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, generator) {
@@ -113,79 +108,17 @@ async function measureOnce(providerKey, scenarioKey, scenario, repeat, config, g
     pingPort: generator.pingPort,
     root: ROOT,
   });
-  const flowOptions = (flows, tag) => ({
-    mode: scenario.mode,
-    flows,
-    concurrency: config.concurrency,
-    tag,
-    approveDelayMs: scenario.thinkMs,
-  });
   try {
-    // A long-running provider has compiled its hot paths long before: the JIT warm-up runs
-    // saturated ping flows (same endpoints, no think time, a few seconds). In `ping` they are
-    // the first flows of the measured loop itself; the other scenarios run them first, then
-    // the scenario's own warm-up flows lead into the measured ones in one loop.
-    const separateJitWarmup = scenario.jitWarmup > 0 && (scenario.mode !== 'ping' || scenario.thinkMs > 0);
-    if (separateJitWarmup)
-      await generator.run(target, {
-        ...flowOptions(scenario.jitWarmup, `${scenarioKey}-j${repeat}`),
-        mode: 'ping',
-        approveDelayMs: 0,
-      });
-    const loadAverage = loadavg()[0];
-    // Readings at both ends of the measurement window (see runFlows): the synchronous ones
-    // at once, the provider's own report over IPC as soon as it answers.
-    const reading = () => {
-      const taken = {
-        ticks: child.procCpuTicks(),
-        threads: child.threadTicks(),
-        generator: generator.cpuUsage(),
-        generatorLoopDelay: takeLoopDelay(generatorLoopDelay),
-      };
-      return child.stats().then((stats) => ({ ...taken, stats }));
-    };
-    const result = await generator.run(target, {
-      ...flowOptions(scenario.flows, `${scenarioKey}-r${repeat}`),
-      warmupFlows: scenario.warmup + (scenario.jitWarmup > 0 && !separateJitWarmup ? scenario.jitWarmup : 0),
-      coolDownFlows: config.concurrency,
-      onWindowStart: reading,
-      onWindowEnd: reading,
-    });
-    // The two readings that bound the measurement window.
-    const [start, end] = [result.windowStart, result.windowEnd];
-    // The load generator's CPU: the native one reports its own at the window's edges.
-    const [cpuStart, cpuEnd] = result.generatorCpu
-      ? [result.generatorCpu.start, result.generatorCpu.end]
-      : [start.generator, end.generator];
-    const generatorCpu = { user: cpuEnd.user - cpuStart.user, system: cpuEnd.system - cpuStart.system };
-    const threads = threadCpuPerFlow(start.threads, end.threads, result.completed);
-    const summary = summarizeRun({
-      result,
-      before: start.stats,
-      after: end.stats,
-      ticksBefore: start.ticks,
-      ticksAfter: end.ticks,
-      threads,
-    });
-    const interval = result.timelines.find((t) => t.interval !== undefined)?.interval;
-    return {
-      provider: providerKey,
-      scenario: scenarioKey,
-      mode: scenario.mode,
-      thinkMs: scenario.thinkMs,
+    const run = await measureFlows({
+      target,
+      child,
+      scenario,
+      scenarioKey,
       repeat,
-      flows: scenario.flows,
-      advertisedInterval: interval,
-      setupVia: target.setupVia,
-      // The load generator (this process) shares the machine: its CPU and the load
-      // average before the run help to read the wall-clock figures.
-      loadGeneratorCpuMsPerFlow: (generatorCpu.user + generatorCpu.system) / 1000 / Math.max(1, summary.completed),
-      loadAverageBefore: loadAverage,
-      ...summary,
-      // BENCH_LOOP_DELAY=1: event-loop delay of the provider and of the load generator.
-      providerLoopDelayMs: end.stats.loopDelayMs,
-      generatorLoopDelayMs: end.generatorLoopDelay,
-    };
+      concurrency: config.concurrency,
+      generator,
+    });
+    return { provider: providerKey, ...run };
   } finally {
     await child.stop();
   }

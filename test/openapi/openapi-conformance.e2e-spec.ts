@@ -24,8 +24,11 @@ type Doc = Record<string, any>;
 const DOC: Doc = parse(readFileSync(join(__dirname, '..', '..', 'docs', 'openapi.yaml'), 'utf8'));
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-/** `/owners/{sub}/devices` → `/owners/{}/devices`: path parameters compared by position only. */
-const normalise = (path: string) => path.replace(/\{[^}]*\}|:[A-Za-z]+/g, '{}');
+/**
+ * `/owners/{sub}/devices` → `/owners/{}/devices`: path parameters compared by position only (a
+ * colon inside a segment, as in `/clients:import`, is part of the path).
+ */
+const normalise = (path: string) => path.replace(/\{[^}]*\}/g, '{}').replace(/\/:[A-Za-z]+/g, '/{}');
 
 /** The documented operations, `METHOD /path` with parameters as `{}`. */
 function documentedOperations(): string[] {

@@ -57,6 +57,7 @@ export * from './owner-device/invitations';
 export * from './admin/admin';
 export * from './admin/admin.handler';
 export * from './admin/admin-body';
+export * from './admin/import-clients';
 export * from './keys/key-ring';
 export * from './keys/request-object-keys';
 export * from './keys/local-key-wrapper';

@@ -1,7 +1,7 @@
 import { Controller, Get, Module, Param, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ENDPOINTS as API, PATHS, handleAdminEndpoint, type AdminEndpoint } from '@onboard/ciba-core';
-import { sendWire } from '@onboard/nest-http';
+import { BodyLimit, sendWire } from '@onboard/nest-http';
 import { WireController } from './wire.controller';
 
 /**
@@ -78,6 +78,13 @@ export class AdminController extends WireController {
   @Post('clients')
   registerClient(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.run(req, reply, API.registerClient);
+  }
+
+  /** `clients:import` (a literal colon, escaped for the router): a bridge's fleet, in chunks of up to 1,000. */
+  @Post('clients::import')
+  @BodyLimit(4 * 1024 * 1024)
+  importClients(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.run(req, reply, API.importClients);
   }
 
   @Get('clients/:id')

@@ -1,5 +1,5 @@
 import { MemoryDeviceRegistry } from '@onboard/bridge-core';
-import { DeviceAdmin, DeviceAdminError, mapBounded } from './device-admin';
+import { DeviceAdmin, DeviceAdminError, PROVIDER_IMPORT_CHUNK, mapBounded } from './device-admin';
 import { ProviderAdminError, type ProviderAdmin } from './provider-admin';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -89,6 +89,77 @@ describe('device admin', () => {
     ]);
     expect(results.map((r) => r.outcome)).toEqual(['registered', 'failed', 'failed']);
     expect(results[2]).toMatchObject({ deviceId: 'hu-4', error: 'invalid_request' });
+  });
+
+  it('imports new devices through bulk registrations at the provider, in chunks, and stores the registered ones', async () => {
+    const calls: string[][] = [];
+    const { admin, registry } = setup({
+      registerClient: async () => {
+        throw new Error('one call per device where the provider takes them in bulk');
+      },
+      registerClients: async (list) => {
+        calls.push(list.map((m) => m.client_id as string));
+        return list.map((m) =>
+          m.client_id === 'hu-refused'
+            ? { ok: false, error: 'invalid_client_metadata', description: 'no' }
+            : { ok: true },
+        );
+      },
+    });
+    const ids = Array.from({ length: PROVIDER_IMPORT_CHUNK + 2 }, (_, i) => `hu-bulk-${i}`);
+    const results = await admin.import([
+      ...ids.map((deviceId, i) => ({ line: i + 1, registration: { deviceId, jwks: { keys: [sig, enc] } } })),
+      { line: 900, registration: { deviceId: 'hu-refused', jwks: { keys: [sig, enc] } } },
+      { line: 901, registration: { deviceId: 'hu-bulk-0', jwks: { keys: [sig, enc] } } },
+    ]);
+    expect(calls.map((c) => c.length)).toEqual([PROVIDER_IMPORT_CHUNK, 3]);
+    expect(calls[1]).toEqual([
+      `hu-bulk-${PROVIDER_IMPORT_CHUNK}`,
+      `hu-bulk-${PROVIDER_IMPORT_CHUNK + 1}`,
+      'hu-refused',
+    ]);
+    expect(results.filter((r) => r.outcome === 'registered')).toHaveLength(ids.length);
+    expect(results.at(-2)).toMatchObject({
+      line: 900,
+      deviceId: 'hu-refused',
+      outcome: 'failed',
+      error: 'provider_error',
+    });
+    expect(results.at(-1)).toMatchObject({ line: 901, outcome: 'failed', error: 'duplicate' });
+    expect(await registry.find('hu-refused')).toBeUndefined();
+    expect((await registry.find(`hu-bulk-${PROVIDER_IMPORT_CHUNK + 1}`))?.status).toBe('active');
+    // the same file again: nothing new reaches the provider
+    const again = await admin.import([
+      { line: 1, registration: { deviceId: 'hu-bulk-1', jwks: { keys: [sig, enc] } } },
+    ]);
+    expect(again).toEqual([{ line: 1, deviceId: 'hu-bulk-1', outcome: 'unchanged' }]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('registers one device per call at a provider without the bulk endpoint (404), and fails a chunk the provider could not take', async () => {
+    const single: string[] = [];
+    let bulkCalls = 0;
+    const { admin } = setup({
+      registerClient: async (m) => void single.push(m.client_id as string),
+      registerClients: async () => {
+        bulkCalls++;
+        throw new ProviderAdminError(404, 'http_404');
+      },
+    });
+    const line = (n: number) => ({ line: n, registration: { deviceId: `hu-old-${n}`, jwks: { keys: [sig, enc] } } });
+    expect((await admin.import([line(1), line(2)])).map((r) => r.outcome)).toEqual(['registered', 'registered']);
+    expect((await admin.import([line(3)])).map((r) => r.outcome)).toEqual(['registered']);
+    expect(single.sort()).toEqual(['hu-old-1', 'hu-old-2', 'hu-old-3']);
+    expect(bulkCalls).toBe(1);
+
+    const down = setup({
+      registerClients: async () => {
+        throw new ProviderAdminError(0, 'provider_unreachable', 'connection refused');
+      },
+    });
+    const results = await down.admin.import([line(4)]);
+    expect(results).toEqual([expect.objectContaining({ line: 4, outcome: 'failed', error: 'provider_unreachable' })]);
+    expect(await down.registry.find('hu-old-4')).toBeUndefined();
   });
 
   it('is a typed error for an unknown device', async () => {

@@ -52,6 +52,8 @@ export interface DeviceAdminDependencies {
 }
 
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+/** New devices per bulk registration call at the provider (it takes up to 1,000). */
+export const PROVIDER_IMPORT_CHUNK = 500;
 const MAX_NAME_LENGTH = 100;
 
 /**
@@ -61,6 +63,9 @@ const MAX_NAME_LENGTH = 100;
  * responses encrypted to its X25519 key.
  */
 export class DeviceAdmin {
+  /** Whether the provider takes bulk registrations (false after it answered 404 to one). */
+  private bulkAtProvider = true;
+
   constructor(private readonly deps: DeviceAdminDependencies) {}
 
   /**
@@ -70,12 +75,8 @@ export class DeviceAdmin {
    */
   async register(input: DeviceRegistration): Promise<{ outcome: RegistrationOutcome; device: DeviceRecord }> {
     const { deviceId, keys, name } = await this.check(input);
-    const existing = await this.deps.registry.find(deviceId);
-    if (existing) {
-      if (existing.status === 'active' && sameKeys(existing.publicJwks, keys))
-        return { outcome: 'unchanged', device: existing };
-      throw new DeviceAdminError(409, 'device_exists', `device ${deviceId} is already registered (${existing.status})`);
-    }
+    const existing = await this.existing(deviceId, keys);
+    if (existing) return { outcome: 'unchanged', device: existing };
     try {
       await this.deps.provider.registerClient(this.clientMetadata(deviceId, keys, name));
     } catch (err) {
@@ -89,27 +90,110 @@ export class DeviceAdmin {
   }
 
   /**
-   * Registers many devices (a fleet file), `concurrency` provider calls at a time. Never throws
-   * for one bad line: each line gets its own result, in file order. A device id repeated in the
-   * file fails on its later lines.
+   * Registers many devices (a fleet file). Never throws for one bad line: each line gets its own
+   * result, in file order. A device id repeated in the file fails on its later lines. The lines
+   * are checked and looked up `concurrency` at a time; the new devices then reach the provider
+   * in chunks of {@link PROVIDER_IMPORT_CHUNK} through its bulk registration (one call and one
+   * provider transaction per chunk), or one call each where the provider has no such endpoint.
    */
   async import(entries: ImportEntry[]): Promise<ImportLineResult[]> {
     const seen = new Set<string>();
-    return mapBounded(entries, this.deps.concurrency, async (entry): Promise<ImportLineResult> => {
-      const { line } = entry;
-      if ('problem' in entry)
-        return { line, outcome: 'failed', error: 'invalid_request', errorDescription: entry.problem };
-      // an invalid id is not echoed: it could be anything, a VIN included
-      const id = isValidDeviceId(entry.registration.deviceId) ? entry.registration.deviceId : undefined;
-      if (id !== undefined && seen.has(id))
-        return { line, deviceId: id, outcome: 'failed', error: 'duplicate', errorDescription: 'device id repeated' };
-      if (id !== undefined) seen.add(id);
+    const repeated = new Set<number>();
+    for (const entry of entries) {
+      if ('problem' in entry) continue;
+      const id = entry.registration.deviceId;
+      if (!isValidDeviceId(id)) continue;
+      if (seen.has(id)) repeated.add(entry.line);
+      seen.add(id);
+    }
+    const fresh: { slot: number; deviceId: string; keys: object[]; name?: string }[] = [];
+    const slots = entries.map((entry, slot) => ({ entry, slot }));
+    const results = await mapBounded(
+      slots,
+      this.deps.concurrency,
+      async ({ entry, slot }): Promise<ImportLineResult> => {
+        const { line } = entry;
+        if ('problem' in entry)
+          return { line, outcome: 'failed', error: 'invalid_request', errorDescription: entry.problem };
+        // an invalid id is not echoed: it could be anything, a VIN included
+        const id = isValidDeviceId(entry.registration.deviceId) ? entry.registration.deviceId : undefined;
+        if (repeated.has(line))
+          return { line, deviceId: id, outcome: 'failed', error: 'duplicate', errorDescription: 'device id repeated' };
+        try {
+          const { deviceId, keys, name } = await this.check(entry.registration);
+          const existing = await this.existing(deviceId, keys);
+          if (existing) return { line, deviceId, outcome: 'unchanged' };
+          fresh.push({ slot, deviceId, keys, name });
+          return { line, deviceId, outcome: 'registered' };
+        } catch (err) {
+          if (!(err instanceof DeviceAdminError)) throw err;
+          return { line, deviceId: id, outcome: 'failed', error: err.code, errorDescription: err.message };
+        }
+      },
+    );
+    fresh.sort((a, b) => a.slot - b.slot);
+    for (let at = 0; at < fresh.length; at += PROVIDER_IMPORT_CHUNK) {
+      const chunk = fresh.slice(at, at + PROVIDER_IMPORT_CHUNK);
+      const outcomes = await this.registerAtProvider(chunk);
+      const now = this.deps.clock.now();
+      for (const [i, { slot, deviceId, keys }] of chunk.entries()) {
+        const outcome = outcomes[i];
+        if (outcome !== undefined) {
+          results[slot] = {
+            line: entries[slot].line,
+            deviceId,
+            outcome: 'failed',
+            error: outcome.code,
+            errorDescription: outcome.message,
+          };
+          continue;
+        }
+        await this.deps.registry.save({ deviceId, publicJwks: keys, status: 'active', createdAt: now, updatedAt: now });
+        this.deps.logger.info('device registered', { deviceId });
+      }
+    }
+    return results;
+  }
+
+  /** The device when registered already with the same keys; 409 `device_exists` with others. */
+  private async existing(deviceId: string, keys: object[]): Promise<DeviceRecord | undefined> {
+    const existing = await this.deps.registry.find(deviceId);
+    if (!existing) return undefined;
+    if (existing.status === 'active' && sameKeys(existing.publicJwks, keys)) return existing;
+    throw new DeviceAdminError(409, 'device_exists', `device ${deviceId} is already registered (${existing.status})`);
+  }
+
+  /**
+   * Mirrors a chunk of new devices at the provider: in one bulk call where the provider offers
+   * it, else one call each (`concurrency` at a time). Resolves, per device in chunk order, with
+   * undefined (registered) or the error that refused it.
+   */
+  private async registerAtProvider(
+    chunk: readonly { deviceId: string; keys: object[]; name?: string }[],
+  ): Promise<(DeviceAdminError | undefined)[]> {
+    const metadata = chunk.map(({ deviceId, keys, name }) => this.clientMetadata(deviceId, keys, name));
+    const { provider } = this.deps;
+    if (provider.registerClients && this.bulkAtProvider) {
       try {
-        const { outcome, device } = await this.register(entry.registration);
-        return { line, deviceId: device.deviceId, outcome };
+        const answers = await provider.registerClients(metadata);
+        return answers.map((a) =>
+          a.ok
+            ? undefined
+            : providerFailure(new ProviderAdminError(400, a.error, a.description), 'the device was not registered'),
+        );
       } catch (err) {
-        if (!(err instanceof DeviceAdminError)) throw err;
-        return { line, deviceId: id, outcome: 'failed', error: err.code, errorDescription: err.message };
+        if (!(err instanceof ProviderAdminError)) throw err;
+        // a provider from before the bulk endpoint: one registration per device from now on
+        if (err.status === 404) this.bulkAtProvider = false;
+        else return chunk.map(() => providerFailure(err, 'the device was not registered'));
+      }
+    }
+    return mapBounded(metadata, this.deps.concurrency, async (m) => {
+      try {
+        await provider.registerClient(m);
+        return undefined;
+      } catch (err) {
+        return providerFailure(err, 'the device was not registered');
       }
     });
   }

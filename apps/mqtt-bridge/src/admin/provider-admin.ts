@@ -12,6 +12,9 @@ export class ProviderAdminError extends Error {
   }
 }
 
+/** One client of a {@link ProviderAdmin.registerClients} call. */
+export type ClientRegistrationResult = { ok: true } | { ok: false; error: string; description?: string };
+
 /**
  * Port to the provider's admin API (`/admin/v1`), through which the bridge mirrors its device
  * registry: every device is a CIBA client of the provider with client_id = device id.
@@ -19,6 +22,12 @@ export class ProviderAdminError extends Error {
 export interface ProviderAdmin {
   /** `POST /admin/v1/clients` with RFC 7591 metadata (and `client_id`). Throws {@link ProviderAdminError}. */
   registerClient(metadata: Record<string, unknown>): Promise<void>;
+  /**
+   * `POST /admin/v1/clients:import`: many clients in one call and one provider transaction, one
+   * result per client in order. Throws {@link ProviderAdminError} when the call as a whole fails
+   * (404 from a provider without the endpoint).
+   */
+  registerClients?(metadata: Record<string, unknown>[]): Promise<ClientRegistrationResult[]>;
   /**
    * `POST /admin/v1/clients/{id}/disable`: the provider then treats every token of the client as
    * inactive. An unknown client is not an error (there is nothing to disable). Throws
@@ -54,6 +63,24 @@ export class HttpProviderAdmin implements ProviderAdmin {
     await this.call('POST', '/admin/v1/clients', metadata);
   }
 
+  async registerClients(metadata: Record<string, unknown>[]): Promise<ClientRegistrationResult[]> {
+    const answer = (await this.call('POST', '/admin/v1/clients:import', { clients: metadata })) as {
+      results?: Array<{ outcome?: string; error?: string; error_description?: string }>;
+    };
+    const results = answer?.results;
+    if (!Array.isArray(results) || results.length !== metadata.length)
+      throw new ProviderAdminError(
+        502,
+        'provider_error',
+        'the provider answered the import without a result per client',
+      );
+    return results.map((r) =>
+      r.outcome === 'registered'
+        ? { ok: true }
+        : { ok: false, error: r.error ?? 'provider_error', description: r.error_description },
+    );
+  }
+
   async disableClient(clientId: string): Promise<void> {
     try {
       await this.call('POST', `/admin/v1/clients/${encodeURIComponent(clientId)}/disable`);
@@ -63,7 +90,8 @@ export class HttpProviderAdmin implements ProviderAdmin {
     }
   }
 
-  private async call(method: string, path: string, body?: object): Promise<void> {
+  /** One admin call; resolves with the parsed JSON answer (undefined when there is none). */
+  private async call(method: string, path: string, body?: object): Promise<unknown> {
     const { adminToken, providerUrl } = this.options;
     if (!adminToken)
       throw new ProviderAdminError(0, 'provider_admin_not_configured', 'PROVIDER_ADMIN_TOKEN is not set');
@@ -82,7 +110,13 @@ export class HttpProviderAdmin implements ProviderAdmin {
       throw new ProviderAdminError(0, 'provider_unreachable', describeFetchFailure(providerUrl + path, err));
     }
     const text = await res.text();
-    if (res.ok) return;
+    if (res.ok) {
+      try {
+        return text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        return undefined;
+      }
+    }
     let error = `http_${res.status}`;
     let description: string | undefined;
     try {

@@ -3,6 +3,7 @@ import { SchemaValidationError, Type, validate, type TSchema } from '@onboard/pl
 import { InvalidRequest } from '../errors/oauth-error';
 import { parseJsonBody } from '../http/parse-body';
 import { ADMIN_CLIENT_FIELDS } from '../registration/register-client';
+import { MAX_CLIENT_IMPORT } from './import-clients';
 import type { WireRequest } from '../wire/wire';
 
 const text = (description: string) => Type.Optional(Type.String({ description }));
@@ -87,6 +88,21 @@ export const ClientBrandingBody = Type.Object(
   { title: 'AdminClientBrandingInput' },
 );
 
+/**
+ * `POST /clients:import`: up to {@link MAX_CLIENT_IMPORT} clients, each as `POST /clients` takes
+ * it; a field of one of them outside that metadata is refused naming the field and its index.
+ */
+export const ImportClientsBody = Type.Object(
+  {
+    clients: Type.Array(RegisterClientBody, {
+      minItems: 1,
+      maxItems: MAX_CLIENT_IMPORT,
+      description: `1 to ${MAX_CLIENT_IMPORT} clients, registered in this order`,
+    }),
+  },
+  { title: 'AdminClientImportInput' },
+);
+
 /** The actions (`…/disable`, `…/enable`, `…/unlock`): no body, or an empty object. */
 export const NoFieldsBody = Type.Object({}, { title: 'NoFields' });
 
@@ -101,6 +117,7 @@ export const ADMIN_BODIES = {
   createOwnerDevice: CreateOwnerDeviceBody,
   registerClient: RegisterClientBody,
   clientBranding: ClientBrandingBody,
+  importClients: ImportClientsBody,
   none: NoFieldsBody,
 } as const satisfies Record<string, TObject>;
 

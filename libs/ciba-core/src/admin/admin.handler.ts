@@ -9,6 +9,7 @@ import type { AuditEvent } from '../ports/stores.port';
 import { countAuthFailure, refuseBlockedSource } from '../limits/limits';
 import { bearerToken } from '../owner-device/authenticate-owner-device';
 import { registerClient } from '../registration/register-client';
+import { importClients } from './import-clients';
 import type { WireRequest, WireResponse } from '../wire/wire';
 import {
   createOwner,
@@ -225,6 +226,30 @@ const ENDPOINTS = {
       const clientId = optionalString(metadata, 'client_id');
       const { response } = await registerClient(ctx, metadata, { skipInitialAccessToken: true, clientId });
       return jsonNoStore(201, response);
+    },
+  },
+  importClients: {
+    method: 'POST',
+    pattern: 'clients:import',
+    body: { fields: 'importClients' },
+    run: async (ctx, _params, body) => {
+      const results = await importClients(ctx, body.clients as Record<string, unknown>[]);
+      const registered = results.filter((r) => r.outcome === 'registered').length;
+      return jsonNoStore(200, {
+        registered,
+        failed: results.length - registered,
+        results: results.map((r) =>
+          r.outcome === 'registered'
+            ? { index: r.index, client_id: r.clientId, outcome: r.outcome, client: r.response }
+            : {
+                index: r.index,
+                ...(r.clientId !== undefined ? { client_id: r.clientId } : {}),
+                outcome: r.outcome,
+                error: r.error,
+                error_description: r.errorDescription,
+              },
+        ),
+      });
     },
   },
   getClient: {

@@ -14,6 +14,7 @@ import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encr
 import { OwnerPasskeys1770768000000 } from './1770768000000-owner-passkeys.migration';
 import { AuthRequestOwnerHistoryIndex1770854400016 } from './1770854400016-auth-request-owner-history-index.migration';
 import { OwnerNotifications1770940800000 } from './1770940800000-owner-notifications.migration';
+import { AuditEventSequenceIndex1770940800001 } from './1770940800001-audit-event-sequence-index.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const ALL_MIGRATIONS = [
   OwnerPasskeys1770768000000,
   AuthRequestOwnerHistoryIndex1770854400016,
   OwnerNotifications1770940800000,
+  AuditEventSequenceIndex1770940800001,
 ];

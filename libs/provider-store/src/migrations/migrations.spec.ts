@@ -472,4 +472,28 @@ describePostgres('migrations on PostgreSQL', (url) => {
       stores: { databaseUrl: url, schema },
     };
   });
+
+  it("reads the audit chain's last hash from the seq index, not by sorting the table", async () => {
+    const schema = postgresTestSchemaName();
+    schemas.push(schema);
+    const db = new DataSource({ type: 'postgres', url, entities: [], extra: { options: `-c search_path=${schema}` } });
+    await db.initialize();
+    try {
+      await db.query(`CREATE SCHEMA "${schema}"`);
+      await (await openStores({ databaseUrl: url, schema })).close();
+      // A few rows make any plan cheap: with sequential scans priced out, the plan shows the
+      // index the read can use (a million events took a parallel scan and sort per append).
+      const plan = await db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL enable_seqscan = off`);
+        const rows = (await tx.query(`EXPLAIN SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`)) as {
+          'QUERY PLAN': string;
+        }[];
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('Index Scan Backward using uq_audit_events_seq');
+      expect(plan).not.toContain('Sort');
+    } finally {
+      await db.destroy();
+    }
+  });
 });

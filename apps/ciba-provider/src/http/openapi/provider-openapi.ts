@@ -1486,6 +1486,77 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/admin/v1/clients:import': {
+        post: {
+          tags: ['admin'],
+          operationId: 'adminImportClients',
+          summary: 'Register many clients at once (a fleet of head-units, in chunks of up to 1,000)',
+          description:
+            'Each client as `POST /admin/v1/clients` registers one, with the same checks, all in one\nstore transaction (one commit for the batch). A client whose metadata is refused does not\nstop the others: each gets its own result, in body order; a `client_id` repeated in the\nbody fails on its later entries. The MQTT bridge registers imported devices through it.\n',
+          security: ADMIN_AUTH,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: schema('AdminClientImportInput'),
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description:
+                'One result per client, in body order; a registered one with its client information response.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['registered', 'failed', 'results'],
+                    properties: {
+                      registered: { type: 'integer' },
+                      failed: { type: 'integer' },
+                      results: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: ['index', 'outcome'],
+                          properties: {
+                            index: { type: 'integer', description: 'position in `clients`, from 0' },
+                            client_id: { type: 'string' },
+                            outcome: { type: 'string', enum: ['registered', 'failed'] },
+                            client: schema('ClientInformation'),
+                            error: {
+                              type: 'string',
+                              description: '`invalid_client_metadata` or `invalid_redirect_uri`',
+                            },
+                            error_description: { type: 'string' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': {
+              description:
+                '`invalid_request`: not a JSON object, `clients` missing, empty or over 1,000, or a field\noutside the client metadata, named with the entry it is in (`clients[2]`).\n',
+              content: {
+                'application/json': {
+                  schema: schema('OAuthError'),
+                  example: {
+                    error: 'invalid_request',
+                    error_description:
+                      "unknown field 'backchannel_token_delivery_mod' in 'clients[2]': expected client_id, client_name, …",
+                  },
+                },
+              },
+            },
+            '401': response('Unauthorized'),
+            '413': response('PayloadTooLarge'),
+            '429': response('TooManyAttempts'),
+          },
+        },
+      },
       '/admin/v1/clients/{clientId}': {
         parameters: [
           {
@@ -2828,6 +2899,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         AdminUserCodeInput: body(ADMIN_BODIES.setUserCode),
         AdminOwnerDeviceInput: body(ADMIN_BODIES.createOwnerDevice),
         AdminClientBrandingInput: body(ADMIN_BODIES.clientBranding),
+        AdminClientImportInput: body(ADMIN_BODIES.importClients),
         AdminOwner: {
           type: 'object',
           required: ['sub', 'user_code_set', 'disabled', 'created_at'],
