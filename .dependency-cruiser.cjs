@@ -109,7 +109,12 @@ module.exports = {
       from: { path: '^(libs/([^/]+)|apps|test|device-sim)/' },
       to: {
         path: '^libs/[^/]+/',
-        pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$', '^libs/[^/]+/src/testing/index\\.ts$'],
+        pathNot: [
+          '^libs/$2/',
+          '^libs/[^/]+/src/index\\.ts$',
+          '^libs/[^/]+/src/testing/index\\.ts$',
+          '^libs/platform/src/tls/index\\.ts$',
+        ],
       },
     },
     {

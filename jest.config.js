@@ -51,6 +51,8 @@ module.exports = {
     '^@onboard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     // A library's testing entry point (contract suites, test databases): for specs only.
     '^@onboard/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    // Development TLS certificates (npm run dev-cert).
+    '^@onboard/platform/tls$': '<rootDir>/libs/platform/src/tls/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 30000,

@@ -3,8 +3,9 @@
  * temporary SQLite) serving the built owner app at /app/, the MQTT bridge with its embedded
  * broker, a relying party (openid-client), the agent desk example and a head-unit (the device
  * client library). The owner enrols a passkey (a DevTools virtual authenticator) from an
- * invitation, sees requests arrive on the open list, approves with the passkey, denies,
- * reports "this wasn't me", signs out and in again; the clients receive tokens that say a
+ * invitation, sees requests arrive on the open list by the live channel, approves with the
+ * passkey, denies, reports "this wasn't me", watches a countdown reach zero, reads the history,
+ * unpairs the car, signs out and in again; the clients receive tokens that say a
  * passkey was verified, or the provider's refusal. axe-core checks every screen.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,8 @@ import { createOwner, registerClient, type TestOwner } from '../support/fixtures
 import { sendJson } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
 import { describeBrowser, openPhone, seriousAxeViolations, type Phone } from './support/browser';
+import type { LiveChannel } from '@onboard/owner-auth';
+import { OWNER_LIVE_CHANNEL } from '../../apps/ciba-provider/src/providers/tokens';
 
 jest.setTimeout(90_000);
 
@@ -133,17 +136,20 @@ describeBrowser('the owner journey on the real stack', (browser) => {
     await page.locator('main h1').waitFor();
   }
 
+  /** Until this owner has an open live channel (the app's Server-Sent Events stream) at the provider. */
+  async function waitForLiveChannel() {
+    const live = provider.booted.app.get<LiveChannel>(OWNER_LIVE_CHANNEL);
+    for (let i = 0; i < 100 && live.count(owner.sub) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(live.count(owner.sub)).toBeGreaterThan(0);
+  }
+
   /**
-   * Waits on the open request list for a request from `client` and opens it. The provider has
-   * no live channel to the app yet (Server-Sent Events are not served), so the list is
-   * refreshed with its Refresh button until the request shows.
+   * On the open request list, a request from `client` arrives by the live channel alone (no
+   * reload, no Refresh) and is opened.
    */
-  async function openArrived(page: Page, locale: Locale, client: string, bindingMessage: string) {
+  async function openArrived(page: Page, _locale: Locale, client: string, bindingMessage: string) {
     const link = page.getByRole('link', { name: new RegExp(client) }).first();
-    for (let i = 0; i < 20 && !(await link.isVisible()); i++) {
-      await page.getByRole('button', { name: say(locale, 'requests.refresh') }).click();
-      await page.waitForTimeout(250);
-    }
+    await link.waitFor({ state: 'visible', timeout: 10_000 });
     await link.click();
     await page.getByText(bindingMessage, { exact: true }).waitFor();
   }
@@ -158,6 +164,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
     const { page } = phone;
     try {
       // 1. A relying party's request arrives while the page is open; approved with the passkey.
+      await waitForLiveChannel();
       const message = code();
       const started = await oidc.initiateBackchannelAuthentication(rp, {
         scope: 'openid email',
@@ -191,11 +198,16 @@ describeBrowser('the owner journey on the real stack', (browser) => {
       const deviceId = `hu-${Math.random().toString(16).slice(2, 10)}`;
       const keys = await MemoryKeyStore.generate();
       const [sig, enc] = (await keys.getPublicJwks()).keys;
-      await registerHeadUnit(provider, bridge, {
-        deviceId,
-        sig: { publicJwk: sig },
-        enc: { publicJwk: enc },
-      } as unknown as TestHeadUnit);
+      await registerHeadUnit(
+        provider,
+        bridge,
+        {
+          deviceId,
+          sig: { publicJwk: sig },
+          enc: { publicJwk: enc },
+        } as unknown as TestHeadUnit,
+        { onboard_vehicle: { nickname: 'Family EV', model: 'Northwind e-Tourer' } },
+      );
       const headUnit = await connect({
         url: bridge.mqttUrl,
         deviceId,
@@ -216,21 +228,41 @@ describeBrowser('the owner journey on the real stack', (browser) => {
         scope: 'openid offline_access',
       });
       const vehicleLink = page.locator('a[href^="#/requests/"]').first();
-      for (let i = 0; i < 20 && !(await vehicleLink.isVisible()); i++) {
-        await page.getByRole('button', { name: say('en', 'requests.refresh') }).click();
-        await page.waitForTimeout(250);
-      }
+      await vehicleLink.waitFor({ state: 'visible', timeout: 10_000 });
       await vehicleLink.click();
       await page.getByText(pairCode, { exact: true }).waitFor();
+      // The car by its nickname and model, never its identifier.
+      await page.getByText('Family EV').first().waitFor();
+      expect(await page.locator('main').textContent()).not.toContain(deviceId);
       await page.getByRole('button', { name: say('en', 'request.approve'), exact: true }).click();
       await page.getByRole('heading', { name: say('en', 'request.approved_title'), exact: true }).waitFor();
       const unitTokens = await pairing.result;
       expect(unitTokens.claims.sub).toBe(owner.sub);
       expect(unitTokens.claims.acr).toBe(PASSKEY_ACR);
 
-      // The provider does not list paired vehicles yet (GET /owner-device/v1/vehicles), so
-      // unpairing from the app is not covered here; the app's unpair screen is tested against
-      // its mock (owner-app-screens.e2e-spec.ts).
+      // 4. History lists the three approvals, newest first.
+      await page.getByRole('link', { name: say('en', 'nav.history') }).click();
+      await page.getByRole('heading', { name: say('en', 'history.title'), exact: true }).waitFor();
+      await page.getByText(pairCode).waitFor();
+      for (const shown of [message, deskCode]) await page.getByText(shown).waitFor();
+      await expectAccessible(page, 'en history (real stack)');
+
+      // 5. The head-unit is listed as a paired vehicle; "Unpair" ends its tokens at once.
+      await page.getByRole('link', { name: say('en', 'nav.vehicles') }).click();
+      await page.getByRole('heading', { name: say('en', 'vehicles.title'), exact: true }).waitFor();
+      const unpair = page.getByRole('button', { name: say('en', 'vehicles.unpair_named', { nickname: 'Family EV' }) });
+      await unpair.waitFor();
+      await expectAccessible(page, 'en vehicles (real stack)');
+      const refreshed = await headUnit.refresh(unitTokens);
+      expect(refreshed.refreshToken).toEqual(expect.any(String));
+      await unpair.click();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: say('en', 'vehicles.unpair'), exact: true })
+        .click();
+      await page.getByText(/was unpaired\./).waitFor();
+      await page.getByText(say('en', 'vehicles.empty')).waitFor();
+      await expect(headUnit.refresh(refreshed)).rejects.toMatchObject({ code: 'invalid_grant' });
       expect(phone.pageErrors).toEqual([]);
     } finally {
       await phone.close();
@@ -263,6 +295,24 @@ describeBrowser('the owner journey on the real stack', (browser) => {
         });
         await showList(page);
       }
+      // The countdown reaches zero on a request the provider lets expire (requested_expiry 4 s):
+      // the screen says so, offers no buttons, and the relying party gets expired_token.
+      const shortLived = code();
+      const expiring = await oidc.initiateBackchannelAuthentication(rp, {
+        scope: 'openid',
+        login_hint: owner.email,
+        binding_message: shortLived,
+        requested_expiry: '4',
+      });
+      await openArrived(page, 'ja', 'Northwind Bank', shortLived);
+      await page.getByRole('timer').waitFor();
+      await page.getByRole('heading', { name: say('ja', 'request.expired_title') }).waitFor({ timeout: 10_000 });
+      expect(await page.getByRole('button', { name: say('ja', 'request.approve'), exact: true }).count()).toBe(0);
+      await expectAccessible(page, 'ja expired (real stack)');
+      await expect(oidc.pollBackchannelAuthenticationGrant(rp, expiring)).rejects.toMatchObject({
+        error: 'expired_token',
+      });
+      await showList(page);
       for (const [nav, title] of [
         ['nav.history', 'history.title'],
         ['nav.devices', 'devices.title'],

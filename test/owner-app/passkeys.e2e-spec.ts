@@ -17,6 +17,7 @@ import {
 import { OwnerAppSession, inviteOwner } from '../support/owner-app';
 import { verifyReceipt } from '@onboard/receipts';
 import { authedPost } from '../support/fixtures';
+import { NotificationListener } from '../support/notification-listener';
 
 // The owner app's passkeys end to end over real HTTP: enrolment from a one-time invitation,
 // discoverable sign-in, and approvals whose WebAuthn challenge commits to the request, all
@@ -174,6 +175,63 @@ describe('owner app: passkeys', () => {
       // Another client cannot fetch it.
       const other = await registerClient(p, {});
       expect((await authedPost(p, other, '/receipts', { auth_req_id: authReqId })).status).toBe(404);
+    });
+
+    it('hands the receipt inside the token response and the push payload to clients registered for it', async () => {
+      const jwks = (await get(p.at(PATHS.jwks))).json;
+      // Poll: the token response carries approval_receipt; a client not registered for it gets none.
+      const withReceipts = await registerClient(p, { metadata: { onboard_approval_receipts: true } });
+      const bm = bindingMessage();
+      const ack = await backchannel(p, withReceipts, { scope: 'openid', login_hint: alice.email, binding_message: bm });
+      const entry = await pendingWith(phone, bm);
+      expect((await phone.approve(entry.id)).status).toBe(200);
+      const tokens = await cibaToken(p, withReceipts, ack.json.auth_req_id);
+      expect(tokens.status).toBe(200);
+      const verdict = await verifyReceipt(tokens.json.approval_receipt, jwks);
+      expect(verdict).toMatchObject({ ok: true, payload: { sub: alice.sub, aud: withReceipts.clientId } });
+      const plain = await ask(alice);
+      expect((await phone.approve((await pendingWith(phone, plain.bm)).id)).status).toBe(200);
+      const plainTokens = await cibaToken(p, client, plain.authReqId);
+      expect(plainTokens.status).toBe(200);
+      expect(plainTokens.json.approval_receipt).toBeUndefined();
+      // A bearer-device approval has no passkey evidence, so no receipt even when registered.
+      const bearerBm = bindingMessage();
+      const bearerAck = await backchannel(p, withReceipts, {
+        scope: 'openid',
+        login_hint: alice.email,
+        binding_message: bearerBm,
+      });
+      await alice.device.approve(bearerBm);
+      const bearerTokens = await cibaToken(p, withReceipts, bearerAck.json.auth_req_id);
+      expect(bearerTokens.status).toBe(200);
+      expect(bearerTokens.json.approval_receipt).toBeUndefined();
+
+      // Push: the receipt rides in the push payload next to the tokens.
+      const listener = await new NotificationListener().start();
+      try {
+        const pushClient = await registerClient(p, {
+          mode: 'push',
+          notificationEndpoint: listener.url('/push'),
+          metadata: { onboard_approval_receipts: true },
+        });
+        const pushBm = bindingMessage();
+        const pushAck = await backchannel(p, pushClient, {
+          scope: 'openid',
+          login_hint: alice.email,
+          binding_message: pushBm,
+          client_notification_token: 'push-notification-token-0123456789',
+        });
+        expect((await phone.approve((await pendingWith(phone, pushBm)).id)).status).toBe(200);
+        const [push] = await listener.waitFor('/push');
+        expect(push.json).toMatchObject({ auth_req_id: pushAck.json.auth_req_id, token_type: expect.any(String) });
+        const pushVerdict = await verifyReceipt(push.json.approval_receipt, jwks);
+        expect(pushVerdict).toMatchObject({
+          ok: true,
+          payload: { aud: pushClient.clientId, commitment: { binding_message: pushBm } },
+        });
+      } finally {
+        await listener.close();
+      }
     });
 
     it('cannot approve a request whose binding message changed after the challenge was issued', async () => {

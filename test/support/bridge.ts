@@ -148,7 +148,13 @@ export async function startRelayBridge(
 }
 
 /** Registers the head-unit at the bridge (its registry) and at the provider (a push-mode CIBA client). */
-export async function registerHeadUnit(provider: TestProvider, bridge: TestBridge, unit: TestHeadUnit): Promise<void> {
+export async function registerHeadUnit(
+  provider: TestProvider,
+  bridge: TestBridge,
+  unit: TestHeadUnit,
+  /** Extra client metadata, e.g. `onboard_vehicle` (what the owner app shows of the car). */
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
   const keys = [unit.sig.publicJwk, unit.enc.publicJwk];
   await bridge.store.devices.save({
     deviceId: unit.deviceId,
@@ -172,6 +178,7 @@ export async function registerHeadUnit(provider: TestProvider, bridge: TestBridg
       dpop_bound_access_tokens: true,
       token_response_encryption_alg: 'ECDH-ES+A256KW',
       token_response_encryption_enc: 'A256GCM',
+      ...metadata,
     },
     { authorization: `Bearer ${provider.adminToken}` },
   );

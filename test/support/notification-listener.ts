@@ -9,6 +9,8 @@ export interface ReceivedNotification {
   authorization?: string;
   contentType?: string;
   text: string;
+  /** The body's bytes (an encrypted Web Push message is not text). */
+  raw: Buffer;
   json: any;
   at: number;
 }
@@ -41,7 +43,8 @@ export class NotificationListener {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString('utf8');
         let json: any;
         try {
           json = JSON.parse(text);
@@ -56,6 +59,7 @@ export class NotificationListener {
           authorization: req.headers.authorization,
           contentType: req.headers['content-type'],
           text,
+          raw,
           json,
           at: Date.now(),
         });

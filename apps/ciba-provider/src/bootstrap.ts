@@ -1,12 +1,14 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ProviderContext } from '@onboard/ciba-core';
-import { MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
+import { ConfigError, MIN_ADMIN_TOKEN_LENGTH, loadConfig, type ProviderConfig } from '@onboard/config';
 import { RouteMethods, createFastifyAdapter, installRequestHooks, serveApiViewer } from '@onboard/nest-http';
 import { createLogger, securityHeaders, type AppLogger, type PrometheusMetrics } from '@onboard/platform';
 import { AppModule, OperatorModule } from './app.module';
@@ -56,8 +58,10 @@ async function createNestApp(
   config: ProviderConfig,
   logger: AppLogger,
   metricsOf: (app: NestFastifyApplication) => PrometheusMetrics,
+  https?: { cert: Buffer; key: Buffer },
 ): Promise<NestFastifyApplication> {
   const adapter = createFastifyAdapter({
+    https,
     bodyLimit: MAX_BODY_BYTES,
     headers: securityHeaders({ https: config.settings.issuer.startsWith('https:') }),
     errors: PROVIDER_HTTP_ERRORS,
@@ -99,6 +103,7 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
     config,
     logger,
     (built) => built.get<PrometheusMetrics>(PROVIDER_METRICS),
+    config.tls ? readTlsFiles(config.tls) : undefined,
   );
   const ctx = app.get<ProviderContext>(PROVIDER_CONTEXT);
   const metrics = app.get<PrometheusMetrics>(PROVIDER_METRICS);
@@ -141,9 +146,10 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
       await close();
       throw error;
     }
-    url = baseUrl(app.getHttpServer() as Server);
+    const scheme = config.tls ? 'https' : 'http';
+    url = baseUrl(app.getHttpServer() as Server, scheme);
     const port = (app.getHttpServer().address() as AddressInfo).port;
-    if (config.issuerDerived) ctx.settings.issuer = `http://localhost:${port}`;
+    if (config.issuerDerived) ctx.settings.issuer = `${scheme}://localhost:${port}`;
   } else {
     await app.init();
   }
@@ -153,8 +159,30 @@ export async function createProviderApp(options: CreateProviderAppOptions = {}):
   return { app, url, adminUrl, issuer: ctx.settings.issuer, ctx, metrics, close };
 }
 
-function baseUrl(server: Server): string {
+function baseUrl(server: Server, scheme = 'http'): string {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
+}
+
+/** The PEM files of TLS_CERT_FILE and TLS_KEY_FILE; an unreadable or unusable one is named. */
+function readTlsFiles(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string, variable: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(variable, `cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  const cert = read(tls.certFile, 'TLS_CERT_FILE');
+  const key = read(tls.keyFile, 'TLS_KEY_FILE');
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      'TLS_CERT_FILE',
+      `with TLS_KEY_FILE does not make a TLS identity: ${(error as Error).message}`,
+    );
+  }
+  return { cert, key };
 }

@@ -13,6 +13,7 @@ import { HistoryScreen } from './screens/history-screen';
 import { RequestScreen } from './screens/request-screen';
 import { RequestsScreen } from './screens/requests-screen';
 import { SettingsScreen } from './screens/settings-screen';
+import { clientLabel } from './format/client-label';
 import { SignInScreen } from './screens/sign-in-screen';
 import { VehiclesScreen } from './screens/vehicles-screen';
 
@@ -87,7 +88,7 @@ export function App({ i18n }: { i18n: I18n }) {
     const unsubscribe = channel.subscribe((event) => {
       if (event.type === 'request.created') {
         const r = event.request;
-        setAnnouncement(t('app.new_request_announcement', { client: r.client?.name ?? r.client_name ?? r.client_id }));
+        setAnnouncement(t('app.new_request_announcement', { client: clientLabel(r, t('request.unnamed_client')) }));
       }
     });
     setLive(channel);

@@ -10,7 +10,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { API_BASE } from './api/client';
 import type { PushPayload } from './api/types';
-import { CATALOGUES, pickLocale } from './i18n/i18n';
+import { CATALOGUES, interpolate, pickLocale } from './i18n/i18n';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<string | { url: string; revision: string | null }>;
@@ -36,10 +36,13 @@ self.addEventListener('push', (event) => {
     // An unreadable payload still tells the owner something is waiting.
   }
   const id = typeof payload.request_id === 'string' ? payload.request_id : undefined;
+  const client = typeof payload.client_name === 'string' ? payload.client_name : undefined;
+  const code = typeof payload.binding_message === 'string' ? payload.binding_message : undefined;
   const text = strings();
   event.waitUntil(
-    self.registration.showNotification(payload.title || text['push.title'], {
-      body: payload.body || text['push.body'],
+    self.registration.showNotification(client ? interpolate(text['push.title_from'], { client }) : text['push.title'], {
+      // The binding message, so the owner can compare it with the agent's or the car's screen.
+      body: code ? interpolate(text['push.body_code'], { code }) : text['push.body'],
       tag: id ? `request-${id}` : 'request',
       icon: `${scope()}pwa-192x192.png`,
       badge: `${scope()}pwa-64x64.png`,

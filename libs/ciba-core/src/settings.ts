@@ -118,6 +118,26 @@ export interface OwnerAppSettings {
   invitationTtl: number;
   /** Seconds a WebAuthn challenge may be answered in. */
   challengeTtl: number;
+  /**
+   * The VAPID `sub` claim (RFC 8292 §2.1): a `mailto:` or `https:` contact the push services
+   * may use; default: the issuer's origin (an http issuer, for development, gives a `mailto:`).
+   */
+  vapidSubject?: string;
+  /**
+   * Owner notification webhook for every client that registered none of its own
+   * (`onboard_owner_notification_uri`): a signed POST per new request (docs/notifications.md).
+   */
+  webhookUrl?: string;
+  /** `aud` of the webhook's JWS; default: the client's id. */
+  webhookAudience?: string;
+}
+
+/** The VAPID subject in force for `settings` (see {@link OwnerAppSettings.vapidSubject}). */
+export function vapidSubject(settings: ProviderSettings): string {
+  if (settings.ownerApp.vapidSubject) return settings.ownerApp.vapidSubject;
+  const issuer = new URL(settings.issuer);
+  // Push services take an https: URL or a mailto: address (RFC 8292 §2.1).
+  return issuer.protocol === 'https:' ? issuer.origin : `mailto:push@${issuer.hostname}`;
 }
 
 /** The RP ID and allowed origins in force for `settings` (see {@link OwnerAppSettings}). */

@@ -185,11 +185,28 @@ describe('loadConfig', () => {
     ['ISSUER', 'https://id.example.com/?q=1'],
     ['ADMIN_TOKEN', 'short'],
     ['SCOPES_SUPPORTED', 'profile,email'],
+    ['OWNER_WEBHOOK_URL', 'http://bank.example.com/hook'],
+    ['OWNER_WEBHOOK_URL', 'https://user:pass@bank.example.com/hook'],
+    ['OWNER_PUSH_VAPID_SUBJECT', 'ops team'],
   ])('throws a ConfigError naming %s for the bad value %s', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('reads the owner notification settings: VAPID subject, global webhook and its audience', () => {
+    const { settings } = loadConfig({
+      OWNER_PUSH_VAPID_SUBJECT: 'mailto:ops@bank.example.com',
+      OWNER_WEBHOOK_URL: 'https://app-backend.bank.example.com/onboard',
+      OWNER_WEBHOOK_AUDIENCE: 'bank-app',
+    });
+    expect(settings.ownerApp).toMatchObject({
+      vapidSubject: 'mailto:ops@bank.example.com',
+      webhookUrl: 'https://app-backend.bank.example.com/onboard',
+      webhookAudience: 'bank-app',
+    });
+    expect(loadConfig({}).settings.ownerApp.webhookUrl).toBeUndefined();
   });
 
   it('rejects a default expiry longer than the maximum', () => {

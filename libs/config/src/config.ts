@@ -37,6 +37,11 @@ export interface ProviderConfig {
   operatorListener?: { port: number; host: string };
   /** Bearer token /metrics requires (METRICS_TOKEN); undefined: /metrics is open. */
   metricsToken?: string;
+  /**
+   * Serve HTTPS on the main listener with this certificate chain and key (PEM files,
+   * TLS_CERT_FILE and TLS_KEY_FILE); undefined: plain HTTP (behind a TLS-terminating proxy).
+   */
+  tls?: { certFile: string; keyFile: string };
   /** Protocol policy handed to the core. */
   settings: ProviderSettings;
   /** Where the key-encryption keys that wrap the private signing keys at rest come from. */
@@ -186,7 +191,53 @@ function ownerAppSettings(env: Env, base: ProviderSettings['ownerApp']): Provide
     sessionTtl: integer(env, 'OWNER_SESSION_TTL', base.sessionTtl, 60, 366 * 86400),
     invitationTtl: integer(env, 'OWNER_INVITATION_TTL', base.invitationTtl, 60, 30 * 86400),
     challengeTtl: integer(env, 'OWNER_CHALLENGE_TTL', base.challengeTtl, 30, 3600),
+    ...ownerNotificationSettings(env),
   };
+}
+
+/**
+ * Owner notifications (docs/notifications.md): `OWNER_PUSH_VAPID_SUBJECT` (a `mailto:` or
+ * `https:` contact for push services), `OWNER_WEBHOOK_URL` (the webhook of clients that
+ * registered none) and `OWNER_WEBHOOK_AUDIENCE` (its `aud`, default the client id).
+ */
+function ownerNotificationSettings(
+  env: Env,
+): Pick<ProviderSettings['ownerApp'], 'vapidSubject' | 'webhookUrl' | 'webhookAudience'> {
+  const subject = read(env, 'OWNER_PUSH_VAPID_SUBJECT');
+  if (subject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('OWNER_PUSH_VAPID_SUBJECT', 'must be a mailto: address or an https: URL (RFC 8292 §2.1)');
+  }
+  const webhook = read(env, 'OWNER_WEBHOOK_URL');
+  if (webhook !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhook);
+    } catch {
+      url = undefined;
+    }
+    // http only to this host, for development (the outbox worker allows it only with
+    // ALLOW_LOOPBACK_HTTP_NOTIFICATIONS).
+    const loopbackHttp = url?.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    if (!url || !(url.protocol === 'https:' || loopbackHttp) || url.username || url.password) {
+      throw new ConfigError('OWNER_WEBHOOK_URL', 'must be an https URL without credentials');
+    }
+  }
+  const audience = read(env, 'OWNER_WEBHOOK_AUDIENCE');
+  return {
+    ...(subject !== undefined ? { vapidSubject: subject } : {}),
+    ...(webhook !== undefined ? { webhookUrl: webhook } : {}),
+    ...(audience !== undefined ? { webhookAudience: audience } : {}),
+  };
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE: both or neither. */
+function parseTls(env: Env): { certFile: string; keyFile: string } | undefined {
+  const certFile = read(env, 'TLS_CERT_FILE');
+  const keyFile = read(env, 'TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new ConfigError('TLS_CERT_FILE', 'is needed with TLS_KEY_FILE');
+  if (keyFile === undefined) throw new ConfigError('TLS_KEY_FILE', 'is needed with TLS_CERT_FILE');
+  return { certFile, keyFile };
 }
 
 /** ADMIN_PORT (and ADMIN_HOST, default 127.0.0.1): the operator listener, off unless set. */
@@ -254,8 +305,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
   const host = read(env, 'HOST') ?? '127.0.0.1';
   const database = databaseUrl('DATABASE_URL', read(env, 'DATABASE_URL') ?? 'sqlite:./data/onboard.sqlite');
 
+  const tls = parseTls(env);
   const issuerRaw = read(env, 'ISSUER');
-  const issuer = issuerRaw !== undefined ? parseIssuer('ISSUER', issuerRaw) : `http://localhost:${port}`;
+  const issuer =
+    issuerRaw !== undefined ? parseIssuer('ISSUER', issuerRaw) : `${tls ? 'https' : 'http'}://localhost:${port}`;
   const base = defaultSettings(issuer);
 
   const scopes = list(env, 'SCOPES_SUPPORTED') ?? base.scopesSupported;
@@ -316,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
     logLevel: logLevel(env),
     ...(operatorListener !== undefined ? { operatorListener } : {}),
     ...(metricsToken !== undefined ? { metricsToken } : {}),
+    ...(tls !== undefined ? { tls } : {}),
     settings,
     keyEncryption: keyEncryptionConfig(env),
     issuerDerived: issuerRaw === undefined,
@@ -328,10 +382,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig
  */
 export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
   PORT: 'TCP port (default 4000; 0 = any free port)',
+  TLS_CERT_FILE:
+    'PEM certificate chain: serve HTTPS on PORT (with TLS_KEY_FILE; `npm run dev-cert` makes one for development)',
+  TLS_KEY_FILE: 'PEM private key of TLS_CERT_FILE',
   HOST: 'interface to bind (default 127.0.0.1)',
   DATABASE_URL: 'sqlite:<file> (default sqlite:./data/onboard.sqlite), sqlite::memory: or postgres://…',
   LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
-  ISSUER: 'issuer URL, no trailing slash (default http://localhost:<PORT>)',
+  ISSUER: 'issuer URL, no trailing slash (default http://localhost:<PORT>, https with TLS_CERT_FILE)',
   CIBA_POLL_INTERVAL: 'advertised poll interval in seconds (default 2)',
   CIBA_LONG_POLL_SECONDS: 'how long a token request for a pending request may wait (default 25; 0 disables)',
   CIBA_DEFAULT_EXPIRY: 'auth request lifetime without requested_expiry, seconds (default 300)',

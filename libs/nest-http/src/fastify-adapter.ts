@@ -15,6 +15,8 @@ export interface FastifyAdapterOptions {
   logger: Logger;
   /** Longest path parameter, in characters (default 512); a longer one is refused as a bad request. */
   maxParamLength?: number;
+  /** Serve HTTPS with this certificate chain and key (PEM); default plain HTTP. */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -37,6 +39,9 @@ export function createFastifyAdapter(options: FastifyAdapterOptions): FastifyAda
     forceCloseConnections: true,
     exposeHeadRoutes: true,
     requestIdHeader: false,
+    ...(options.https
+      ? { https: { cert: options.https.cert, key: options.https.key, minVersion: 'TLSv1.2' as const } }
+      : {}),
     routerOptions: {
       caseSensitive: false,
       ignoreTrailingSlash: true,

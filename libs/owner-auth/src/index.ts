@@ -10,3 +10,7 @@ export { PASSKEY_ALGORITHMS } from './webauthn';
 export * from './receipts';
 export * from './live-channel';
 export * from './vehicles';
+export * from './notify/announce-once';
+export * from './notify/vapid-keys';
+export * from './notify/web-push.notifier';
+export * from './notify/webhook.notifier';

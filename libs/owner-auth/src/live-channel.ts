@@ -15,9 +15,11 @@ export type LiveListener = (frame: string) => void;
 /**
  * The live channel's hub (this process): open owner apps by owner. A new request for the
  * owner is sent to each of their open apps as `event: request.created` with the request as
- * the app's list shows it.
+ * the app's list shows it; a request answered, expired or consumed as `event:
+ * request.updated` `{id, status}`, so every open app of the owner closes or updates it. It
+ * is an OwnerNotifier of its own, composed with the others.
  */
-export class LiveChannel {
+export class LiveChannel implements OwnerNotifier {
   private readonly listeners = new Map<string, Set<LiveListener>>();
 
   constructor(private readonly ctx: ProviderContext) {}
@@ -41,18 +43,27 @@ export class LiveChannel {
     const set = this.listeners.get(request.sub);
     if (!set || set.size === 0) return;
     const [view] = await toViews(this.ctx, [request]);
-    const frame = `event: request.created\ndata: ${JSON.stringify(view)}\n\n`;
-    for (const listener of set) listener(frame);
+    this.send(set, 'request.created', view);
   }
 
-  /** An owner notifier that also announces on the live channel, after `inner`. */
-  notifier(inner: OwnerNotifier): OwnerNotifier {
-    return {
-      notify: async (request) => {
-        await inner.notify(request);
-        await this.announce(request);
-      },
-    };
+  /** `event: request.updated` `{id, status}` to the owner's open apps. */
+  announceUpdate(request: AuthRequest): void {
+    const set = this.listeners.get(request.sub);
+    if (!set || set.size === 0) return;
+    this.send(set, 'request.updated', { id: request.id, status: request.status });
+  }
+
+  notify(request: AuthRequest): Promise<void> {
+    return this.announce(request);
+  }
+
+  updated(request: AuthRequest): void {
+    this.announceUpdate(request);
+  }
+
+  private send(set: Set<LiveListener>, event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const listener of set) listener(frame);
   }
 }
 

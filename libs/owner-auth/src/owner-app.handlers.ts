@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import {
   AccessDenied,
   Conflict,
@@ -10,10 +10,13 @@ import {
   hashCredential,
   jsonNoStore,
   limitPasskeyAttempt,
+  outboundTargetProblem,
   parseJsonBody,
   relyingParty,
   renderHttpError,
   sessionCookie,
+  urlProblem,
+  VAPID_KEY_ID,
   type AuthenticatedOwnerDevice,
   type Owner,
   type OwnerDevice,
@@ -24,7 +27,14 @@ import {
 } from '@onboard/ciba-core';
 import { validate } from '@onboard/platform';
 import type { TSchema, Static } from 'typebox';
-import { EmptyBody, EnrolmentOptionsBody, EnrolmentVerifyBody, SessionVerifyBody } from './owner-app.schemas';
+import {
+  EmptyBody,
+  EnrolmentOptionsBody,
+  EnrolmentVerifyBody,
+  PushSubscriptionBody,
+  PushUnsubscribeBody,
+  SessionVerifyBody,
+} from './owner-app.schemas';
 import { approvalOptions } from './passkey-approvals';
 import { listPairedVehicles, unpairVehicle } from './vehicles';
 import {
@@ -332,6 +342,8 @@ export const handleRemoveDevice = wrap(async (ctx, req, id: string) => {
     } else {
       await stores.owners.saveDevice({ ...credential!, disabled: true });
     }
+    // A removed device is told nothing more: its push subscriptions go with it.
+    await stores.push.deleteDeviceSubscriptions(id);
     await stores.audit.append({
       id: ctx.random.uuid(),
       at: now,
@@ -387,5 +399,75 @@ export const handleUnpairVehicle = wrap(async (ctx, req, clientId: string) => {
   if (!(await unpairVehicle(ctx, owner.sub, clientId, { deviceId: device.id }))) {
     throw new NotFound('no such paired vehicle');
   }
+  return { status: 204, headers: { 'cache-control': 'no-store' } };
+});
+
+/** `GET /push/key`: the provider's VAPID public key (RFC 8292), the app's `applicationServerKey`. */
+export const handlePushKey = wrap(async (ctx, req) => {
+  await signedIn(ctx, req);
+  const key = (await ctx.stores.push.listVapidKeys()).find((k) => k.kid === VAPID_KEY_ID);
+  if (!key) throw new NotFound('Web Push is not set up on this provider');
+  return jsonNoStore(200, { vapid_public_key: key.publicKey });
+});
+
+/** The uncompressed point is a P-256 public key (on the curve): RFC 8291 §3.1 needs one to encrypt to. */
+function onP256(point: Buffer): boolean {
+  try {
+    createPublicKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+      },
+      format: 'jwk',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Length in bytes of a base64url value, or undefined when it is not base64url. */
+function base64urlBytes(value: string): Buffer | undefined {
+  return /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
+}
+
+/**
+ * `POST /push/subscriptions` `{subscription}`: stores the browser's push subscription (the
+ * W3C `PushSubscription.toJSON()`) for the signed-in device. The endpoint must be https (http
+ * only to loopback where ALLOW_LOOPBACK_HTTP_NOTIFICATIONS allows it) and pass the outbound
+ * guard; `keys.p256dh` a P-256 point, `keys.auth` 16 bytes (RFC 8291 §3). 201 `{id}`.
+ */
+export const handleAddPushSubscription = wrap(async (ctx, req) => {
+  const { owner, device } = await signedIn(ctx, req);
+  const { subscription } = body(req, PushSubscriptionBody);
+  const problem =
+    outboundTargetProblem(subscription.endpoint, ctx.settings) ?? urlProblem(subscription.endpoint, ctx.settings);
+  if (problem) throw new InvalidRequest(`subscription.endpoint ${problem}`);
+  const p256dh = base64urlBytes(subscription.keys.p256dh);
+  if (!p256dh || p256dh.length !== 65 || p256dh[0] !== 4 || !onP256(p256dh)) {
+    throw new InvalidRequest('subscription.keys.p256dh must be an uncompressed P-256 point, base64url');
+  }
+  const auth = base64urlBytes(subscription.keys.auth);
+  if (!auth || auth.length !== 16) throw new InvalidRequest('subscription.keys.auth must be 16 bytes, base64url');
+  const id = ctx.random.uuid();
+  await ctx.stores.push.saveSubscription({
+    id,
+    sub: owner.sub,
+    deviceId: device.id,
+    endpoint: subscription.endpoint,
+    p256dh: subscription.keys.p256dh,
+    auth: subscription.keys.auth,
+    createdAt: ctx.clock.now(),
+  });
+  return jsonNoStore(201, { id });
+});
+
+/** `DELETE /push/subscriptions` `{endpoint}`: this browser stops receiving pushes (204, also when it had none). */
+export const handleRemovePushSubscription = wrap(async (ctx, req) => {
+  const { owner } = await signedIn(ctx, req);
+  const { endpoint } = body(req, PushUnsubscribeBody);
+  await ctx.stores.push.deleteSubscriptionByEndpoint(owner.sub, endpoint);
   return { status: 204, headers: { 'cache-control': 'no-store' } };
 });

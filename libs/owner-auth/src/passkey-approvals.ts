@@ -9,6 +9,7 @@ import {
   type ProviderContext,
 } from '@onboard/ciba-core';
 import { validate } from '@onboard/platform';
+import { issueReceipt } from './receipts';
 import { canonicalCommitment, commitmentChallenge, commitmentFor, type Commitment } from './commitment';
 import { ApproveBody } from './owner-app.schemas';
 import { generateAuthenticationOptions, verifyAssertion, type AuthenticationResponseJSON } from './webauthn';
@@ -60,6 +61,7 @@ export async function approvalOptions(
  */
 export function createPasskeyApprovalVerifier(ctx: ProviderContext): PasskeyApprovalVerifier {
   return {
+    issueReceipt: (assertion, clientId) => issueReceipt(ctx, assertion, clientId),
     async verifyApproval(request, device, body): Promise<ApprovalAssertion> {
       const { credential } = validate(ApproveBody, body);
       const response = credential as unknown as AuthenticationResponseJSON;

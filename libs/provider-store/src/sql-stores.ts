@@ -27,13 +27,16 @@ import type {
   Passkey,
   WebAuthnChallenge,
   ApprovalAssertion,
+  OwnerPushStore,
+  PushSubscriptionRecord,
+  VapidKeyRecord,
 } from '@onboard/ciba-core';
 import { chainAuditEvent } from '@onboard/ciba-core';
 import type { LimitStore } from '@onboard/platform';
 import type { DataSource } from 'typeorm';
 import { AuthRequestEntity } from './entities/auth-request.entity';
 import { ClientEntity } from './entities/client.entity';
-import { AuditEventEntity, OutboxEntity } from './entities/misc.entity';
+import { AuditEventEntity, OutboxEntity, PushSubscriptionEntity, VapidKeyEntity } from './entities/misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from './entities/owner.entity';
 import { EncryptionKeyEntity, RefreshTokenEntity, SigningKeyEntity } from './entities/token.entity';
 import {
@@ -439,7 +442,7 @@ class SqlOutboxStore implements OutboxStore {
     private readonly map: TableMapper<OutboxMessage>,
   ) {}
   async enqueue(message: OutboxMessage): Promise<void> {
-    await this.sql.run(this.map.insertSql, this.map.toParams(message));
+    await this.sql.run(this.map.insertSql, this.map.toParams({ kind: 'client_notification', ...message }));
   }
   async due(now: number, limit: number): Promise<OutboxMessage[]> {
     const rows = await this.sql.all(
@@ -629,6 +632,54 @@ class SqlPasskeyStore implements PasskeyStore {
   }
 }
 
+class SqlOwnerPushStore implements OwnerPushStore {
+  constructor(
+    private readonly sql: SqlSession,
+    private readonly vapid: TableMapper<VapidKeyRecord>,
+    private readonly subscriptions: TableMapper<PushSubscriptionRecord>,
+  ) {}
+  async listVapidKeys(): Promise<VapidKeyRecord[]> {
+    const rows = await this.sql.all(`SELECT * FROM vapid_keys ORDER BY created_at, kid`, []);
+    return rows.map((r) => this.vapid.fromRow(r));
+  }
+  async addVapidKey(key: VapidKeyRecord): Promise<boolean> {
+    // Of processes starting at once on one database, the first insert wins; the others read it.
+    const inserted = await this.sql.run(
+      `${this.vapid.insertSql} ON CONFLICT (kid) DO NOTHING`,
+      this.vapid.toParams(key),
+    );
+    return inserted === 1;
+  }
+  async saveVapidKey(key: VapidKeyRecord): Promise<void> {
+    await this.sql.run(this.vapid.upsertSql, this.vapid.toParams(key));
+  }
+  async saveSubscription(subscription: PushSubscriptionRecord): Promise<void> {
+    await this.sql.run(`DELETE FROM push_subscriptions WHERE endpoint = ?`, [subscription.endpoint]);
+    await this.sql.run(this.subscriptions.upsertSql, this.subscriptions.toParams(subscription));
+  }
+  async findSubscription(id: string): Promise<PushSubscriptionRecord | undefined> {
+    const [row] = await this.sql.all(`SELECT * FROM push_subscriptions WHERE id = ?`, [id]);
+    return row && this.subscriptions.fromRow(row);
+  }
+  async listSubscriptions(sub: string): Promise<PushSubscriptionRecord[]> {
+    const rows = await this.sql.all(`SELECT * FROM push_subscriptions WHERE sub = ? ORDER BY created_at, id`, [sub]);
+    return rows.map((r) => this.subscriptions.fromRow(r));
+  }
+  async deleteSubscription(id: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM push_subscriptions WHERE id = ?`, [id])) === 1;
+  }
+  async deleteSubscriptionByEndpoint(sub: string, endpoint: string): Promise<boolean> {
+    const deleted = await this.sql.run(`DELETE FROM push_subscriptions WHERE endpoint = ? AND sub = ?`, [
+      endpoint,
+      sub,
+    ]);
+    return deleted === 1;
+  }
+  async deleteDeviceSubscriptions(deviceId: string): Promise<number> {
+    return this.sql.run(`DELETE FROM push_subscriptions WHERE device_id = ?`, [deviceId]);
+  }
+}
+
 interface PasskeyMaps {
   invitations: TableMapper<OwnerInvitation>;
   passkeys: TableMapper<Passkey>;
@@ -666,6 +717,10 @@ export function createSqlStores(
     challenges: new TableMapper<WebAuthnChallenge>(dataSource, WebAuthnChallengeEntity),
     assertions: new TableMapper<ApprovalAssertion>(dataSource, ApprovalAssertionEntity),
   };
+  const pushMaps = {
+    vapid: new TableMapper<VapidKeyRecord>(dataSource, VapidKeyEntity),
+    subscriptions: new TableMapper<PushSubscriptionRecord>(dataSource, PushSubscriptionEntity),
+  };
   const caches = { clients: new ReadCache(), owners: new ReadCache(), devices: new ReadCache() };
   const over = (session: SqlSession): Stores => {
     const stores: Stores = {
@@ -680,6 +735,7 @@ export function createSqlStores(
       outbox: new SqlOutboxStore(session, maps.outbox),
       audit: new SqlAuditStore(session, maps.audit),
       passkeys: new SqlPasskeyStore(session, passkeyMaps),
+      push: new SqlOwnerPushStore(session, pushMaps.vapid, pushMaps.subscriptions),
       limits,
       transaction: (fn) => session.transaction((tx) => fn(tx === session ? stores : over(tx))),
       close,

@@ -35,6 +35,7 @@ describe('SQLite file stores', () => {
     };
     const message = {
       id: 'ob-restart',
+      kind: 'client_notification' as const,
       authRequestId: 'ar-restart',
       clientId: 'client-a',
       url: 'https://rp.example/cb',

@@ -39,6 +39,36 @@ describe('admin CLI', () => {
       .slice(1)
       .map((line) => line.split(/\s+/).at(-1));
 
+  it("changes a client's branding, refusing an unknown field and a bad value by name", async () => {
+    const registered = await cli(
+      'clients',
+      'register',
+      '--json',
+      '{"client_id":"desk-3","client_name":"Desk","token_endpoint_auth_method":"client_secret_basic","backchannel_token_delivery_mode":"poll"}',
+    );
+    expect(registered.code).toBe(EXIT.ok);
+    const updated = await cli(
+      'clients',
+      'branding',
+      'desk-3',
+      '--json',
+      '{"client_name":"Counter 3","onboard_branding":{"primary_color":"#0b5fff"},"onboard_approval_receipts":true}',
+    );
+    expect(updated.code).toBe(EXIT.ok);
+    expect(updated.stdout).toContain('branding updated: client_name, onboard_approval_receipts, onboard_branding');
+    expect(JSON.parse(updated.stdout.trim().split('\n').at(-1)!)).toEqual({
+      client_name: 'Counter 3',
+      onboard_branding: { primary_color: '#0b5fff' },
+      onboard_approval_receipts: true,
+    });
+    const unknown = await cli('clients', 'branding', 'desk-3', '--json', '{"colour":"red"}');
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr).toMatch(/unknown field 'colour'/);
+    const bad = await cli('clients', 'branding', 'desk-3', '--json', '{"logo_uri":"ftp://x"}');
+    expect(bad.code).toBe(EXIT.failed);
+    expect(bad.stderr).toMatch(/logo_uri must be an https URL/);
+  });
+
   it('names the database it opens on stderr and refuses to create one without --create', async () => {
     env.DATABASE_URL = `sqlite:${join(dir, 'elsewhere', 'typo.sqlite')}`;
     const refused = await cli('keys', 'list');

@@ -11,6 +11,8 @@ import {
   createInvitation,
   verifyAuditChain,
   disableClient,
+  updateClientBranding,
+  BRANDING_FIELDS,
   disableOwner,
   enableOwner,
   listClients,
@@ -45,6 +47,9 @@ export const USAGE = `usage: npm run admin -- <command>
                                                                   prints client_id and, once, client_secret
   clients list                                                    list clients
   clients disable <client_id>                                     disable a client
+  clients branding <client_id> --file <f.json> | --json '<json>'  change what the owner app shows of a client:
+                                                                  client_name, logo_uri, onboard_branding,
+                                                                  onboard_vehicle, onboard_approval_receipts (null removes)
   owners add --email <e> [--phone <+E164>] [--username <u>] [--name <n>] [--sub <s>] [--user-code <c>]
   owners list                                                     list owners
   owners set-user-code <sub> <code>                               set or replace an owner's user code
@@ -106,6 +111,10 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+function pick(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
+}
+
 function readMetadata(flags: Flags): Record<string, unknown> {
   const file = str(flags, 'file');
   const json = str(flags, 'json');
@@ -164,6 +173,22 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx, [clientId], _flags, out) {
       await disableClient(ctx, clientId);
       out(`client ${clientId} disabled`);
+    },
+  },
+  'clients branding': {
+    options: ['file', 'json'],
+    positionals: 1,
+    async run(ctx, [clientId], flags, out) {
+      const changes = readMetadata(flags);
+      const unknown = Object.keys(changes).filter((k) => !(BRANDING_FIELDS as readonly string[]).includes(k));
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `unknown field ${unknown.map((k) => `'${k}'`).join(', ')}: give ${BRANDING_FIELDS.join(', ')}`,
+        );
+      }
+      const client = await updateClientBranding(ctx, clientId, changes);
+      out(`client ${clientId} branding updated: ${Object.keys(changes).sort().join(', ') || 'nothing changed'}`);
+      out(JSON.stringify({ client_name: client.clientName, ...pick(client.metadata, BRANDING_FIELDS.slice(1)) }));
     },
   },
   'owners add': {

@@ -92,6 +92,11 @@ export class AdminController extends WireController {
     return this.run(req, reply, API.getClient, id);
   }
 
+  @Put('clients/:id/branding')
+  updateClientBranding(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.run(req, reply, API.updateClientBranding, id);
+  }
+
   @Post('clients/:id/disable')
   disableClient(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.run(req, reply, API.disableClient, id);

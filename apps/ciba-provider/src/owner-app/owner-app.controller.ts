@@ -14,6 +14,9 @@ import {
   handleSessionOptions,
   handleSessionVerify,
   handleReceipt,
+  handlePushKey,
+  handleAddPushSubscription,
+  handleRemovePushSubscription,
   RECEIPTS_PATH,
   authenticateLiveChannel,
   type LiveChannel,
@@ -35,7 +38,10 @@ export class OwnerAppController extends WireController {
     super();
   }
 
-  /** The live channel: Server-Sent Events `request.created` while the app is open (15 s heartbeats). */
+  /**
+   * The live channel: Server-Sent Events `request.created` and `request.updated` while the app
+   * is open (15 s heartbeats).
+   */
   @Get('events')
   async events(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const auth = await authenticateLiveChannel(this.ctx, this.wire(req));
@@ -106,6 +112,21 @@ export class OwnerAppController extends WireController {
   @Post('invitations')
   async invitation(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
     send(res, await handleCreateInvitation(this.ctx, this.wire(req)));
+  }
+
+  @Get('push/key')
+  async pushKey(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handlePushKey(this.ctx, this.wire(req)));
+  }
+
+  @Post('push/subscriptions')
+  async addPushSubscription(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleAddPushSubscription(this.ctx, this.wire(req)));
+  }
+
+  @Delete('push/subscriptions')
+  async removePushSubscription(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    send(res, await handleRemovePushSubscription(this.ctx, this.wire(req)));
   }
 
   @Post('requests/:id/approval/options')

@@ -19,11 +19,13 @@ import {
   ephemeralKeyWrapper,
   keyEncryptionKeyId,
   rewrapEncryptionKeys,
+  rewrapKeys,
   rewrapSigningKeys,
   wrappingKeyIds,
   type KeyWrapper,
   type Stores,
 } from '@onboard/ciba-core';
+import { vapidKeyStore, vapidWrapContext } from '@onboard/owner-auth';
 import type { Logger } from '@onboard/platform';
 import { ConfigError, parseKeyEncryptionKeys, type KeyEncryptionConfig } from '@onboard/config';
 import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, parseDatabaseUrl } from '@onboard/sql-kit';
@@ -56,7 +58,7 @@ export interface KekRotation {
 }
 
 /** The stores holding wrapped private keys: the signing keys and the request-object encryption keys. */
-export type WrappedKeyStores = Pick<Stores, 'signingKeys' | 'encryptionKeys'>;
+export type WrappedKeyStores = Pick<Stores, 'signingKeys' | 'encryptionKeys' | 'push'>;
 
 /**
  * The KEK file of a deployment: KEY_ENCRYPTION_KEY_FILE, else `onboard.kek` beside the SQLite
@@ -127,22 +129,25 @@ function createKekFile(file: string): void {
   }
 }
 
-/** KEK ids the stored keys (signing and encryption keys) are wrapped under. */
+/** KEK ids the stored keys (signing, encryption and VAPID keys) are wrapped under. */
 async function storedKeyKekIds(stores: WrappedKeyStores, wrapper: KeyWrapper): Promise<string[]> {
   const ids = [
     ...(await wrappingKeyIds(stores.signingKeys, wrapper)),
     ...(await wrappingKeyIds(stores.encryptionKeys, wrapper)),
+    ...(await wrappingKeyIds(vapidKeyStore(stores.push), wrapper)),
   ];
   return [...new Set(ids)];
 }
 
-/** Re-wrap every stored private key, signing and encryption keys alike, under the wrapper's current KEK. */
+/** Re-wrap every stored private key (signing, encryption and VAPID keys) under the wrapper's current KEK. */
 async function rewrapAll(
   stores: WrappedKeyStores,
   wrapper: KeyWrapper,
 ): Promise<{ signing: string[]; encryption: string[] }> {
   const signing = await rewrapSigningKeys(stores.signingKeys, wrapper, { all: true });
   const encryption = await rewrapEncryptionKeys(stores.encryptionKeys, wrapper, { all: true });
+  // The Web Push key (RFC 8292) too: a KEK dropped from the file must leave no key behind.
+  await rewrapKeys(vapidKeyStore(stores.push), wrapper, vapidWrapContext, { all: true });
   return {
     signing: [...signing.wrapped, ...signing.rewrapped],
     encryption: [...encryption.wrapped, ...encryption.rewrapped],

@@ -1,4 +1,12 @@
-import { LiveChannel, createPasskeyApprovalVerifier } from '@onboard/owner-auth';
+import {
+  LiveChannel,
+  createPasskeyApprovalVerifier,
+  openVapidKeys,
+  webPushChannel,
+  webPushNotifier,
+  webhookChannel,
+  webhookNotifier,
+} from '@onboard/owner-auth';
 import {
   METRIC_DURATIONS,
   Maintenance,
@@ -8,6 +16,7 @@ import {
   outboundPolicy,
   createSignals,
   UnknownKeyEncryptionKey,
+  composeOwnerNotifiers,
   signalsOwnerNotifier,
   type KeyWrapper,
   type NotificationDeliveryOptions,
@@ -144,6 +153,10 @@ export async function createProviderRuntime(
     }).catch((error: unknown) => {
       throw error instanceof UnknownKeyEncryptionKey ? misconfiguredKek(error, keyEncryption) : error;
     });
+    // The Web Push key pair (RFC 8292): generated on first start, wrapped under the same KEK.
+    const vapid = await openVapidKeys(stores.push, clock, keyEncryption.wrapper).catch((error: unknown) => {
+      throw error instanceof UnknownKeyEncryptionKey ? misconfiguredKek(error, keyEncryption) : error;
+    });
     const ctx: ProviderContext = {
       settings: config.settings,
       stores,
@@ -162,10 +175,23 @@ export async function createProviderRuntime(
     };
     // The owner app's passkey approvals: the provider verifies each assertion itself.
     ctx.passkeyApprovals = createPasskeyApprovalVerifier(ctx);
-    // New requests also reach the owner's open apps at once (Server-Sent Events).
+    // New requests also reach the owner's open apps at once (Server-Sent Events), their
+    // installed apps (Web Push) and the client's own app back-end (a signed webhook); each
+    // notifier on its own, one failing never stops the others nor the client's request.
     const live = new LiveChannel(ctx);
-    ctx.notifier = live.notifier(ctx.notifier);
-    const delivery = new NotificationDelivery(ctx, overrides.delivery);
+    ctx.notifier = composeOwnerNotifiers(
+      [ctx.notifier, live, webPushNotifier(ctx), webhookNotifier(ctx)],
+      (error, request) =>
+        logger.warn('owner notification failed', {
+          authRequestId: request.id,
+          errorName: (error as Error | undefined)?.name,
+          errorMessage: (error as Error | undefined)?.message,
+        }),
+    );
+    const delivery = new NotificationDelivery(ctx, {
+      ...overrides.delivery,
+      channels: { web_push: webPushChannel(ctx, vapid), owner_webhook: webhookChannel },
+    });
     const maintenance = new Maintenance(ctx, overrides.maintenance);
     let started = false;
     let stopping: Promise<void> | undefined;

@@ -119,10 +119,11 @@ export interface RequestUpdate {
   status: RequestStatus;
 }
 
-/** The Web Push payload (decrypted by the browser). */
+/** The Web Push payload (decrypted by the browser; docs/notifications.md): what the lock screen shows. */
 export interface PushPayload {
   type: 'request.created';
   request_id: string;
-  title?: string;
-  body?: string;
+  /** The asking client's display name. */
+  client_name?: string;
+  binding_message?: string;
 }

@@ -56,6 +56,7 @@ export const en = {
   'requests.push_prompt_dismiss': 'Not now',
 
   'request.title_default': '{client} asks you to confirm',
+  'request.unnamed_client': 'A service without a name',
   'request.vehicle': 'Vehicle: {nickname}',
   'request.vehicle_with_model': 'Vehicle: {nickname} ({model})',
   'request.binding_label': 'Check that this code matches the one on the other screen',
@@ -145,6 +146,8 @@ export const en = {
 
   'push.title': 'New request to confirm',
   'push.body': 'Open it to check and answer.',
+  'push.title_from': '{client} asks you to confirm',
+  'push.body_code': 'Check the code: {code}',
 
   'common.cancel': 'Cancel',
   'common.retry': 'Try again',

@@ -55,6 +55,7 @@ export const ja: Catalogue = {
   'requests.push_prompt_dismiss': '後で',
 
   'request.title_default': '{client} から確認の依頼',
+  'request.unnamed_client': '名称未登録のサービス',
   'request.vehicle': '車両：{nickname}',
   'request.vehicle_with_model': '車両：{nickname}（{model}）',
   'request.binding_label': 'このコードが相手の画面のコードと一致することを確認してください',
@@ -146,6 +147,8 @@ export const ja: Catalogue = {
 
   'push.title': '確認が必要な新しいリクエスト',
   'push.body': '開いて内容を確認し、回答してください。',
+  'push.title_from': '{client} から確認のリクエストです',
+  'push.body_code': 'コードを確認してください: {code}',
 
   'common.cancel': 'キャンセル',
   'common.retry': '再試行',

@@ -5,6 +5,7 @@ import { useScreenTitle } from '../components/use-screen-title';
 import type { MessageKey } from '../i18n/i18n';
 import { hrefOf } from '../router';
 import type { ScreenProps } from './screen-props';
+import { clientLabel } from '../format/client-label';
 
 /** Past requests (decided or expired), newest first, a page at a time. */
 export function HistoryScreen({ api, i18n }: ScreenProps) {
@@ -44,7 +45,7 @@ export function HistoryScreen({ api, i18n }: ScreenProps) {
             <li key={r.id} class="card">
               <a class="request-link" href={hrefOf({ name: 'request', id: r.id })}>
                 <span class="row">
-                  <span class="client">{r.client?.name ?? r.client_name ?? r.client_id}</span>
+                  <span class="client">{clientLabel(r, t('request.unnamed_client'))}</span>
                   <span class={`pill ${r.status}`}>{t(`status.${r.status}` as MessageKey)}</span>
                 </span>
                 {r.binding_message && <span style={{ display: 'block' }}>{r.binding_message}</span>}

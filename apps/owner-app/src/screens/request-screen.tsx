@@ -12,6 +12,7 @@ import { deadlineFrom } from '../format/countdown';
 import type { MessageKey } from '../i18n/i18n';
 import { hrefOf } from '../router';
 import type { ScreenProps } from './screen-props';
+import { clientLabel } from '../format/client-label';
 
 type Outcome = 'approved' | 'denied' | 'reported' | 'expired' | 'consumed' | 'elsewhere';
 type Busy = 'approve' | 'deny' | 'not_me';
@@ -95,7 +96,7 @@ export function RequestScreen({ id, api, i18n, live }: ScreenProps & { id: strin
     }
   }, [loaded]);
 
-  const client = view?.client?.name ?? view?.client_name ?? view?.client_id ?? '';
+  const client = view ? clientLabel(view, t('request.unnamed_client')) : '';
   const brand = brandStrings(view?.client?.branding, i18n.locale);
   const title = brand.request_title ?? t('request.title_default', { client });
   useScreenTitle(view ? title : t('app.loading'), t('app.name'));

@@ -7,6 +7,7 @@ import { deadlineFrom, formatCountdown, secondsLeft } from '../format/countdown'
 import { enablePush, pushState } from '../push/push';
 import { hrefOf } from '../router';
 import type { ScreenProps } from './screen-props';
+import { clientLabel } from '../format/client-label';
 
 const PROMPT_DISMISSED = 'onboard.push-prompt-dismissed';
 
@@ -101,7 +102,7 @@ export function RequestsScreen({ api, i18n, live }: ScreenProps) {
       {visible && visible.length > 0 && (
         <ul class="list">
           {visible.map((r) => {
-            const client = r.client?.name ?? r.client_name ?? r.client_id;
+            const client = clientLabel(r, t('request.unnamed_client'));
             return (
               <li key={r.id} class="card">
                 <a class="request-link" href={hrefOf({ name: 'request', id: r.id })}>

@@ -51,6 +51,44 @@ export const RegisterClientBody = Type.Object(
 );
 
 /**
+ * `PUT /clients/{id}/branding`: what the owner app shows of a client. A field replaces the
+ * registered value, `null` removes it, an absent field stays; values are checked as at
+ * registration (docs/owner-app.md "Branding").
+ */
+export const ClientBrandingBody = Type.Object(
+  {
+    client_name: Type.Optional(
+      Type.Union([Type.String({ description: 'display name, 1 to 256 characters' }), Type.Null()]),
+    ),
+    logo_uri: Type.Optional(
+      Type.Union([
+        Type.String({ description: 'an https URL or a data:image/… base64 URI, at most 32 KiB' }),
+        Type.Null(),
+      ]),
+    ),
+    onboard_branding: Type.Optional(
+      Type.Union([
+        Type.Unknown({
+          description:
+            'colours {primary_color, background_color, text_color} and strings {<language>: {request_title, approve_label, deny_label}}',
+        }),
+        Type.Null(),
+      ]),
+    ),
+    onboard_vehicle: Type.Optional(
+      Type.Union([Type.Unknown({ description: "a head-unit's {nickname, model}, never its VIN" }), Type.Null()]),
+    ),
+    onboard_approval_receipts: Type.Optional(
+      Type.Union([
+        Type.Boolean({ description: 'approval receipts in token responses and push payloads' }),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { title: 'AdminClientBrandingInput' },
+);
+
+/**
  * `POST /clients:import`: up to {@link MAX_CLIENT_IMPORT} clients, each as `POST /clients` takes
  * it; a field of one of them outside that metadata is refused naming the field and its index.
  */
@@ -78,6 +116,7 @@ export const ADMIN_BODIES = {
   setUserCode: SetUserCodeBody,
   createOwnerDevice: CreateOwnerDeviceBody,
   registerClient: RegisterClientBody,
+  clientBranding: ClientBrandingBody,
   importClients: ImportClientsBody,
   none: NoFieldsBody,
 } as const satisfies Record<string, TObject>;

@@ -15,6 +15,7 @@ import {
   createOwner,
   createOwnerDevice,
   disableClient,
+  updateClientBranding,
   disableOwner,
   disableOwnerDevice,
   enableOwner,
@@ -256,6 +257,12 @@ const ENDPOINTS = {
     pattern: 'clients/*',
     run: async (ctx, [id]) => jsonNoStore(200, clientView(await getClient(ctx, id))),
   },
+  updateClientBranding: {
+    method: 'PUT',
+    pattern: 'clients/*/branding',
+    body: { fields: 'clientBranding' },
+    run: async (ctx, [id], body) => jsonNoStore(200, clientView(await updateClientBranding(ctx, id, body))),
+  },
   disableClient: {
     method: 'POST',
     pattern: 'clients/*/disable',
@@ -295,7 +302,7 @@ export const ADMIN_API_ROUTES: readonly { method: string; path: string; bodyFiel
  * - `GET/POST /owners/{sub}/devices` (POST returns the device credential once),
  *   `POST /owners/{sub}/devices/{id}/disable`
  * - `GET/POST /clients` (POST: RFC 7591 metadata, no initial access token needed),
- *   `GET /clients/{id}` (metadata, never secrets), `POST /clients/{id}/disable`
+ *   `GET /clients/{id}` (metadata, never secrets), `PUT /clients/{id}/branding` (what the owner app shows), `POST /clients/{id}/disable`
  *   (also revokes the client's refresh tokens)
  * - `GET /audit?auth_request_id=…|sub=…[&limit=N]`
  * Bodies hold only the fields their endpoint declares (`ADMIN_BODY_FIELDS`): anything

@@ -3,9 +3,10 @@ import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import { hashUserCode } from '../backchannel/user-code';
 import { completeAuthRequest } from '../completion/complete-auth-request';
-import { Conflict, InvalidRequest, NotFound } from '../errors/oauth-error';
+import { Conflict, InvalidClientMetadata, InvalidRequest, NotFound } from '../errors/oauth-error';
 import { unlockUserCode, userCodeOwnerLimiter } from '../limits/limits';
 import { hashCredential } from '../owner-device/authenticate-owner-device';
+import { checkBrandingMetadata, type BrandingMetadata } from '../registration/check-branding-metadata';
 
 /** Input of {@link createOwner}; every field optional except that one identifier is needed for login_hint. */
 export interface CreateOwnerInput {
@@ -262,6 +263,8 @@ export async function disableOwnerDevice(ctx: ProviderContext, sub: string, devi
   if (!device) throw new NotFound('no such owner device');
   const updated = { ...device, disabled: true };
   await ctx.stores.owners.saveDevice(updated);
+  // A disabled device is told nothing more: its Web Push subscriptions go.
+  await ctx.stores.push.deleteDeviceSubscriptions(deviceId);
   await audit(ctx, 'owner_device.disabled', { sub, data: { deviceId } });
   return updated;
 }
@@ -288,6 +291,59 @@ export async function disableClient(ctx: ProviderContext, clientId: string): Pro
       type: 'client.disabled',
       clientId,
       data: { refreshTokensRevoked },
+    });
+  });
+  return updated;
+}
+
+/** The client metadata {@link updateClientBranding} changes: what the owner app shows of a client. */
+export const BRANDING_FIELDS = [
+  'client_name',
+  'logo_uri',
+  'onboard_branding',
+  'onboard_vehicle',
+  'onboard_approval_receipts',
+] as const;
+
+const MAX_CLIENT_NAME = 256;
+
+/**
+ * Change what the owner app shows of a client (docs/owner-app.md "Branding"): each field of
+ * `changes` replaces the registered value, `null` removes it, absent fields stay. Values are
+ * checked as at registration (`invalid_client_metadata` naming the field); the change is
+ * audited as `client.branding_updated` with the names of the fields changed.
+ *
+ * @example
+ * await updateClientBranding(ctx, 'agent-desk', { onboard_branding: { primary_color: '#0b5fff' }, logo_uri: null });
+ */
+export async function updateClientBranding(
+  ctx: ProviderContext,
+  clientId: string,
+  changes: Partial<Record<(typeof BRANDING_FIELDS)[number], unknown>>,
+): Promise<Client> {
+  const client = await ctx.stores.clients.find(clientId);
+  if (!client) throw new NotFound('no such client');
+  const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null && value !== undefined));
+  const removed = Object.keys(changes).filter((key) => changes[key as keyof typeof changes] === null);
+  const name = set.client_name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > MAX_CLIENT_NAME)) {
+    throw new InvalidClientMetadata(`client_name must be a string of 1 to ${MAX_CLIENT_NAME} characters`);
+  }
+  const branding: BrandingMetadata = checkBrandingMetadata(set);
+  const metadata: Record<string, unknown> = { ...client.metadata, ...branding };
+  for (const key of removed) delete metadata[key];
+  if (name !== undefined) metadata.client_name = name;
+  const updated: Client = { ...client, metadata };
+  if (name !== undefined) updated.clientName = name as string;
+  if (removed.includes('client_name')) delete updated.clientName;
+  await ctx.stores.transaction(async (stores) => {
+    await stores.clients.save(updated);
+    await stores.audit.append({
+      id: ctx.random.uuid(),
+      at: ctx.clock.now(),
+      type: 'client.branding_updated',
+      clientId,
+      data: { fields: Object.keys(changes).sort() },
     });
   });
   return updated;

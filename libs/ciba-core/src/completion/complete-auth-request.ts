@@ -11,7 +11,9 @@ import {
 } from '../delivery/notification-message';
 import { Conflict, NotFound } from '../errors/oauth-error';
 import type { Stores } from '../ports/stores.port';
+import { announceAuthRequestUpdate } from '../ports/owner-notifier.port';
 import { encryptTokenResponse } from '../tokens/encrypt-token-response';
+import { attachApprovalReceipt } from '../tokens/attach-approval-receipt';
 import { issueTokens } from '../tokens/issue-tokens';
 import { expireAuthRequest } from './expire-auth-request';
 
@@ -106,7 +108,7 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
       },
     });
     if (approve && input.assertion) await stores.passkeys.saveAssertion(input.assertion);
-    return deliver(ctx, stores, updated, client, now, input.reason);
+    return deliver(ctx, stores, updated, client, now, input.reason, approve ? input.assertion : undefined);
   });
   if (!outcome) return refuse(ctx, input, now);
 
@@ -114,6 +116,7 @@ export async function completeAuthRequest(ctx: ProviderContext, input: CompleteA
   ctx.signals.authRequestCompleted(input.id);
   if (outcome.message)
     ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
+  announceAuthRequestUpdate(ctx, outcome.request);
   return outcome.request;
 }
 
@@ -138,6 +141,7 @@ async function deliver(
   client: Client | undefined,
   now: number,
   reason?: CompleteAuthRequestInput['reason'],
+  assertion?: ApprovalAssertion,
 ): Promise<{ request: AuthRequest; message?: QueuedNotification }> {
   const authReqId = request.deliveryAuthReqId ?? '';
   switch (request.deliveryMode) {
@@ -195,7 +199,9 @@ async function deliver(
         data: { delivery: 'push' },
       });
       // Onboard extension: `{auth_req_id, encrypted_token_response}` for clients registered for encryption.
-      const body = pushTokenBody(authReqId, { ...(await encryptTokenResponse(ctx, client, tokens)) });
+      // With the approval receipt for clients registered for it (inside the encryption, if any).
+      const delivered = await attachApprovalReceipt(ctx, client, tokens, assertion);
+      const body = pushTokenBody(authReqId, { ...(await encryptTokenResponse(ctx, client, delivered)) });
       const message = await enqueueNotification(ctx, stores, consumed ?? request, client, body);
       return { request: consumed ?? request, message };
     }

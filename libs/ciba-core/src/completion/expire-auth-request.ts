@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import { enqueueNotification, pingBody, pushErrorBody } from '../delivery/notification-message';
+import { announceAuthRequestUpdate } from '../ports/owner-notifier.port';
 
 /**
  * Move a ping/push request that outlived `expiresAt` from pending to expired and tell
@@ -29,7 +30,7 @@ export async function expireAuthRequest(ctx: ProviderContext, request: AuthReque
       expired.deliveryMode === 'ping'
         ? pingBody(authReqId)
         : pushErrorBody(authReqId, 'expired_token', 'the authentication request expired before the owner answered');
-    return { message: await enqueueNotification(ctx, stores, expired, client, body) };
+    return { expired, message: await enqueueNotification(ctx, stores, expired, client, body) };
   });
   if (!outcome) return false;
   if (!outcome.message) {
@@ -38,5 +39,6 @@ export async function expireAuthRequest(ctx: ProviderContext, request: AuthReque
   ctx.signals.authRequestCompleted(request.id);
   if (outcome.message)
     ctx.signals.notificationQueued?.(outcome.message.id, outcome.message.leased ? outcome.message : undefined);
+  announceAuthRequestUpdate(ctx, outcome.expired);
   return true;
 }

@@ -183,6 +183,79 @@ describe('NotificationDelivery', () => {
     expect((await stored(m.id)).lastError).toContain('401');
   });
 
+  describe('other kinds, sent through their channel', () => {
+    it('sends what the channel prepares, without the CIBA bearer, and tells it of a final rejection', async () => {
+      const rejected: number[] = [];
+      const url = listener.on('/gone', status(410));
+      const m = await enqueue(url, { kind: 'web_push', bearer: 'subscription-1' });
+      await worker(ctx, {
+        channels: {
+          web_push: {
+            prepare: async (message) => ({
+              url: message.url,
+              headers: { 'content-type': 'application/octet-stream', ttl: '60' },
+              body: new Uint8Array([1, 2, 3]),
+            }),
+            rejected: async (_message, code) => void rejected.push(code),
+          },
+        },
+      }).kick(m.id);
+      const hit = listener.hits.find((h) => h.path === '/gone')!;
+      expect(hit.authorization).toBeUndefined();
+      expect(hit.contentType).toBe('application/octet-stream');
+      expect(await stored(m.id)).toMatchObject({ status: 'failed', lastError: 'HTTP 410' });
+      expect(rejected).toEqual([410]);
+    });
+
+    it('retries a channel’s message after a 503 like any other', async () => {
+      const url = listener.on('/hook', status(503), status(204));
+      const m = await enqueue(url, { kind: 'owner_webhook', bearer: '' });
+      const w = worker(ctx, {
+        channels: {
+          owner_webhook: {
+            prepare: async (message) => ({
+              url: message.url,
+              headers: { 'content-type': 'application/jwt' },
+              body: 'a.b.c',
+            }),
+          },
+        },
+      });
+      w.start();
+      await until(async () => (await stored(m.id)).status === 'delivered');
+      expect(listener.count('/hook')).toBe(2);
+    });
+
+    it('fails at once a message the channel cannot prepare (or throws preparing), or of a kind no channel sends', async () => {
+      const unprepared = await enqueue(listener.on('/never', status(204)), { kind: 'web_push' });
+      const orphan = await enqueue(listener.on('/never', status(204)), { kind: 'owner_webhook' });
+      const broken = await enqueue(listener.on('/never', status(204)), { kind: 'web_push', bearer: 'broken' });
+      const w = worker(ctx, {
+        channels: {
+          web_push: {
+            prepare: async (message) => {
+              if (message.bearer === 'broken') throw new Error('Vapid public key must be 65 bytes');
+              return { failed: 'push subscription removed' };
+            },
+          },
+        },
+      });
+      await w.kick(broken.id);
+      expect(await stored(broken.id)).toMatchObject({
+        status: 'failed',
+        lastError: 'cannot prepare web_push message: Vapid public key must be 65 bytes',
+      });
+      await w.kick(unprepared.id);
+      await w.kick(orphan.id);
+      expect(await stored(unprepared.id)).toMatchObject({ status: 'failed', lastError: 'push subscription removed' });
+      expect(await stored(orphan.id)).toMatchObject({
+        status: 'failed',
+        lastError: 'no channel delivers owner_webhook messages',
+      });
+      expect(listener.count('/never')).toBe(0);
+    });
+  });
+
   it('does not retry other client errors such as 400', async () => {
     const m = await enqueue(listener.on('/bad', status(400)));
     await worker().kick(m.id);

@@ -1,5 +1,5 @@
 import type { ProviderContext } from '../context';
-import type { OutboxMessage } from '../domain/tokens';
+import type { OutboxKind, OutboxMessage } from '../domain/tokens';
 import { RequestTimeoutError, ResponseTooLargeError, OutboundTargetRefused, boundedMemo } from '@onboard/platform';
 import type { Stores } from '../ports/stores.port';
 import { attemptLeaseMs } from './notification-message';
@@ -27,11 +27,36 @@ export interface NotificationDeliveryOptions {
   maxBackoffMs?: number;
   /** Source of jitter in [0, 1). Default Math.random (jitter needs no secrecy). */
   jitter?: () => number;
+  /**
+   * How messages of the other kinds than `client_notification` are sent (owner webhooks,
+   * Web Push). A message of a kind without a channel fails at once.
+   */
+  channels?: Partial<Record<Exclude<OutboxKind, 'client_notification'>, OutboxChannel>>;
+}
+
+/** The HTTP request of one delivery attempt. */
+export interface PreparedDelivery {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/**
+ * How the worker sends messages of one kind. The worker keeps its rules for every kind: the
+ * https / loopback check, the outbound guard, no redirects, retries with backoff on 408, 429,
+ * 5xx and network errors, no retry on other 4xx.
+ */
+export interface OutboxChannel {
+  /** The request of one attempt, or why the message cannot be sent at all (failed, not retried). */
+  prepare(message: OutboxMessage): Promise<PreparedDelivery | { failed: string }>;
+  /** The endpoint answered `status` and the message failed for good (Web Push 404/410: the subscription is gone). */
+  rejected?(message: OutboxMessage, status: number): Promise<void>;
 }
 
 /** How one attempt ended. */
 type Outcome =
-  { kind: 'delivered'; status: number } | { kind: 'retry' | 'failed'; reason: string; retryAfterMs?: number };
+  | { kind: 'delivered'; status: number }
+  | { kind: 'retry' | 'failed'; reason: string; retryAfterMs?: number; status?: number };
 
 /**
  * Ids being sent by any worker of this process over the same stores: the fallback
@@ -81,6 +106,7 @@ export class NotificationDelivery {
   private readonly maxResponseBytes: number;
   private readonly maxBackoffMs: number;
   private readonly jitter: () => number;
+  private readonly channels: NonNullable<NotificationDeliveryOptions['channels']>;
   private readonly inFlight = new Set<Promise<boolean>>();
   private timer?: NodeJS.Timeout;
   /** When the armed timer fires (clock time); Infinity while none is armed. */
@@ -101,6 +127,7 @@ export class NotificationDelivery {
     this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
     this.jitter = options.jitter ?? Math.random;
+    this.channels = options.channels ?? {};
   }
 
   /** Start the timer loop and listen for in-process wake-ups. Picks up messages left from before a restart. */
@@ -248,16 +275,38 @@ export class NotificationDelivery {
     return { ...message, ...patch };
   }
 
-  private async send(message: OutboxMessage): Promise<Outcome> {
-    const refusal = this.checkUrl(message.url);
-    if (refusal) return { kind: 'failed', reason: refusal };
-    try {
-      const response = await this.ctx.http.send({
+  /** The request of one attempt: a CIBA notification as the spec says, other kinds by their channel. */
+  private async prepare(message: OutboxMessage): Promise<PreparedDelivery | { failed: string }> {
+    const kind = message.kind ?? 'client_notification';
+    if (kind === 'client_notification') {
+      return {
         url: message.url,
-        method: 'POST',
         // CIBA §10.2 / §10.3: Bearer client_notification_token, JSON body.
         headers: { 'content-type': 'application/json', authorization: `Bearer ${message.bearer}` },
         body: message.body,
+      };
+    }
+    const channel = this.channels[kind];
+    if (!channel) return { failed: `no channel delivers ${kind} messages` };
+    try {
+      return await channel.prepare(message);
+    } catch (error) {
+      // A message that cannot be prepared now will not be later: failed, not retried.
+      return { failed: `cannot prepare ${kind} message: ${(error as Error).message}`.slice(0, 200) };
+    }
+  }
+
+  private async send(message: OutboxMessage): Promise<Outcome> {
+    const prepared = await this.prepare(message);
+    if ('failed' in prepared) return { kind: 'failed', reason: prepared.failed };
+    const refusal = this.checkUrl(prepared.url);
+    if (refusal) return { kind: 'failed', reason: refusal };
+    try {
+      const response = await this.ctx.http.send({
+        url: prepared.url,
+        method: 'POST',
+        headers: prepared.headers,
+        body: prepared.body,
         timeoutMs: this.ctx.settings.notificationTimeoutMs,
         maxResponseBytes: this.maxResponseBytes,
       });
@@ -274,17 +323,20 @@ export class NotificationDelivery {
   private classify(status: number, retryAfter: string | undefined): Outcome {
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     // A redirect is never followed (ping endpoint hardening; CIBA conformance).
-    if (status >= 300 && status < 400) return { kind: 'failed', reason: `HTTP ${status} (redirect not followed)` };
-    if (status === 401) return { kind: 'failed', reason: 'HTTP 401 (not retried)' };
+    if (status >= 300 && status < 400) {
+      return { kind: 'failed', reason: `HTTP ${status} (redirect not followed)`, status };
+    }
+    if (status === 401) return { kind: 'failed', reason: 'HTTP 401 (not retried)', status };
     if (status === 408 || status === 429 || status >= 500) {
       const seconds = Number(retryAfter);
       return {
         kind: 'retry',
         reason: `HTTP ${status}`,
         retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined,
+        status,
       };
     }
-    return { kind: 'failed', reason: `HTTP ${status}` };
+    return { kind: 'failed', reason: `HTTP ${status}`, status };
   }
 
   /** https only; http only to loopback hosts in development (ping endpoint hardening). */
@@ -320,6 +372,7 @@ export class NotificationDelivery {
       messageId: message.id,
       authRequestId: message.authRequestId,
       clientId: message.clientId,
+      kind: message.kind ?? 'client_notification',
       origin: safeOrigin(message.url),
       attempt: message.attempts,
       ms: now - started,
@@ -339,6 +392,10 @@ export class NotificationDelivery {
     }
     await stores.outbox.update(message.id, { status: 'failed', lastError: outcome.reason });
     logger.warn('notification failed', { ...fields, reason: outcome.reason });
+    const kind = message.kind ?? 'client_notification';
+    if (outcome.status !== undefined && kind !== 'client_notification') {
+      await this.channels[kind]?.rejected?.(message, outcome.status);
+    }
     await stores.audit.append({
       id: this.ctx.random.uuid(),
       at: now,

@@ -73,15 +73,32 @@ export interface EncryptionKeyRecord {
   expiresAt?: number;
 }
 
-/** A ping/push delivery waiting in the durable outbox (CIBA §10.2, §10.3). */
+/**
+ * What an outbox message delivers: a CIBA ping/push to the client's notification endpoint
+ * (`client_notification`, the default), a signed owner notification to a webhook
+ * (`owner_webhook`), or a Web Push message to one of the owner's push subscriptions
+ * (`web_push`).
+ */
+export type OutboxKind = 'client_notification' | 'owner_webhook' | 'web_push';
+
+/** A delivery waiting in the durable outbox: CIBA ping/push (§10.2, §10.3) or an owner notification. */
 export interface OutboxMessage {
   id: string;
+  /** Absent on rows written before kinds existed: `client_notification`. */
+  kind?: OutboxKind;
   authRequestId: string;
   clientId: string;
   url: string;
-  /** The client_notification_token, sent as Bearer. */
+  /**
+   * `client_notification`: the client_notification_token, sent as Bearer. `web_push`: the
+   * push subscription's id (its keys are read when the message is sent). `owner_webhook`: empty.
+   */
   bearer: string;
-  /** JSON body to POST. For push it holds tokens: encrypted-at-rest is a deployment concern. */
+  /**
+   * Body to POST: JSON (client notifications; Web Push, before its RFC 8291 encryption at send
+   * time) or a compact JWS (owner webhook). For push it holds tokens: encrypted-at-rest is a
+   * deployment concern.
+   */
   body: string;
   attempts: number;
   nextAttemptAt: number;

@@ -2,6 +2,7 @@ import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
 import { CIBA_GRANT_TYPE, type Client } from '../domain/client';
 import { InvalidGrant, UnauthorizedClient } from '../errors/oauth-error';
+import { attachApprovalReceipt, wantsApprovalReceipts } from '../tokens/attach-approval-receipt';
 import { issueTokens, type TokenResponse } from '../tokens/issue-tokens';
 import { checkDpopBinding } from './ciba/check-dpop-binding';
 import { checkOwnerActive } from './ciba/check-owner-active';
@@ -52,7 +53,8 @@ export const cibaGrant: TokenGrant = {
     // The owner's approval sets authTime, so this is approval → token.
     if (consumed.authTime !== undefined)
       ctx.metrics.observe('approval_to_token_seconds', (ctx.clock.now() - consumed.authTime) / 1000);
-    return tokens;
+    if (!wantsApprovalReceipts(client)) return tokens;
+    return attachApprovalReceipt(ctx, client, tokens, await ctx.stores.passkeys.findAssertion(consumed.id));
   },
 };
 

@@ -2,6 +2,7 @@ import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import type { ApprovalAssertion, OwnerInvitation, OwnerSession, Passkey, WebAuthnChallenge } from '../domain/passkey';
+import type { PushSubscriptionRecord, VapidKeyRecord } from '../domain/owner-push';
 import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
 import type {
   AuditEvent,
@@ -9,6 +10,7 @@ import type {
   AuthRequestStore,
   ClientStore,
   OutboxStore,
+  OwnerPushStore,
   OwnerStore,
   PasskeyStore,
   PendingPage,
@@ -481,7 +483,7 @@ class MemoryOutboxStore implements OutboxStore {
 
   async enqueue(message: OutboxMessage): Promise<void> {
     if (this.rows.has(message.id)) throw new Error('outbox message id already exists');
-    this.rows.set(message.id, copy(message));
+    this.rows.set(message.id, copy({ kind: 'client_notification', ...message }));
     if (message.status === 'pending') this.pending.add(message.id);
     else this.finished.add(message.id, message.createdAt);
   }
@@ -671,6 +673,53 @@ class MemoryPasskeyStore implements PasskeyStore {
   }
 }
 
+class MemoryOwnerPushStore implements OwnerPushStore {
+  private readonly vapid = new Map<string, VapidKeyRecord>();
+  private readonly subscriptions = new Map<string, PushSubscriptionRecord>();
+
+  async listVapidKeys(): Promise<VapidKeyRecord[]> {
+    return [...this.vapid.values()].sort(byCreatedThen('kid')).map(copy);
+  }
+  async addVapidKey(key: VapidKeyRecord): Promise<boolean> {
+    if (this.vapid.has(key.kid)) return false;
+    this.vapid.set(key.kid, copy(key));
+    return true;
+  }
+  async saveVapidKey(key: VapidKeyRecord): Promise<void> {
+    this.vapid.set(key.kid, copy(key));
+  }
+  async saveSubscription(subscription: PushSubscriptionRecord): Promise<void> {
+    for (const [id, row] of this.subscriptions) {
+      if (row.endpoint === subscription.endpoint) this.subscriptions.delete(id);
+    }
+    this.subscriptions.set(subscription.id, copy(subscription));
+  }
+  async findSubscription(id: string): Promise<PushSubscriptionRecord | undefined> {
+    const row = this.subscriptions.get(id);
+    return row && copy(row);
+  }
+  async listSubscriptions(sub: string): Promise<PushSubscriptionRecord[]> {
+    return [...this.subscriptions.values()]
+      .filter((s) => s.sub === sub)
+      .sort(byCreatedThen('id'))
+      .map(copy);
+  }
+  async deleteSubscription(id: string): Promise<boolean> {
+    return this.subscriptions.delete(id);
+  }
+  async deleteSubscriptionByEndpoint(sub: string, endpoint: string): Promise<boolean> {
+    const row = [...this.subscriptions.values()].find((s) => s.endpoint === endpoint && s.sub === sub);
+    return row ? this.subscriptions.delete(row.id) : false;
+  }
+  async deleteDeviceSubscriptions(deviceId: string): Promise<number> {
+    let count = 0;
+    for (const [id, row] of this.subscriptions) {
+      if (row.deviceId === deviceId && this.subscriptions.delete(id)) count++;
+    }
+    return count;
+  }
+}
+
 /**
  * Creates a fresh, empty set of in-memory stores (tests, development, benchmarks of
  * the core without a database). `transaction(fn)` runs `fn` with the same stores:
@@ -694,6 +743,7 @@ export function createMemoryStores(): Stores {
     outbox: new MemoryOutboxStore(),
     audit: new MemoryAuditStore(),
     passkeys: new MemoryPasskeyStore(),
+    push: new MemoryOwnerPushStore(),
     limits: createMemoryLimitStore(),
     transaction: (fn) => fn(stores),
     close: async () => {},

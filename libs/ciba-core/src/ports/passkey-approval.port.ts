@@ -24,4 +24,10 @@ export interface PasskeyApprovalVerifier {
     device: { id: string; sub: string },
     body: Record<string, unknown>,
   ): Promise<ApprovalAssertion>;
+  /**
+   * The approval receipt of a stored assertion for `clientId` (docs/receipts.md): for
+   * clients registered with `onboard_approval_receipts`, it rides in the token response
+   * and the push payload as `approval_receipt`.
+   */
+  issueReceipt(assertion: ApprovalAssertion, clientId: string): Promise<string>;
 }

@@ -3,6 +3,7 @@ import type { AuthRequest } from '../domain/auth-request';
 import type { Client } from '../domain/client';
 import type { Owner, OwnerDevice } from '../domain/owner';
 import type { EncryptionKeyRecord, OutboxMessage, RefreshTokenRecord, SigningKeyRecord } from '../domain/tokens';
+import type { PushSubscriptionRecord, VapidKeyRecord } from '../domain/owner-push';
 import type { LimitStore } from '@onboard/platform';
 
 /**
@@ -233,6 +234,33 @@ export interface PasskeyStore {
   deleteExpired(before: number): Promise<number>;
 }
 
+/**
+ * Web Push for the owner app: the provider's VAPID key and the owner devices' push
+ * subscriptions (domain/owner-push.ts). Subscriptions are listed by createdAt, then id.
+ */
+export interface OwnerPushStore {
+  /** The stored VAPID keys (at most one), for loading and for re-wrapping under a new KEK. */
+  listVapidKeys(): Promise<VapidKeyRecord[]>;
+  /** Insert `key` unless a key with its kid exists (first start; of racing processes one wins). True if inserted. */
+  addVapidKey(key: VapidKeyRecord): Promise<boolean>;
+  /** Replace a stored key (re-wrapped under another KEK). */
+  saveVapidKey(key: VapidKeyRecord): Promise<void>;
+  /**
+   * Store a subscription; one with the same endpoint is replaced (the browser subscribed
+   * again, possibly for another device or owner signed in on it).
+   */
+  saveSubscription(subscription: PushSubscriptionRecord): Promise<void>;
+  findSubscription(id: string): Promise<PushSubscriptionRecord | undefined>;
+  /** The owner's subscriptions, every device's. */
+  listSubscriptions(sub: string): Promise<PushSubscriptionRecord[]>;
+  /** Delete one subscription; false when it was not there. */
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Delete the subscription of `endpoint` if it belongs to owner `sub`; false when there was none. */
+  deleteSubscriptionByEndpoint(sub: string, endpoint: string): Promise<boolean>;
+  /** Delete every subscription of an owner device (the device was removed). Returns how many. */
+  deleteDeviceSubscriptions(deviceId: string): Promise<number>;
+}
+
 /** All stores, as one bundle handed to the core. */
 export interface Stores {
   clients: ClientStore;
@@ -246,6 +274,7 @@ export interface Stores {
   outbox: OutboxStore;
   audit: AuditStore;
   passkeys: PasskeyStore;
+  push: OwnerPushStore;
   /** Counters of the guessing and flooding limits (not part of transactions). */
   limits: LimitStore;
   /** Run `fn` in one transaction where the backend supports it. */

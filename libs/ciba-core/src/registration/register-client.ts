@@ -4,6 +4,7 @@ import { InvalidClientMetadata } from '../errors/oauth-error';
 import { hashClientSecret } from '../client-auth/client-secret';
 import { checkBackchannelMetadata } from './check-backchannel-metadata';
 import { checkBrandingMetadata } from './check-branding-metadata';
+import { checkOwnerNotificationMetadata } from './check-owner-notification-metadata';
 import { checkClientKeys } from './check-client-keys';
 import { checkGrantTypesAndScope } from './check-grant-types';
 import { checkSignedResponseAlgs } from './check-signed-response-algs';
@@ -26,6 +27,7 @@ export const ADMIN_CLIENT_FIELDS = [
   'onboard_branding',
   'onboard_vehicle',
   'onboard_approval_receipts',
+  'onboard_owner_notification_uri',
   'token_endpoint_auth_method',
   'token_endpoint_auth_signing_alg',
   'grant_types',
@@ -109,6 +111,7 @@ export async function registerClient(
   }
   const dpopBound = optionalBoolean(metadata, 'dpop_bound_access_tokens') ?? false;
   const branding = checkBrandingMetadata(metadata);
+  const ownerNotification = checkOwnerNotificationMetadata(metadata, settings);
 
   const clientId = opts.clientId ?? newClientId(ctx.random.token(CLIENT_ID_BYTES));
   if (opts.clientId !== undefined && (await ctx.stores.clients.find(clientId))) {
@@ -142,7 +145,7 @@ export async function registerClient(
     ['userinfo_signed_response_alg', signed.userinfoAlg],
   ];
   for (const [name, value] of optional) if (value !== undefined) registered[name] = value;
-  Object.assign(registered, branding);
+  Object.assign(registered, branding, ownerNotification);
 
   const client: Client = {
     clientId,

@@ -43,6 +43,11 @@ export interface TokenResponse {
   id_token: string;
   refresh_token?: string;
   scope: string;
+  /**
+   * Onboard extension: the approval receipt (docs/receipts.md), for clients registered with
+   * `onboard_approval_receipts` whose request the owner approved with a passkey.
+   */
+  approval_receipt?: string;
 }
 
 /**

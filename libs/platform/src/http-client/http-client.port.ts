@@ -7,7 +7,8 @@ export interface OutboundRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (an encrypted Web Push message, RFC 8291). */
+  body?: string | Uint8Array;
   /** One timeout for connect, response head and body together. */
   timeoutMs: number;
   /** Responses larger than this are cut off and treated as a failure ({@link ResponseTooLargeError}). */

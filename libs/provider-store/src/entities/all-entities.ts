@@ -1,6 +1,6 @@
 import { AuthRequestEntity } from './auth-request.entity';
 import { ClientEntity } from './client.entity';
-import { AuditEventEntity, OutboxEntity, ReplayEntity } from './misc.entity';
+import { AuditEventEntity, OutboxEntity, PushSubscriptionEntity, ReplayEntity, VapidKeyEntity } from './misc.entity';
 import { OwnerDeviceEntity, OwnerEntity } from './owner.entity';
 import {
   ApprovalAssertionEntity,
@@ -36,4 +36,6 @@ export const ALL_ENTITIES = [
   OwnerSessionEntity,
   WebAuthnChallengeEntity,
   ApprovalAssertionEntity,
+  VapidKeyEntity,
+  PushSubscriptionEntity,
 ];

@@ -7,12 +7,13 @@ export class ReplayEntity {
   @Index('idx_replay_expires_at') @Column({ name: 'expires_at', type: 'bigint' }) expiresAt: number;
 }
 
-/** Row of `outbox`: a ping/push delivery (CIBA §10.2, §10.3). */
+/** Row of `outbox`: a ping/push delivery (CIBA §10.2, §10.3) or an owner notification (`kind`). */
 @Entity({ name: 'outbox' })
 // Pending rows only (migration AppendOnlyAuditPendingOutbox1769644800000).
 @Index('idx_outbox_pending_next_attempt_at', ['nextAttemptAt'], { where: "status = 'pending'" })
 export class OutboxEntity {
   @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
+  @Column({ name: 'kind', type: 'text' }) kind: string;
   @Column({ name: 'auth_request_id', type: 'text' }) authRequestId: string;
   @Column({ name: 'client_id', type: 'text' }) clientId: string;
   @Column({ name: 'url', type: 'text' }) url: string;
@@ -47,4 +48,28 @@ export class AuditEventEntity {
   @Column({ name: 'data', type: 'simple-json', nullable: true }) data: Record<string, unknown> | null;
   @Column({ name: 'prev_hash', type: 'text', nullable: true }) prevHash: string | null;
   @Column({ name: 'hash', type: 'text', nullable: true }) hash: string | null;
+}
+
+/** Row of `vapid_keys`: the provider's VAPID key pair (RFC 8292), its private JWK wrapped under the KEK. */
+@Entity({ name: 'vapid_keys' })
+export class VapidKeyEntity {
+  @PrimaryColumn({ name: 'kid', type: 'text' }) kid: string;
+  @Column({ name: 'public_key', type: 'text' }) publicKey: string;
+  @Column({ name: 'wrapped_private_key', type: 'text', nullable: true }) wrappedPrivateKey: string | null;
+  @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
+}
+
+/** Row of `push_subscriptions`: an owner device's Web Push subscription (RFC 8030, RFC 8291 keys). */
+@Entity({ name: 'push_subscriptions' })
+@Index('idx_push_subscriptions_sub', ['sub', 'createdAt'])
+export class PushSubscriptionEntity {
+  @PrimaryColumn({ name: 'id', type: 'text' }) id: string;
+  @Column({ name: 'sub', type: 'text' }) sub: string;
+  @Index('idx_push_subscriptions_device_id') @Column({ name: 'device_id', type: 'text' }) deviceId: string;
+  @Index('uq_push_subscriptions_endpoint', { unique: true })
+  @Column({ name: 'endpoint', type: 'text' })
+  endpoint: string;
+  @Column({ name: 'p256dh', type: 'text' }) p256dh: string;
+  @Column({ name: 'auth', type: 'text' }) auth: string;
+  @Column({ name: 'created_at', type: 'bigint' }) createdAt: number;
 }

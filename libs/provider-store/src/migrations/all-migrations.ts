@@ -13,7 +13,8 @@ import { EncryptionKeys1770595200001 } from './1770595200001-encryption-keys.mig
 import { WrappedEncryptionKeys1770681600000 } from './1770681600000-wrapped-encryption-keys.migration';
 import { OwnerPasskeys1770768000000 } from './1770768000000-owner-passkeys.migration';
 import { AuthRequestOwnerHistoryIndex1770854400016 } from './1770854400016-auth-request-owner-history-index.migration';
-import { AuditEventSequenceIndex1770940800000 } from './1770940800000-audit-event-sequence-index.migration';
+import { OwnerNotifications1770940800000 } from './1770940800000-owner-notifications.migration';
+import { AuditEventSequenceIndex1770940800001 } from './1770940800001-audit-event-sequence-index.migration';
 
 /** Every migration, oldest first. Append new ones here (see the lib README). */
 export const ALL_MIGRATIONS = [
@@ -32,5 +33,6 @@ export const ALL_MIGRATIONS = [
   WrappedEncryptionKeys1770681600000,
   OwnerPasskeys1770768000000,
   AuthRequestOwnerHistoryIndex1770854400016,
-  AuditEventSequenceIndex1770940800000,
+  OwnerNotifications1770940800000,
+  AuditEventSequenceIndex1770940800001,
 ];

@@ -104,7 +104,10 @@ function upgradeTests(open: () => { seed: DataSourceOptions; stores: OpenStoresO
       expect(await stores.signingKeys.list()).toEqual([wrapped]);
 
       // The outbox backlog is found through the pending-only index; a delivered message leaves it.
-      expect((await stores.outbox.due(T0, 10)).map((m) => m.id)).toEqual(['ob-pending']);
+      // Messages from before kinds existed are CIBA client notifications.
+      expect((await stores.outbox.due(T0, 10)).map((m) => [m.id, m.kind])).toEqual([
+        ['ob-pending', 'client_notification'],
+      ]);
       await stores.outbox.update('ob-pending', { status: 'delivered' });
       expect(await stores.outbox.due(T0, 10)).toEqual([]);
     } finally {

@@ -1,5 +1,6 @@
 import { uuidV7 } from '@onboard/platform';
 import type {
+  PushSubscriptionRecord,
   AuditEvent,
   AuthRequest,
   Client,
@@ -122,6 +123,7 @@ function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord
 function outboxMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage {
   return {
     id: 'ob-1',
+    kind: 'client_notification',
     authRequestId: 'ar-1',
     clientId: 'client-a',
     url: 'https://rp.example/cb',
@@ -226,7 +228,7 @@ const FULL_ENCRYPTION_KEY: Required<EncryptionKeyRecord> = {
   createdAt: T0,
   expiresAt: T0 + 99,
 };
-const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), lastError: 'HTTP 503' };
+const FULL_OUTBOX_MESSAGE: Required<OutboxMessage> = { ...outboxMessage(), kind: 'web_push', lastError: 'HTTP 503' };
 const FULL_AUDIT_EVENT: Required<Omit<AuditEvent, 'prevHash' | 'hash'>> = {
   id: 'e-full',
   at: T0,
@@ -1467,6 +1469,59 @@ export function runStoreContract(
         await stores.passkeys.saveInvitation({ id: 'i', tokenHash: 't', sub: 'a', createdAt: T0, expiresAt: T0 + 5 });
         expect(await stores.passkeys.deleteExpired(T0 + 1)).toBe(2);
         expect(await stores.passkeys.findInvitation('t')).toBeDefined();
+      });
+    });
+
+    describe('owner push', () => {
+      const subscription = (overrides: Partial<PushSubscriptionRecord> = {}): PushSubscriptionRecord => ({
+        id: 'ps-1',
+        sub: 'sub-alice',
+        deviceId: 'pk-1',
+        endpoint: 'https://push.example/send/1',
+        p256dh: 'BP256',
+        auth: 'auth-secret',
+        createdAt: T0,
+        ...overrides,
+      });
+
+      it('stores the VAPID key once: a second key of the same kid is not added, a re-wrapped one replaces it', async () => {
+        const key = { kid: 'vapid', publicKey: 'BPub', wrappedPrivateKey: 'wrapped-1', createdAt: T0 };
+        expect(await stores.push.addVapidKey(key)).toBe(true);
+        expect(await stores.push.addVapidKey({ ...key, publicKey: 'BOther', wrappedPrivateKey: 'w2' })).toBe(false);
+        expect(await stores.push.listVapidKeys()).toEqual([key]);
+        await stores.push.saveVapidKey({ ...key, wrappedPrivateKey: 'rewrapped' });
+        expect(await stores.push.listVapidKeys()).toEqual([{ ...key, wrappedPrivateKey: 'rewrapped' }]);
+      });
+
+      it('keeps one subscription per endpoint and lists an owner’s in creation order', async () => {
+        await stores.push.saveSubscription(
+          subscription({ id: 'ps-2', endpoint: 'https://push.example/2', createdAt: T0 + 1 }),
+        );
+        await stores.push.saveSubscription(subscription());
+        await stores.push.saveSubscription(
+          subscription({ id: 'ps-3', sub: 'sub-bob', endpoint: 'https://push.example/3' }),
+        );
+        expect(await stores.push.findSubscription('ps-1')).toEqual(subscription());
+        expect((await stores.push.listSubscriptions('sub-alice')).map((s) => s.id)).toEqual(['ps-1', 'ps-2']);
+        // The same browser subscribes again, now for Bob: the endpoint moves, the old row goes.
+        await stores.push.saveSubscription(subscription({ id: 'ps-4', sub: 'sub-bob', createdAt: T0 + 2 }));
+        expect(await stores.push.findSubscription('ps-1')).toBeUndefined();
+        expect((await stores.push.listSubscriptions('sub-bob')).map((s) => s.id)).toEqual(['ps-3', 'ps-4']);
+      });
+
+      it('deletes subscriptions by id, by the owner’s endpoint and by device', async () => {
+        await stores.push.saveSubscription(subscription());
+        await stores.push.saveSubscription(subscription({ id: 'ps-2', endpoint: 'https://push.example/2' }));
+        await stores.push.saveSubscription(
+          subscription({ id: 'ps-3', deviceId: 'pk-2', endpoint: 'https://push.example/3' }),
+        );
+        expect(await stores.push.deleteSubscriptionByEndpoint('sub-bob', 'https://push.example/2')).toBe(false);
+        expect(await stores.push.deleteSubscriptionByEndpoint('sub-alice', 'https://push.example/2')).toBe(true);
+        expect(await stores.push.deleteSubscription('ps-3')).toBe(true);
+        expect(await stores.push.deleteSubscription('ps-3')).toBe(false);
+        await stores.push.saveSubscription(subscription({ id: 'ps-5', endpoint: 'https://push.example/5' }));
+        expect(await stores.push.deleteDeviceSubscriptions('pk-1')).toBe(2);
+        expect(await stores.push.listSubscriptions('sub-alice')).toEqual([]);
       });
     });
   });

@@ -1,4 +1,11 @@
-import { EmptyBody, EnrolmentOptionsBody, EnrolmentVerifyBody, SessionVerifyBody } from '@onboard/owner-auth';
+import {
+  EmptyBody,
+  EnrolmentOptionsBody,
+  EnrolmentVerifyBody,
+  PushSubscriptionBody,
+  PushUnsubscribeBody,
+  SessionVerifyBody,
+} from '@onboard/owner-auth';
 
 /** One route of the owner app's part of the owner-device API, as the document shows it. */
 interface OwnerAppOperation {
@@ -79,7 +86,8 @@ const OWNER_APP_OPERATIONS: OwnerAppOperation[] = [
     method: 'get',
     path: '/events',
     operationId: 'ownerAppEvents',
-    summary: "Live channel (Server-Sent Events): `request.created` for the owner's new requests",
+    summary:
+      "Live channel (Server-Sent Events): `request.created` for the owner's new requests, `request.updated` when one is answered or expires",
     ok: ['200', '`text/event-stream`.'],
     session: true,
     errors: ['OwnerDeviceUnauthorized'],
@@ -130,6 +138,35 @@ const OWNER_APP_OPERATIONS: OwnerAppOperation[] = [
     ok: ['204', 'Unpaired.'],
     session: true,
     errors: ['OwnerDeviceUnauthorized', 'NotFound'],
+  },
+  {
+    method: 'get',
+    path: '/push/key',
+    operationId: 'ownerAppPushKey',
+    summary: "The provider's VAPID public key (RFC 8292), the app's `applicationServerKey`",
+    ok: ['200', '`{vapid_public_key}` (base64url, uncompressed P-256 point).'],
+    session: true,
+    errors: ['OwnerDeviceUnauthorized', 'NotFound'],
+  },
+  {
+    method: 'post',
+    path: '/push/subscriptions',
+    operationId: 'ownerAppAddPushSubscription',
+    summary: "Register this browser's Web Push subscription for the signed-in device (docs/notifications.md)",
+    body: PushSubscriptionBody,
+    ok: ['201', '`{id}` of the stored subscription.'],
+    session: true,
+    errors: ['InvalidRequest', 'OwnerDeviceUnauthorized'],
+  },
+  {
+    method: 'delete',
+    path: '/push/subscriptions',
+    operationId: 'ownerAppRemovePushSubscription',
+    summary: "Remove this browser's Web Push subscription (by its endpoint)",
+    body: PushUnsubscribeBody,
+    ok: ['204', 'Removed (also when there was none).'],
+    session: true,
+    errors: ['InvalidRequest', 'OwnerDeviceUnauthorized'],
   },
   {
     method: 'post',

@@ -1586,6 +1586,55 @@ export function providerOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/admin/v1/clients/{clientId}/branding': {
+        parameters: [
+          {
+            name: 'clientId',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+          },
+        ],
+        put: {
+          tags: ['admin'],
+          operationId: 'adminUpdateClientBranding',
+          summary: 'Change what the owner app shows of a client (name, logo, colours, wording, vehicle, receipts)',
+          description:
+            'Each field replaces the registered value, `null` removes it, an absent field stays.\nValues are checked as at registration (docs/owner-app.md "Branding"); the change is\naudited as `client.branding_updated`.\n',
+          security: ADMIN_AUTH,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: schema('AdminClientBrandingInput'),
+                example: {
+                  client_name: 'Hanami Bank, counter 3',
+                  onboard_branding: { primary_color: '#0b5fff', strings: { en: { request_title: 'Withdrawal' } } },
+                  logo_uri: null,
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The client.',
+              content: {
+                'application/json': {
+                  schema: schema('AdminClient'),
+                },
+              },
+            },
+            '400': {
+              description:
+                '`invalid_client_metadata` (a bad value, named with the format expected), or `invalid_request` (an unknown field).',
+              content: { 'application/json': { schema: schema('OAuthError') } },
+            },
+            '401': response('Unauthorized'),
+            '404': response('NotFound'),
+            '429': response('TooManyAttempts'),
+          },
+        },
+      },
       '/admin/v1/clients/{clientId}/disable': {
         parameters: [
           {
@@ -2489,9 +2538,14 @@ export function providerOpenApiDocument(): Record<string, unknown> {
             id_token: {
               type: 'string',
               description:
-                'ES256 by default; `auth_time`, `acr`, `amr`; for push also `at_hash`, `urn:openid:params:jwt:claim:auth_req_id`, `urn:openid:params:jwt:claim:rt_hash`.',
+                'RS256 by default (`id_token_signed_response_alg`: RS256, PS256, ES256); `auth_time`, `acr`, `amr`; for push also `at_hash`, `urn:openid:params:jwt:claim:auth_req_id`, `urn:openid:params:jwt:claim:rt_hash`.',
             },
             scope: { type: 'string' },
+            approval_receipt: {
+              type: 'string',
+              description:
+                'Onboard extension: the approval receipt (JWS, docs/receipts.md), for clients registered with `onboard_approval_receipts` whose request the owner approved with a passkey. Also in push payloads.',
+            },
             authorization_details: {
               type: 'array',
               items: {
@@ -2691,6 +2745,12 @@ export function providerOpenApiDocument(): Record<string, unknown> {
               description:
                 'Onboard extension (docs/receipts.md) - the client receives approval receipts in its token responses and push payloads.',
             },
+            onboard_owner_notification_uri: {
+              type: 'string',
+              format: 'uri',
+              description:
+                "Onboard extension (docs/notifications.md) - the client's own app back-end: a JWS-signed POST (`onboard-owner-notification+jwt`) for each new request of this client, to forward to the owner's phone. https; retried from the outbox.",
+            },
             token_response_encryption_alg: {
               type: 'string',
               enum: ['ECDH-ES+A256KW', 'ECDH-ES'],
@@ -2838,6 +2898,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         AdminOwnerInput: body(ADMIN_BODIES.createOwner),
         AdminUserCodeInput: body(ADMIN_BODIES.setUserCode),
         AdminOwnerDeviceInput: body(ADMIN_BODIES.createOwnerDevice),
+        AdminClientBrandingInput: body(ADMIN_BODIES.clientBranding),
         AdminClientImportInput: body(ADMIN_BODIES.importClients),
         AdminOwner: {
           type: 'object',

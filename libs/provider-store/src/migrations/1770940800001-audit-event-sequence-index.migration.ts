@@ -8,8 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * benchmark, docs/benchmarks.md). A unique index on `seq` makes it one index entry. On SQLite
  * `seq` is the rowid, read from the table's own b-tree already: nothing to add there.
  */
-export class AuditEventSequenceIndex1770940800000 implements MigrationInterface {
-  name = 'AuditEventSequenceIndex1770940800000';
+export class AuditEventSequenceIndex1770940800001 implements MigrationInterface {
+  name = 'AuditEventSequenceIndex1770940800001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (isPostgres(queryRunner))
