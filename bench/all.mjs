@@ -7,7 +7,8 @@
 // the owner path through the device simulator, growth in this process (growth/run.mjs).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
+import { machineFacts } from './lib/machine.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -61,13 +62,8 @@ function machine() {
       return undefined;
     }
   };
-  const list = cpus();
   return {
-    cpus: list.length,
-    cpuModel: list[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    kernel: release(),
+    ...machineFacts(),
     commit: git('rev-parse', '--short', 'HEAD'),
     dirty: Boolean(git('status', '--porcelain', '--untracked-files=no')),
     loadAverageStart: loadavg()[0],

@@ -42,7 +42,7 @@
 // measured): BENCH_LOOP_DELAY=1 samples the event-loop delay of both processes,
 // BENCH_NODE_ARGS="--trace-gc …" passes Node.js flags to the providers, BENCH_CPU_PROF=<dir>
 // writes their CPU profiles.
-import { cpus, totalmem, release } from 'node:os';
+import { machineFacts } from './lib/machine.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,14 +138,7 @@ function describeThreads(threads) {
 }
 
 function machine() {
-  const list = cpus();
-  return {
-    cpus: list.length,
-    cpuModel: list[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    kernel: release(),
-  };
+  return machineFacts();
 }
 
 /** `--render <results.json>`: print and re-write the tables of an earlier run. */

@@ -30,7 +30,8 @@
 // BENCH_BRIDGE_CPU_PROF=<dir> writes a V8 CPU profile of every bridge process there
 // (summarise with `node bench/profile-summary.mjs <file>`); BENCH_VERBOSE=1 shows the
 // provider's and the bridge's output.
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
+import { machineFacts } from '../lib/machine.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,15 +170,7 @@ async function idleRun(config) {
 }
 
 function machine() {
-  const list = cpus();
-  return {
-    cpus: list.length,
-    cpuModel: list[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    kernel: release(),
-    openFilesLimit: openFilesLimit(),
-  };
+  return { ...machineFacts(), openFilesLimit: openFilesLimit() };
 }
 
 function render(file) {

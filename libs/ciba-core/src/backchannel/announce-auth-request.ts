@@ -1,5 +1,6 @@
 import type { ProviderContext } from '../context';
 import type { AuthRequest } from '../domain/auth-request';
+import { fireOwnerNotifier } from '../ports/owner-notifier.port';
 
 /**
  * Tell the owner's authentication device(s) about the new request (CIBA §7.3: the
@@ -8,18 +9,7 @@ import type { AuthRequest } from '../domain/auth-request';
  */
 export async function announceAuthRequest(ctx: ProviderContext, request: AuthRequest, signed: boolean): Promise<void> {
   ctx.signals.ownerRequestCreated(request.sub);
-  const logFailure = (err: unknown) =>
-    ctx.logger.warn('owner notification failed', {
-      authRequestId: request.id,
-      errorName: (err as Error | undefined)?.name,
-      errorMessage: (err as Error | undefined)?.message,
-    });
-  try {
-    const pending = ctx.notifier.notify(request);
-    if (pending) pending.catch(logFailure);
-  } catch (err) {
-    logFailure(err);
-  }
+  fireOwnerNotifier(ctx, request, 'owner notification failed', (n) => n.notify(request));
   await ctx.stores.audit.append({
     id: ctx.random.uuid(),
     at: request.createdAt,

@@ -48,21 +48,36 @@ export function composeOwnerNotifiers(
   };
 }
 
-/** Tell the owner's apps that `request` was answered or expired; never throws. */
-export function announceAuthRequestUpdate(
-  ctx: { notifier: OwnerNotifier; logger: { warn(message: string, fields?: Record<string, unknown>): void } },
+type NotifierHost = {
+  notifier: OwnerNotifier;
+  logger: { warn(message: string, fields?: Record<string, unknown>): void };
+};
+
+/**
+ * Run one notifier call for `request` without waiting for it: a throw or a rejection is logged
+ * as `message` with the request id and the error (never the payload), and goes no further.
+ */
+export function fireOwnerNotifier(
+  ctx: NotifierHost,
   request: AuthRequest,
+  message: string,
+  call: (notifier: OwnerNotifier) => void | Promise<void>,
 ): void {
   const logFailure = (err: unknown) =>
-    ctx.logger.warn('owner update notification failed', {
+    ctx.logger.warn(message, {
       authRequestId: request.id,
       errorName: (err as Error | undefined)?.name,
       errorMessage: (err as Error | undefined)?.message,
     });
   try {
-    const pending = ctx.notifier.updated?.(request);
+    const pending = call(ctx.notifier);
     if (pending) pending.catch(logFailure);
   } catch (err) {
     logFailure(err);
   }
+}
+
+/** Tell the owner's apps that `request` was answered or expired; never throws. */
+export function announceAuthRequestUpdate(ctx: NotifierHost, request: AuthRequest): void {
+  fireOwnerNotifier(ctx, request, 'owner update notification failed', (n) => n.updated?.(request));
 }
