@@ -525,12 +525,18 @@ class SqlAuditStore implements AuditStore {
   async append(event: AuditEvent): Promise<void> {
     // The chain's last entry and the new one in one transaction; on PostgreSQL an advisory
     // lock makes concurrent appends take turns, so two never chain to the same entry.
-    await this.sql.transaction(async (tx) => {
+    const append = async (tx: SqlSession) => {
       if (tx.dialect === 'postgres') await tx.all(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`, []);
       const last = (await tx.all(`SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`, []))[0];
       const previous = typeof last?.hash === 'string' ? last.hash : undefined;
       await tx.run(this.map.insertSql, this.map.toParams(chainAuditEvent(event, previous)));
-    });
+    };
+    // Inside a caller's transaction (a flow's state changes and their audit events are written
+    // so) the append is part of it: its one write happens or throws, and the caller's commit or
+    // rollback decides; a savepoint of its own would add two statements (round trips on
+    // PostgreSQL) and nothing else. The advisory lock is held to the caller's commit either way.
+    if (this.sql.insideTransaction?.()) await append(this.sql);
+    else await this.sql.transaction(append);
   }
   async chain(): Promise<AuditEvent[]> {
     return (await this.sql.all(`SELECT * FROM audit_events ORDER BY seq`, [])).map((r) => this.map.fromRow(r));

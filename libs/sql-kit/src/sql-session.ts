@@ -32,6 +32,13 @@ export interface SqlSession {
    * uncommitted writes).
    */
   readonly inTransaction?: boolean;
+  /**
+   * Whether a statement issued now runs inside a transaction of this session (the callback's
+   * session on SQLite; the async context's transaction on PostgreSQL). A unit of work that
+   * writes at most once can then skip a savepoint of its own: the enclosing transaction keeps
+   * or undoes it with the rest.
+   */
+  insideTransaction?(): boolean;
 }
 
 interface TxScope {
@@ -329,6 +336,7 @@ export class SqliteSession implements SqlSession {
     const session: SqlSession = {
       dialect: 'sqlite',
       inTransaction: true,
+      insideTransaction: () => scope.active,
       // Cached committed rows stay valid inside the transaction: another connection's
       // commit still changes the version; this transaction's own writes clear the caches.
       externalVersion: () => (scope.active ? this.externalVersion() : undefined),
@@ -413,6 +421,10 @@ export class PostgresSession implements SqlSession {
   private readonly scope = new AsyncLocalStorage<TxScope>();
 
   constructor(private readonly dataSource: DataSource) {}
+
+  insideTransaction(): boolean {
+    return this.scope.getStore()?.active === true;
+  }
 
   async all(sql: string, params: readonly unknown[]): Promise<Row[]> {
     const result = await this.query(sql, params);

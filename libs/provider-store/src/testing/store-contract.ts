@@ -1375,6 +1375,36 @@ export function runStoreContract(
         const altered = chain.map((e) => (e.id === 'c2' ? { ...e, type: 'auth_request.denied' } : e));
         expect(verifyAuditChain(altered)).toEqual({ index: 1, id: 'c2', reason: 'hash_mismatch' });
       });
+
+      itRollsBack('an event appended in a transaction that rolls back leaves no link in the chain', async () => {
+        await stores.audit.append({ id: 'r1', at: T0, type: 'owner.enrolled', sub: 'sub-alice' });
+        await expect(
+          stores.transaction(async (tx) => {
+            await tx.audit.append({ id: 'r2', at: T0 + 1, type: 'auth_request.approved', sub: 'sub-alice' });
+            throw new Error('the caller fails after the append');
+          }),
+        ).rejects.toThrow('the caller fails');
+        await stores.audit.append({ id: 'r3', at: T0 + 2, type: 'auth_request.denied', sub: 'sub-alice' });
+        const chain = await stores.audit.chain();
+        expect(chain.map((e) => e.id)).toEqual(['r1', 'r3']);
+        expect(chain[1].prevHash).toBe(chain[0].hash);
+        expect(verifyAuditChain(chain)).toBeUndefined();
+      });
+
+      it('concurrent transactions each appending several events never fork the chain', async () => {
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            stores.transaction(async (tx) => {
+              await tx.audit.append({ id: `p${i}-a`, at: T0 + i, type: 'auth_request.created', sub: 'sub-alice' });
+              await tx.audit.append({ id: `p${i}-b`, at: T0 + i, type: 'auth_request.approved', sub: 'sub-alice' });
+            }),
+          ),
+        );
+        const chain = await stores.audit.chain();
+        expect(chain).toHaveLength(16);
+        expect(new Set(chain.map((e) => e.prevHash)).size).toBe(16);
+        expect(verifyAuditChain(chain)).toBeUndefined();
+      });
     });
 
     describe('passkeys', () => {
