@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
+import { type DeviceClient } from '@onboard/device-client';
 import { openSealedPayload } from '@onboard/mqtt-contract';
 import { silentLogger } from '@onboard/platform';
 import { loadPayloadKeyFile } from '../../apps/mqtt-bridge/src/keys/payload-key-file';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import {
-  BRIDGE_AUDIENCE,
-  connectHeadUnit,
-  registerHeadUnit,
-  startRelayBridge,
-  type TestBridge,
-  type TestHeadUnit,
-} from '../support/bridge';
+import { connectHeadUnit, connectDeviceClient, startRelayBridge, type TestBridge } from '../support/bridge';
 import { channelChecks, parseAsyncApi, problems, type ChannelCheck } from './asyncapi';
 
 interface Captured {
@@ -54,24 +47,8 @@ describe('real device protocol messages against the AsyncAPI document', () => {
     const captured: Captured[] = [];
     const stop = await bridge.bridge.broker.observe('#', (topic, payload) => captured.push({ topic, payload }));
 
-    const deviceId = `hu-${randomBytes(5).toString('hex')}`;
-    const keys = await MemoryKeyStore.generate();
-    const [sig, enc] = (await keys.getPublicJwks()).keys;
-    await registerHeadUnit(provider, bridge, {
-      deviceId,
-      sig: { publicJwk: sig },
-      enc: { publicJwk: enc },
-    } as unknown as TestHeadUnit);
-    client = await connect({
-      url: bridge.mqttUrl,
-      deviceId,
-      keys,
-      audience: BRIDGE_AUDIENCE,
-      bridgeEncryptionKey: bridge.encryptionKey,
-      providerIssuer: provider.issuer,
-      providerJwksUri: provider.discovery.jwks_uri,
-      tokenEndpoint: provider.discovery.token_endpoint,
-    });
+    const connected = await connectDeviceClient(provider, bridge);
+    client = connected.client;
 
     // a pairing approved by the owner, then a refresh: verification, ack, result, result-ack, refresh
     const pairing = client.requestOwnerVerification({

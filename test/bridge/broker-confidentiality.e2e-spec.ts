@@ -1,14 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
+import { type DeviceClient } from '@onboard/device-client';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import {
-  BRIDGE_AUDIENCE,
-  registerHeadUnit,
-  startRelayBridge,
-  type TestBridge,
-  type TestHeadUnit,
-} from '../support/bridge';
+import { connectDeviceClient, startRelayBridge, type TestBridge } from '../support/bridge';
 import { readableSecrets, type Overheard } from '../support/eavesdropper';
 
 /** A vehicle identification number (ISO 3779): personal data once tied to an owner. */
@@ -44,24 +37,9 @@ describe('what a broker-wide subscriber reads on the embedded broker', () => {
     const stop = await bridge.bridge.broker.observe('#', (topic, payload) =>
       overheard.push({ topic, payload: payload.toString('utf8') }),
     );
-    const deviceId = `hu-${randomBytes(5).toString('hex')}`;
-    const keys = await MemoryKeyStore.generate();
-    const [sig, enc] = (await keys.getPublicJwks()).keys;
-    await registerHeadUnit(provider, bridge, {
-      deviceId,
-      sig: { publicJwk: sig },
-      enc: { publicJwk: enc },
-    } as unknown as TestHeadUnit);
-    client = await connect({
-      url: bridge.mqttUrl,
-      deviceId,
-      keys,
-      audience: BRIDGE_AUDIENCE,
-      bridgeEncryptionKey: bridge.encryptionKey,
-      providerIssuer: provider.issuer,
-      providerJwksUri: provider.discovery.jwks_uri,
-      tokenEndpoint: provider.discovery.token_endpoint,
-    });
+    const connected = await connectDeviceClient(provider, bridge);
+    client = connected.client;
+    const { deviceId } = connected;
 
     const pairing = client.requestOwnerVerification({ loginHint: owner.email, bindingMessage: VIN, scope: 'openid' });
     await new Promise((resolve) => pairing.on('ack', resolve));

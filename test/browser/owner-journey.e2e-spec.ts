@@ -13,17 +13,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import * as oidc from 'openid-client';
-import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
+import { type DeviceClient } from '@onboard/device-client';
 import { CATALOGUES, interpolate, type Locale, type MessageKey } from '../../apps/owner-app/src/i18n/i18n';
 import { startAgentDesk } from '../../examples/agent-desk/server';
 import type { RunningDesk } from '../../examples/shared/desk-server';
-import {
-  BRIDGE_AUDIENCE,
-  registerHeadUnit,
-  startRelayBridge,
-  type TestBridge,
-  type TestHeadUnit,
-} from '../support/bridge';
+import { connectDeviceClient, startRelayBridge, type TestBridge } from '../support/bridge';
 import { createOwner, registerClient, type TestOwner } from '../support/fixtures';
 import { sendJson } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
@@ -195,28 +189,8 @@ describeBrowser('the owner journey on the real stack', (browser) => {
       await deskContext.close();
 
       // 3. A head-unit pairs over MQTT (the device client library); its request shows as a vehicle.
-      const deviceId = `hu-${Math.random().toString(16).slice(2, 10)}`;
-      const keys = await MemoryKeyStore.generate();
-      const [sig, enc] = (await keys.getPublicJwks()).keys;
-      await registerHeadUnit(
-        provider,
-        bridge,
-        {
-          deviceId,
-          sig: { publicJwk: sig },
-          enc: { publicJwk: enc },
-        } as unknown as TestHeadUnit,
-        { onboard_vehicle: { nickname: 'Family EV', model: 'Northwind e-Tourer' } },
-      );
-      const headUnit = await connect({
-        url: bridge.mqttUrl,
-        deviceId,
-        keys,
-        audience: BRIDGE_AUDIENCE,
-        bridgeEncryptionKey: bridge.encryptionKey,
-        providerIssuer: provider.issuer,
-        providerJwksUri: provider.discovery.jwks_uri,
-        tokenEndpoint: provider.discovery.token_endpoint,
+      const { client: headUnit, deviceId } = await connectDeviceClient(provider, bridge, {
+        metadata: { onboard_vehicle: { nickname: 'Family EV', model: 'Northwind e-Tourer' } },
         reconnect: { minMs: 50, maxMs: 200 },
       });
       headUnits.push(headUnit);

@@ -1,23 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { PATHS } from '@onboard/ciba-core';
-import {
-  DeviceClientError,
-  MemoryKeyStore,
-  connect,
-  signingKeyOf,
-  type DeviceClient,
-  type DeviceKeyStore,
-} from '@onboard/device-client';
+import { DeviceClientError, signingKeyOf, type DeviceClient, type DeviceKeyStore } from '@onboard/device-client';
 import { createOwner, type TestOwner } from '../support/fixtures';
 import { get } from '../support/http';
 import { makeTempDir, removeTempDir, startProvider, type TestProvider } from '../support/provider';
-import {
-  BRIDGE_AUDIENCE,
-  registerHeadUnit,
-  startRelayBridge,
-  type TestBridge,
-  type TestHeadUnit,
-} from '../support/bridge';
+import { connectDeviceClient, startRelayBridge, type TestBridge } from '../support/bridge';
 
 /**
  * The device client library against the real bridge (embedded aedes, relay, SQLite ledger) and the
@@ -62,24 +49,7 @@ describe('device client library with the real bridge and provider', () => {
       warn: () => {},
       error: () => {},
     };
-    const deviceId = `hu-${randomBytes(5).toString('hex')}`;
-    const keys = await MemoryKeyStore.generate();
-    const [sig, enc] = (await keys.getPublicJwks()).keys;
-    // the support helper only reads the public JWKs of the unit it registers
-    await registerHeadUnit(provider, bridge, {
-      deviceId,
-      sig: { publicJwk: sig },
-      enc: { publicJwk: enc },
-    } as unknown as TestHeadUnit);
-    const client = await connect({
-      url: bridge.mqttUrl,
-      deviceId,
-      keys,
-      audience: BRIDGE_AUDIENCE,
-      bridgeEncryptionKey: bridge.encryptionKey,
-      providerIssuer: provider.issuer,
-      providerJwksUri: provider.discovery.jwks_uri,
-      tokenEndpoint: provider.discovery.token_endpoint,
+    const { client, keys, deviceId } = await connectDeviceClient(provider, bridge, {
       reconnect: over.reconnect ?? { minMs: 50, maxMs: 200 },
       logger,
     });

@@ -197,9 +197,8 @@ describe('owner app: limits on passkey attempts', () => {
     expect((await phone.call('POST', '/enrolment/options', { invitation: token })).status).toBe(429);
   });
 
-  it('refuses an owner over their limit on approvals, whatever the address', async () => {
-    // Enrolment counts two attempts for the owner (options, verify); approvals one per step.
-    const p = await boot({ PASSKEY_OWNER_LIMIT: '4' });
+  /** An owner enrolled on a phone through an invitation, with one pending request listed. */
+  async function enrolledPhoneWithRequest(p: TestProvider) {
     const client = await registerClient(p);
     const owner = await createOwner(p);
     const phone = new OwnerAppSession(p);
@@ -208,6 +207,13 @@ describe('owner app: limits on passkey attempts', () => {
     const ack = await backchannel(p, client, { scope: 'openid', login_hint: owner.email, binding_message: 'LIMIT' });
     expect(ack.status).toBe(200);
     const [request] = await phone.pending();
+    return { phone, request };
+  }
+
+  it('refuses an owner over their limit on approvals, whatever the address', async () => {
+    // Enrolment counts two attempts for the owner (options, verify); approvals one per step.
+    const p = await boot({ PASSKEY_OWNER_LIMIT: '4' });
+    const { phone, request } = await enrolledPhoneWithRequest(p);
     const options = (path: string) => phone.call('POST', `/requests/${request.id}/approval/${path}`, {});
     expect((await options('options')).status).toBe(200);
     expect((await options('options')).status).toBe(200);
@@ -225,14 +231,7 @@ describe('owner app: limits on passkey attempts', () => {
   it('counts the passkey approval itself: over the limit it is refused before the assertion is verified', async () => {
     // Enrolment counts two, the approval options a third: the approval is the fourth.
     const p = await boot({ PASSKEY_OWNER_LIMIT: '3' });
-    const client = await registerClient(p);
-    const owner = await createOwner(p);
-    const phone = new OwnerAppSession(p);
-    const { token } = await inviteOwner(p, owner.sub);
-    expect((await phone.enrol(token)).status).toBe(201);
-    const ack = await backchannel(p, client, { scope: 'openid', login_hint: owner.email, binding_message: 'LIMIT' });
-    expect(ack.status).toBe(200);
-    const [request] = await phone.pending();
+    const { phone, request } = await enrolledPhoneWithRequest(p);
     const options = await phone.call('POST', `/requests/${request.id}/approval/options`, {});
     expect(options.status).toBe(200);
     const credential = await phone.phone.authenticate(options.json.public_key, { origin: phone.origin });

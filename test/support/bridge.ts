@@ -15,6 +15,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import { createHttpProviderClient, type BridgeStore } from '@onboard/bridge-core';
 import { PATHS } from '@onboard/ciba-core';
+import { MemoryKeyStore, connect, type DeviceClient } from '@onboard/device-client';
 import { createHttpClient, silentLogger } from '@onboard/platform';
 import {
   SEALED_PAYLOAD_ALG,
@@ -184,6 +185,45 @@ export async function registerHeadUnit(
   );
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`device registration failed: ${res.status} ${res.text}`);
+}
+
+/** Options of {@link connectDeviceClient}: extra client metadata, and connect options to override. */
+export interface TestDeviceClientOptions extends Partial<Omit<Parameters<typeof connect>[0], 'keys'>> {
+  /** Extra client metadata at the provider, e.g. `onboard_vehicle`. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * A head-unit on the device client library, as a head-unit maker embeds it: new keys in a
+ * MemoryKeyStore, registered at the bridge and the provider, connected to the bridge's broker.
+ */
+export async function connectDeviceClient(
+  provider: TestProvider,
+  bridge: TestBridge,
+  { metadata, ...options }: TestDeviceClientOptions = {},
+): Promise<{ client: DeviceClient; keys: MemoryKeyStore; deviceId: string }> {
+  const deviceId = options.deviceId ?? `hu-${randomBytes(5).toString('hex')}`;
+  const keys = await MemoryKeyStore.generate();
+  const [sig, enc] = (await keys.getPublicJwks()).keys;
+  // registerHeadUnit reads only the public JWKs of the unit it registers
+  await registerHeadUnit(
+    provider,
+    bridge,
+    { deviceId, sig: { publicJwk: sig }, enc: { publicJwk: enc } } as unknown as TestHeadUnit,
+    metadata,
+  );
+  const client = await connect({
+    url: bridge.mqttUrl,
+    audience: BRIDGE_AUDIENCE,
+    bridgeEncryptionKey: bridge.encryptionKey,
+    providerIssuer: provider.issuer,
+    providerJwksUri: provider.discovery.jwks_uri,
+    tokenEndpoint: provider.discovery.token_endpoint,
+    ...options,
+    deviceId,
+    keys,
+  });
+  return { client, keys, deviceId };
 }
 
 /** A message the head-unit received. */

@@ -230,24 +230,20 @@ class SqlAuthRequestStore implements AuthRequestStore {
   async pagePendingForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
     // The pending-owner partial index finds the owner's pending rows; they are few (the
     // owner's pending maximum), so sorting them newest first costs nothing.
-    const where = new Conditions().add('sub = ?', sub).add(`status = 'pending'`).add('expires_at > ?', now);
-    if (page.before) {
-      where.add(
-        '(created_at < ? OR (created_at = ? AND id < ?))',
-        page.before.createdAt,
-        page.before.createdAt,
-        page.before.id,
-      );
-    }
-    const rows = await this.sql.all(
-      `SELECT * FROM auth_requests WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [...where.params, Math.max(0, page.limit)],
+    return this.pageNewestFirst(
+      new Conditions().add('sub = ?', sub).add(`status = 'pending'`).add('expires_at > ?', now),
+      page,
     );
-    return rows.map((r) => this.map.fromRow(r));
   }
   async pageHistoryForOwner(sub: string, now: number, page: PendingPage): Promise<AuthRequest[]> {
     // idx_auth_requests_owner_history (sub, created_at, id): read newest first, filtered on the way.
-    const where = new Conditions().add('sub = ?', sub).add(`(status <> 'pending' OR expires_at <= ?)`, now);
+    return this.pageNewestFirst(
+      new Conditions().add('sub = ?', sub).add(`(status <> 'pending' OR expires_at <= ?)`, now),
+      page,
+    );
+  }
+  /** One page of the requests `where` selects, newest first, after the keyset cursor `page.before`. */
+  private async pageNewestFirst(where: Conditions, page: PendingPage): Promise<AuthRequest[]> {
     if (page.before) {
       where.add(
         '(created_at < ? OR (created_at = ? AND id < ?))',
