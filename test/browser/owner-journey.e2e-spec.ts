@@ -141,7 +141,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
    * On the open request list, a request from `client` arrives by the live channel alone (no
    * reload, no Refresh) and is opened.
    */
-  async function openArrived(page: Page, _locale: Locale, client: string, bindingMessage: string) {
+  async function openArrived(page: Page, client: string, bindingMessage: string) {
     const link = page.getByRole('link', { name: new RegExp(client) }).first();
     await link.waitFor({ state: 'visible', timeout: 10_000 });
     await link.click();
@@ -165,7 +165,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
         login_hint: owner.email,
         binding_message: message,
       });
-      await openArrived(page, 'en', 'Northwind Bank', message);
+      await openArrived(page, 'Northwind Bank', message);
       await expectAccessible(page, 'en request');
       await page.getByRole('button', { name: say('en', 'request.approve'), exact: true }).click();
       await page.getByRole('heading', { name: say('en', 'request.approved_title'), exact: true }).waitFor();
@@ -181,7 +181,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
       await deskPage.getByLabel("Customer's e-mail, phone number or customer number").fill(owner.email);
       await deskPage.getByRole('button', { name: "Send request to the customer's phone" }).click();
       const deskCode = (await deskPage.locator('.code').textContent())!;
-      await openArrived(page, 'en', 'Service desk', deskCode);
+      await openArrived(page, 'Service desk', deskCode);
       await page.getByRole('button', { name: say('en', 'request.approve'), exact: true }).click();
       await page.getByRole('heading', { name: say('en', 'request.approved_title'), exact: true }).waitFor();
       await deskPage.getByRole('status').getByText('Verified', { exact: true }).waitFor();
@@ -258,7 +258,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
           login_hint: owner.email,
           binding_message: message,
         });
-        await openArrived(page, 'ja', 'Northwind Bank', message);
+        await openArrived(page, 'Northwind Bank', message);
         await expectAccessible(page, `ja request (${button})`);
         await page.getByRole('button', { name: say('ja', button), exact: true }).click();
         await page.getByRole('heading', { name: say('ja', outcome), exact: true }).waitFor();
@@ -278,7 +278,7 @@ describeBrowser('the owner journey on the real stack', (browser) => {
         binding_message: shortLived,
         requested_expiry: '4',
       });
-      await openArrived(page, 'ja', 'Northwind Bank', shortLived);
+      await openArrived(page, 'Northwind Bank', shortLived);
       await page.getByRole('timer').waitFor();
       await page.getByRole('heading', { name: say('ja', 'request.expired_title') }).waitFor({ timeout: 10_000 });
       expect(await page.getByRole('button', { name: say('ja', 'request.approve'), exact: true }).count()).toBe(0);

@@ -5,6 +5,8 @@ import { ownerAppPaths } from './owner-app-openapi';
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
 /** `$ref` to a shared schema of this document. */
 const schema = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** A required string path parameter. */
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 /** The client authentication methods of the OAuth endpoints. */
 const CLIENT_AUTH = [{ clientSecretBasic: [] }, { clientSecretPost: [] }, { privateKeyJwt: [] }];
 const ADMIN_AUTH = [{ admin: [] }];
@@ -1102,14 +1104,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/user-code': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         put: {
           tags: ['admin'],
           operationId: 'adminSetUserCode',
@@ -1140,14 +1135,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/user-code/unlock': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         post: {
           tags: ['admin'],
           operationId: 'adminUnlockUserCode',
@@ -1171,14 +1159,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/disable': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         post: {
           tags: ['admin'],
           operationId: 'adminDisableOwner',
@@ -1203,14 +1184,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/invitations': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         post: {
           tags: ['admin'],
           operationId: 'adminCreateInvitation',
@@ -1244,14 +1218,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/enable': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         post: {
           tags: ['admin'],
           operationId: 'adminEnableOwner',
@@ -1276,14 +1243,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/devices': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub')],
         get: {
           tags: ['admin'],
           operationId: 'adminListOwnerDevices',
@@ -1369,20 +1329,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/owners/{sub}/devices/{deviceId}/disable': {
-        parameters: [
-          {
-            name: 'sub',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-          {
-            name: 'deviceId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('sub'), pathParam('deviceId')],
         post: {
           tags: ['admin'],
           operationId: 'adminDisableOwnerDevice',
@@ -1558,14 +1505,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/clients/{clientId}': {
-        parameters: [
-          {
-            name: 'clientId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('clientId')],
         get: {
           tags: ['admin'],
           operationId: 'adminGetClient',
@@ -1587,14 +1527,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/clients/{clientId}/branding': {
-        parameters: [
-          {
-            name: 'clientId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('clientId')],
         put: {
           tags: ['admin'],
           operationId: 'adminUpdateClientBranding',
@@ -1636,14 +1569,7 @@ export function providerOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/admin/v1/clients/{clientId}/disable': {
-        parameters: [
-          {
-            name: 'clientId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParam('clientId')],
         post: {
           tags: ['admin'],
           operationId: 'adminDisableClient',
